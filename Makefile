@@ -32,7 +32,8 @@ CPPFLAGS += -DAQ_VERSION='"$(VERSION)"'
 
 LIB_SRCS   := $(filter-out server/main.c,$(wildcard server/*.c))
 LIB_OBJS   := $(patsubst server/%.c,$(BUILDDIR)/obj/%.o,$(LIB_SRCS))
-WEB_ASSETS := $(wildcard web/*)
+WEB_ASSETS := $(sort $(wildcard web/*))
+MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 TEST_SRCS  := $(wildcard tests/check_*.c)
 TEST_BINS  := $(patsubst tests/%.c,$(BUILDDIR)/tests/%,$(TEST_SRCS))
 
@@ -43,13 +44,16 @@ all: $(BUILDDIR)/aqrankd
 $(BUILDDIR)/obj/%.o: server/%.c $(wildcard include/*.h) | $(BUILDDIR)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-# The dashboard's files are embedded in the binary: no CDN, no files to install.
-$(BUILDDIR)/obj/web_assets.o: $(BUILDDIR)/web_assets.c | $(BUILDDIR)/obj
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
-$(BUILDDIR)/web_assets.c: $(WEB_ASSETS) tools/embed.sh | $(BUILDDIR)/obj
-	sh tools/embed.sh $(WEB_ASSETS) > $@
+# The dashboard and the migrations are embedded in the binary: no CDN, no files to install.
+$(BUILDDIR)/obj/%_embed.o: $(BUILDDIR)/%_embed.c | $(BUILDDIR)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+$(BUILDDIR)/web_embed.c: $(WEB_ASSETS) tools/embed.sh | $(BUILDDIR)/obj
+	sh tools/embed.sh aq_web_assets $(WEB_ASSETS) > $@
+$(BUILDDIR)/migrations_embed.c: $(MIGRATIONS) tools/embed.sh | $(BUILDDIR)/obj
+	sh tools/embed.sh aq_migrations $(MIGRATIONS) > $@
 
-$(BUILDDIR)/libaq.a: $(LIB_OBJS) $(BUILDDIR)/obj/web_assets.o
+EMBED_OBJS := $(BUILDDIR)/obj/web_embed.o $(BUILDDIR)/obj/migrations_embed.o
+$(BUILDDIR)/libaq.a: $(LIB_OBJS) $(EMBED_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILDDIR)/aqrankd: server/main.c $(BUILDDIR)/libaq.a

@@ -1,0 +1,53 @@
+/* aq_app.h — the application context: the configuration, clock, database pool and the shared
+ * state of the running daemon. main builds one and hands it to every component; there are no
+ * other globals. */
+#ifndef AQ_APP_H
+#define AQ_APP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "aq_clock.h"
+#include "aq_config.h"
+#include "aq_db.h"
+#include "aq_token.h"
+
+struct aq_metrics;
+struct aq_today_cache;
+struct aq_events;
+
+struct aq_app {
+	const struct aq_config *cfg;
+	struct aq_clock clock;
+	struct aq_db_pool *pool;
+	bool has_admin, has_read;
+	unsigned char admin_hash[AQ_TOKEN_HASH_LEN]; /* hashes only: tokens are compared hashed */
+	unsigned char read_hash[AQ_TOKEN_HASH_LEN];
+	atomic_bool schema_ready;                    /* migrations applied (or checked) */
+	pthread_mutex_t migrate_lock;
+	struct aq_metrics *metrics;
+	struct aq_today_cache *today;
+	struct aq_events *events;
+	atomic_bool stopping;
+};
+
+/* Prepares app from cfg (hashes the tokens, sets the clock). The pool and the rest are
+ * attached by main. */
+void aq_app_init(struct aq_app *app, const struct aq_config *cfg);
+void aq_app_cleanup(struct aq_app *app);
+
+/* Creates the shared services of a serving daemon (metrics, caches, event hub). */
+enum aq_status aq_app_services_new(struct aq_app *app);
+/* Frees them; NULL-safe per service. */
+void aq_app_services_free(struct aq_app *app);
+
+/* Borrows a database connection for one request or job, applying pending migrations first
+ * if this daemon has not done so yet. NULL with *st = AQ_ERR_DB_UNAVAILABLE when the database
+ * cannot be reached or is not migrated. Give it back with aq_db_release(app->pool, db). */
+struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st);
+
+/* Current local day (days since the epoch) by the app's clock. */
+int64_t aq_app_today(const struct aq_app *app);
+
+#endif

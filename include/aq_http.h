@@ -1,0 +1,18 @@
+/* aq_http.h — the HTTP server: libmicrohttpd with a pool of worker threads, the route
+ * table and the request lifecycle (server/http.c). */
+#ifndef AQ_HTTP_H
+#define AQ_HTTP_H
+
+#include "aq_status.h"
+
+struct aq_app;
+struct aq_http;
+
+/* Starts listening on app->cfg's address. NULL on failure (logged). */
+struct aq_http *aq_http_start(struct aq_app *app);
+/* Port actually bound (useful with port 0). */
+int aq_http_port(const struct aq_http *http);
+/* Stops accepting, lets in-flight requests finish (up to grace_s seconds), then stops. */
+void aq_http_stop(struct aq_http *http, int grace_s);
+
+#endif

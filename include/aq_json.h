@@ -1,0 +1,43 @@
+/* aq_json.h — jansson ⇄ model structs: the shape checks of request bodies (types, unknown
+ * fields) and the JSON of stations, readings and error details. */
+#ifndef AQ_JSON_H
+#define AQ_JSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "aq_reading.h"
+#include "aq_station.h"
+#include "aq_status.h"
+
+/* Flags for every json_dumps of a reply: compact, UTF-8 as is, shortest exact reals. */
+#define AQ_JSON_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* Parses a readings body: one object or an array of 1..AQ_MAX_BATCH objects. Every shape
+ * problem (not an object, unknown field, wrong type, bad timestamp, bad flag) is added to
+ * problems with its index (-1 for a single object). On AQ_OK, *out is a malloc'd array of *n
+ * readings the caller frees — also when problems were found, so that meaning checks can add
+ * theirs. Returns AQ_ERR_INVALID_READING for an empty batch, AQ_ERR_BODY_TOO_LARGE above
+ * AQ_MAX_BATCH, AQ_ERR_INTERNAL when out of memory. */
+enum aq_status aq_json_readings_parse(const json_t *root, struct aq_reading **out, size_t *n,
+				      struct aq_problems *problems);
+
+/* Parses a station PUT body into u; problems as above (index -1). */
+void aq_json_station_update_parse(const json_t *root, struct aq_station_update *u,
+				  struct aq_problems *problems);
+
+/* New JSON of problems: [{"index": i, "field": "...", "problem": "..."}] (index omitted when
+ * -1, field when empty). NULL when there are none or memory ran out. */
+json_t *aq_json_problems(const struct aq_problems *problems);
+
+/* New JSON of a station (SPEC §1 attributes; never the password or token hash). */
+json_t *aq_json_station(const struct aq_station *s);
+
+/* New JSON of a reading: station, observed_at in local time, values, flags that are not N,
+ * received_at (when received_us is non-zero). */
+json_t *aq_json_reading(const char *station, const struct aq_reading *r, int64_t received_us);
+
+/* A real rounded to decimals places, or an integer when decimals is 0. */
+json_t *aq_json_number(double v, int decimals);
+
+#endif

@@ -1,0 +1,74 @@
+/* app.c — the application context and the lazy "migrated?" gate in front of the pool. */
+#include "aq_app.h"
+#include "aq_log.h"
+
+#include <string.h>
+
+void aq_app_init(struct aq_app *app, const struct aq_config *cfg)
+{
+	memset(app, 0, sizeof *app);
+	app->cfg = cfg;
+	app->clock.frozen = cfg->now_set;
+	app->clock.frozen_us = cfg->now_us;
+	if (cfg->admin_token && cfg->admin_token[0]) {
+		aq_token_hash(cfg->admin_token, app->admin_hash);
+		app->has_admin = true;
+	}
+	if (cfg->read_token && cfg->read_token[0]) {
+		aq_token_hash(cfg->read_token, app->read_hash);
+		app->has_read = true;
+	}
+	atomic_init(&app->schema_ready, false);
+	atomic_init(&app->stopping, false);
+	pthread_mutex_init(&app->migrate_lock, NULL);
+}
+
+void aq_app_cleanup(struct aq_app *app)
+{
+	if (!app)
+		return;
+	pthread_mutex_destroy(&app->migrate_lock);
+}
+
+enum aq_status aq_app_services_new(struct aq_app *app)
+{
+	(void)app;
+	return AQ_OK;
+}
+
+void aq_app_services_free(struct aq_app *app)
+{
+	(void)app;
+}
+
+struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st)
+{
+	struct aq_db *db = aq_db_acquire(app->pool, st);
+	if (!db || atomic_load(&app->schema_ready))
+		return db;
+	pthread_mutex_lock(&app->migrate_lock);
+	if (!atomic_load(&app->schema_ready)) {
+		char err[512];
+		*st = app->cfg->no_migrate ? aq_db_check_ready(db) : aq_db_migrate(db, err, sizeof err);
+		if (*st == AQ_OK)
+			atomic_store(&app->schema_ready, true);
+		else if (app->cfg->no_migrate)
+			aq_log(AQ_LOG_WARN, "database is not migrated (run: aqrankd migrate)");
+		else
+			aq_log(AQ_LOG_ERROR, "migrations failed: %s", err);
+	}
+	pthread_mutex_unlock(&app->migrate_lock);
+	if (!atomic_load(&app->schema_ready)) {
+		aq_db_release(app->pool, db);
+		*st = AQ_ERR_DB_UNAVAILABLE;
+		return NULL;
+	}
+	return db;
+}
+
+int64_t aq_app_today(const struct aq_app *app)
+{
+	int64_t day;
+	aq_local_of(aq_clock_now(&app->clock), &day, NULL, NULL);
+	return day;
+}

@@ -1,0 +1,68 @@
+/* clock.c — the process clock and local-time conversion through libc's tz database. */
+#include "aq_clock.h"
+#include "aq_time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t aq_clock_now(const struct aq_clock *clock)
+{
+	if (clock && clock->frozen)
+		return clock->frozen_us;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * AQ_US_PER_SEC + ts.tv_nsec / 1000;
+}
+
+bool aq_timezone_valid(const char *name)
+{
+	char path[512];
+	if (!name || !*name || strstr(name, "..") || name[0] == '/')
+		return false;
+	if (strcmp(name, "UTC") == 0)
+		return true;
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
+	return access(path, R_OK) == 0;
+}
+
+void aq_timezone_set(const char *name)
+{
+	setenv("TZ", name, 1);
+	tzset();
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+void aq_local_of(int64_t us, int64_t *day, int *hour, int *offset_s)
+{
+	time_t t = (time_t)floor_div(us, AQ_US_PER_SEC);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	if (day)
+		*day = aq_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	if (hour)
+		*hour = tm.tm_hour;
+	if (offset_s)
+		*offset_s = (int)tm.tm_gmtoff;
+}
+
+int64_t aq_local_midnight(int64_t day)
+{
+	int y, m, d;
+	aq_civil_from_days(day, &y, &m, &d);
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1};
+	return (int64_t)mktime(&tm) * AQ_US_PER_SEC;
+}
+
+void aq_local_format(int64_t us, char *buf, size_t size)
+{
+	int offset;
+	aq_local_of(us, NULL, NULL, &offset);
+	aq_time_format(us, offset, buf, size);
+}

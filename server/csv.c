@@ -1,0 +1,78 @@
+/* csv.c — CSV building (see aq_csv.h). */
+#include "aq_csv.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void put(struct aq_csv *csv, const char *s, size_t n)
+{
+	if (csv->oom)
+		return;
+	if (csv->len + n + 1 > csv->cap) {
+		size_t cap = csv->cap ? csv->cap * 2 : 1024;
+		while (cap < csv->len + n + 1)
+			cap *= 2;
+		char *text = realloc(csv->text, cap);
+		if (!text) {
+			csv->oom = true;
+			return;
+		}
+		csv->text = text;
+		csv->cap = cap;
+	}
+	memcpy(csv->text + csv->len, s, n);
+	csv->len += n;
+	csv->text[csv->len] = '\0';
+}
+
+void aq_csv_init(struct aq_csv *csv)
+{
+	memset(csv, 0, sizeof *csv);
+	put(csv, "\xEF\xBB\xBF", 3);
+}
+
+void aq_csv_cell(struct aq_csv *csv, const char *value)
+{
+	if (csv->row_started)
+		put(csv, ",", 1);
+	csv->row_started = true;
+	if (!value)
+		return;
+	size_t n = strlen(value);
+	if (strpbrk(value, ",\"\r\n") == NULL) {
+		put(csv, value, n);
+		return;
+	}
+	put(csv, "\"", 1);
+	for (const char *p = value; *p; p++) {
+		if (*p == '"')
+			put(csv, "\"", 1);
+		put(csv, p, 1);
+	}
+	put(csv, "\"", 1);
+}
+
+void aq_csv_end_row(struct aq_csv *csv)
+{
+	put(csv, "\r\n", 2);
+	csv->row_started = false;
+}
+
+void aq_csv_row(struct aq_csv *csv, int n, ...)
+{
+	va_list ap;
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		aq_csv_cell(csv, va_arg(ap, const char *));
+	va_end(ap);
+	aq_csv_end_row(csv);
+}
+
+void aq_csv_cleanup(struct aq_csv *csv)
+{
+	if (!csv)
+		return;
+	free(csv->text);
+	memset(csv, 0, sizeof *csv);
+}

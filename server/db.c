@@ -1,0 +1,330 @@
+/* db.c — the connection pool, prepared-statement execution, the transaction helper and the
+ * migration runner. Callers borrow a connection per request or job and give it back. */
+#include "db_internal.h"
+#include "aq_assets.h"
+#include "aq_log.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct aq_db_pool {
+	char *url;
+	char *tz;
+	int size;
+	struct aq_db *conns;
+	bool *busy;
+	int in_use;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+};
+
+/* Key of the advisory lock that serializes migrations across daemons. */
+#define MIGRATION_LOCK_KEY "7305001"
+
+struct aq_db_pool *aq_db_pool_new(const char *url, const char *tz, int size)
+{
+	struct aq_db_pool *pool = calloc(1, sizeof *pool);
+	if (!pool)
+		return NULL;
+	pool->url = strdup(url);
+	pool->tz = strdup(tz);
+	pool->size = size;
+	pool->conns = calloc((size_t)size, sizeof *pool->conns);
+	pool->busy = calloc((size_t)size, sizeof *pool->busy);
+	if (!pool->url || !pool->tz || !pool->conns || !pool->busy) {
+		aq_db_pool_free(pool);
+		return NULL;
+	}
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->freed, NULL);
+	return pool;
+}
+
+static void disconnect(struct aq_db *db)
+{
+	if (db->conn)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->n_prepared = 0;
+	db->broken = false;
+}
+
+void aq_db_pool_free(struct aq_db_pool *pool)
+{
+	if (!pool)
+		return;
+	if (pool->conns) {
+		for (int i = 0; i < pool->size; i++)
+			disconnect(&pool->conns[i]);
+		pthread_mutex_destroy(&pool->lock);
+		pthread_cond_destroy(&pool->freed);
+	}
+	free(pool->conns);
+	free(pool->busy);
+	free(pool->url);
+	free(pool->tz);
+	free(pool);
+}
+
+static const struct aq_sql sql_set_timezone = {
+	"set_timezone", "SELECT set_config('TimeZone', $1, false)"};
+
+static enum aq_status connect_db(struct aq_db_pool *pool, struct aq_db *db)
+{
+	const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+	const char *values[] = {pool->url, "5", "aqrankd", NULL};
+	enum aq_status st;
+
+	disconnect(db);
+	db->conn = PQconnectdbParams(keys, values, 1);
+	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+		aq_log(AQ_LOG_WARN, "database: cannot connect: %s",
+		       db->conn ? strtok(PQerrorMessage(db->conn), "\n") : "out of memory");
+		disconnect(db);
+		return AQ_ERR_DB_UNAVAILABLE;
+	}
+	const char *params[] = {pool->tz};
+	PGresult *r = aq_db_exec(db, &sql_set_timezone, 1, params, &st);
+	PQclear(r);
+	if (st != AQ_OK)
+		disconnect(db);
+	return st == AQ_OK ? AQ_OK : AQ_ERR_DB_UNAVAILABLE;
+}
+
+struct aq_db *aq_db_acquire(struct aq_db_pool *pool, enum aq_status *st)
+{
+	struct aq_db *db = NULL;
+	int slot = -1;
+
+	pthread_mutex_lock(&pool->lock);
+	while (pool->in_use == pool->size)
+		pthread_cond_wait(&pool->freed, &pool->lock);
+	/* Prefer a slot that is already connected. */
+	for (int i = 0; i < pool->size; i++) {
+		if (!pool->busy[i] && (slot < 0 || (pool->conns[i].conn && !pool->conns[slot].conn)))
+			slot = i;
+	}
+	pool->busy[slot] = true;
+	pool->in_use++;
+	pthread_mutex_unlock(&pool->lock);
+
+	db = &pool->conns[slot];
+	if (db->broken || !db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+		*st = connect_db(pool, db);
+		if (*st != AQ_OK) {
+			aq_db_release(pool, db);
+			return NULL;
+		}
+	}
+	*st = AQ_OK;
+	return db;
+}
+
+void aq_db_release(struct aq_db_pool *pool, struct aq_db *db)
+{
+	if (!db)
+		return;
+	/* A connection left inside a transaction (a bug or a lost COMMIT) is not reused. */
+	if (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		db->broken = true;
+	pthread_mutex_lock(&pool->lock);
+	pool->busy[db - pool->conns] = false;
+	pool->in_use--;
+	pthread_cond_signal(&pool->freed);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+void aq_db_pool_stats(struct aq_db_pool *pool, int *in_use, int *size)
+{
+	pthread_mutex_lock(&pool->lock);
+	*in_use = pool->in_use;
+	*size = pool->size;
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/* Maps a failed result to a status, remembering what the caller may need. */
+static enum aq_status classify(struct aq_db *db, const PGresult *r)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn);
+	snprintf(db->last_error, sizeof db->last_error, "%s", msg ? msg : "");
+	char *nl = strchr(db->last_error, '\n');
+	if (nl)
+		*nl = '\0';
+	if (PQstatus(db->conn) != CONNECTION_OK || !state) {
+		db->broken = true;
+		return AQ_ERR_DB_UNAVAILABLE;
+	}
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return AQ_ERR_DB_RETRY;
+	if (strcmp(state, "23505") == 0) {
+		const char *c = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+		snprintf(db->last_constraint, sizeof db->last_constraint, "%s", c ? c : "");
+		return AQ_ERR_CONFLICT;
+	}
+	/* 08: connection exception; 57P0x: shutdown; 53: insufficient resources (disk full);
+	 * 25006: read-only transaction (a standby or default_transaction_read_only). */
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+	    strncmp(state, "53", 2) == 0 || strcmp(state, "25006") == 0 || strncmp(state, "58", 2) == 0) {
+		aq_log(AQ_LOG_WARN, "database unavailable: %s (%s)", db->last_error, state);
+		if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+			db->broken = true;
+		return AQ_ERR_DB_UNAVAILABLE;
+	}
+	aq_log(AQ_LOG_ERROR, "database error %s: %s", state, db->last_error);
+	return AQ_ERR_INTERNAL;
+}
+
+static bool is_prepared(const struct aq_db *db, const struct aq_sql *sql)
+{
+	for (size_t i = 0; i < db->n_prepared; i++)
+		if (db->prepared[i] == sql)
+			return true;
+	return false;
+}
+
+PGresult *aq_db_exec(struct aq_db *db, const struct aq_sql *sql, int nparams,
+		     const char *const *params, enum aq_status *st)
+{
+	PGresult *r;
+	if (!db->conn) {
+		*st = AQ_ERR_DB_UNAVAILABLE;
+		return NULL;
+	}
+	if (!is_prepared(db, sql)) {
+		r = PQprepare(db->conn, sql->name, sql->text, 0, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			*st = classify(db, r);
+			PQclear(r);
+			return NULL;
+		}
+		PQclear(r);
+		if (db->n_prepared < AQ_DB_MAX_PREPARED)
+			db->prepared[db->n_prepared++] = sql;
+	}
+	r = PQexecPrepared(db->conn, sql->name, nparams, params, NULL, NULL, 0);
+	ExecStatusType s = PQresultStatus(r);
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+		*st = AQ_OK;
+		return r;
+	}
+	*st = classify(db, r);
+	PQclear(r);
+	return NULL;
+}
+
+enum aq_status aq_db_command(struct aq_db *db, const char *command)
+{
+	if (!db->conn)
+		return AQ_ERR_DB_UNAVAILABLE;
+	PGresult *r = PQexec(db->conn, command);
+	enum aq_status st = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK
+				    ? AQ_OK
+				    : classify(db, r);
+	PQclear(r);
+	return st;
+}
+
+enum aq_status aq_db_tx(struct aq_db *db, aq_db_tx_fn fn, void *arg)
+{
+	enum aq_status st = AQ_ERR_DB_RETRY;
+	for (int attempt = 0; attempt < 5 && st == AQ_ERR_DB_RETRY; attempt++) {
+		if (attempt > 0) {
+			/* Back off a little so the competing transaction can finish. */
+			struct timespec pause = {0, (long)(attempt * 2 + rand() % 5) * 1000000L};
+			nanosleep(&pause, NULL);
+		}
+		st = aq_db_command(db, "BEGIN");
+		if (st != AQ_OK)
+			break;
+		st = fn(db, arg);
+		if (st == AQ_OK)
+			st = aq_db_command(db, "COMMIT");
+		else if (!db->broken)
+			aq_db_command(db, "ROLLBACK");
+	}
+	if (st != AQ_OK && db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE && !db->broken)
+		aq_db_command(db, "ROLLBACK");
+	return st;
+}
+
+static const struct aq_sql sql_migrations_table = {
+	"migrations_table",
+	"CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, "
+	"applied_at timestamptz NOT NULL DEFAULT now())"};
+static const struct aq_sql sql_migration_lock = {
+	"migration_lock", "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")"};
+static const struct aq_sql sql_migration_unlock = {
+	"migration_unlock", "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"};
+static const struct aq_sql sql_migration_applied = {
+	"migration_applied", "SELECT 1 FROM schema_migrations WHERE version = $1"};
+static const struct aq_sql sql_migration_record = {
+	"migration_record", "INSERT INTO schema_migrations (version) VALUES ($1)"};
+static const struct aq_sql sql_migration_count = {
+	"migration_count", "SELECT count(*) FROM schema_migrations"};
+
+/* Runs one statement and drops its result. */
+static enum aq_status run(struct aq_db *db, const struct aq_sql *sql, int n, const char *const *p)
+{
+	enum aq_status st;
+	PQclear(aq_db_exec(db, sql, n, p, &st));
+	return st;
+}
+
+enum aq_status aq_db_migrate(struct aq_db *db, char *err, size_t errlen)
+{
+	enum aq_status st;
+	err[0] = '\0';
+	if ((st = run(db, &sql_migration_lock, 0, NULL)) != AQ_OK ||
+	    (st = run(db, &sql_migrations_table, 0, NULL)) != AQ_OK) {
+		snprintf(err, errlen, "%s", db->last_error);
+		return st;
+	}
+	for (const struct aq_asset *m = aq_migrations; m->name; m++) {
+		const char *params[] = {m->name};
+		PGresult *r = aq_db_exec(db, &sql_migration_applied, 1, params, &st);
+		bool applied = r && PQntuples(r) > 0;
+		PQclear(r);
+		if (st != AQ_OK)
+			break;
+		if (applied)
+			continue;
+		/* The migration text is a trusted file of the build, run as a script. */
+		if ((st = aq_db_command(db, "BEGIN")) != AQ_OK)
+			break;
+		PGresult *mr = PQexec(db->conn, (const char *)m->data);
+		if (PQresultStatus(mr) != PGRES_COMMAND_OK && PQresultStatus(mr) != PGRES_TUPLES_OK) {
+			st = classify(db, mr);
+			snprintf(err, errlen, "migration %s failed: %s", m->name, db->last_error);
+			PQclear(mr);
+			aq_db_command(db, "ROLLBACK");
+			break;
+		}
+		PQclear(mr);
+		if ((st = run(db, &sql_migration_record, 1, params)) != AQ_OK ||
+		    (st = aq_db_command(db, "COMMIT")) != AQ_OK) {
+			aq_db_command(db, "ROLLBACK");
+			break;
+		}
+		aq_log(AQ_LOG_INFO, "migration %s applied", m->name);
+	}
+	if (st != AQ_OK && !err[0])
+		snprintf(err, errlen, "%s", db->last_error);
+	run(db, &sql_migration_unlock, 0, NULL);
+	return st;
+}
+
+enum aq_status aq_db_check_ready(struct aq_db *db)
+{
+	enum aq_status st;
+	size_t expected = 0;
+	for (const struct aq_asset *m = aq_migrations; m->name; m++)
+		expected++;
+	PGresult *r = aq_db_exec(db, &sql_migration_count, 0, NULL, &st);
+	if (st == AQ_OK && (size_t)atol(PQgetvalue(r, 0, 0)) < expected)
+		st = AQ_ERR_DB_UNAVAILABLE;
+	PQclear(r);
+	return st == AQ_ERR_INTERNAL ? AQ_ERR_DB_UNAVAILABLE : st;
+}

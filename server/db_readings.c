@@ -1,0 +1,305 @@
+/* db_readings.c — the ingest transaction (raw rows, hourly aggregates, days, duplicates and
+ * conflicts in two statements) and the raw readings listing. Batches travel as PostgreSQL
+ * array parameters unnested server-side: one round trip for 1 or 5000 readings. */
+#include "db_internal.h"
+#include "aq_time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Per pollutant: sum and count of the values whose flag is N (SPEC §1). Flag k of the
+ * readings.flags text is substr(flags, k, 1). */
+#define HOURLY_SUMS(col, k)                                                                       \
+	"coalesce(sum(" col ") FILTER (WHERE flags IS NULL OR substr(flags, " k ", 1) = 'N'), 0), " \
+	"count(" col ") FILTER (WHERE flags IS NULL OR substr(flags, " k ", 1) = 'N')"
+#define HOURLY_ADD(col) col "_sum = h." col "_sum + EXCLUDED." col "_sum, " col "_n = h." col "_n + EXCLUDED." col "_n"
+
+#define INPUT_CTE                                                                                  \
+	"WITH input AS (SELECT * FROM unnest($1::int4[], $2::timestamptz[], $3::float8[], "          \
+	"$4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], "       \
+	"$10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::text[]) AS t(station_id, " \
+	"observed_at, pm25, pm10, so2, no2, co, o3, temperature, humidity, pressure, wind_speed, "    \
+	"wind_direction, flags)) "
+#define VALUE_COLUMNS \
+	"pm25, pm10, so2, no2, co, o3, temperature, humidity, pressure, wind_speed, wind_direction, flags"
+
+/* New rows go in; each new row updates its station-hour and marks its day as having data.
+ * Past days are share-locked so that the finalizer (which locks the day FOR UPDATE) either
+ * sees this batch in its snapshot or, finishing first, has this batch counted as late. */
+static const struct aq_sql sql_ingest = {
+	"readings_ingest",
+	INPUT_CTE
+	", ins AS (INSERT INTO readings (station_id, observed_at, " VALUE_COLUMNS ", source) "
+	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15 FROM input "
+	"  ON CONFLICT (station_id, observed_at) DO NOTHING "
+	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) "
+	", agg AS (INSERT INTO hourly AS h (day, station_id, hour, readings, pm25_sum, pm25_n, pm10_sum, "
+	"  pm10_n, so2_sum, so2_n, no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n) "
+	"  SELECT observed_at::date, station_id, extract(hour FROM observed_at)::int2, count(*), "
+	HOURLY_SUMS("pm25", "1") ", " HOURLY_SUMS("pm10", "2") ", " HOURLY_SUMS("so2", "3") ", "
+	HOURLY_SUMS("no2", "4") ", " HOURLY_SUMS("co", "5") ", " HOURLY_SUMS("o3", "6")
+	"  FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
+	"  ON CONFLICT (day, station_id, hour) DO UPDATE SET readings = h.readings + EXCLUDED.readings, "
+	HOURLY_ADD("pm25") ", " HOURLY_ADD("pm10") ", " HOURLY_ADD("so2") ", " HOURLY_ADD("no2") ", "
+	HOURLY_ADD("co") ", " HOURLY_ADD("o3") " RETURNING 1) "
+	", touched AS (SELECT observed_at::date AS day, count(*) AS n FROM ins GROUP BY 1) "
+	", new_days AS (INSERT INTO days (day) SELECT day FROM touched ORDER BY 1 "
+	"  ON CONFLICT (day) DO NOTHING RETURNING 1) "
+	", past AS (SELECT d.day FROM days d JOIN touched t USING (day) WHERE d.day < $16::date "
+	"  ORDER BY d.day FOR SHARE OF d) "
+	", late AS (UPDATE days d SET late_readings = d.late_readings + t.n FROM touched t "
+	"  WHERE d.day = t.day AND d.finalized_at IS NOT NULL RETURNING t.n) "
+	"SELECT (SELECT count(*) FROM ins), (SELECT coalesce(sum(n), 0) FROM late), "
+	"(SELECT count(*) FROM past), (SELECT count(*) FROM agg)"};
+
+/* Readings that were not inserted: a stored row with other values makes a conflict, kept
+ * for audit; the rest are duplicates. Runs as a new statement, so it sees rows that a
+ * concurrent transaction committed meanwhile. */
+static const struct aq_sql sql_conflicts = {
+	"readings_conflicts",
+	INPUT_CTE
+	"INSERT INTO reading_conflicts (station_id, observed_at, " VALUE_COLUMNS ", source) "
+	"SELECT i.station_id, i.observed_at, i.pm25, i.pm10, i.so2, i.no2, i.co, i.o3, i.temperature, "
+	"i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags, $15 "
+	"FROM input i JOIN readings r ON r.station_id = i.station_id AND r.observed_at = i.observed_at "
+	"WHERE (r.pm25, r.pm10, r.so2, r.no2, r.co, r.o3, r.temperature, r.humidity, r.pressure, "
+	"r.wind_speed, r.wind_direction, r.flags) IS DISTINCT FROM (i.pm25, i.pm10, i.so2, i.no2, i.co, "
+	"i.o3, i.temperature, i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags) "
+	"AND $16::text IS NOT NULL RETURNING 1"};
+
+static const struct aq_sql sql_station_ids = {
+	"station_ids",
+	"SELECT c.code, coalesce(s.id, 0), coalesce(s.active, false) "
+	"FROM unnest($1::text[]) AS c(code) LEFT JOIN stations s USING (code)"};
+
+static const struct aq_sql sql_readings_list = {
+	"readings_list",
+	"SELECT (extract(epoch FROM observed_at) * 1000000)::int8, " VALUE_COLUMNS ", "
+	"(extract(epoch FROM received_at) * 1000000)::int8 FROM readings "
+	"WHERE station_id = $1 AND observed_at >= $2::timestamptz AND observed_at < $3::timestamptz "
+	"AND observed_at > $4::timestamptz ORDER BY observed_at LIMIT $5"};
+
+/* A growing text buffer for array literals. */
+struct buf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void buf_add(struct buf *b, const char *text, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *s = realloc(b->s, cap);
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, text, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void buf_str(struct buf *b, const char *text)
+{
+	buf_add(b, text, strlen(text));
+}
+
+/* The 14 array parameters of INPUT_CTE for n readings. */
+struct batch_params {
+	struct buf arr[14];
+};
+
+static void batch_build(struct batch_params *bp, const struct aq_reading *readings,
+			const int *station_ids, size_t n)
+{
+	char tmp[48];
+	for (int a = 0; a < 14; a++)
+		buf_str(&bp->arr[a], "{");
+	for (size_t i = 0; i < n; i++) {
+		const struct aq_reading *r = &readings[i];
+		const char *sep = i ? "," : "";
+		snprintf(tmp, sizeof tmp, "%s%d", sep, station_ids[i]);
+		buf_str(&bp->arr[0], tmp);
+		buf_str(&bp->arr[1], sep);
+		aq_time_format(r->observed_us, 0, tmp, sizeof tmp);
+		buf_str(&bp->arr[1], tmp);
+		bool flagged = false;
+		for (int f = 0; f < AQ_FIELDS; f++) {
+			buf_str(&bp->arr[2 + f], sep);
+			if (r->present & (1u << f)) {
+				/* %.17g round-trips every double exactly. */
+				snprintf(tmp, sizeof tmp, "%.17g", r->value[f]);
+				buf_str(&bp->arr[2 + f], tmp);
+			} else {
+				buf_str(&bp->arr[2 + f], "NULL");
+			}
+			if (r->flag[f] != 'N')
+				flagged = true;
+		}
+		buf_str(&bp->arr[13], sep);
+		if (flagged)
+			buf_add(&bp->arr[13], r->flag, AQ_FIELDS);
+		else
+			buf_str(&bp->arr[13], "NULL");
+	}
+	for (int a = 0; a < 14; a++)
+		buf_str(&bp->arr[a], "}");
+}
+
+static void batch_cleanup(struct batch_params *bp)
+{
+	for (int a = 0; a < 14; a++)
+		free(bp->arr[a].s);
+}
+
+struct ingest_args {
+	const struct batch_params *bp;
+	size_t n;
+	const char *source;
+	const char *today;
+	struct aq_ingest_result *result;
+};
+
+static enum aq_status ingest_tx(struct aq_db *db, void *arg)
+{
+	struct ingest_args *a = arg;
+	const char *params[16];
+	enum aq_status st;
+
+	for (int i = 0; i < 14; i++)
+		params[i] = a->bp->arr[i].s;
+	params[14] = a->source;
+	params[15] = a->today;
+	memset(a->result, 0, sizeof *a->result);
+
+	PGresult *r = aq_db_exec(db, &sql_ingest, 16, params, &st);
+	if (st != AQ_OK)
+		return st;
+	a->result->accepted = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	a->result->late = (size_t)strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	if (a->result->accepted < a->n) {
+		r = aq_db_exec(db, &sql_conflicts, 16, params, &st);
+		if (st != AQ_OK)
+			return st;
+		a->result->conflicts = (size_t)PQntuples(r);
+		PQclear(r);
+	}
+	a->result->duplicates = a->n - a->result->accepted - a->result->conflicts;
+	return AQ_OK;
+}
+
+enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
+				     const int *station_ids, size_t n, const char *source, int64_t today,
+				     struct aq_ingest_result *result)
+{
+	struct batch_params bp;
+	char today_text[11];
+	memset(&bp, 0, sizeof bp);
+	batch_build(&bp, readings, station_ids, n);
+	for (int i = 0; i < 14; i++) {
+		if (bp.arr[i].oom) {
+			batch_cleanup(&bp);
+			return AQ_ERR_INTERNAL;
+		}
+	}
+	/* Only past days can be finalized, so only they are share-locked: today's ingest never
+	 * touches the (hot) days row of today. */
+	aq_date_format(today, today_text);
+	struct ingest_args a = {&bp, n, source, today_text, result};
+	enum aq_status st = aq_db_tx(db, ingest_tx, &a);
+	batch_cleanup(&bp);
+	return st;
+}
+
+enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, size_t n, int *ids)
+{
+	struct buf b = {0};
+	enum aq_status st;
+	buf_str(&b, "{");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_str(&b, ",");
+		/* Codes are validated ([A-Za-z0-9_.-]); quoting keeps e.g. "NULL" a string. */
+		buf_str(&b, "\"");
+		buf_str(&b, codes[i]);
+		buf_str(&b, "\"");
+	}
+	buf_str(&b, "}");
+	if (b.oom) {
+		free(b.s);
+		return AQ_ERR_INTERNAL;
+	}
+	const char *params[] = {b.s};
+	PGresult *r = aq_db_exec(db, &sql_station_ids, 1, params, &st);
+	free(b.s);
+	if (st != AQ_OK)
+		return st;
+	for (int row = 0; row < PQntuples(r) && (size_t)row < n; row++) {
+		int id = atoi(PQgetvalue(r, row, 1));
+		ids[row] = PQgetvalue(r, row, 2)[0] == 't' ? id : -id;
+	}
+	PQclear(r);
+	return AQ_OK;
+}
+
+enum aq_status aq_db_readings_list(struct aq_db *db, int station_id, int64_t from_us, int64_t to_us,
+				   int64_t after_us, int limit, struct aq_stored_reading **out, size_t *n)
+{
+	char id[16], from[48], to[48], after[48], lim[16];
+	enum aq_status st;
+	snprintf(id, sizeof id, "%d", station_id);
+	snprintf(lim, sizeof lim, "%d", limit);
+	if (from_us == INT64_MIN)
+		snprintf(from, sizeof from, "-infinity");
+	else
+		aq_time_format(from_us, 0, from, sizeof from);
+	if (to_us == INT64_MAX)
+		snprintf(to, sizeof to, "infinity");
+	else
+		aq_time_format(to_us, 0, to, sizeof to);
+	if (after_us == INT64_MIN)
+		snprintf(after, sizeof after, "-infinity");
+	else
+		aq_time_format(after_us, 0, after, sizeof after);
+	const char *params[] = {id, from, to, after, lim};
+	PGresult *r = aq_db_exec(db, &sql_readings_list, 5, params, &st);
+	*out = NULL;
+	*n = 0;
+	if (st != AQ_OK)
+		return st;
+	size_t rows = (size_t)PQntuples(r);
+	*out = calloc(rows ? rows : 1, sizeof **out);
+	if (!*out) {
+		PQclear(r);
+		return AQ_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < rows; i++) {
+		struct aq_stored_reading *s = &(*out)[i];
+		aq_reading_init(&s->r);
+		s->r.observed_us = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
+		for (int f = 0; f < AQ_FIELDS; f++) {
+			const char *v = aq_db_text(r, (int)i, 1 + f);
+			if (v) {
+				s->r.value[f] = strtod(v, NULL);
+				s->r.present |= 1u << f;
+			}
+		}
+		const char *flags = aq_db_text(r, (int)i, 1 + AQ_FIELDS);
+		if (flags && strlen(flags) == AQ_FIELDS)
+			memcpy(s->r.flag, flags, AQ_FIELDS);
+		s->received_us = strtoll(PQgetvalue(r, (int)i, 2 + AQ_FIELDS), NULL, 10);
+	}
+	*n = rows;
+	PQclear(r);
+	return AQ_OK;
+}

@@ -1,0 +1,111 @@
+/* http_internal.h — what the http*.c files share: the request context, the route table
+ * entry, the reply functions and the handlers. Only http*.c include this (and microhttpd.h). */
+#ifndef AQ_HTTP_INTERNAL_H
+#define AQ_HTTP_INTERNAL_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aq_app.h"
+#include "aq_http.h"
+#include "aq_json.h"
+#include "aq_status.h"
+
+enum aq_auth {
+	AQ_AUTH_OPEN,    /* never needs a token (health, metrics, dashboard) */
+	AQ_AUTH_READ,    /* open, unless AQRANK_READ_TOKEN is set */
+	AQ_AUTH_STATION, /* a station token (for its own station) or the admin token */
+	AQ_AUTH_ADMIN,   /* the admin token */
+};
+
+enum aq_role { AQ_ROLE_NONE, AQ_ROLE_READ, AQ_ROLE_STATION, AQ_ROLE_ADMIN };
+
+#define AQ_MAX_PATH_PARAMS 3
+
+struct aq_request;
+typedef enum MHD_Result (*aq_handler_fn)(struct aq_request *req);
+
+struct aq_route {
+	const char *method;
+	const char *pattern; /* "/api/v1/stations/{}/readings": {} matches one path segment */
+	aq_handler_fn handler;
+	enum aq_auth auth;
+	bool json_body; /* the handler takes a JSON body (parsed once by the dispatcher) */
+	const char *name; /* metrics label */
+};
+
+/* One HTTP request, from its first byte to the completion callback (http.c owns it). */
+struct aq_request {
+	struct aq_app *app;
+	struct MHD_Connection *conn;
+	const struct aq_route *route;
+	const char *method; /* as received ("HEAD" is routed like "GET") */
+	char *path;         /* copy of the URL path */
+	char *params[AQ_MAX_PATH_PARAMS];
+	char *segments;     /* storage for params */
+	char allow[64];     /* Allow header for 405 and OPTIONS */
+	enum aq_status early_error; /* found on the first call, answered on the last */
+	char *body;
+	size_t body_len, body_cap;
+	bool body_too_large;
+	json_t *json; /* parsed body, owned */
+	enum aq_role role;
+	struct aq_station station; /* the caller's station, for AQ_ROLE_STATION */
+	unsigned status;
+	size_t bytes;
+	int64_t start_us;
+	bool replied;
+};
+
+/* ---- http_reply.c: the one place that queues responses ---- */
+
+/* Queues body (consumed) as JSON with status. GET 200 replies carry an ETag, and a matching
+ * If-None-Match turns them into 304 without a body. */
+enum MHD_Result aq_reply_json(struct aq_request *req, unsigned status, json_t *body);
+/* Queues an already-serialized body (consumed, malloc'd) of content_type; etag may be NULL
+ * (then it is computed for GET 200). */
+enum MHD_Result aq_reply_body(struct aq_request *req, unsigned status, const char *content_type,
+			      char *body, size_t len, const char *etag);
+/* Queues a shared response (not consumed) made by aq_reply_make_shared. */
+enum MHD_Result aq_reply_shared(struct aq_request *req, struct MHD_Response *resp, unsigned status,
+				size_t len, const char *etag);
+/* Makes a reusable response of body (copied) with the usual headers. NULL on ENOMEM. */
+struct MHD_Response *aq_reply_make_shared(struct aq_app *app, const char *content_type,
+					  const char *body, size_t len, const char *etag);
+/* The SPEC error shape for status: {"error": {"code", "message", "details"}}; message NULL
+ * means the status's default, details (consumed) may be NULL. */
+enum MHD_Result aq_reply_error(struct aq_request *req, enum aq_status status, const char *message,
+			       json_t *details);
+/* printf-style message. */
+enum MHD_Result aq_reply_errorf(struct aq_request *req, enum aq_status status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Queues a CSV document (its text is taken over; csv is left empty). next, when not NULL,
+ * is the paging cursor, sent as the X-Next-Cursor header. */
+struct aq_csv;
+enum MHD_Result aq_reply_csv(struct aq_request *req, struct aq_csv *csv, const char *next);
+/* 204 No Content. */
+enum MHD_Result aq_reply_empty(struct aq_request *req, unsigned status);
+/* Strong ETag of a body: a 64-bit FNV-1a hash, quoted. buf: 24 bytes. */
+void aq_etag_of(const char *body, size_t len, char buf[24]);
+
+/* ---- request helpers (http.c) ---- */
+
+/* Query parameter, or NULL. */
+const char *aq_request_query(struct aq_request *req, const char *name);
+/* Borrows a DB connection; on failure replies 503 itself and returns NULL (*result set). */
+struct aq_db *aq_request_db(struct aq_request *req, enum MHD_Result *result);
+
+/* ---- handlers ---- */
+enum MHD_Result aq_handle_healthz(struct aq_request *req);
+enum MHD_Result aq_handle_readyz(struct aq_request *req);
+enum MHD_Result aq_handle_station_list(struct aq_request *req);
+enum MHD_Result aq_handle_station_get(struct aq_request *req);
+enum MHD_Result aq_handle_station_put(struct aq_request *req);
+enum MHD_Result aq_handle_station_delete(struct aq_request *req);
+enum MHD_Result aq_handle_station_token(struct aq_request *req);
+enum MHD_Result aq_handle_readings_post(struct aq_request *req);
+enum MHD_Result aq_handle_readings_list(struct aq_request *req);
+
+#endif

@@ -1,0 +1,195 @@
+/* http_stations.c — /api/v1/stations: list (by kind, or the ring around a station), get,
+ * create/update (the token is shown once, at creation), deactivate, rotate the token. */
+#include "http_internal.h"
+#include "aq_token.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct near_station {
+	const struct aq_station *s;
+	double distance;
+};
+
+static int by_distance(const void *a, const void *b)
+{
+	const struct near_station *x = a, *y = b;
+	if (x->distance != y->distance)
+		return x->distance < y->distance ? -1 : 1;
+	return strcmp(x->s->code, y->s->code);
+}
+
+/* Parses a positive number parameter; false when present and invalid. */
+static bool query_double(struct aq_request *req, const char *name, double def, double *out)
+{
+	const char *v = aq_request_query(req, name);
+	char *end;
+	*out = def;
+	if (!v)
+		return true;
+	*out = strtod(v, &end);
+	return end != v && *end == '\0' && isfinite(*out) && *out > 0;
+}
+
+enum MHD_Result aq_handle_station_list(struct aq_request *req)
+{
+	const char *kind_name = aq_request_query(req, "kind");
+	const char *near = aq_request_query(req, "near");
+	int kind = -1;
+	double radius;
+	struct aq_station *all = NULL, center;
+	size_t n = 0;
+	enum MHD_Result result;
+
+	if (kind_name && !aq_station_kind_from_name(kind_name, &kind))
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "kind must be micro or national.", NULL);
+	if (!query_double(req, "radius_km", req->app->cfg->radius_km, &radius))
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "radius_km must be a positive number.", NULL);
+	struct aq_db *db = aq_request_db(req, &result);
+	if (!db)
+		return result;
+	enum aq_status st = near ? aq_db_station_get(db, near, &center) : AQ_OK;
+	if (st == AQ_OK)
+		st = aq_db_station_list(db, kind, &all, &n);
+	aq_db_release(req->app->pool, db);
+	if (st != AQ_OK)
+		return aq_reply_errorf(req, st, st == AQ_ERR_UNKNOWN_STATION ? "No station %s." : "%s",
+				       st == AQ_ERR_UNKNOWN_STATION ? near : aq_status_message(st));
+
+	json_t *list = json_array();
+	if (near) {
+		struct near_station *ring = calloc(n ? n : 1, sizeof *ring);
+		size_t m = 0;
+		for (size_t i = 0; ring && i < n; i++) {
+			double d = aq_distance_km(center.lat, center.lon, all[i].lat, all[i].lon);
+			if (strcmp(all[i].code, center.code) != 0 && d <= radius)
+				ring[m++] = (struct near_station){&all[i], d};
+		}
+		if (ring)
+			qsort(ring, m, sizeof *ring, by_distance);
+		for (size_t i = 0; ring && i < m; i++) {
+			json_t *o = aq_json_station(ring[i].s);
+			json_object_set_new(o, "distance_km", json_real(round(ring[i].distance * 1000) / 1000));
+			json_array_append_new(list, o);
+		}
+		free(ring);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(list, aq_json_station(&all[i]));
+	}
+	free(all);
+	json_t *body = json_pack("{s:o}", "stations", list);
+	if (near) {
+		json_object_set_new(body, "near", json_string(center.code));
+		json_object_set_new(body, "radius_km", json_real(radius));
+	}
+	return aq_reply_json(req, MHD_HTTP_OK, body);
+}
+
+enum MHD_Result aq_handle_station_get(struct aq_request *req)
+{
+	struct aq_station s;
+	enum MHD_Result result;
+	struct aq_db *db = aq_request_db(req, &result);
+	if (!db)
+		return result;
+	enum aq_status st = aq_db_station_get(db, req->params[0], &s);
+	aq_db_release(req->app->pool, db);
+	if (st != AQ_OK)
+		return aq_reply_error(req, st, NULL, NULL);
+	return aq_reply_json(req, MHD_HTTP_OK, aq_json_station(&s));
+}
+
+enum MHD_Result aq_handle_station_put(struct aq_request *req)
+{
+	const char *code = req->params[0];
+	struct aq_problems problems = {0};
+	struct aq_station_update u;
+	struct aq_station existing, s;
+	char token[AQ_TOKEN_SIZE], pw_hash[AQ_PASSWORD_HASH_SIZE];
+	unsigned char token_hash[AQ_TOKEN_HASH_LEN];
+	bool created = false;
+	enum MHD_Result result;
+
+	if (!aq_station_code_valid(code))
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER,
+				      "A station code is 1-32 letters, digits, _ . - starting with a letter or digit.",
+				      NULL);
+	if (!req->json)
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "Send the station as a JSON object.", NULL);
+	aq_json_station_update_parse(req->json, &u, &problems);
+	const char *body_code = json_string_value(json_object_get(req->json, "code"));
+	if (body_code && strcmp(body_code, code) != 0)
+		aq_problems_add(&problems, -1, "code", "must match the code in the path");
+	struct aq_db *db = aq_request_db(req, &result);
+	if (!db) {
+		aq_problems_cleanup(&problems);
+		return result;
+	}
+	enum aq_status st = aq_db_station_get(db, code, &existing);
+	if (st != AQ_OK && st != AQ_ERR_UNKNOWN_STATION)
+		goto out;
+	aq_station_update_validate(&u, st == AQ_ERR_UNKNOWN_STATION, &problems);
+	if (problems.n > 0) {
+		st = AQ_ERR_INVALID_PARAMETER;
+		goto out;
+	}
+	if (!aq_token_generate(token) ||
+	    ((u.set & (1u << AQ_SA_PASSWORD)) && u.password[0] && !aq_password_hash(u.password, pw_hash))) {
+		st = AQ_ERR_INTERNAL;
+		goto out;
+	}
+	aq_token_hash(token, token_hash);
+	st = aq_db_station_put(db, code, &u, (u.set & (1u << AQ_SA_PASSWORD)) && u.password[0] ? pw_hash : "",
+			       token_hash, &created, &s);
+out:
+	aq_db_release(req->app->pool, db);
+	if (st == AQ_ERR_INVALID_PARAMETER) {
+		result = aq_reply_error(req, st, "The station is not valid; nothing was changed.",
+					aq_json_problems(&problems));
+	} else if (st == AQ_ERR_CONFLICT) {
+		result = aq_reply_error(req, st, "That mn is already used by another station.", NULL);
+	} else if (st != AQ_OK) {
+		result = aq_reply_error(req, st, NULL, NULL);
+	} else {
+		json_t *body = aq_json_station(&s);
+		if (created)
+			json_object_set_new(body, "token", json_string(token));
+		result = aq_reply_json(req, created ? MHD_HTTP_CREATED : MHD_HTTP_OK, body);
+	}
+	aq_problems_cleanup(&problems);
+	return result;
+}
+
+enum MHD_Result aq_handle_station_delete(struct aq_request *req)
+{
+	struct aq_station s;
+	enum MHD_Result result;
+	struct aq_db *db = aq_request_db(req, &result);
+	if (!db)
+		return result;
+	enum aq_status st = aq_db_station_deactivate(db, req->params[0], &s);
+	aq_db_release(req->app->pool, db);
+	if (st != AQ_OK)
+		return aq_reply_error(req, st, NULL, NULL);
+	return aq_reply_json(req, MHD_HTTP_OK, aq_json_station(&s));
+}
+
+enum MHD_Result aq_handle_station_token(struct aq_request *req)
+{
+	char token[AQ_TOKEN_SIZE];
+	unsigned char hash[AQ_TOKEN_HASH_LEN];
+	enum MHD_Result result;
+	if (!aq_token_generate(token))
+		return aq_reply_error(req, AQ_ERR_INTERNAL, "The random source failed.", NULL);
+	aq_token_hash(token, hash);
+	struct aq_db *db = aq_request_db(req, &result);
+	if (!db)
+		return result;
+	enum aq_status st = aq_db_station_set_token(db, req->params[0], hash);
+	aq_db_release(req->app->pool, db);
+	if (st != AQ_OK)
+		return aq_reply_error(req, st, NULL, NULL);
+	return aq_reply_json(req, MHD_HTTP_OK, json_pack("{s:s, s:s}", "station", req->params[0], "token", token));
+}

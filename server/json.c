@@ -1,0 +1,276 @@
+/* json.c — request bodies to model structs (shape only; meaning is in reading.c and
+ * station.c) and model structs to reply JSON. */
+#include "aq_json.h"
+#include "aq_clock.h"
+#include "aq_time.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	default: return "null";
+	}
+}
+
+static void parse_flags(const json_t *flags, struct aq_reading *r, int index, struct aq_problems *p)
+{
+	const char *key;
+	json_t *value;
+	if (!json_is_object(flags)) {
+		aq_problems_add(p, index, "flags", "must be an object like {\"pm10\": \"D\"}, not %s",
+				json_type_name(flags));
+		return;
+	}
+	json_object_foreach((json_t *)flags, key, value) {
+		enum aq_field f;
+		const char *s = json_string_value(value);
+		char field[40];
+		snprintf(field, sizeof field, "flags.%.30s", key);
+		if (!aq_field_from_name(key, &f))
+			aq_problems_add(p, index, field, "is not a reading field");
+		else if (!s || strlen(s) != 1 || !aq_flag_valid(s[0]))
+			aq_problems_add(p, index, field, "must be one HJ 212 flag letter: N F M S D C T B");
+		else
+			r->flag[f] = s[0];
+	}
+}
+
+static void parse_reading(const json_t *obj, struct aq_reading *r, int index, struct aq_problems *p)
+{
+	const char *key;
+	json_t *value;
+	bool has_time = false;
+
+	aq_reading_init(r);
+	if (!json_is_object(obj)) {
+		aq_problems_add(p, index, "", "must be an object, not %s", json_type_name(obj));
+		return;
+	}
+	json_object_foreach((json_t *)obj, key, value) {
+		enum aq_field f;
+		if (strcmp(key, "station") == 0) {
+			const char *s = json_string_value(value);
+			if (!s || !aq_station_code_valid(s))
+				aq_problems_add(p, index, "station", "must be a station code (letters, digits, _ . -; up to 32)");
+			else
+				snprintf(r->station, sizeof r->station, "%s", s);
+		} else if (strcmp(key, "observed_at") == 0) {
+			const char *s = json_string_value(value), *problem = "must be a string";
+			if (!s || !aq_time_parse_rfc3339(s, &r->observed_us, &problem))
+				aq_problems_add(p, index, "observed_at", "%s", problem);
+			else
+				has_time = true;
+		} else if (strcmp(key, "flags") == 0) {
+			parse_flags(value, r, index, p);
+		} else if (aq_field_from_name(key, &f)) {
+			if (json_is_null(value))
+				continue;
+			if (!json_is_number(value)) {
+				aq_problems_add(p, index, key, "must be a number or null, not %s", json_type_name(value));
+				continue;
+			}
+			r->value[f] = json_number_value(value);
+			r->present |= 1u << f;
+		} else {
+			char field[32];
+			snprintf(field, sizeof field, "%.31s", key);
+			aq_problems_add(p, index, field, "is not a reading field");
+		}
+	}
+	if (!has_time && !json_object_get(obj, "observed_at"))
+		aq_problems_add(p, index, "observed_at", "is required");
+}
+
+enum aq_status aq_json_readings_parse(const json_t *root, struct aq_reading **out, size_t *n,
+				      struct aq_problems *problems)
+{
+	size_t count = json_is_array(root) ? json_array_size(root) : 1;
+	*out = NULL;
+	*n = 0;
+	if (json_is_array(root) && count == 0)
+		return AQ_ERR_INVALID_READING;
+	if (count > AQ_MAX_BATCH)
+		return AQ_ERR_BODY_TOO_LARGE;
+	struct aq_reading *readings = calloc(count, sizeof *readings);
+	if (!readings)
+		return AQ_ERR_INTERNAL;
+	if (json_is_array(root)) {
+		for (size_t i = 0; i < count; i++)
+			parse_reading(json_array_get(root, i), &readings[i], (int)i, problems);
+	} else {
+		parse_reading(root, &readings[0], -1, problems);
+	}
+	*out = readings;
+	*n = count;
+	return problems->oom ? AQ_ERR_INTERNAL : AQ_OK;
+}
+
+/* Copies a string attribute, checking type and length. */
+static void take_text(const json_t *value, const char *key, char *dst, size_t size,
+		      struct aq_problems *p)
+{
+	const char *s = json_string_value(value);
+	if (json_is_null(value)) {
+		dst[0] = '\0';
+		return;
+	}
+	if (!s) {
+		aq_problems_add(p, -1, key, "must be a string");
+		return;
+	}
+	if (strlen(s) >= size) {
+		aq_problems_add(p, -1, key, "is longer than %zu bytes", size - 1);
+		return;
+	}
+	memcpy(dst, s, strlen(s) + 1);
+}
+
+void aq_json_station_update_parse(const json_t *root, struct aq_station_update *u,
+				  struct aq_problems *p)
+{
+	const char *key;
+	json_t *value;
+	struct aq_station *v = &u->values;
+
+	memset(u, 0, sizeof *u);
+	if (!json_is_object(root)) {
+		aq_problems_add(p, -1, "", "the body must be a JSON object");
+		return;
+	}
+	json_object_foreach((json_t *)root, key, value) {
+		if (strcmp(key, "name") == 0) {
+			take_text(value, key, v->name, sizeof v->name, p);
+			u->set |= 1u << AQ_SA_NAME;
+		} else if (strcmp(key, "unit") == 0) {
+			take_text(value, key, v->unit, sizeof v->unit, p);
+			u->set |= 1u << AQ_SA_UNIT;
+		} else if (strcmp(key, "contact_person") == 0) {
+			take_text(value, key, v->contact_person, sizeof v->contact_person, p);
+			u->set |= 1u << AQ_SA_CONTACT_PERSON;
+		} else if (strcmp(key, "contact_phone") == 0) {
+			take_text(value, key, v->contact_phone, sizeof v->contact_phone, p);
+			u->set |= 1u << AQ_SA_CONTACT_PHONE;
+		} else if (strcmp(key, "mn") == 0) {
+			take_text(value, key, v->mn, sizeof v->mn, p);
+			u->set |= 1u << AQ_SA_MN;
+		} else if (strcmp(key, "hj212_password") == 0) {
+			take_text(value, key, u->password, sizeof u->password, p);
+			u->set |= 1u << AQ_SA_PASSWORD;
+		} else if (strcmp(key, "kind") == 0) {
+			const char *s = json_string_value(value);
+			if (!s || !aq_station_kind_from_name(s, &v->kind))
+				aq_problems_add(p, -1, key, "must be \"micro\" or \"national\"");
+			u->set |= 1u << AQ_SA_KIND;
+		} else if (strcmp(key, "lat") == 0 || strcmp(key, "lon") == 0) {
+			if (!json_is_number(value))
+				aq_problems_add(p, -1, key, "must be a number (WGS-84 degrees)");
+			else if (key[1] == 'a')
+				v->lat = json_number_value(value);
+			else
+				v->lon = json_number_value(value);
+			u->set |= 1u << (key[1] == 'a' ? AQ_SA_LAT : AQ_SA_LON);
+		} else if (strcmp(key, "interval_s") == 0) {
+			if (!json_is_integer(value) || json_integer_value(value) < 10 ||
+			    json_integer_value(value) > 3600)
+				aq_problems_add(p, -1, key, "must be an integer from 10 to 3600");
+			else
+				v->interval_s = (int)json_integer_value(value);
+			u->set |= 1u << AQ_SA_INTERVAL;
+		} else if (strcmp(key, "active") == 0) {
+			if (!json_is_boolean(value))
+				aq_problems_add(p, -1, key, "must be true or false");
+			else
+				v->active = json_is_true(value);
+			u->set |= 1u << AQ_SA_ACTIVE;
+		} else if (strcmp(key, "code") == 0) {
+			/* Allowed so a GET reply can be PUT back; it must name this station (checked by
+			 * the handler, which knows the path). */
+			continue;
+		} else {
+			char field[32];
+			snprintf(field, sizeof field, "%.31s", key);
+			aq_problems_add(p, -1, field, "is not a station attribute");
+		}
+	}
+}
+
+json_t *aq_json_problems(const struct aq_problems *problems)
+{
+	if (!problems || problems->n == 0)
+		return NULL;
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < problems->n; i++) {
+		const struct aq_problem *pr = &problems->items[i];
+		json_t *o = json_object();
+		if (pr->index >= 0)
+			json_object_set_new(o, "index", json_integer(pr->index));
+		if (pr->field[0])
+			json_object_set_new(o, "field", json_string(pr->field));
+		json_object_set_new(o, "problem", json_string(pr->problem));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *text_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
+json_t *aq_json_station(const struct aq_station *s)
+{
+	char created[40], updated[40];
+	aq_local_format(s->created_us, created, sizeof created);
+	aq_local_format(s->updated_us, updated, sizeof updated);
+	return json_pack("{s:s, s:s, s:s, s:f, s:f, s:o, s:o, s:o, s:i, s:b, s:o, s:b, s:s, s:s}",
+			 "code", s->code, "name", s->name, "kind", aq_station_kind_name(s->kind), "lat", s->lat,
+			 "lon", s->lon, "unit", text_or_null(s->unit), "contact_person",
+			 text_or_null(s->contact_person), "contact_phone", text_or_null(s->contact_phone),
+			 "interval_s", s->interval_s, "active", s->active, "mn", text_or_null(s->mn),
+			 "hj212_password_set", s->has_password, "created_at", created, "updated_at", updated);
+}
+
+json_t *aq_json_number(double v, int decimals)
+{
+	/* Whole numbers are written as integers (61, not 61.0), whatever the precision. */
+	if (fabs(v) < 9e15 && v == floor(v))
+		return json_integer((json_int_t)v);
+	(void)decimals;
+	return json_real(v);
+}
+
+json_t *aq_json_reading(const char *station, const struct aq_reading *r, int64_t received_us)
+{
+	char when[40];
+	json_t *o = json_object(), *flags = NULL;
+	aq_local_format(r->observed_us, when, sizeof when);
+	json_object_set_new(o, "station", json_string(station));
+	json_object_set_new(o, "observed_at", json_string(when));
+	for (int f = 0; f < AQ_FIELDS; f++) {
+		const char *name = aq_field_name((enum aq_field)f);
+		json_object_set_new(o, name, (r->present & (1u << f)) ? aq_json_number(r->value[f], 1) : json_null());
+		if (r->flag[f] != 'N' && r->flag[f] != '\0') {
+			char letter[2] = {r->flag[f], '\0'};
+			if (!flags)
+				flags = json_object();
+			json_object_set_new(flags, name, json_string(letter));
+		}
+	}
+	if (flags)
+		json_object_set_new(o, "flags", flags);
+	if (received_us) {
+		aq_local_format(received_us, when, sizeof when);
+		json_object_set_new(o, "received_at", json_string(when));
+	}
+	return o;
+}
