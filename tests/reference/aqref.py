@@ -40,7 +40,6 @@ import glob
 import json
 import math
 import os
-import re
 import sys
 from fractions import Fraction
 
@@ -392,7 +391,6 @@ def get_tz(name: str):
         raise
 
 
-_NUM_RE = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 
 
 def parse_num(text: str):
