@@ -79,6 +79,7 @@ struct aq_daily {
 	double o3_1h_max;                 /* published maximum valid O3 hourly mean */
 	struct aq_aqi aqi;                /* aq_aqi_daily() over the published values */
 	unsigned composite_mask;          /* copy of rules->composite_mask */
+	unsigned reported_mask;           /* pollutants with at least one counted reading */
 	bool has_composite;               /* every masked pollutant valid, mask not empty */
 	double composite;                 /* Σ published Cᵢ/Sᵢ, half-to-even 2 decimals */
 };
@@ -89,6 +90,12 @@ struct aq_daily {
  *   out    filled completely */
 void aq_daily_compute(const struct aq_hour_sums hours[24], const struct aq_day_rules *rules,
 		      struct aq_daily *out);
+
+/* Completes a station-day whose valid_hours, valid, mean, o3_windows_valid, o3_1h_valid,
+ * o3_1h_max, composite_mask and reported_mask are set (e.g. read back from a finalized
+ * snapshot): computes published values, the AQI (invalid when a reported pollutant has no
+ * valid day) and the composite index. aq_daily_compute ends with this. */
+void aq_daily_finish(struct aq_daily *out, const struct aq_aqi_standard *standard);
 
 /* Composite-index standard Sᵢ of a pollutant: pm25 35, pm10 70, so2 60, no2 40, co 4, o3 160.
  * Returns 0 for an out-of-range value. */

@@ -30,6 +30,12 @@ struct aq_app {
 	struct aq_today_cache *today;
 	struct aq_events *events;
 	atomic_bool stopping;
+	/* Real time (µs) this daemon last stored readings of a past day: finalization waits for a
+	 * backfill to pause so it never snapshots half of it. */
+	_Atomic int64_t last_backfill_us;
+	/* Bumped on every local write and whenever the database's data_version moved (another
+	 * daemon wrote): caches of "today" compare against it. */
+	_Atomic int64_t data_version;
 };
 
 /* Prepares app from cfg (hashes the tokens, sets the clock). The pool and the rest are
@@ -46,6 +52,12 @@ void aq_app_services_free(struct aq_app *app);
  * if this daemon has not done so yet. NULL with *st = AQ_ERR_DB_UNAVAILABLE when the database
  * cannot be reached or is not migrated. Give it back with aq_db_release(app->pool, db). */
 struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st);
+
+/* Notes that readings were stored: bumps data_version, and remembers a backfill when any of
+ * them belongs to a day before today. */
+void aq_app_note_ingest(struct aq_app *app, const struct aq_reading *readings, size_t n);
+/* Notes any other write that changes what the API shows. */
+void aq_app_note_write(struct aq_app *app);
 
 /* Current local day (days since the epoch) by the app's clock. */
 int64_t aq_app_today(const struct aq_app *app);

@@ -107,6 +107,9 @@ struct aq_aqi {
  * !o3_1h_valid, from the 8 h value itself, a lower bound of the 1 h maximum).
  *   valid, published  arrays of AQ_POLLUTANTS; pollutants with valid[p] false are skipped
  *   out               filled completely; out->valid false when no pollutant is valid */
+/* Marks aqi as having no value (valid false, labels NULL, every IAQI -1). */
+void aq_aqi_invalidate(struct aq_aqi *aqi);
+
 void aq_aqi_daily(const struct aq_aqi_standard *std, const bool valid[AQ_POLLUTANTS],
 		  const double published[AQ_POLLUTANTS], bool o3_1h_valid,
 		  double o3_1h_max_published, struct aq_aqi *out);

@@ -32,6 +32,7 @@ struct aq_config {
 	int insufficient; /* enum aq_insufficient_policy */
 	int interview_count;
 	int finalize_after;
+	int finalize_quiet;
 	double radius_km;
 	/* access */
 	char *admin_token;

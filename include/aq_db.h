@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aq_dayview.h"
+#include "aq_interview.h"
 #include "aq_reading.h"
 #include "aq_station.h"
 #include "aq_status.h"
@@ -91,5 +93,77 @@ struct aq_stored_reading {
  * oldest first, at most limit; malloc'd array the caller frees. */
 enum aq_status aq_db_readings_list(struct aq_db *db, int station_id, int64_t from_us, int64_t to_us,
 				   int64_t after_us, int limit, struct aq_stored_reading **out, size_t *n);
+
+/* ---- days, snapshots, interviews (db_ranking.c) ---- */
+
+struct aq_day_info {
+	bool exists;         /* the day has (or had) readings */
+	bool final;
+	int64_t finalized_us;
+	int late_readings;
+	char rule_version[64];
+	char metric[16];
+	int min_hours;
+	char insufficient[16];
+	int interview_count;
+	unsigned composite_mask;
+};
+
+/* What the days table knows of day. */
+enum aq_status aq_db_day_info(struct aq_db *db, int64_t day, struct aq_day_info *out);
+/* Fills v->stations with every station and its hourly sums of day (v->day must be set);
+ * stations ordered by code. */
+enum aq_status aq_db_day_load_live(struct aq_db *db, struct aq_dayview *v);
+/* Fills v->stations from the finalized snapshot of v->day (daily values completed with
+ * aq_daily_finish; v->composite_mask must be set). */
+enum aq_status aq_db_day_load_snapshot(struct aq_db *db, struct aq_dayview *v,
+				       const struct aq_aqi_standard *standard);
+/* Newest finalized day; *found false when none. */
+enum aq_status aq_db_latest_final_day(struct aq_db *db, int64_t *day, bool *found);
+/* Finalized days in [from, to], oldest first, in a malloc'd array. */
+enum aq_status aq_db_final_days(struct aq_db *db, int64_t from, int64_t to, int64_t **days, size_t *n);
+/* Days before `before` with readings and no snapshot, oldest first, at most max. */
+enum aq_status aq_db_days_due(struct aq_db *db, int64_t before, int64_t *days, size_t max, size_t *n);
+
+/* Inside a transaction: takes the day's advisory lock (other daemons skip the day while it is
+ * held) and locks its row; *locked false when another daemon holds it, *final whether the day
+ * is already finalized. */
+enum aq_status aq_db_day_lock(struct aq_db *db, int64_t day, bool *locked, bool *final);
+/* Inside a transaction: replaces the day's snapshot with v's stations. */
+enum aq_status aq_db_snapshot_write(struct aq_db *db, const struct aq_dayview *v);
+/* consecutive_days of each station on the interview list of day (0 when not on it): looks up
+ * station_ids[i] into out[i]. */
+enum aq_status aq_db_interview_streaks(struct aq_db *db, int64_t day, const int *station_ids,
+				       size_t n, int *out);
+/* Inside a transaction: makes list the interview list of day. Entries that stay keep their
+ * status and note; the others are removed. Later days' streaks are recomputed. */
+enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struct aq_interview *list,
+				      size_t n);
+/* Inside a transaction: records the snapshot's rules and marks the day final (late_readings
+ * back to 0: the snapshot now holds every reading). */
+enum aq_status aq_db_day_mark_final(struct aq_db *db, const struct aq_dayview *v);
+
+struct aq_interview_filter {
+	int64_t from, to;     /* days, inclusive; INT64_MIN / INT64_MAX when open */
+	const char *station;  /* code or NULL */
+	int status;           /* -1 = any */
+	int limit;
+};
+/* Interview entries matching f, newest day first, list order within a day. */
+enum aq_status aq_db_interviews_list(struct aq_db *db, const struct aq_interview_filter *f,
+				     struct aq_interview **out, size_t *n);
+/* Moves entry id to status (never backwards: AQ_ERR_CONFLICT) and sets note when not NULL.
+ * AQ_ERR_NOT_FOUND when there is no such entry. */
+enum aq_status aq_db_interview_patch(struct aq_db *db, int64_t id, int status, const char *note,
+				     struct aq_interview *out);
+
+/* Hourly sums of one station over [from, to] days: hours[(day - from) * 24 + hour], plus the
+ * readings count per hour when readings is not NULL. hours must hold (to - from + 1) * 24. */
+enum aq_status aq_db_station_hours(struct aq_db *db, int station_id, int64_t from, int64_t to,
+				   struct aq_hour_sums *hours, int *readings);
+/* Bumps the data version (what caches compare against); returns the new value. */
+enum aq_status aq_db_bump_version(struct aq_db *db, int64_t *version);
+/* Current data version. */
+enum aq_status aq_db_data_version(struct aq_db *db, int64_t *version);
 
 #endif

@@ -25,6 +25,8 @@ struct aq_station {
 	bool active;
 	bool has_password; /* an HJ 212 password hash is stored */
 	int64_t created_us, updated_us;
+	int64_t created_day; /* local day of creation (days since the epoch) */
+	int64_t first_day;   /* earliest local day with a reading; INT64_MAX when none */
 };
 
 /* Attributes a PUT body may set; bit (1u << attr) in aq_station_update.set. */
@@ -49,6 +51,10 @@ struct aq_station_update {
 };
 
 #define AQ_STATION_DEFAULT_INTERVAL 3600
+
+/* True when s takes part in the ranking of day: an active micro station that existed then
+ * (registered by that day, or with readings on or before it — backfilled history). */
+bool aq_station_ranked_on(const struct aq_station *s, int64_t day);
 
 /* "micro" or "national". */
 const char *aq_station_kind_name(int kind);

@@ -16,6 +16,7 @@ CREATE TABLE stations (
     mn                  text UNIQUE,          -- HJ 212 device number; NULL when none
     hj212_password_hash text,                 -- salted SHA-256, never the password
     token_hash          bytea UNIQUE,         -- SHA-256 of the bearer token, never the token
+    first_day           date,                 -- earliest local day with a reading (kept by ingest)
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now()
 );
@@ -87,7 +88,8 @@ CREATE TABLE days (
     metric          text,
     min_hours       integer,
     insufficient    text,
-    interview_count integer
+    interview_count integer,
+    composite_mask  integer
 );
 
 -- The finalized snapshot: every station's daily values as they stood at finalization,
@@ -97,6 +99,7 @@ CREATE TABLE day_values (
     station_id      integer NOT NULL,
     kind            text NOT NULL,
     active          boolean NOT NULL,
+    eligible        boolean NOT NULL,         -- an active micro station that existed that day
     code            text NOT NULL,
     name            text NOT NULL,
     unit            text NOT NULL,
@@ -111,7 +114,9 @@ CREATE TABLE day_values (
     co   double precision, co_hours   integer NOT NULL, co_valid   boolean NOT NULL,
     o3   double precision, o3_hours   integer NOT NULL, o3_valid   boolean NOT NULL,
     o3_windows      integer NOT NULL,
-    o3_1h_max       double precision,
+    o3_1h_valid     boolean NOT NULL,
+    o3_1h_max       double precision,         -- published maximum valid hourly O3
+    reported_mask   integer NOT NULL,         -- pollutants with any counted reading (bit per pollutant)
     readings        integer NOT NULL,
     PRIMARY KEY (day, station_id)
 );
@@ -140,3 +145,7 @@ CREATE TABLE interviews (
     UNIQUE (day, station_id)
 );
 CREATE INDEX interviews_station ON interviews (station_id, day);
+
+-- Bumped by every write that changes what the API shows (readings, stations, finalization,
+-- interview status), so each daemon can tell cheaply whether its cached "today" is stale.
+CREATE SEQUENCE data_version;

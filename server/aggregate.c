@@ -181,8 +181,30 @@ void aq_daily_compute(const struct aq_hour_sums hours[24], const struct aq_day_r
 	}
 	daily_o3(hours, min_readings, rules, out);
 
-	aq_aqi_daily(rules->standard, out->valid, out->published, out->o3_1h_valid,
-		     out->o3_1h_max, &out->aqi);
+	for (int p = 0; p < AQ_POLLUTANTS; p++)
+		for (int h = 0; h < 24; h++)
+			if (hours[h].count[p] > 0)
+				out->reported_mask |= AQ_POLLUTANT_BIT(p);
+	/* Early in a provisional day no 8-hour window can be complete: O3 cannot be required. */
+	if (rules->min_o3_windows <= 0)
+		out->reported_mask &= ~AQ_POLLUTANT_BIT(AQ_O3);
+	aq_daily_finish(out, rules->standard);
+}
+
+void aq_daily_finish(struct aq_daily *out, const struct aq_aqi_standard *standard)
+{
+	for (int p = 0; p < AQ_POLLUTANTS; p++)
+		out->published[p] = out->valid_hours[p] > 0 || (p == AQ_O3 && out->o3_windows_valid > 0)
+					    ? publish((enum aq_pollutant)p, out->mean[p])
+					    : 0.0;
+	aq_aqi_daily(standard, out->valid, out->published, out->o3_1h_valid, out->o3_1h_max, &out->aqi);
+	/* A pollutant the station reported but without a valid day makes the AQI invalid:
+	 * otherwise a day of broken PM data with a few O3 hours would rank as "excellent". */
+	for (int p = 0; p < AQ_POLLUTANTS; p++)
+		if ((out->reported_mask & AQ_POLLUTANT_BIT(p)) && !out->valid[p])
+			aq_aqi_invalidate(&out->aqi);
+	out->has_composite = false;
+	out->composite = 0.0;
 	composite(out);
 }
 

@@ -1,6 +1,7 @@
 /* app.c — the application context and the lazy "migrated?" gate in front of the pool. */
 #include "aq_app.h"
 #include "aq_log.h"
+#include "aq_today.h"
 
 #include <string.h>
 
@@ -20,6 +21,8 @@ void aq_app_init(struct aq_app *app, const struct aq_config *cfg)
 	}
 	atomic_init(&app->schema_ready, false);
 	atomic_init(&app->stopping, false);
+	atomic_init(&app->last_backfill_us, 0);
+	atomic_init(&app->data_version, 0);
 	pthread_mutex_init(&app->migrate_lock, NULL);
 }
 
@@ -32,13 +35,14 @@ void aq_app_cleanup(struct aq_app *app)
 
 enum aq_status aq_app_services_new(struct aq_app *app)
 {
-	(void)app;
-	return AQ_OK;
+	app->today = aq_today_cache_new();
+	return app->today ? AQ_OK : AQ_ERR_INTERNAL;
 }
 
 void aq_app_services_free(struct aq_app *app)
 {
-	(void)app;
+	aq_today_cache_free(app->today);
+	app->today = NULL;
 }
 
 struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st)
@@ -71,4 +75,23 @@ int64_t aq_app_today(const struct aq_app *app)
 	int64_t day;
 	aq_local_of(aq_clock_now(&app->clock), &day, NULL, NULL);
 	return day;
+}
+
+void aq_app_note_ingest(struct aq_app *app, const struct aq_reading *readings, size_t n)
+{
+	int64_t today = aq_app_today(app);
+	atomic_fetch_add(&app->data_version, 1);
+	for (size_t i = 0; i < n; i++) {
+		int64_t day;
+		aq_local_of(readings[i].observed_us, &day, NULL, NULL);
+		if (day < today) {
+			atomic_store(&app->last_backfill_us, aq_clock_now(NULL));
+			return;
+		}
+	}
+}
+
+void aq_app_note_write(struct aq_app *app)
+{
+	atomic_fetch_add(&app->data_version, 1);
 }

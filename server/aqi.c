@@ -262,6 +262,11 @@ static void aqi_finish(struct aq_aqi *out)
 				out->primary_mask |= AQ_POLLUTANT_BIT(p);
 }
 
+void aq_aqi_invalidate(struct aq_aqi *aqi)
+{
+	aqi_reset(aqi);
+}
+
 static void set_iaqi(struct aq_aqi *out, enum aq_pollutant p, int iaqi, bool above)
 {
 	out->iaqi[p] = iaqi < 0 ? -1 : iaqi;

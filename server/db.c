@@ -71,6 +71,14 @@ void aq_db_pool_free(struct aq_db_pool *pool)
 static const struct aq_sql sql_set_timezone = {
 	"set_timezone", "SELECT set_config('TimeZone', $1, false)"};
 
+/* Server notices (e.g. "already exists, skipping") are not errors: log them quietly instead
+ * of letting libpq print them on stderr. */
+static void on_notice(void *arg, const char *message)
+{
+	(void)arg;
+	aq_log(AQ_LOG_DEBUG, "database notice: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 static enum aq_status connect_db(struct aq_db_pool *pool, struct aq_db *db)
 {
 	const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
@@ -85,6 +93,7 @@ static enum aq_status connect_db(struct aq_db_pool *pool, struct aq_db *db)
 		disconnect(db);
 		return AQ_ERR_DB_UNAVAILABLE;
 	}
+	PQsetNoticeProcessor(db->conn, on_notice, NULL);
 	const char *params[] = {pool->tz};
 	PGresult *r = aq_db_exec(db, &sql_set_timezone, 1, params, &st);
 	PQclear(r);

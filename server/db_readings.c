@@ -48,10 +48,15 @@ static const struct aq_sql sql_ingest = {
 	"  ON CONFLICT (day) DO NOTHING RETURNING 1) "
 	", past AS (SELECT d.day FROM days d JOIN touched t USING (day) WHERE d.day < $16::date "
 	"  ORDER BY d.day FOR SHARE OF d) "
+	", first AS (UPDATE stations s SET first_day = f.day FROM (SELECT station_id, min(day) AS day "
+	"  FROM (SELECT station_id, observed_at::date AS day FROM ins) x GROUP BY 1) f "
+	"  WHERE s.id = f.station_id AND (s.first_day IS NULL OR s.first_day > f.day) RETURNING 1) "
+	", version AS (SELECT nextval('data_version') AS v) "
 	", late AS (UPDATE days d SET late_readings = d.late_readings + t.n FROM touched t "
 	"  WHERE d.day = t.day AND d.finalized_at IS NOT NULL RETURNING t.n) "
 	"SELECT (SELECT count(*) FROM ins), (SELECT coalesce(sum(n), 0) FROM late), "
-	"(SELECT count(*) FROM past), (SELECT count(*) FROM agg)"};
+	"(SELECT count(*) FROM past), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), "
+	"(SELECT v FROM version)"};
 
 /* Readings that were not inserted: a stored row with other values makes a conflict, kept
  * for audit; the rest are duplicates. Runs as a new statement, so it sees rows that a

@@ -2,6 +2,7 @@
  * token rotation, deactivation. */
 #include "db_internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 	"id, code, name, kind, lat, lon, unit, contact_person, contact_phone, interval_s, active, " \
 	"coalesce(mn, ''), hj212_password_hash IS NOT NULL, "                                      \
 	"(extract(epoch FROM created_at) * 1000000)::int8, "                                       \
-	"(extract(epoch FROM updated_at) * 1000000)::int8"
+	"(extract(epoch FROM updated_at) * 1000000)::int8, "                                       \
+	"(created_at::date - date '1970-01-01'), coalesce(first_day - date '1970-01-01', -1)"
 
 static const struct aq_sql sql_station_by_code = {
 	"station_by_code", "SELECT " STATION_COLUMNS " FROM stations WHERE code = $1"};
@@ -36,6 +38,7 @@ static const struct aq_sql sql_station_update = {
 static const struct aq_sql sql_station_set_token = {
 	"station_set_token",
 	"UPDATE stations SET token_hash = $2::bytea, updated_at = now() WHERE code = $1"};
+static const struct aq_sql sql_station_version = {"station_version", "SELECT nextval('data_version')"};
 static const struct aq_sql sql_station_deactivate = {
 	"station_deactivate",
 	"UPDATE stations SET active = false, updated_at = now() WHERE code = $1 RETURNING " STATION_COLUMNS};
@@ -63,6 +66,9 @@ static void read_station(const PGresult *r, int row, struct aq_station *s)
 	s->has_password = PQgetvalue(r, row, 12)[0] == 't';
 	s->created_us = strtoll(PQgetvalue(r, row, 13), NULL, 10);
 	s->updated_us = strtoll(PQgetvalue(r, row, 14), NULL, 10);
+	s->created_day = strtoll(PQgetvalue(r, row, 15), NULL, 10);
+	long long first = strtoll(PQgetvalue(r, row, 16), NULL, 10);
+	s->first_day = first < 0 ? INT64_MAX : first;
 }
 
 /* bytea hex input form of a hash: "\\x…". */
@@ -170,6 +176,8 @@ static enum aq_status put_tx(struct aq_db *db, void *arg)
 	if (st == AQ_OK)
 		read_station(r, 0, a->out);
 	PQclear(r);
+	if (st == AQ_OK)
+		PQclear(aq_db_exec(db, &sql_station_version, 0, NULL, &st));
 	if (st == AQ_ERR_CONFLICT && strstr(db->last_constraint, "code"))
 		return AQ_ERR_DB_RETRY; /* created concurrently: run again as an update */
 	*a->created = creating;
@@ -199,5 +207,8 @@ enum aq_status aq_db_station_set_token(struct aq_db *db, const char *code, const
 
 enum aq_status aq_db_station_deactivate(struct aq_db *db, const char *code, struct aq_station *out)
 {
-	return get_one(db, &sql_station_deactivate, code, AQ_ERR_UNKNOWN_STATION, out);
+	enum aq_status st = get_one(db, &sql_station_deactivate, code, AQ_ERR_UNKNOWN_STATION, out);
+	if (st == AQ_OK)
+		PQclear(aq_db_exec(db, &sql_station_version, 0, NULL, &st));
+	return st;
 }

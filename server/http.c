@@ -30,7 +30,16 @@ static const struct aq_route routes[] = {
 	{"DELETE", "/api/v1/stations/{}", aq_handle_station_delete, AQ_AUTH_ADMIN, false, "station"},
 	{"POST", "/api/v1/stations/{}/token", aq_handle_station_token, AQ_AUTH_ADMIN, false, "station_token"},
 	{"GET", "/api/v1/stations/{}/readings", aq_handle_readings_list, AQ_AUTH_READ, false, "station_readings"},
+	{"GET", "/api/v1/stations/{}/hourly", aq_handle_station_hourly, AQ_AUTH_READ, false, "station_hourly"},
+	{"GET", "/api/v1/stations/{}/daily", aq_handle_station_daily, AQ_AUTH_READ, false, "station_daily"},
 	{"POST", "/api/v1/readings", aq_handle_readings_post, AQ_AUTH_STATION, true, "readings"},
+	{"GET", "/api/v1/ranking/today", aq_handle_ranking_today, AQ_AUTH_READ, false, "ranking_today"},
+	{"GET", "/api/v1/ranking/latest", aq_handle_ranking_latest, AQ_AUTH_READ, false, "ranking_latest"},
+	{"GET", "/api/v1/ranking/summary", aq_handle_ranking_summary, AQ_AUTH_READ, false, "ranking_summary"},
+	{"GET", "/api/v1/ranking/{}", aq_handle_ranking_day, AQ_AUTH_READ, false, "ranking_day"},
+	{"POST", "/api/v1/ranking/{}/finalize", aq_handle_ranking_finalize, AQ_AUTH_ADMIN, true, "ranking_finalize"},
+	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews"},
+	{"PATCH", "/api/v1/interviews/{}", aq_handle_interview_patch, AQ_AUTH_ADMIN, true, "interview"},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

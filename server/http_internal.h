@@ -107,5 +107,18 @@ enum MHD_Result aq_handle_station_delete(struct aq_request *req);
 enum MHD_Result aq_handle_station_token(struct aq_request *req);
 enum MHD_Result aq_handle_readings_post(struct aq_request *req);
 enum MHD_Result aq_handle_readings_list(struct aq_request *req);
+enum MHD_Result aq_handle_ranking_today(struct aq_request *req);
+enum MHD_Result aq_handle_ranking_latest(struct aq_request *req);
+enum MHD_Result aq_handle_ranking_day(struct aq_request *req);
+enum MHD_Result aq_handle_ranking_finalize(struct aq_request *req);
+enum MHD_Result aq_handle_ranking_summary(struct aq_request *req);
+enum MHD_Result aq_handle_interviews_list(struct aq_request *req);
+enum MHD_Result aq_handle_interview_patch(struct aq_request *req);
+enum MHD_Result aq_handle_station_hourly(struct aq_request *req);
+enum MHD_Result aq_handle_station_daily(struct aq_request *req);
+
+/* Today's ranking through the cache (http_today.c). */
+struct aq_ranking_params;
+enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_params *p);
 
 #endif

@@ -108,6 +108,8 @@ enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 	st = aq_db_readings_ingest(db, readings, ids, n, "http", aq_app_today(req->app), &res);
 	if (st != AQ_OK)
 		goto fail;
+	if (res.accepted > 0)
+		aq_app_note_ingest(req->app, readings, n);
 	result = aq_reply_json(req, MHD_HTTP_OK,
 			       json_pack("{s:I, s:I, s:I}", "accepted", (json_int_t)res.accepted, "duplicates",
 					 (json_int_t)res.duplicates, "conflicts", (json_int_t)res.conflicts));

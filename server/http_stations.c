@@ -153,6 +153,7 @@ out:
 	} else if (st != AQ_OK) {
 		result = aq_reply_error(req, st, NULL, NULL);
 	} else {
+		aq_app_note_write(req->app);
 		json_t *body = aq_json_station(&s);
 		if (created)
 			json_object_set_new(body, "token", json_string(token));
@@ -173,6 +174,7 @@ enum MHD_Result aq_handle_station_delete(struct aq_request *req)
 	aq_db_release(req->app->pool, db);
 	if (st != AQ_OK)
 		return aq_reply_error(req, st, NULL, NULL);
+	aq_app_note_write(req->app);
 	return aq_reply_json(req, MHD_HTTP_OK, aq_json_station(&s));
 }
 

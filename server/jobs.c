@@ -2,6 +2,8 @@
  * second apart, or sooner when something wakes the thread. */
 #include "aq_jobs.h"
 #include "aq_app.h"
+#include "aq_db.h"
+#include "aq_finalize.h"
 #include "aq_log.h"
 
 #include <errno.h>
@@ -18,18 +20,35 @@ struct aq_jobs {
 	bool woken;
 };
 
-static void run_pass(struct aq_app *app)
+/* Another daemon's writes show up as a moved data_version in the database. */
+static void watch_version(struct aq_app *app, int64_t *seen)
 {
-	(void)app;
+	enum aq_status st;
+	int64_t version;
+	struct aq_db *db = aq_app_db(app, &st);
+	if (!db)
+		return;
+	if (aq_db_data_version(db, &version) == AQ_OK && version != *seen) {
+		*seen = version;
+		aq_app_note_write(app);
+	}
+	aq_db_release(app->pool, db);
+}
+
+static void run_pass(struct aq_app *app, int64_t *seen_version)
+{
+	watch_version(app, seen_version);
+	aq_finalize_due(app);
 }
 
 static void *jobs_main(void *arg)
 {
 	struct aq_jobs *jobs = arg;
+	int64_t seen_version = -1;
 	pthread_mutex_lock(&jobs->lock);
 	while (!jobs->stop) {
 		pthread_mutex_unlock(&jobs->lock);
-		run_pass(jobs->app);
+		run_pass(jobs->app, &seen_version);
 		pthread_mutex_lock(&jobs->lock);
 		if (jobs->stop)
 			break;

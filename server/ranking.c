@@ -91,14 +91,21 @@ void aq_metric_value(const struct aq_daily *daily, enum aq_metric m, bool *has, 
 		*valid_hours = daily->valid_hours[p];
 		break;
 	}
-	case AQ_METRIC_AQI:
+	case AQ_METRIC_AQI: {
 		*has = daily->aqi.valid;
 		*value = *has ? daily->aqi.aqi : 0.0;
-		/* The AQI needs only one valid pollutant, so its completeness is the best one's. */
-		for (int p = 0; p < AQ_POLLUTANTS; p++)
-			if (daily->valid_hours[p] > *valid_hours)
+		/* The AQI needs every reported pollutant valid, so its completeness is the least
+		 * complete reported one's. */
+		bool first = true;
+		for (int p = 0; p < AQ_POLLUTANTS; p++) {
+			if (!(daily->reported_mask & AQ_POLLUTANT_BIT(p)))
+				continue;
+			if (first || daily->valid_hours[p] < *valid_hours)
 				*valid_hours = daily->valid_hours[p];
+			first = false;
+		}
 		break;
+	}
 	case AQ_METRIC_COMPOSITE: {
 		/* The composite needs every masked pollutant, so its completeness is the worst's. */
 		bool first = true;

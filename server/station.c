@@ -4,6 +4,11 @@
 #include <math.h>
 #include <string.h>
 
+bool aq_station_ranked_on(const struct aq_station *s, int64_t day)
+{
+	return s->active && s->kind == AQ_KIND_MICRO && (s->created_day <= day || s->first_day <= day);
+}
+
 const char *aq_station_kind_name(int kind)
 {
 	return kind == AQ_KIND_NATIONAL ? "national" : "micro";

@@ -59,7 +59,8 @@ static struct aq_daily daily_fixture(void)
 	d.valid[AQ_PM10] = true;
 	d.published[AQ_PM10] = 87;
 	d.valid_hours[AQ_PM10] = 22;
-	d.valid_hours[AQ_NO2] = 23; /* not valid today, but the most hours */
+	d.valid_hours[AQ_NO2] = 23; /* most hours, but not reported: no bearing on the AQI */
+	d.reported_mask = AQ_POLLUTANT_BIT(AQ_PM25) | AQ_POLLUTANT_BIT(AQ_PM10);
 	d.aqi.valid = true;
 	d.aqi.aqi = 69;
 	d.composite_mask = AQ_COMPOSITE_DEFAULT_MASK;
@@ -81,7 +82,8 @@ struct metric_case {
 static const struct metric_case metric_cases[] = {
 	{ AQ_METRIC_PM10, false, true, 87, true, 45, 22 },
 	{ AQ_METRIC_PM25, false, true, 45, true, 87, 21 },
-	{ AQ_METRIC_AQI, false, true, 69, true, 87, 23 },
+	/* aqi: the least complete reported pollutant (PM2.5, 21 h) */
+	{ AQ_METRIC_AQI, false, true, 69, true, 87, 21 },
 	{ AQ_METRIC_COMPOSITE, false, true, 2.53, true, 87, 21 },
 	{ AQ_METRIC_PM10, true, true, 87, false, 0, 22 },
 	{ AQ_METRIC_PM25, true, false, 0, true, 87, 21 },

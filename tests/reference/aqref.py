@@ -560,7 +560,7 @@ def hourly_means(readings, tz, interval_s: int):
 
 def station_day(st: Station, readings, tz, min_hours=DEFAULT_MIN_HOURS, hours_elapsed=24,
                 composite=DEFAULT_COMPOSITE, standard=DEFAULT_STANDARD, now=None,
-                aqi_requires="any"):
+                aqi_requires="reported"):
     """Every daily value of one station for one local day (dict).
 
     Fractions are exact; 'pub' holds published values (None when not valid).
@@ -571,7 +571,8 @@ def station_day(st: Station, readings, tz, min_hours=DEFAULT_MIN_HOURS, hours_el
         readings = [r for r in readings if r.observed_at <= now]
     hm = hourly_means(readings, tz, st.interval_s)
     need_hours = math.ceil(F(hours_elapsed * min_hours, 24))
-    need_windows = math.ceil(F(hours_elapsed * O3_MIN_WINDOWS, 24))
+    # Windows end at 08:00 … 24:00: by hours_elapsed h, h − 7 of the 17 can have closed.
+    need_windows = math.ceil(F(max(0, hours_elapsed - 7) * O3_MIN_WINDOWS, 17))
     res = {"station": st.code, "readings": len(readings), "hourly": hm,
            "valid_hours": {}, "mean": {}, "valid": {}, "pub": {},
            "need_hours": need_hours, "need_o3_windows": need_windows}
@@ -606,8 +607,12 @@ def station_day(st: Station, readings, tz, min_hours=DEFAULT_MIN_HOURS, hours_el
     iq = daily_iaqi(res["pub"], res["o3_1h_max_pub"], standard)
     res["iaqi"] = iq
     a = aqi_from_iaqis(iq)
+    reported = [p for p in POLLUTANTS if any(n for (_, n, _) in hm[p])]
+    if need_windows == 0 and "o3" in reported:
+        # Early in a provisional day no 8-hour window can be complete: O3 cannot be required.
+        reported.remove("o3")
+    res["reported"] = reported
     if aqi_requires == "reported":
-        reported = [p for p in POLLUTANTS if any(n for (_, n, _) in hm[p])]
         if any(not res["valid"][p] for p in reported):
             a = None
     elif aqi_requires != "any":
@@ -627,7 +632,7 @@ def station_day(st: Station, readings, tz, min_hours=DEFAULT_MIN_HOURS, hours_el
 
 def compute_day(ds: Dataset, date: dt.date, now: dt.datetime | None = None,
                 min_hours=DEFAULT_MIN_HOURS, composite=DEFAULT_COMPOSITE,
-                standard=DEFAULT_STANDARD, aqi_requires="any"):
+                standard=DEFAULT_STANDARD, aqi_requires="reported"):
     """Daily values of every station for `date` (final unless `now` falls inside the day)."""
     he = hours_elapsed_at(date, now, ds.tz)
     day_end = dt.datetime(date.year, date.month, date.day, tzinfo=ds.tz) + dt.timedelta(days=1)
@@ -664,7 +669,8 @@ def metric_valid_hours(sd: dict, metric: str) -> int:
         return vh[metric]
     if metric == "composite":
         return min(vh[p] for p in sd["composite_pollutants"])
-    return max(vh.values())
+    # aqi: every reported pollutant must be valid, so the least complete one decides.
+    return min((vh[p] for p in sd.get("reported", [])), default=0)
 
 
 def rank_day(day: dict, metric: str = "pm10", policy: str = "separate",
@@ -692,7 +698,9 @@ def rank_day(day: dict, metric: str = "pm10", policy: str = "separate",
         return (o is None, o if o is not None else F(0), code)
 
     valid.sort(key=lambda c: (metric_value(day["stations"][c], metric),) + tie_key(c))
-    insuff.sort(key=tie_key)
+    # The insufficient list is ordered by code; ranked (policy worst) they follow the valid
+    # stations by valid hours, most first, then code.
+    insuff.sort()
     values = [metric_value(day["stations"][c], metric) for c in valid]
     mean_exact = sum(values, F(0)) / len(values) if values else None
     district_mean = round_half_even(mean_exact, dec) if mean_exact is not None else None
@@ -719,13 +727,13 @@ def rank_day(day: dict, metric: str = "pm10", policy: str = "separate",
     if policy == "worst":
         for r in insufficient:
             r["rank"] = len(valid) + 1
-        ranking.extend(insufficient)
+        ranking.extend(sorted(insufficient, key=lambda r: (-r["valid_hours"], r["station"])))
     of = len(ranking)
 
     # interview list: worst `interview_count` rows, tie-inclusive
     interview = []
     if interview_count > 0 and ranking:
-        worst_first = sorted(ranking, key=lambda r: -r["rank"])  # stable: keeps tie order
+        worst_first = list(reversed(ranking))  # worst first: the ranking read from the bottom
         cut = worst_first[min(interview_count, len(worst_first)) - 1]["rank"]
         for r in worst_first:
             if r["rank"] >= cut:
@@ -901,7 +909,7 @@ def main(argv=None):
     ap.add_argument("--interview-count", type=int, default=3)
     ap.add_argument("--composite", default=",".join(DEFAULT_COMPOSITE),
                     help="composite pollutants (default pm25,pm10)")
-    ap.add_argument("--aqi-requires", choices=("any", "reported"), default="any",
+    ap.add_argument("--aqi-requires", choices=("any", "reported"), default="reported",
                     help="daily AQI from any valid pollutant (default), or only when every "
                          "pollutant reported that day is valid")
     ap.add_argument("--now", help="RFC 3339 'now' (provisional day, like AQRANK_NOW)")

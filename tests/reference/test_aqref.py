@@ -268,7 +268,7 @@ class Aggregation(unittest.TestCase):
         self.assertFalse(day["final"])
         sd = day["stations"]["A"]
         self.assertEqual(sd["need_hours"], math.ceil(15 * 20 / 24))  # 13
-        self.assertEqual(sd["need_o3_windows"], math.ceil(15 * 14 / 24))  # 9
+        self.assertEqual(sd["need_o3_windows"], math.ceil((15 - 7) * 14 / 17))  # 7 of the 8 closed windows
         self.assertEqual(sd["valid_hours"]["pm10"], 15)  # readings after now do not count
         self.assertTrue(sd["valid"]["pm10"])
         # exactly on the hour: the reading at 14:00 counts, hours_elapsed 15
@@ -302,16 +302,20 @@ class Ranking(unittest.TestCase):
         res = aqref.rank_day(day, "pm10")
         self.assertEqual([(r["rank"], r["station"]) for r in res["ranking"]],
                          [(1, "C"), (2, "B"), (2, "E"), (2, "A"), (5, "D"), (6, "F"), (6, "G")])
-        # interview: worst 3 = G, F (rank 6) then D (rank 5); no tie at the cut
-        self.assertEqual([e["station"] for e in res["interview"]], ["F", "G", "D"])
+        # interview: the ranking read from the bottom, G, F (rank 6: the reverse of their
+        # tie order F, G) then D (rank 5); no tie at the cut
+        self.assertEqual([e["station"] for e in res["interview"]], ["G", "F", "D"])
         self.assertEqual(res["district_mean"], round(F(100 * 3 + 90 + 120 + 130 * 2, 7)))
 
     def test_tie_at_cut_inclusive(self):
         day = self.day({"A": (1, 10), "B": (2, 20), "C": (3, 30), "D": (5, 30), "E": (4, 30),
                         "F": (9, 40)})
         res = aqref.rank_day(day, "pm10")
+        # ranking: A, B, then the tie at 30 ordered by pm25: C (3), E (4), D (5), then F;
+        # the interview list reads it from the bottom: F, then the tie reversed D, E, C
+        self.assertEqual([r["station"] for r in res["ranking"]], ["A", "B", "C", "E", "D", "F"])
         self.assertEqual([(e["station"], e["rank"]) for e in res["interview"]],
-                         [("F", 6), ("C", 3), ("E", 3), ("D", 3)])
+                         [("F", 6), ("D", 3), ("E", 3), ("C", 3)])
         self.assertTrue(aqref.cut_tie(res))
         self.assertEqual(res["interview"][0]["of"], 6)
         # by pm25 there is no tie: the three worst
@@ -342,7 +346,9 @@ class Ranking(unittest.TestCase):
     def test_insufficient_separate_and_worst(self):
         values = {"A": (10, 10), "B": (20, 20), "C": (30, 30), "D": (40, 40)}
         ds = const_day(D, values)
-        for h in range(24):  # X: 19 valid hours; Y: none for pm10 but pm25 valid
+        for h in range(24):  # W: 10 valid hours; X: 19; Y: none for pm10 but pm25 valid
+            if h < 10:
+                ds.add_reading(reading("W", D, h, pm10=5, pm25=50))
             if h < 19:
                 ds.add_reading(reading("X", D, h, pm10=5, pm25=5))
             ds.add_reading(reading("Y", D, h, pm25=1))
@@ -350,19 +356,29 @@ class Ranking(unittest.TestCase):
         day = aqref.compute_day(ds, D)
         res = aqref.rank_day(day, "pm10", "separate")
         self.assertEqual([r["station"] for r in res["ranking"]], ["A", "B", "C", "D"])
-        # same order as a tie: by the other PM value (pm25; missing last), then code
+        # the insufficient list is ordered by code alone (not by the other PM value, which
+        # would put Y first, nor by valid hours)
         self.assertEqual([(r["station"], r["valid_hours"]) for r in res["insufficient"]],
-                         [("Y", 0), ("X", 19), ("Z", 0)])
+                         [("W", 10), ("X", 19), ("Y", 0), ("Z", 0)])
+        self.assertEqual([r["rank"] for r in res["insufficient"]], [None] * 4)
         self.assertEqual([e["station"] for e in res["interview"]], ["D", "C", "B"])
         self.assertEqual(res["stations_ranked"], 4)
         res = aqref.rank_day(day, "pm10", "worst")
+        # ranked after the valid stations, by valid hours descending (X 19, W 10), then code
+        # (Y and Z, both 0), all sharing rank 5
         self.assertEqual([(r["rank"], r["station"]) for r in res["ranking"]],
-                         [(1, "A"), (2, "B"), (3, "C"), (4, "D"), (5, "Y"), (5, "X"), (5, "Z")])
-        self.assertEqual([(e["station"], e["reason"]) for e in res["interview"]],
-                         [("Y", "insufficient_data"), ("X", "insufficient_data"),
-                          ("Z", "insufficient_data")])
+                         [(1, "A"), (2, "B"), (3, "C"), (4, "D"), (5, "X"), (5, "W"), (5, "Y"),
+                          (5, "Z")])
+        # the insufficient list itself stays in code order
+        self.assertEqual([(r["station"], r["rank"]) for r in res["insufficient"]],
+                         [("W", 5), ("X", 5), ("Y", 5), ("Z", 5)])
+        # interview: the ranking read from the bottom; the whole rank-5 tie crosses the cut
+        self.assertEqual([(e["station"], e["rank"], e["reason"]) for e in res["interview"]],
+                         [("Z", 5, "insufficient_data"), ("Y", 5, "insufficient_data"),
+                          ("W", 5, "insufficient_data"), ("X", 5, "insufficient_data")])
         self.assertEqual(res["district_mean"], 25)
-        self.assertEqual(res["stations_ranked"], 7)
+        self.assertEqual(res["stations_ranked"], 8)
+        self.assertEqual({e["of"] for e in res["interview"]}, {8})
 
     def test_national_not_ranked(self):
         ds = const_day(D, {"A": (10, 10), "N": (99, 99)})
@@ -382,13 +398,33 @@ class Ranking(unittest.TestCase):
         self.assertEqual(res["district_mean"], F("3.34"))  # (2 + 3.17 + 4.86)/3 = 3.343
 
     def test_aqi_requires_reported(self):
-        ds = synthetic(D, {"A": {"pm10": [None] * 24, "o3": [50] * 24}})
+        # A: O3 valid all day, PM10 reported in 5 hours only (invalid)
+        ds = synthetic(D, {"A": {"pm10": [None] * 24, "o3": [50] * 24},
+                           "B": {"o3": [50] * 24}})
         for h in range(5):
             ds.add_reading(reading("A", D, h, minute=30, pm10=300))
-        sd = aqref.compute_day(ds, D)["stations"]["A"]
-        self.assertEqual(sd["aqi"], 25)  # O3 only
+        # B: a PM10 value flagged other than N is not a counted reading -> not "reported"
+        ds.add_reading(reading("B", D, 3, minute=30, pm10=300, flags={"pm10": "D"}))
+        # default: no AQI unless every pollutant reported that day is valid
+        st = aqref.compute_day(ds, D)["stations"]
+        self.assertEqual((st["A"]["aqi"], st["A"]["level"], st["A"]["primary_pollutants"],
+                          st["A"]["above_scale"]), (None, None, [], False))
+        self.assertEqual((st["A"]["pub"]["o3"], st["A"]["pub"]["pm10"]), (50, None))
+        self.assertEqual(st["B"]["aqi"], 25)  # only O3 counted, and it is valid
         sd = aqref.compute_day(ds, D, aqi_requires="reported")["stations"]["A"]
         self.assertIsNone(sd["aqi"])
+        res = aqref.rank_day(aqref.compute_day(ds, D), "aqi")
+        self.assertEqual([r["station"] for r in res["ranking"]], ["B"])
+        self.assertEqual([r["station"] for r in res["insufficient"]], ["A"])
+        # option "any": the AQI over whichever pollutants are valid (O3 only)
+        st = aqref.compute_day(ds, D, aqi_requires="any")["stations"]
+        self.assertEqual((st["A"]["aqi"], st["B"]["aqi"]), (25, 25))
+        self.assertEqual(aqref.station_day(ds.stations["A"], ds.by_day["A"][D], ds.tz,
+                                           aqi_requires="any")["aqi"], 25)
+        # station_day's own default is "reported" too
+        self.assertIsNone(aqref.station_day(ds.stations["A"], ds.by_day["A"][D], ds.tz)["aqi"])
+        with self.assertRaises(ValueError):
+            aqref.compute_day(ds, D, aqi_requires="all")
 
     def test_interview_count_zero_and_streaks(self):
         ds = const_day(D, {"A": (10, 10), "B": (20, 20), "C": (30, 30), "D": (40, 40)})
@@ -440,36 +476,92 @@ class Sample(unittest.TestCase):
                     got.setdefault(d.isoformat(), {})[m] = [
                         (e["station"], e["rank"], aqref.dec_str(e["value"]))
                         for e in res["interview"]]
+        # interview lists read the ranking from the bottom: inside a tie, the reverse of the
+        # tie order (ranking: Guanyuan pm10 27 before Changping pm10 46; Wanshouxigong pm25
+        # 152 before Nongzhanguan pm25 160)
         self.assertEqual(got["2015-12-02"]["pm25"], [
-            ("Huairou", 9, "49"), ("Tiantan", 8, "13"), ("Guanyuan", 6, "11"),
-            ("Changping", 6, "11")])
+            ("Huairou", 9, "49"), ("Tiantan", 8, "13"), ("Changping", 6, "11"),
+            ("Guanyuan", 6, "11")])
         self.assertEqual(got["2015-12-06"]["pm10"], [
-            ("Dongsi", 12, "183"), ("Tiantan", 11, "170"), ("Wanshouxigong", 9, "169"),
-            ("Nongzhanguan", 9, "169")])
+            ("Dongsi", 12, "183"), ("Tiantan", 11, "170"), ("Nongzhanguan", 9, "169"),
+            ("Wanshouxigong", 9, "169")])
         self.assertEqual(len(got["2015-12-16"]["pm25"]), 7)
+        self.assertEqual(got["2015-12-16"]["composite"], [
+            ("Changping", 12, "0.6"), ("Tiantan", 11, "0.4"), ("Huairou", 9, "0.37"),
+            ("Guanyuan", 9, "0.37")])
+        self.assertEqual(got["2015-12-18"]["aqi"], [  # Changping: no AQI (PM invalid)
+            ("Nongzhanguan", 11, "109"), ("Aotizhongxin", 10, "103"), ("Wanliu", 8, "93"),
+            ("Guanyuan", 8, "93")])
+        # 2015-12-25 by aqi: Aotizhongxin (CO) and Tiantan (NO2) have no AQI, so four at 500
+        self.assertEqual(got["2015-12-25"]["aqi"], [
+            ("Dongsi", 7, "500"), ("Wanshouxigong", 7, "500"), ("Guanyuan", 7, "500"),
+            ("Nongzhanguan", 7, "500")])
+        # 2015-12-01 has no aqi tie at the cut any more: five stations with CO invalid have
+        # no AQI, leaving Dongsi, Guanyuan, Gucheng at 500 = exactly three
         self.assertEqual(sorted((d, sorted(v)) for d, v in got.items()), [
-            ("2015-12-01", ["aqi"]), ("2015-12-02", ["pm25"]), ("2015-12-06", ["pm10"]),
+            ("2015-12-02", ["pm25"]), ("2015-12-06", ["pm10"]),
             ("2015-12-16", ["composite", "pm25"]), ("2015-12-18", ["aqi"]),
             ("2015-12-25", ["aqi"])])
+        res = aqref.rank_day(self.days[dt.date(2015, 12, 1)], "aqi")
+        self.assertEqual([(e["station"], e["rank"]) for e in res["interview"]],
+                         [("Gucheng", 5), ("Guanyuan", 5), ("Dongsi", 5)])
+        # with aqi_requires="any" the old AQI ties at the cut come back
+        any_aqi = {}
+        for d in (1, 18, 25):
+            res = aqref.rank_day(aqref.compute_day(self.ds, dt.date(2015, 12, d),
+                                                   aqi_requires="any"), "aqi")
+            any_aqi[d] = [(e["station"], e["rank"]) for e in res["interview"]]
+        self.assertEqual(any_aqi, {
+            1: [("Gucheng", 9), ("Shunyi", 9), ("Guanyuan", 9), ("Dongsi", 9)],
+            18: [("Nongzhanguan", 12), ("Aotizhongxin", 11), ("Wanliu", 9), ("Guanyuan", 9)],
+            25: [("Dongsi", 7), ("Wanshouxigong", 7), ("Guanyuan", 7), ("Aotizhongxin", 7),
+                 ("Nongzhanguan", 7), ("Tiantan", 7)]})
         # 2015-12-06: the PM10 tie is exact even before rounding (1355/8 = 169.375 both)
         st = self.days[dt.date(2015, 12, 6)]["stations"]
         self.assertEqual(st["Wanshouxigong"]["mean"]["pm10"], F(1355, 8))
         self.assertEqual(st["Nongzhanguan"]["mean"]["pm10"], F(1355, 8))
 
     def test_above_scale(self):
-        got = sorted((d.isoformat(), c, int(sd["pub"]["pm25"]))
-                     for d, day in self.days.items() for c, sd in day["stations"].items()
-                     if sd["above_scale"])
-        self.assertEqual(got, [
+        nine = [
             ("2015-12-01", "Dongsi", 506), ("2015-12-01", "Guanyuan", 503),
             ("2015-12-01", "Gucheng", 520), ("2015-12-01", "Shunyi", 515),
             ("2015-12-25", "Aotizhongxin", 512), ("2015-12-25", "Dongsi", 567),
             ("2015-12-25", "Guanyuan", 536), ("2015-12-25", "Nongzhanguan", 514),
-            ("2015-12-25", "Wanshouxigong", 537)])
+            ("2015-12-25", "Wanshouxigong", 537)]
+        # published daily PM2.5 above 500: a property of the data, whatever the AQI rule
+        self.assertEqual(sorted((d.isoformat(), c, int(sd["pub"]["pm25"]))
+                                for d, day in self.days.items()
+                                for c, sd in day["stations"].items()
+                                if sd["pub"]["pm25"] is not None and sd["pub"]["pm25"] > 500),
+                         nine)
+        # the day's above_scale flag goes with its AQI: Shunyi 12-01 and Aotizhongxin 12-25
+        # have CO invalid (reported, < 20 valid hours), so no AQI and no flag by default
+        got = sorted((d.isoformat(), c, int(sd["pub"]["pm25"]))
+                     for d, day in self.days.items() for c, sd in day["stations"].items()
+                     if sd["above_scale"])
+        self.assertEqual(got, [x for x in nine if x[1:] != ("Shunyi", 515)
+                               and x[1:] != ("Aotizhongxin", 512)])
+        for d, c in [(1, "Shunyi"), (25, "Aotizhongxin")]:
+            sd = self.days[dt.date(2015, 12, d)]["stations"][c]
+            self.assertEqual((sd["aqi"], sd["valid"]["co"], sd["iaqi"]["pm25"]),
+                             (None, False, (500, True, "pm25_24h")), (d, c))
+        got_any = []
+        for d in (dt.date(2015, 12, 1), dt.date(2015, 12, 25)):
+            for c, sd in aqref.compute_day(self.ds, d, aqi_requires="any")["stations"].items():
+                if sd["above_scale"]:
+                    got_any.append((d.isoformat(), c, int(sd["pub"]["pm25"])))
+        self.assertEqual(sorted(got_any), nine)
         sd = self.days[dt.date(2015, 12, 25)]["stations"]["Dongsi"]
         self.assertEqual(sd["mean"]["pm25"], F(13618, 24))  # 567.41666...
         self.assertEqual(sd["aqi"], 500)
+        # Tiantan 12-25: PM2.5 499 -> IAQI ceil(499.33) = 500 but not above scale; its NO2 is
+        # reported and invalid, so the AQI itself exists only with aqi_requires="any"
         tiantan = self.days[dt.date(2015, 12, 25)]["stations"]["Tiantan"]
+        self.assertEqual((tiantan["pub"]["pm25"], tiantan["iaqi"]["pm25"], tiantan["aqi"],
+                          tiantan["valid"]["no2"], tiantan["above_scale"]),
+                         (499, (500, False, "pm25_24h"), None, False, False))
+        tiantan = aqref.compute_day(self.ds, dt.date(2015, 12, 25),
+                                    aqi_requires="any")["stations"]["Tiantan"]
         self.assertEqual((tiantan["pub"]["pm25"], tiantan["aqi"], tiantan["above_scale"]),
                          (499, 500, False))
 
@@ -487,11 +579,20 @@ class Sample(unittest.TestCase):
                 self.assertEqual(st(d, c)["mean"][p], F(mean))
                 self.assertEqual(st(d, c)["pub"][p], F(pub))
         for d, metric, exact, pub in [(25, "pm10", "494.5", "494"), (11, "pm25", "44.5", "44"),
-                                      (3, "aqi", "27.5", "28"), (6, "composite", "5.565", "5.56"),
+                                      (13, "aqi", "220.5", "220"),
+                                      (6, "composite", "5.565", "5.56"),
                                       (13, "composite", "7.575", "7.58")]:
             res = aqref.rank_day(self.days[dt.date(2015, 12, d)], metric)
             self.assertEqual((res["district_mean_exact"], res["district_mean"]),
                              (F(exact), F(pub)), (d, metric))
+        # 12-03 by aqi: 27.5 -> 28 over all 12 stations with aqi_requires="any"; by default
+        # Shunyi (SO2, NO2, CO invalid) has no AQI and the mean is 305/11, no tie
+        day3 = aqref.compute_day(self.ds, dt.date(2015, 12, 3), aqi_requires="any")
+        res = aqref.rank_day(day3, "aqi")
+        self.assertEqual((res["district_mean_exact"], res["district_mean"]), (F("27.5"), 28))
+        res = aqref.rank_day(self.days[dt.date(2015, 12, 3)], "aqi")
+        self.assertEqual((res["district_mean_exact"], res["district_mean"]), (F(305, 11), 28))
+        self.assertEqual([r["station"] for r in res["insufficient"]], ["Shunyi"])
         res = aqref.rank_day(self.days[dt.date(2015, 12, 19)], "pm10")
         pct = {r["station"]: r["pct_above_mean"] for r in res["ranking"]}
         self.assertEqual(res["district_mean_exact"], F(400, 3))
@@ -508,14 +609,65 @@ class Sample(unittest.TestCase):
 
     def test_worst_policy_2015_12_02(self):
         res = aqref.rank_day(self.days[dt.date(2015, 12, 2)], "pm10", "worst")
+        # ranked last by valid hours descending: Shunyi (19 h) then Dingling (9 h)
+        self.assertEqual([(r["station"], r["rank"], r["valid_hours"])
+                          for r in res["ranking"][-3:]],
+                         [("Huairou", 10, 20), ("Shunyi", 11, 19), ("Dingling", 11, 9)])
+        self.assertEqual([r["station"] for r in res["insufficient"]], ["Dingling", "Shunyi"])
         self.assertEqual([(e["station"], e["rank"], e["reason"]) for e in res["interview"]],
                          [("Dingling", 11, "insufficient_data"),
                           ("Shunyi", 11, "insufficient_data"), ("Huairou", 10, "ranking")])
+        self.assertEqual(res["stations_ranked"], 12)
+        # by pm25 three are insufficient: Shunyi and Wanshouxigong (19 h, by code), Dingling
+        # (9 h); the interview list is exactly those three, read from the bottom
+        res = aqref.rank_day(self.days[dt.date(2015, 12, 2)], "pm25", "worst")
+        self.assertEqual([(r["station"], r["rank"], r["valid_hours"])
+                          for r in res["ranking"][-3:]],
+                         [("Shunyi", 10, 19), ("Wanshouxigong", 10, 19), ("Dingling", 10, 9)])
+        self.assertEqual([r["station"] for r in res["insufficient"]],
+                         ["Dingling", "Shunyi", "Wanshouxigong"])
+        self.assertEqual([(e["station"], e["rank"]) for e in res["interview"]],
+                         [("Dingling", 10), ("Wanshouxigong", 10), ("Shunyi", 10)])
 
-    def test_aqi_any_valid_pollutant(self):
-        # Wanshouxigong 2015-12-23: PM invalid, O3 valid (14 windows) -> AQI 16 from O3 alone
-        sd = self.days[dt.date(2015, 12, 23)]["stations"]["Wanshouxigong"]
+    def test_interview_is_ranking_read_from_bottom(self):
+        """Every day, metric and policy: the interview list is a prefix of the reversed
+        ranking, cut tie-inclusively after interview_count rows."""
+        for d, day in self.days.items():
+            for m in aqref.METRICS:
+                for policy in ("separate", "worst"):
+                    for count in (1, 3, 5):
+                        with self.subTest(day=d, metric=m, policy=policy, count=count):
+                            res = aqref.rank_day(day, m, policy, count)
+                            rev = [r["station"] for r in reversed(res["ranking"])]
+                            got = [e["station"] for e in res["interview"]]
+                            self.assertEqual(got, rev[:len(got)])
+                            cut = res["ranking"][-count]["rank"]
+                            self.assertEqual(len(got), sum(1 for r in res["ranking"]
+                                                           if r["rank"] >= cut))
+                            self.assertEqual([r["station"] for r in res["insufficient"]],
+                                             sorted(r["station"] for r in res["insufficient"]))
+
+    def test_aqi_reported_vs_any_2015_12_23(self):
+        # Wanshouxigong 2015-12-23: PM2.5/PM10/SO2/NO2/CO reported but invalid (17-19 h),
+        # O3 valid (exactly 14 windows)
+        d = dt.date(2015, 12, 23)
+        sd = self.days[d]["stations"]["Wanshouxigong"]
+        self.assertEqual((sd["aqi"], sd["o3_valid_windows"], sd["pub"]["pm25"], sd["pub"]["o3"]
+                          is not None), (None, 14, None, True))
+        res = aqref.rank_day(self.days[d], "aqi")
+        # valid hours of the aqi metric: the least complete reported pollutant (PM2.5, 17 h)
+        self.assertEqual([(r["station"], r["valid_hours"]) for r in res["insufficient"]],
+                         [("Wanshouxigong", 17)])
+        self.assertEqual((res["stations_ranked"], res["ranking"][0]["station"],
+                          res["ranking"][0]["value"]), (11, "Dingling", 204))
+        # aqi_requires="any": AQI 16 from O3 alone -> rank 1 by aqi, all others 204..417
+        day = aqref.compute_day(self.ds, d, aqi_requires="any")
+        sd = day["stations"]["Wanshouxigong"]
         self.assertEqual((sd["aqi"], sd["o3_valid_windows"], sd["pub"]["pm25"]), (16, 14, None))
+        res = aqref.rank_day(day, "aqi")
+        self.assertEqual([(r["rank"], r["station"], r["value"]) for r in res["ranking"][:2]],
+                         [(1, "Wanshouxigong", 16), (2, "Dingling", 204)])
+        self.assertEqual((res["ranking"][-1]["value"], res["insufficient"]), (417, []))
 
     def test_replay_readings_give_same_results(self):
         """Loader output (JSON as posted) fed back to the reference = same daily values."""
@@ -539,9 +691,26 @@ class Sample(unittest.TestCase):
         finally:
             sys.stdout = old
         doc = json.loads(out.getvalue())
+        # worst first; the 169 tie reversed (ranking: Wanshouxigong, then Nongzhanguan)
         self.assertEqual([e["station"] for e in doc["interview"]],
-                         ["Dongsi", "Tiantan", "Wanshouxigong", "Nongzhanguan"])
+                         ["Dongsi", "Tiantan", "Nongzhanguan", "Wanshouxigong"])
         self.assertEqual(doc["stations_ranked"], 12)
+        # --aqi-requires defaults to "reported"
+        for extra, rank1, insufficient in [([], "Dingling", ["Wanshouxigong"]),
+                                           (["--aqi-requires", "reported"], "Dingling",
+                                            ["Wanshouxigong"]),
+                                           (["--aqi-requires", "any"], "Wanshouxigong", [])]:
+            out = io.StringIO()
+            sys.stdout = out
+            try:
+                aqref.main(["--data", SAMPLE, "--date", "2015-12-23", "--metric", "aqi",
+                            "--json", "--brief"] + extra)
+            finally:
+                sys.stdout = old
+            doc = json.loads(out.getvalue())
+            self.assertEqual((doc["ranking"][0]["station"],
+                              [r["station"] for r in doc["insufficient"]]),
+                             (rank1, insufficient), extra)
 
 
 @unittest.skipUnless(os.path.isdir(os.path.join(SHARED, "PRSA")), "no shared data set")

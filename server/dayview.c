@@ -1,0 +1,162 @@
+/* dayview.c — a day of the network: daily values per station and the day's ranking. */
+#include "aq_dayview.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void aq_dayview_cleanup(struct aq_dayview *v)
+{
+	if (!v)
+		return;
+	free(v->stations);
+	v->stations = NULL;
+	v->n = 0;
+}
+
+void aq_rule_version(const char *standard_name, int min_hours, char buf[64])
+{
+	char compact[32];
+	size_t j = 0;
+	/* "HJ 633-2012" → "HJ633-2012" */
+	for (size_t i = 0; standard_name[i] && j + 1 < sizeof compact; i++)
+		if (standard_name[i] != ' ')
+			compact[j++] = standard_name[i];
+	compact[j] = '\0';
+	snprintf(buf, 64, "%s/min%dh", compact, min_hours);
+}
+
+void aq_dayview_compute(struct aq_dayview *v, const struct aq_aqi_standard *standard)
+{
+	struct aq_day_rules rules = {
+		.min_hours = v->min_hours,
+		.min_o3_windows = 14,
+		.composite_mask = v->composite_mask,
+		.standard = standard,
+	};
+	if (v->is_today) {
+		rules.min_hours = aq_provisional_threshold(v->hours_elapsed, v->min_hours);
+		rules.min_o3_windows = aq_provisional_o3_windows(v->hours_elapsed, 14);
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		struct aq_day_station *s = &v->stations[i];
+		if (v->is_today) /* hours that have not begun do not count yet */
+			for (int h = v->hours_elapsed; h < 24; h++)
+				memset(&s->hours[h], 0, sizeof s->hours[h]);
+		rules.interval_s = s->station.interval_s;
+		aq_daily_compute(s->hours, &rules, &s->daily);
+		s->ranked = aq_station_ranked_on(&s->station, v->day);
+	}
+}
+
+static void find_nearest(const struct aq_dayview *v, double radius, struct aq_nearest *out)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		const struct aq_station *s = &v->stations[i].station;
+		out[i].has = false;
+		for (size_t j = 0; j < v->n; j++) {
+			const struct aq_station *c = &v->stations[j].station;
+			if (i == j || c->kind != AQ_KIND_NATIONAL || !c->active)
+				continue;
+			double d = aq_distance_km(s->lat, s->lon, c->lat, c->lon);
+			if (!out[i].has || d < out[i].distance_km) {
+				out[i].has = true;
+				out[i].index = j;
+				out[i].distance_km = d;
+			}
+		}
+		out[i].within = out[i].has && out[i].distance_km <= radius;
+	}
+}
+
+int aq_dayview_rank(const struct aq_dayview *v, enum aq_metric m, enum aq_insufficient_policy policy,
+		    int interview_count, size_t ring_center, double radius_km, struct aq_day_ranking *out)
+{
+	struct aq_rank_entry *entries = NULL;
+	memset(out, 0, sizeof *out);
+	out->metric = m;
+	out->ring = ring_center != SIZE_MAX;
+	out->ring_center = ring_center;
+	out->radius_km = radius_km;
+	size_t cap = v->n ? v->n : 1;
+	out->entry_station = calloc(cap, sizeof *out->entry_station);
+	out->insufficient = calloc(cap, sizeof *out->insufficient);
+	out->nearest = calloc(cap, sizeof *out->nearest);
+	entries = calloc(cap, sizeof *entries);
+	if (!out->entry_station || !out->insufficient || !out->nearest || !entries)
+		goto fail;
+	find_nearest(v, radius_km, out->nearest);
+
+	const struct aq_station *center = out->ring ? &v->stations[ring_center].station : NULL;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct aq_day_station *s = &v->stations[i];
+		if (!s->ranked)
+			continue;
+		if (center && aq_distance_km(center->lat, center->lon, s->station.lat, s->station.lon) > radius_km)
+			continue;
+		struct aq_rank_entry *e = &entries[out->n_entries];
+		e->code = s->station.code;
+		aq_metric_value(&s->daily, m, &e->has_value, &e->value, &e->tie, &e->has_tie, &e->valid_hours);
+		if (!e->has_value)
+			out->insufficient[out->n_insufficient++] = i; /* stations are ordered by code */
+		out->entry_station[out->n_entries++] = i;
+	}
+	if (aq_ranking_compute(entries, out->n_entries, m, policy, interview_count, &out->r) != 0)
+		goto fail;
+	free(entries);
+	return 0;
+fail:
+	free(entries);
+	errno = ENOMEM;
+	return -1;
+}
+
+void aq_day_ranking_cleanup(struct aq_day_ranking *dr)
+{
+	if (!dr)
+		return;
+	aq_ranking_cleanup(&dr->r);
+	free(dr->entry_station);
+	free(dr->insufficient);
+	free(dr->nearest);
+	memset(dr, 0, sizeof *dr);
+}
+
+void aq_dayview_interviews(const struct aq_dayview *v, const struct aq_day_ranking *dr,
+			   struct aq_interview *out)
+{
+	int decimals = aq_metric_decimals(dr->metric);
+	for (size_t i = 0; i < dr->r.n_interview; i++) {
+		const struct aq_interview_pick *pick = &dr->r.interview[i];
+		const struct aq_day_station *s = &v->stations[dr->entry_station[pick->entry]];
+		struct aq_interview *iv = &out[i];
+		bool has;
+		double value, tie;
+		bool has_tie;
+		int hours;
+		memset(iv, 0, sizeof *iv);
+		iv->day = v->day;
+		iv->station_id = s->station.id;
+		snprintf(iv->station, sizeof iv->station, "%s", s->station.code);
+		snprintf(iv->name, sizeof iv->name, "%s", s->station.name);
+		snprintf(iv->unit, sizeof iv->unit, "%s", s->station.unit);
+		snprintf(iv->contact_person, sizeof iv->contact_person, "%s", s->station.contact_person);
+		iv->rank = pick->rank;
+		iv->of = (int)dr->r.of;
+		snprintf(iv->metric, sizeof iv->metric, "%s", aq_metric_name(dr->metric));
+		aq_metric_value(&s->daily, dr->metric, &has, &value, &tie, &has_tie, &hours);
+		iv->has_value = has;
+		iv->value = aq_round_half_even(value, decimals);
+		iv->has_mean = dr->r.has_mean;
+		iv->district_mean = dr->r.district_mean_published;
+		iv->has_pct = pick->has_pct;
+		iv->pct_above_mean = pick->pct_above_mean;
+		iv->valid_hours = hours;
+		snprintf(iv->reason, sizeof iv->reason, "%s", aq_interview_reason_name(pick->reason));
+		iv->position = (int)i + 1;
+		iv->status = AQ_IV_PENDING;
+		snprintf(iv->rule_version, sizeof iv->rule_version, "%s", v->rule_version);
+	}
+}

@@ -1,0 +1,668 @@
+/* db_ranking.c — days, their finalized snapshots and the interview list: loading a live day
+ * (stations × 24 hourly rows) or a snapshot, writing snapshots and interview lists inside the
+ * finalization transaction, and the interview status workflow. */
+#include "db_internal.h"
+#include "aq_time.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Days travel as integers (days since 1970-01-01) so C and SQL agree without parsing. */
+#define DAY_PARAM "(date '1970-01-01' + $1::int)"
+
+static const struct aq_sql sql_day_info = {
+	"day_info",
+	"SELECT finalized_at IS NOT NULL, coalesce((extract(epoch FROM finalized_at) * 1000000)::int8, 0), "
+	"late_readings, coalesce(rule_version, ''), coalesce(metric, ''), coalesce(min_hours, 0), "
+	"coalesce(insufficient, ''), coalesce(interview_count, 0), coalesce(composite_mask, 0) "
+	"FROM days WHERE day = " DAY_PARAM};
+static const struct aq_sql sql_day_hourly = {
+	"day_hourly",
+	"SELECT station_id, hour, readings, pm25_sum, pm25_n, pm10_sum, pm10_n, so2_sum, so2_n, "
+	"no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n FROM hourly WHERE day = " DAY_PARAM};
+static const struct aq_sql sql_day_snapshot = {
+	"day_snapshot",
+	"SELECT station_id, kind, active, eligible, code, name, unit, contact_person, lat, lon, "
+	"pm25, pm25_hours, pm25_valid, pm10, pm10_hours, pm10_valid, so2, so2_hours, so2_valid, "
+	"no2, no2_hours, no2_valid, co, co_hours, co_valid, o3, o3_hours, o3_valid, o3_windows, "
+	"o3_1h_valid, o3_1h_max, reported_mask, readings FROM day_values WHERE day = " DAY_PARAM};
+static const struct aq_sql sql_latest_final = {
+	"latest_final",
+	"SELECT day - date '1970-01-01' FROM days WHERE finalized_at IS NOT NULL ORDER BY day DESC LIMIT 1"};
+static const struct aq_sql sql_final_days = {
+	"final_days",
+	"SELECT day - date '1970-01-01' FROM days WHERE finalized_at IS NOT NULL "
+	"AND day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int) ORDER BY day"};
+static const struct aq_sql sql_days_due = {
+	"days_due",
+	"SELECT day - date '1970-01-01' FROM days WHERE finalized_at IS NULL AND day < " DAY_PARAM
+	" ORDER BY day LIMIT $2"};
+/* Key 7305002 plus the day: one lock per day, so days finalize independently. */
+static const struct aq_sql sql_day_lock = {
+	"day_lock",
+	"SELECT pg_try_advisory_xact_lock(7305002, $1::int), "
+	"(SELECT finalized_at IS NOT NULL FROM days WHERE day = " DAY_PARAM " FOR UPDATE)"};
+static const struct aq_sql sql_snapshot_clear = {
+	"snapshot_clear", "DELETE FROM day_values WHERE day = " DAY_PARAM};
+static const struct aq_sql sql_snapshot_insert = {
+	"snapshot_insert",
+	"INSERT INTO day_values (day, station_id, kind, active, eligible, code, name, unit, contact_person, "
+	"lat, lon, pm25, pm25_hours, pm25_valid, pm10, pm10_hours, pm10_valid, so2, so2_hours, so2_valid, "
+	"no2, no2_hours, no2_valid, co, co_hours, co_valid, o3, o3_hours, o3_valid, o3_windows, "
+	"o3_1h_valid, o3_1h_max, reported_mask, readings) VALUES (" DAY_PARAM ", $2, $3, $4, $5, $6, $7, "
+	"$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, "
+	"$27, $28, $29, $30, $31, $32, $33, $34)"};
+static const struct aq_sql sql_streaks = {
+	"interview_streaks",
+	"SELECT station_id, consecutive_days FROM interviews WHERE day = " DAY_PARAM};
+static const struct aq_sql sql_interview_upsert = {
+	"interview_upsert",
+	"INSERT INTO interviews (day, station_id, rank, of_stations, metric, value, district_mean, "
+	"pct_above_mean, valid_hours, reason, consecutive_days, position, rule_version) "
+	"VALUES (" DAY_PARAM ", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+	"ON CONFLICT (day, station_id) DO UPDATE SET rank = EXCLUDED.rank, "
+	"of_stations = EXCLUDED.of_stations, metric = EXCLUDED.metric, value = EXCLUDED.value, "
+	"district_mean = EXCLUDED.district_mean, pct_above_mean = EXCLUDED.pct_above_mean, "
+	"valid_hours = EXCLUDED.valid_hours, reason = EXCLUDED.reason, "
+	"consecutive_days = EXCLUDED.consecutive_days, position = EXCLUDED.position, "
+	"rule_version = EXCLUDED.rule_version, updated_at = now()"};
+static const struct aq_sql sql_interview_prune = {
+	"interview_prune",
+	"DELETE FROM interviews WHERE day = " DAY_PARAM " AND NOT (station_id = ANY ($2::int[]))"};
+static const struct aq_sql sql_later_interview_days = {
+	"later_interview_days",
+	"SELECT DISTINCT day - date '1970-01-01' FROM interviews WHERE day > " DAY_PARAM " ORDER BY 1"};
+static const struct aq_sql sql_restreak = {
+	"interview_restreak",
+	"UPDATE interviews i SET consecutive_days = 1 + coalesce((SELECT p.consecutive_days "
+	"FROM interviews p WHERE p.day = i.day - 1 AND p.station_id = i.station_id), 0) "
+	"WHERE i.day = " DAY_PARAM};
+static const struct aq_sql sql_mark_final = {
+	"day_mark_final",
+	"UPDATE days SET finalized_at = now(), late_readings = 0, rule_version = $2, metric = $3, "
+	"min_hours = $4, insufficient = $5, interview_count = $6, composite_mask = $7 "
+	"WHERE day = " DAY_PARAM};
+#define INTERVIEW_COLUMNS                                                                          \
+	"i.id, i.day - date '1970-01-01', i.station_id, s.code, s.name, s.unit, s.contact_person, i.rank, " \
+	"i.of_stations, i.metric, i.value, i.district_mean, i.pct_above_mean, i.valid_hours, i.reason, " \
+	"i.consecutive_days, i.position, i.status, i.note, i.rule_version"
+static const struct aq_sql sql_interviews_list = {
+	"interviews_list",
+	"SELECT " INTERVIEW_COLUMNS " FROM interviews i JOIN stations s ON s.id = i.station_id "
+	"WHERE i.day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int) "
+	"AND ($3::text IS NULL OR s.code = $3) AND ($4::text IS NULL OR i.status = $4) "
+	"ORDER BY i.day DESC, i.position LIMIT $5"};
+static const struct aq_sql sql_interview_get = {
+	"interview_get",
+	"SELECT " INTERVIEW_COLUMNS " FROM interviews i JOIN stations s ON s.id = i.station_id "
+	"WHERE i.id = $1 FOR UPDATE OF i"};
+static const struct aq_sql sql_interview_set = {
+	"interview_set",
+	"UPDATE interviews SET status = $2, note = coalesce($3, note), updated_at = now() WHERE id = $1"};
+static const struct aq_sql sql_station_hours = {
+	"station_hours",
+	"SELECT day - date '1970-01-01', hour, readings, pm25_sum, pm25_n, pm10_sum, pm10_n, so2_sum, "
+	"so2_n, no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n FROM hourly "
+	"WHERE station_id = $1 AND day BETWEEN (date '1970-01-01' + $2::int) AND (date '1970-01-01' + $3::int)"};
+static const struct aq_sql sql_bump_version = {"bump_version", "SELECT nextval('data_version')"};
+static const struct aq_sql sql_data_version = {"data_version", "SELECT last_value FROM data_version"};
+
+static void day_text(int64_t day, char buf[24])
+{
+	snprintf(buf, 24, "%lld", (long long)day);
+}
+
+static int get_int(const PGresult *r, int row, int col)
+{
+	return atoi(PQgetvalue(r, row, col));
+}
+
+static double get_double(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0.0 : strtod(PQgetvalue(r, row, col), NULL);
+}
+
+static bool get_bool(const PGresult *r, int row, int col)
+{
+	return PQgetvalue(r, row, col)[0] == 't';
+}
+
+static void get_text(const PGresult *r, int row, int col, char *dst, size_t size)
+{
+	snprintf(dst, size, "%s", PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
+}
+
+enum aq_status aq_db_day_info(struct aq_db *db, int64_t day, struct aq_day_info *out)
+{
+	char d[24];
+	enum aq_status st;
+	day_text(day, d);
+	const char *params[] = {d};
+	memset(out, 0, sizeof *out);
+	PGresult *r = aq_db_exec(db, &sql_day_info, 1, params, &st);
+	if (st == AQ_OK && PQntuples(r) == 1) {
+		out->exists = true;
+		out->final = get_bool(r, 0, 0);
+		out->finalized_us = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+		out->late_readings = get_int(r, 0, 2);
+		get_text(r, 0, 3, out->rule_version, sizeof out->rule_version);
+		get_text(r, 0, 4, out->metric, sizeof out->metric);
+		out->min_hours = get_int(r, 0, 5);
+		get_text(r, 0, 6, out->insufficient, sizeof out->insufficient);
+		out->interview_count = get_int(r, 0, 7);
+		out->composite_mask = (unsigned)get_int(r, 0, 8);
+	}
+	PQclear(r);
+	return st;
+}
+
+static int by_code(const void *a, const void *b)
+{
+	return strcmp(((const struct aq_day_station *)a)->station.code,
+		      ((const struct aq_day_station *)b)->station.code);
+}
+
+/* Index of the station with database id, or -1 (stations are few; ids are looked up once per
+ * hourly row, so a sorted index keeps a 10000-station day linear-logarithmic). */
+struct id_index {
+	int id;
+	size_t at;
+};
+
+static int by_id(const void *a, const void *b)
+{
+	int x = ((const struct id_index *)a)->id, y = ((const struct id_index *)b)->id;
+	return (x > y) - (x < y);
+}
+
+static long find_station(const struct id_index *idx, size_t n, int id)
+{
+	struct id_index key = {id, 0};
+	const struct id_index *hit = bsearch(&key, idx, n, sizeof *idx, by_id);
+	return hit ? (long)hit->at : -1;
+}
+
+static struct id_index *make_index(const struct aq_dayview *v)
+{
+	struct id_index *idx = calloc(v->n ? v->n : 1, sizeof *idx);
+	if (!idx)
+		return NULL;
+	for (size_t i = 0; i < v->n; i++)
+		idx[i] = (struct id_index){v->stations[i].station.id, i};
+	qsort(idx, v->n, sizeof *idx, by_id);
+	return idx;
+}
+
+/* Reads columns col.. of an hourly row (readings, then sum/count per pollutant). */
+static void read_hour(const PGresult *r, int row, int col, struct aq_hour_sums *h, int *readings)
+{
+	*readings = get_int(r, row, col);
+	for (int p = 0; p < AQ_POLLUTANTS; p++) {
+		h->sum[p] = get_double(r, row, col + 1 + 2 * p);
+		h->count[p] = get_int(r, row, col + 2 + 2 * p);
+	}
+}
+
+enum aq_status aq_db_day_load_live(struct aq_db *db, struct aq_dayview *v)
+{
+	struct aq_station *stations = NULL;
+	size_t n = 0;
+	enum aq_status st = aq_db_station_list(db, -1, &stations, &n);
+	if (st != AQ_OK)
+		return st;
+	v->stations = calloc(n ? n : 1, sizeof *v->stations);
+	if (!v->stations) {
+		free(stations);
+		return AQ_ERR_INTERNAL;
+	}
+	v->n = n;
+	for (size_t i = 0; i < n; i++)
+		v->stations[i].station = stations[i];
+	free(stations);
+	qsort(v->stations, v->n, sizeof *v->stations, by_code);
+
+	struct id_index *idx = make_index(v);
+	char d[24];
+	day_text(v->day, d);
+	const char *params[] = {d};
+	PGresult *r = idx ? aq_db_exec(db, &sql_day_hourly, 1, params, &st) : NULL;
+	if (!idx)
+		st = AQ_ERR_INTERNAL;
+	for (int row = 0; st == AQ_OK && row < PQntuples(r); row++) {
+		long at = find_station(idx, v->n, get_int(r, row, 0));
+		int hour = get_int(r, row, 1), readings;
+		if (at < 0 || hour < 0 || hour > 23)
+			continue;
+		struct aq_day_station *s = &v->stations[at];
+		read_hour(r, row, 2, &s->hours[hour], &readings);
+		s->readings += readings;
+	}
+	PQclear(r);
+	free(idx);
+	return st;
+}
+
+enum aq_status aq_db_day_load_snapshot(struct aq_db *db, struct aq_dayview *v,
+				       const struct aq_aqi_standard *standard)
+{
+	char d[24];
+	enum aq_status st;
+	day_text(v->day, d);
+	const char *params[] = {d};
+	PGresult *r = aq_db_exec(db, &sql_day_snapshot, 1, params, &st);
+	if (st != AQ_OK)
+		return st;
+	size_t n = (size_t)PQntuples(r);
+	v->stations = calloc(n ? n : 1, sizeof *v->stations);
+	if (!v->stations) {
+		PQclear(r);
+		return AQ_ERR_INTERNAL;
+	}
+	v->n = n;
+	for (size_t i = 0; i < n; i++) {
+		int row = (int)i;
+		struct aq_day_station *s = &v->stations[i];
+		struct aq_station *st_ = &s->station;
+		st_->id = get_int(r, row, 0);
+		st_->kind = strcmp(PQgetvalue(r, row, 1), "national") == 0 ? AQ_KIND_NATIONAL : AQ_KIND_MICRO;
+		st_->active = get_bool(r, row, 2);
+		s->ranked = get_bool(r, row, 3);
+		get_text(r, row, 4, st_->code, sizeof st_->code);
+		get_text(r, row, 5, st_->name, sizeof st_->name);
+		get_text(r, row, 6, st_->unit, sizeof st_->unit);
+		get_text(r, row, 7, st_->contact_person, sizeof st_->contact_person);
+		st_->lat = get_double(r, row, 8);
+		st_->lon = get_double(r, row, 9);
+		struct aq_daily *dl = &s->daily;
+		memset(dl, 0, sizeof *dl);
+		for (int p = 0; p < AQ_POLLUTANTS; p++) {
+			dl->mean[p] = get_double(r, row, 10 + 3 * p);
+			dl->valid_hours[p] = get_int(r, row, 11 + 3 * p);
+			dl->valid[p] = get_bool(r, row, 12 + 3 * p);
+		}
+		dl->o3_windows_valid = get_int(r, row, 28);
+		dl->o3_1h_valid = get_bool(r, row, 29);
+		dl->o3_1h_max = get_double(r, row, 30);
+		dl->reported_mask = (unsigned)get_int(r, row, 31);
+		dl->composite_mask = v->composite_mask;
+		s->readings = get_int(r, row, 32);
+		aq_daily_finish(dl, standard);
+	}
+	PQclear(r);
+	qsort(v->stations, v->n, sizeof *v->stations, by_code);
+	return AQ_OK;
+}
+
+/* Runs a query whose rows are single day numbers into a malloc'd array. */
+static enum aq_status day_list(struct aq_db *db, const struct aq_sql *sql, int n, const char *const *p,
+			       int64_t **days, size_t *count)
+{
+	enum aq_status st;
+	PGresult *r = aq_db_exec(db, sql, n, p, &st);
+	*days = NULL;
+	*count = 0;
+	if (st != AQ_OK)
+		return st;
+	size_t rows = (size_t)PQntuples(r);
+	*days = calloc(rows ? rows : 1, sizeof **days);
+	if (!*days) {
+		PQclear(r);
+		return AQ_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < rows; i++)
+		(*days)[i] = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
+	*count = rows;
+	PQclear(r);
+	return AQ_OK;
+}
+
+enum aq_status aq_db_latest_final_day(struct aq_db *db, int64_t *day, bool *found)
+{
+	int64_t *days;
+	size_t n;
+	enum aq_status st = day_list(db, &sql_latest_final, 0, NULL, &days, &n);
+	*found = st == AQ_OK && n > 0;
+	if (*found)
+		*day = days[0];
+	free(days);
+	return st;
+}
+
+enum aq_status aq_db_final_days(struct aq_db *db, int64_t from, int64_t to, int64_t **days, size_t *n)
+{
+	char a[24], b[24];
+	day_text(from, a);
+	day_text(to, b);
+	const char *params[] = {a, b};
+	return day_list(db, &sql_final_days, 2, params, days, n);
+}
+
+enum aq_status aq_db_days_due(struct aq_db *db, int64_t before, int64_t *days, size_t max, size_t *n)
+{
+	char a[24], b[24];
+	int64_t *list;
+	size_t count;
+	day_text(before, a);
+	snprintf(b, sizeof b, "%zu", max);
+	const char *params[] = {a, b};
+	enum aq_status st = day_list(db, &sql_days_due, 2, params, &list, &count);
+	*n = 0;
+	for (size_t i = 0; st == AQ_OK && i < count && i < max; i++)
+		days[(*n)++] = list[i];
+	free(list);
+	return st;
+}
+
+enum aq_status aq_db_day_lock(struct aq_db *db, int64_t day, bool *locked, bool *final)
+{
+	char d[24];
+	enum aq_status st;
+	day_text(day, d);
+	const char *params[] = {d};
+	PGresult *r = aq_db_exec(db, &sql_day_lock, 1, params, &st);
+	*locked = *final = false;
+	if (st == AQ_OK) {
+		*locked = get_bool(r, 0, 0);
+		*final = get_bool(r, 0, 1);
+	}
+	PQclear(r);
+	return st;
+}
+
+static const char *num(char *buf, size_t size, double v)
+{
+	snprintf(buf, size, "%.17g", v);
+	return buf;
+}
+
+enum aq_status aq_db_snapshot_write(struct aq_db *db, const struct aq_dayview *v)
+{
+	char d[24];
+	enum aq_status st;
+	day_text(v->day, d);
+	const char *day_param[] = {d};
+	PQclear(aq_db_exec(db, &sql_snapshot_clear, 1, day_param, &st));
+	for (size_t i = 0; st == AQ_OK && i < v->n; i++) {
+		const struct aq_day_station *s = &v->stations[i];
+		const struct aq_station *t = &s->station;
+		const struct aq_daily *dl = &s->daily;
+		/* Keep every station that mattered that day: ranked, reporting, or a national point. */
+		if (!s->ranked && s->readings == 0 && !(t->kind == AQ_KIND_NATIONAL && t->active))
+			continue;
+		char id[16], lat[32], lon[32], vals[AQ_POLLUTANTS][32], hours[AQ_POLLUTANTS][16];
+		char windows[16], o3max[32], reported[16], readings[16];
+		const char *params[34];
+		snprintf(id, sizeof id, "%d", t->id);
+		params[0] = d;
+		params[1] = id;
+		params[2] = aq_station_kind_name(t->kind);
+		params[3] = t->active ? "t" : "f";
+		params[4] = s->ranked ? "t" : "f";
+		params[5] = t->code;
+		params[6] = t->name;
+		params[7] = t->unit;
+		params[8] = t->contact_person;
+		params[9] = num(lat, sizeof lat, t->lat);
+		params[10] = num(lon, sizeof lon, t->lon);
+		for (int p = 0; p < AQ_POLLUTANTS; p++) {
+			bool has_mean = dl->valid_hours[p] > 0 || (p == AQ_O3 && dl->o3_windows_valid > 0);
+			snprintf(hours[p], sizeof hours[p], "%d", dl->valid_hours[p]);
+			params[11 + 3 * p] = has_mean ? num(vals[p], sizeof vals[p], dl->mean[p]) : NULL;
+			params[12 + 3 * p] = hours[p];
+			params[13 + 3 * p] = dl->valid[p] ? "t" : "f";
+		}
+		snprintf(windows, sizeof windows, "%d", dl->o3_windows_valid);
+		snprintf(reported, sizeof reported, "%u", dl->reported_mask);
+		snprintf(readings, sizeof readings, "%d", s->readings);
+		params[29] = windows;
+		params[30] = dl->o3_1h_valid ? "t" : "f";
+		params[31] = dl->o3_1h_valid ? num(o3max, sizeof o3max, dl->o3_1h_max) : NULL;
+		params[32] = reported;
+		params[33] = readings;
+		PQclear(aq_db_exec(db, &sql_snapshot_insert, 34, params, &st));
+	}
+	return st;
+}
+
+enum aq_status aq_db_interview_streaks(struct aq_db *db, int64_t day, const int *station_ids,
+				       size_t n, int *out)
+{
+	char d[24];
+	enum aq_status st;
+	day_text(day, d);
+	const char *params[] = {d};
+	memset(out, 0, n * sizeof *out);
+	PGresult *r = aq_db_exec(db, &sql_streaks, 1, params, &st);
+	for (int row = 0; st == AQ_OK && row < PQntuples(r); row++) {
+		int id = get_int(r, row, 0);
+		for (size_t i = 0; i < n; i++)
+			if (station_ids[i] == id)
+				out[i] = get_int(r, row, 1);
+	}
+	PQclear(r);
+	return st;
+}
+
+static const char *opt_num(char *buf, size_t size, bool has, double v)
+{
+	return has ? num(buf, size, v) : NULL;
+}
+
+enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struct aq_interview *list,
+				      size_t n)
+{
+	char d[24];
+	enum aq_status st = AQ_OK;
+	day_text(day, d);
+	/* The ids that stay, as an int[] literal; every other entry of the day goes. */
+	size_t cap = 16 + n * 12;
+	char *ids = malloc(cap);
+	if (!ids)
+		return AQ_ERR_INTERNAL;
+	size_t used = (size_t)snprintf(ids, cap, "{");
+	for (size_t i = 0; i < n && st == AQ_OK; i++) {
+		const struct aq_interview *iv = &list[i];
+		char sid[16], rank[16], of[16], value[32], mean[32], pct[32], hours[16], streak[16], pos[16];
+		snprintf(sid, sizeof sid, "%d", iv->station_id);
+		snprintf(rank, sizeof rank, "%d", iv->rank);
+		snprintf(of, sizeof of, "%d", iv->of);
+		snprintf(hours, sizeof hours, "%d", iv->valid_hours);
+		snprintf(streak, sizeof streak, "%d", iv->consecutive_days);
+		snprintf(pos, sizeof pos, "%d", iv->position);
+		const char *params[] = {d, sid, rank, of, iv->metric,
+					opt_num(value, sizeof value, iv->has_value, iv->value),
+					opt_num(mean, sizeof mean, iv->has_mean, iv->district_mean),
+					opt_num(pct, sizeof pct, iv->has_pct, iv->pct_above_mean),
+					hours, iv->reason, streak, pos, iv->rule_version};
+		PQclear(aq_db_exec(db, &sql_interview_upsert, 13, params, &st));
+		used += (size_t)snprintf(ids + used, cap - used, "%s%d", i ? "," : "", iv->station_id);
+	}
+	snprintf(ids + used, cap - used, "}");
+	if (st == AQ_OK) {
+		const char *params[] = {d, ids};
+		PQclear(aq_db_exec(db, &sql_interview_prune, 2, params, &st));
+	}
+	free(ids);
+	if (st != AQ_OK)
+		return st;
+	/* A day re-finalized in the middle of a history changes the streaks after it. */
+	int64_t *later;
+	size_t n_later;
+	const char *params[] = {d};
+	st = day_list(db, &sql_later_interview_days, 1, params, &later, &n_later);
+	for (size_t i = 0; st == AQ_OK && i < n_later; i++) {
+		char ld[24];
+		day_text(later[i], ld);
+		const char *p2[] = {ld};
+		PQclear(aq_db_exec(db, &sql_restreak, 1, p2, &st));
+	}
+	free(later);
+	return st;
+}
+
+enum aq_status aq_db_day_mark_final(struct aq_db *db, const struct aq_dayview *v)
+{
+	char d[24], hours[16], count[16], mask[16];
+	enum aq_status st;
+	day_text(v->day, d);
+	snprintf(hours, sizeof hours, "%d", v->min_hours);
+	snprintf(count, sizeof count, "%d", v->interview_count);
+	snprintf(mask, sizeof mask, "%u", v->composite_mask);
+	const char *params[] = {d, v->rule_version, aq_metric_name(v->metric), hours,
+				aq_insufficient_policy_name(v->policy), count, mask};
+	PQclear(aq_db_exec(db, &sql_mark_final, 7, params, &st));
+	if (st == AQ_OK)
+		PQclear(aq_db_exec(db, &sql_bump_version, 0, NULL, &st));
+	return st;
+}
+
+static void read_interview(const PGresult *r, int row, struct aq_interview *iv)
+{
+	memset(iv, 0, sizeof *iv);
+	iv->id = strtoll(PQgetvalue(r, row, 0), NULL, 10);
+	iv->day = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+	iv->station_id = get_int(r, row, 2);
+	get_text(r, row, 3, iv->station, sizeof iv->station);
+	get_text(r, row, 4, iv->name, sizeof iv->name);
+	get_text(r, row, 5, iv->unit, sizeof iv->unit);
+	get_text(r, row, 6, iv->contact_person, sizeof iv->contact_person);
+	iv->rank = get_int(r, row, 7);
+	iv->of = get_int(r, row, 8);
+	get_text(r, row, 9, iv->metric, sizeof iv->metric);
+	iv->has_value = !PQgetisnull(r, row, 10);
+	iv->value = get_double(r, row, 10);
+	iv->has_mean = !PQgetisnull(r, row, 11);
+	iv->district_mean = get_double(r, row, 11);
+	iv->has_pct = !PQgetisnull(r, row, 12);
+	iv->pct_above_mean = get_double(r, row, 12);
+	iv->valid_hours = get_int(r, row, 13);
+	get_text(r, row, 14, iv->reason, sizeof iv->reason);
+	iv->consecutive_days = get_int(r, row, 15);
+	iv->position = get_int(r, row, 16);
+	aq_interview_status_from_name(PQgetvalue(r, row, 17), &iv->status);
+	get_text(r, row, 18, iv->note, sizeof iv->note);
+	get_text(r, row, 19, iv->rule_version, sizeof iv->rule_version);
+}
+
+enum aq_status aq_db_interviews_list(struct aq_db *db, const struct aq_interview_filter *f,
+				     struct aq_interview **out, size_t *n)
+{
+	char from[24], to[24], limit[16];
+	enum aq_status st;
+	/* Open ends become the widest dates PostgreSQL's date + int arithmetic accepts. */
+	day_text(f->from == INT64_MIN ? -700000 : f->from, from);
+	day_text(f->to == INT64_MAX ? 2900000 : f->to, to);
+	snprintf(limit, sizeof limit, "%d", f->limit);
+	const char *params[] = {from, to, f->station, f->status < 0 ? NULL : aq_interview_status_name(f->status),
+				limit};
+	PGresult *r = aq_db_exec(db, &sql_interviews_list, 5, params, &st);
+	*out = NULL;
+	*n = 0;
+	if (st != AQ_OK)
+		return st;
+	size_t rows = (size_t)PQntuples(r);
+	*out = calloc(rows ? rows : 1, sizeof **out);
+	if (!*out) {
+		PQclear(r);
+		return AQ_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < rows; i++)
+		read_interview(r, (int)i, &(*out)[i]);
+	*n = rows;
+	PQclear(r);
+	return AQ_OK;
+}
+
+struct patch_args {
+	int64_t id;
+	int status;
+	const char *note;
+	struct aq_interview *out;
+};
+
+static enum aq_status patch_tx(struct aq_db *db, void *arg)
+{
+	struct patch_args *a = arg;
+	char id[24];
+	enum aq_status st;
+	snprintf(id, sizeof id, "%lld", (long long)a->id);
+	const char *params[] = {id};
+	PGresult *r = aq_db_exec(db, &sql_interview_get, 1, params, &st);
+	if (st != AQ_OK)
+		return st;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return AQ_ERR_NOT_FOUND;
+	}
+	read_interview(r, 0, a->out);
+	PQclear(r);
+	if (a->status < a->out->status)
+		return AQ_ERR_CONFLICT;
+	const char *set[] = {id, aq_interview_status_name(a->status), a->note};
+	PQclear(aq_db_exec(db, &sql_interview_set, 3, set, &st));
+	if (st == AQ_OK)
+		PQclear(aq_db_exec(db, &sql_bump_version, 0, NULL, &st));
+	if (st == AQ_OK) {
+		a->out->status = a->status;
+		if (a->note)
+			snprintf(a->out->note, sizeof a->out->note, "%s", a->note);
+	}
+	return st;
+}
+
+enum aq_status aq_db_interview_patch(struct aq_db *db, int64_t id, int status, const char *note,
+				     struct aq_interview *out)
+{
+	struct patch_args a = {id, status, note, out};
+	return aq_db_tx(db, patch_tx, &a);
+}
+
+enum aq_status aq_db_station_hours(struct aq_db *db, int station_id, int64_t from, int64_t to,
+				   struct aq_hour_sums *hours, int *readings)
+{
+	char id[16], a[24], b[24];
+	enum aq_status st;
+	size_t slots = (size_t)(to - from + 1) * 24;
+	snprintf(id, sizeof id, "%d", station_id);
+	day_text(from, a);
+	day_text(to, b);
+	const char *params[] = {id, a, b};
+	memset(hours, 0, slots * sizeof *hours);
+	if (readings)
+		memset(readings, 0, slots * sizeof *readings);
+	PGresult *r = aq_db_exec(db, &sql_station_hours, 3, params, &st);
+	for (int row = 0; st == AQ_OK && row < PQntuples(r); row++) {
+		int64_t day = strtoll(PQgetvalue(r, row, 0), NULL, 10);
+		int hour = get_int(r, row, 1), n;
+		if (day < from || day > to || hour < 0 || hour > 23)
+			continue;
+		size_t slot = (size_t)(day - from) * 24 + (size_t)hour;
+		read_hour(r, row, 2, &hours[slot], &n);
+		if (readings)
+			readings[slot] = n;
+	}
+	PQclear(r);
+	return st;
+}
+
+static enum aq_status version_query(struct aq_db *db, const struct aq_sql *sql, int64_t *version)
+{
+	enum aq_status st;
+	PGresult *r = aq_db_exec(db, sql, 0, NULL, &st);
+	if (st == AQ_OK)
+		*version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return st;
+}
+
+enum aq_status aq_db_bump_version(struct aq_db *db, int64_t *version)
+{
+	return version_query(db, &sql_bump_version, version);
+}
+
+enum aq_status aq_db_data_version(struct aq_db *db, int64_t *version)
+{
+	return version_query(db, &sql_data_version, version);
+}

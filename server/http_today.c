@@ -1,0 +1,123 @@
+/* http_today.c — the cache in front of /api/v1/ranking/today. An entry per distinct query
+ * (metric, ring, format, language) holds a ready MHD response and its ETag; it is fresh while
+ * the app's data_version and the local hour are those it was built at. A poll of an unchanged
+ * ranking costs a lookup and, with If-None-Match, a 304. */
+#include "http_internal.h"
+#include "aq_clock.h"
+#include "aq_today.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_SLOTS 16
+
+struct entry {
+	char key[96];
+	int64_t version;
+	int64_t hour; /* local day × 24 + hour it was built for */
+	struct MHD_Response *resp;
+	char etag[24];
+	size_t len;
+	unsigned uses;
+};
+
+struct aq_today_cache {
+	pthread_mutex_t lock;
+	struct entry slots[CACHE_SLOTS];
+};
+
+struct aq_today_cache *aq_today_cache_new(void)
+{
+	struct aq_today_cache *c = calloc(1, sizeof *c);
+	if (c)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void aq_today_cache_free(struct aq_today_cache *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (c->slots[i].resp)
+			MHD_destroy_response(c->slots[i].resp);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static int64_t hour_key(struct aq_app *app)
+{
+	int64_t day;
+	int hour;
+	aq_local_of(aq_clock_now(&app->clock), &day, &hour, NULL);
+	return day * 24 + hour;
+}
+
+enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_params *p)
+{
+	struct aq_app *app = req->app;
+	struct aq_today_cache *c = app->today;
+	char key[96];
+	enum MHD_Result ret;
+	snprintf(key, sizeof key, "%d|%s|%.6g|%d|%d", (int)p->metric, p->near ? p->near : "", p->radius_km,
+		 p->csv, p->english);
+	int64_t version = atomic_load(&app->data_version), hour = hour_key(app);
+
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		struct entry *e = &c->slots[i];
+		if (e->resp && e->version == version && e->hour == hour && strcmp(e->key, key) == 0) {
+			e->uses++;
+			/* Queued under the lock: a concurrent rebuild cannot destroy it meanwhile. */
+			ret = aq_reply_shared(req, e->resp, MHD_HTTP_OK, e->len, e->etag);
+			pthread_mutex_unlock(&c->lock);
+			return ret;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+
+	char *body = NULL;
+	size_t len = 0;
+	bool is_csv = false;
+	const char *problem = NULL;
+	enum aq_status st = aq_ranking_render(app, hour / 24, p, &body, &len, &is_csv, &problem);
+	if (st != AQ_OK)
+		return aq_reply_error(req, st, problem, NULL);
+	char etag[24];
+	aq_etag_of(body, len, etag);
+	struct MHD_Response *resp = aq_reply_make_shared(
+		app, is_csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", body, len, etag);
+	free(body);
+	if (!resp)
+		return aq_reply_error(req, AQ_ERR_INTERNAL, NULL, NULL);
+
+	pthread_mutex_lock(&c->lock);
+	/* Same key, else an empty slot, else the least used one. */
+	struct entry *slot = NULL;
+	for (int i = 0; i < CACHE_SLOTS && !slot; i++)
+		if (c->slots[i].resp && strcmp(c->slots[i].key, key) == 0)
+			slot = &c->slots[i];
+	for (int i = 0; i < CACHE_SLOTS && !slot; i++)
+		if (!c->slots[i].resp)
+			slot = &c->slots[i];
+	if (!slot) {
+		slot = &c->slots[0];
+		for (int i = 1; i < CACHE_SLOTS; i++)
+			if (c->slots[i].uses < slot->uses)
+				slot = &c->slots[i];
+	}
+	if (slot->resp)
+		MHD_destroy_response(slot->resp);
+	snprintf(slot->key, sizeof slot->key, "%s", key);
+	slot->version = version;
+	slot->hour = hour;
+	slot->resp = resp;
+	slot->len = len;
+	slot->uses = 1;
+	memcpy(slot->etag, etag, sizeof etag);
+	ret = aq_reply_shared(req, resp, MHD_HTTP_OK, len, etag);
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
