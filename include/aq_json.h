@@ -37,7 +37,9 @@ json_t *aq_json_station(const struct aq_station *s);
  * received_at (when received_us is non-zero). */
 json_t *aq_json_reading(const char *station, const struct aq_reading *r, int64_t received_us);
 
-/* A real rounded to decimals places, or an integer when decimals is 0. */
+/* A JSON number for v: an integer when v is whole (61, not 61.0), else a real written with
+ * the shortest exact digits. decimals is the precision v was published at (informative: v is
+ * expected to be rounded already). */
 json_t *aq_json_number(double v, int decimals);
 
 #endif

@@ -10,7 +10,7 @@
 /* "aqs_" + 64 hex digits (256 random bits) + NUL */
 #define AQ_TOKEN_SIZE 69
 /* "sha256$" + 32 hex salt + "$" + 64 hex hash + NUL */
-#define AQ_PASSWORD_HASH_SIZE 106
+#define AQ_PASSWORD_HASH_SIZE 105
 
 /* Writes a fresh station token into buf (AQ_TOKEN_SIZE bytes). False if the OS random source
  * failed (the caller must not fall back to anything weaker). */

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 int64_t aq_clock_now(const struct aq_clock *clock)
 {
@@ -25,7 +24,14 @@ bool aq_timezone_valid(const char *name)
 	if (strcmp(name, "UTC") == 0)
 		return true;
 	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
-	return access(path, R_OK) == 0;
+	/* A real zone is a TZif file; directories ("Asia") and tables ("zone.tab") are not, and
+	 * glibc would silently fall back to UTC for them. */
+	FILE *f = fopen(path, "rb");
+	char magic[4] = {0};
+	bool ok = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	if (f)
+		fclose(f);
+	return ok;
 }
 
 void aq_timezone_set(const char *name)

@@ -70,7 +70,7 @@ static const struct key_def keys[] = {
 	 "stations on the daily interview list"},
 	{"AQRANK_FINALIZE_AFTER", NULL, T_INT, O(finalize_after), "7200", 0, 30 * 86400, NULL,
 	 "seconds after a day ends before it is finalized"},
-	{"AQRANK_FINALIZE_QUIET", NULL, T_INT, O(finalize_quiet), "5", 0, 3600, NULL,
+	{"AQRANK_FINALIZE_QUIET", NULL, T_INT, O(finalize_quiet), "5", 0, 1000000000, NULL,
 	 "wait until backfill of past days has paused this many seconds before finalizing"},
 	{"AQRANK_RADIUS_KM", NULL, T_DOUBLE, O(radius_km), "3", 0.01, 1000, NULL,
 	 "radius around a national point, km"},
@@ -214,8 +214,10 @@ static bool parse_pollutants(const char *s, unsigned *mask)
 		if (*p == ',')
 			p++;
 	}
+	if (m == 0)
+		return false;
 	*mask = m;
-	return m != 0;
+	return true;
 }
 
 static bool replace_string(char **slot, const char *value)

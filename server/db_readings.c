@@ -76,7 +76,8 @@ static const struct aq_sql sql_conflicts = {
 static const struct aq_sql sql_station_ids = {
 	"station_ids",
 	"SELECT c.code, coalesce(s.id, 0), coalesce(s.active, false) "
-	"FROM unnest($1::text[]) AS c(code) LEFT JOIN stations s USING (code)"};
+	"FROM unnest($1::text[]) WITH ORDINALITY AS c(code, i) LEFT JOIN stations s USING (code) "
+	"ORDER BY c.i"};
 
 static const struct aq_sql sql_readings_list = {
 	"readings_list",
@@ -249,6 +250,7 @@ enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, siz
 	free(b.s);
 	if (st != AQ_OK)
 		return st;
+	/* Rows come back in the order of the codes (ORDER BY the ordinality): row i is codes[i]. */
 	for (int row = 0; row < PQntuples(r) && (size_t)row < n; row++) {
 		int id = atoi(PQgetvalue(r, row, 1));
 		ids[row] = PQgetvalue(r, row, 2)[0] == 't' ? id : -id;

@@ -115,24 +115,25 @@ enum aq_status aq_json_readings_parse(const json_t *root, struct aq_reading **ou
 	return problems->oom ? AQ_ERR_INTERNAL : AQ_OK;
 }
 
-/* Copies a string attribute, checking type and length. */
-static void take_text(const json_t *value, const char *key, char *dst, size_t size,
+/* Copies a string attribute, checking type and length; false (with a problem) when bad. */
+static bool take_text(const json_t *value, const char *key, char *dst, size_t size,
 		      struct aq_problems *p)
 {
 	const char *s = json_string_value(value);
 	if (json_is_null(value)) {
 		dst[0] = '\0';
-		return;
+		return true;
 	}
 	if (!s) {
 		aq_problems_add(p, -1, key, "must be a string");
-		return;
+		return false;
 	}
 	if (strlen(s) >= size) {
 		aq_problems_add(p, -1, key, "is longer than %zu bytes", size - 1);
-		return;
+		return false;
 	}
 	memcpy(dst, s, strlen(s) + 1);
+	return true;
 }
 
 void aq_json_station_update_parse(const json_t *root, struct aq_station_update *u,
@@ -149,32 +150,35 @@ void aq_json_station_update_parse(const json_t *root, struct aq_station_update *
 	}
 	json_object_foreach((json_t *)root, key, value) {
 		if (strcmp(key, "name") == 0) {
-			take_text(value, key, v->name, sizeof v->name, p);
-			u->set |= 1u << AQ_SA_NAME;
+			if (take_text(value, key, v->name, sizeof v->name, p))
+				u->set |= 1u << AQ_SA_NAME;
 		} else if (strcmp(key, "unit") == 0) {
-			take_text(value, key, v->unit, sizeof v->unit, p);
-			u->set |= 1u << AQ_SA_UNIT;
+			if (take_text(value, key, v->unit, sizeof v->unit, p))
+				u->set |= 1u << AQ_SA_UNIT;
 		} else if (strcmp(key, "contact_person") == 0) {
-			take_text(value, key, v->contact_person, sizeof v->contact_person, p);
-			u->set |= 1u << AQ_SA_CONTACT_PERSON;
+			if (take_text(value, key, v->contact_person, sizeof v->contact_person, p))
+				u->set |= 1u << AQ_SA_CONTACT_PERSON;
 		} else if (strcmp(key, "contact_phone") == 0) {
-			take_text(value, key, v->contact_phone, sizeof v->contact_phone, p);
-			u->set |= 1u << AQ_SA_CONTACT_PHONE;
+			if (take_text(value, key, v->contact_phone, sizeof v->contact_phone, p))
+				u->set |= 1u << AQ_SA_CONTACT_PHONE;
 		} else if (strcmp(key, "mn") == 0) {
-			take_text(value, key, v->mn, sizeof v->mn, p);
-			u->set |= 1u << AQ_SA_MN;
+			if (take_text(value, key, v->mn, sizeof v->mn, p))
+				u->set |= 1u << AQ_SA_MN;
 		} else if (strcmp(key, "hj212_password") == 0) {
-			take_text(value, key, u->password, sizeof u->password, p);
-			u->set |= 1u << AQ_SA_PASSWORD;
+			if (take_text(value, key, u->password, sizeof u->password, p))
+				u->set |= 1u << AQ_SA_PASSWORD;
 		} else if (strcmp(key, "kind") == 0) {
 			const char *s = json_string_value(value);
 			if (!s || !aq_station_kind_from_name(s, &v->kind))
 				aq_problems_add(p, -1, key, "must be \"micro\" or \"national\"");
-			u->set |= 1u << AQ_SA_KIND;
+			else
+				u->set |= 1u << AQ_SA_KIND;
 		} else if (strcmp(key, "lat") == 0 || strcmp(key, "lon") == 0) {
-			if (!json_is_number(value))
+			if (!json_is_number(value)) {
 				aq_problems_add(p, -1, key, "must be a number (WGS-84 degrees)");
-			else if (key[1] == 'a')
+				continue;
+			}
+			if (key[1] == 'a')
 				v->lat = json_number_value(value);
 			else
 				v->lon = json_number_value(value);
@@ -184,14 +188,12 @@ void aq_json_station_update_parse(const json_t *root, struct aq_station_update *
 			    json_integer_value(value) > 3600)
 				aq_problems_add(p, -1, key, "must be an integer from 10 to 3600");
 			else
-				v->interval_s = (int)json_integer_value(value);
-			u->set |= 1u << AQ_SA_INTERVAL;
+				v->interval_s = (int)json_integer_value(value), u->set |= 1u << AQ_SA_INTERVAL;
 		} else if (strcmp(key, "active") == 0) {
 			if (!json_is_boolean(value))
 				aq_problems_add(p, -1, key, "must be true or false");
 			else
-				v->active = json_is_true(value);
-			u->set |= 1u << AQ_SA_ACTIVE;
+				v->active = json_is_true(value), u->set |= 1u << AQ_SA_ACTIVE;
 		} else if (strcmp(key, "code") == 0) {
 			/* Allowed so a GET reply can be PUT back; it must name this station (checked by
 			 * the handler, which knows the path). */

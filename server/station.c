@@ -25,6 +25,15 @@ bool aq_station_kind_from_name(const char *name, int *kind)
 	return true;
 }
 
+/* True when the shape check already complained about field (no second complaint). */
+static bool has_problem(const struct aq_problems *p, const char *field)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->items[i].field, field) == 0)
+			return true;
+	return false;
+}
+
 bool aq_station_update_validate(const struct aq_station_update *u, bool creating,
 				struct aq_problems *p)
 {
@@ -37,7 +46,7 @@ bool aq_station_update_validate(const struct aq_station_update *u, bool creating
 
 	if (creating) {
 		for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
-			if (!(u->set & (1u << required[i].attr)))
+			if (!(u->set & (1u << required[i].attr)) && !has_problem(p, required[i].name))
 				aq_problems_add(p, -1, required[i].name, "is required to create a station");
 	}
 	if ((u->set & (1u << AQ_SA_NAME)) && v->name[0] == '\0')

@@ -148,6 +148,7 @@ static const struct default_case defaults[] = {
 	{"AQRANK_INSUFFICIENT", FI(insufficient, AQ_INSUFFICIENT_SEPARATE)},
 	{"AQRANK_INTERVIEW_COUNT", FI(interview_count, 3)},
 	{"AQRANK_FINALIZE_AFTER", FI(finalize_after, 7200)},
+	{"AQRANK_FINALIZE_QUIET", FI(finalize_quiet, 5)},
 	{"AQRANK_RADIUS_KM", FD(radius_km, 3)},
 	{"AQRANK_ADMIN_TOKEN", FS(admin_token, "")},
 	{"AQRANK_READ_TOKEN", FS(read_token, "")},
@@ -219,6 +220,32 @@ START_TEST(test_describe_lists_key)
 }
 END_TEST
 
+/* The other way round: every key aq_config_describe lists has its default checked above, so
+ * a new key cannot arrive without a test of its default. */
+START_TEST(test_every_key_has_default_case)
+{
+	char *text = NULL, *save = NULL;
+	size_t len = 0;
+	int keys = 0;
+	FILE *f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	aq_config_describe(f);
+	fclose(f);
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char key[64];
+		if (sscanf(line, " %63s", key) != 1 || strncmp(key, "AQRANK_", 7) != 0)
+			continue;
+		keys++;
+		bool found = false;
+		for (int i = 0; i < N(defaults) && !found; i++)
+			found = defaults[i].key && strcmp(defaults[i].key, key) == 0;
+		ck_assert_msg(found, "%s has no default case in check_config.c", key);
+	}
+	free(text);
+	ck_assert_int_ge(keys, 40);
+}
+END_TEST
+
 /* Every key the table names is known to aq_config_set: whatever the value, the key itself is
  * never reported as unknown. */
 START_TEST(test_default_key_known)
@@ -258,6 +285,7 @@ static const struct good_case good_cases[] = {
 	{"AQRANK_INTERVIEW_COUNT", "0", FI(interview_count, 0)},
 	{"AQRANK_INTERVIEW_COUNT", "1000", FI(interview_count, 1000)},
 	{"AQRANK_FINALIZE_AFTER", "2592000", FI(finalize_after, 2592000)},
+	{"AQRANK_FINALIZE_QUIET", "0", FI(finalize_quiet, 0)},
 	{"AQRANK_MAX_BODY", "1024", FL(max_body, 1024)},
 	{"AQRANK_MAX_BODY", "1073741824", FL(max_body, 1073741824L)},
 	{"AQRANK_CONN_LIMIT", "4", FI(conn_limit, 4)},
@@ -388,6 +416,7 @@ static const struct bad_case bad_cases[] = {
 	{"AQRANK_ALERT_IAQI", "501", "integer"},
 	{"AQRANK_INTERVIEW_COUNT", "-1", "integer"},
 	{"AQRANK_FLATLINE_READINGS", "1", "integer"},
+	{"AQRANK_FINALIZE_QUIET", "-1", "integer"},
 	/* double */
 	{"AQRANK_RADIUS_KM", "0", "number"},
 	{"AQRANK_RADIUS_KM", "0.009", "number"},
@@ -479,7 +508,7 @@ START_TEST(test_set_bad)
 	/* a secret is never echoed, even a short one */
 	if (strstr(c->key, "TOKEN") && strlen(c->value) > 3)
 		ck_assert_msg(strstr(err, c->value) == NULL, "%s: message echoes the secret: %s", c->key, err);
-	/* BUG: AQRANK_COMPOSITE_POLLUTANTS="" is rejected but still sets composite_mask to 0
+	/* Regression (fixed): AQRANK_COMPOSITE_POLLUTANTS="" is rejected but still sets composite_mask to 0
 	 * (parse_pollutants stores the empty mask before returning false). */
 	ck_assert_msg(unchanged, "%s=\"%s\" rejected, but the configuration changed", c->key, c->value);
 }
@@ -811,6 +840,7 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_default, 0, N(defaults));
 	tcase_add_loop_test(tc, test_describe_lists_key, 0, N(defaults));
 	tcase_add_loop_test(tc, test_default_key_known, 0, N(defaults));
+	tcase_add_test(tc, test_every_key_has_default_case);
 	tcase_add_test(tc, test_cleanup_reinit);
 	suite_add_tcase(s, tc);
 

@@ -622,7 +622,7 @@ static const struct station_case station_cases[] = {
 	{"update interval", "{'interval_s':60}", false, SA(INTERVAL), OKP},
 	{"interval 10", "{'interval_s':10}", false, SA(INTERVAL), OKP},
 	{"interval 3600", "{'interval_s':3600}", false, SA(INTERVAL), OKP},
-	/* BUG: a bad interval_s is reported twice: once by the shape check in
+	/* Regression (fixed): a bad interval_s is reported twice: once by the shape check in
 	 * aq_json_station_update_parse, and again by aq_station_update_validate, which sees the
 	 * set bit with the value left at 0. The six cases below get the same problem twice. */
 	{"interval 9", "{'interval_s':9}", false, SA(INTERVAL), {{-1, "interval_s", "from 10 to 3600"}}},
@@ -654,7 +654,7 @@ static const struct station_case station_cases[] = {
 	 "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
 	 "0123456789012345678901234567890123456789012345678901234'}",
 	 false, SA(NAME), OKP},
-	/* BUG: a name rejected by the shape check (too long, not a string) stays "" with its set
+	/* Regression (fixed): a name rejected by the shape check (too long, not a string) stays "" with its set
 	 * bit on, so aq_station_update_validate adds a wrong "must not be empty" as well. */
 	{"name 256 bytes",
 	 "{'name':'"

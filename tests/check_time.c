@@ -513,7 +513,7 @@ static const struct tz_case tz_cases[] = {
 	{"/etc/localtime", false},
 	{"../../../etc/passwd", false},
 	{"Asia/../Asia/Shanghai", false},
-	/* BUG: aq_timezone_valid only checks that a readable path exists under
+	/* Regression (fixed): aq_timezone_valid only checks that a readable path exists under
 	 * /usr/share/zoneinfo, so directories and non-TZif files pass; glibc then silently
 	 * falls back to UTC (AQRANK_TIMEZONE=Asia starts a daemon that runs on UTC days). */
 	{"Asia", false},

@@ -192,7 +192,7 @@ START_TEST(test_password_round_trip)
 	/* a fresh salt each time, so the same password gives different strings */
 	ck_assert_msg(memcmp(a + 7, b + 7, 32) != 0, "same salt twice: %s", a);
 	ck_assert(strcmp(a, b) != 0);
-	/* BUG: AQ_PASSWORD_HASH_SIZE is 106 but the string is 104 characters + NUL = 105 bytes;
+	/* Regression (fixed): AQ_PASSWORD_HASH_SIZE is 106 but the string is 104 characters + NUL = 105 bytes;
 	 * aq_password_check demands strlen(stored) == AQ_PASSWORD_HASH_SIZE - 1 == 105, so it
 	 * rejects every hash aq_password_hash makes (no HJ 212 password can ever verify). */
 	ck_assert_msg(aq_password_check(pw, a), "\"%s\" does not verify against its own hash %s", pw, a);
@@ -223,7 +223,7 @@ static const struct known_pw_case known_pw[] = {
 };
 
 /* Hashes stored in the database must keep verifying: the scheme is pinned by known answers.
- * BUG: fails for the same off-by-one as test_password_round_trip. */
+ * Regression (fixed): fails for the same off-by-one as test_password_round_trip. */
 START_TEST(test_password_known)
 {
 	const struct known_pw_case *c = &known_pw[_i];
@@ -240,7 +240,7 @@ static const char *const malformed[] = {
 	"123456",
 	/* one character short, one too many */
 	"sha256$00112233445566778899aabbccddeeff$fa2f35eba15768650f7bd746c5d0a5717efe258c497c98ff6b6f7c6d23351fe",
-	/* BUG: with the off-by-one length check, these two 105-character strings (a valid hash
+	/* Regression (fixed): with the off-by-one length check, these two 105-character strings (a valid hash
 	 * followed by garbage) are the ones aq_password_check accepts. */
 	GOOD "8",
 	GOOD "\n",

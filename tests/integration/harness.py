@@ -119,6 +119,7 @@ class Daemon:
             self.proc.kill()
             code = self.proc.wait()
         self._thread.join(5)
+        self.proc.stderr.close()
         self.proc = None
         bad = [l for l in self.lines if any(m in l for m in SANITIZER_MARKERS)]
         if bad:

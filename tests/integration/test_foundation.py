@@ -309,6 +309,24 @@ class ReadingsTest(DaemonTestCase):
             "observed_at": "2017-12-07T12:01:00+08:00", "pm25": 1, "flags": {"pm25": "XX", "foo": "D"}})
         self.assertEqual(r.status, 422)
 
+    def test_big_mixed_batch_lands_on_the_right_stations(self):
+        # A 5000-reading batch across many stations, in no particular code order: each value
+        # encodes its station, so a reading stored under the wrong station shows up.
+        codes = [f"MIX-{c}" for c in "QWERTYUIOPASDFGHJKLZ"]
+        for c in codes:
+            self.d.put_station(c)
+        # With statistics the planner may pick another join order (as on any real database).
+        psql("ANALYZE stations", self.d.url)
+        batch = [{"station": codes[i % len(codes)], "pm25": float(i % len(codes)),
+                  "observed_at": f"2017-11-{1 + i // (24 * len(codes)):02d}T{(i // len(codes)) % 24:02d}:00:00+08:00"}
+                 for i in range(5000)]
+        r = self.d.post_readings(batch)
+        self.assertEqual(r.json, {"accepted": 5000, "duplicates": 0, "conflicts": 0})
+        for k, c in enumerate(codes):
+            got = psql(f"SELECT DISTINCT pm25 FROM readings r JOIN stations s ON s.id = r.station_id "
+                       f"WHERE s.code = '{c}'", self.d.url)
+            self.assertEqual(got, str(k), c)
+
     def test_paging_with_cursor_and_csv(self):
         tok = self.d.put_station("PAGE-1", name="翻页站", interval_s=60)
         self.d.post_readings([{"observed_at": f"2017-12-06T10:{m:02d}:00+08:00", "pm25": m, "pm10": m + 0.5}
