@@ -53,7 +53,7 @@ static const struct key_def keys[] = {
 	 "HTTP address host:port (port 0 picks a free one)"},
 	{"AQRANK_THREADS", "--threads", T_INT, O(threads), "8", 1, 256, NULL, "HTTP worker threads"},
 	{"AQRANK_DB_POOL", NULL, T_INT, O(db_pool), "0", 0, 512, NULL,
-	 "database connections (0 = threads + 2)"},
+	 "database connections (0 = threads + 4)"},
 	{"AQRANK_TIMEZONE", "--timezone", T_TIMEZONE, O(timezone), "Asia/Shanghai", 0, 0, NULL,
 	 "time zone of local days and hours"},
 	{"AQRANK_NOW", "--now", T_INSTANT, O(now_us), "", 0, 0, NULL,
