@@ -16,6 +16,7 @@
 struct aq_metrics;
 struct aq_today_cache;
 struct aq_events;
+struct aq_jobs;
 
 struct aq_app {
 	const struct aq_config *cfg;
@@ -29,10 +30,8 @@ struct aq_app {
 	struct aq_metrics *metrics;
 	struct aq_today_cache *today;
 	struct aq_events *events;
+	struct aq_jobs *jobs; /* woken by ingest so that closed hours are judged at once */
 	atomic_bool stopping;
-	/* Real time (µs) this daemon last stored readings of a past day: finalization waits for a
-	 * backfill to pause so it never snapshots half of it. */
-	_Atomic int64_t last_backfill_us;
 	/* Bumped on every local write and whenever the database's data_version moved (another
 	 * daemon wrote): caches of "today" compare against it. */
 	_Atomic int64_t data_version;
@@ -53,9 +52,9 @@ void aq_app_services_free(struct aq_app *app);
  * cannot be reached or is not migrated. Give it back with aq_db_release(app->pool, db). */
 struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st);
 
-/* Notes that readings were stored: bumps data_version, and remembers a backfill when any of
- * them belongs to a day before today. */
-void aq_app_note_ingest(struct aq_app *app, const struct aq_reading *readings, size_t n);
+/* Notes that readings were stored: bumps data_version and wakes the background thread (the
+ * readings may close hours to judge). */
+void aq_app_note_ingest(struct aq_app *app);
 /* Notes any other write that changes what the API shows. */
 void aq_app_note_write(struct aq_app *app);
 

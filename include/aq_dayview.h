@@ -17,8 +17,9 @@
 struct aq_day_station {
 	struct aq_station station; /* as now (live day) or as at finalization (snapshot) */
 	bool ranked;               /* takes part in the ranking (active micro that existed) */
-	int readings;              /* raw readings of the day */
+	int readings;              /* raw readings of the day (today: of the hours begun) */
 	struct aq_hour_sums hours[24]; /* live days only */
+	int hour_readings[24];     /* live days only */
 	struct aq_daily daily;
 };
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aq_alert.h"
 #include "aq_dayview.h"
 #include "aq_interview.h"
 #include "aq_reading.h"
@@ -55,10 +56,12 @@ enum aq_status aq_db_station_by_token(struct aq_db *db, const unsigned char hash
 enum aq_status aq_db_station_list(struct aq_db *db, int kind, struct aq_station **out, size_t *n);
 /* Creates station code from u (with token_hash) or updates it with the fields u sets;
  * *created says which. password_hash is the new HJ 212 hash (u sets AQ_SA_PASSWORD) or NULL.
- * AQ_ERR_CONFLICT when the mn is taken by another station. Runs in its own transaction. */
-enum aq_status aq_db_station_put(struct aq_db *db, const char *code, const struct aq_station_update *u,
-				 const char *password_hash, const unsigned char token_hash[32],
-				 bool *created, struct aq_station *out);
+ * now_us (the app clock) is the creation/update time: a network registered under a frozen
+ * clock exists from that day on. AQ_ERR_CONFLICT when the mn is taken by another station.
+ * Runs in its own transaction. */
+enum aq_status aq_db_station_put(struct aq_db *db, int64_t now_us, const char *code,
+				 const struct aq_station_update *u, const char *password_hash,
+				 const unsigned char token_hash[32], bool *created, struct aq_station *out);
 /* Replaces the station's token hash. AQ_ERR_UNKNOWN_STATION when there is none. */
 enum aq_status aq_db_station_set_token(struct aq_db *db, const char *code, const unsigned char hash[32]);
 /* Marks the station inactive (data kept). */
@@ -161,9 +164,94 @@ enum aq_status aq_db_interview_patch(struct aq_db *db, int64_t id, int status, c
  * readings count per hour when readings is not NULL. hours must hold (to - from + 1) * 24. */
 enum aq_status aq_db_station_hours(struct aq_db *db, int station_id, int64_t from, int64_t to,
 				   struct aq_hour_sums *hours, int *readings);
+/* Seconds since a batch with readings of past days was stored (by any daemon); a large
+ * number when none ever was. Also prunes marks older than an hour. */
+enum aq_status aq_db_backfill_idle(struct aq_db *db, double *seconds);
 /* Bumps the data version (what caches compare against); returns the new value. */
 enum aq_status aq_db_bump_version(struct aq_db *db, int64_t *version);
 /* Current data version. */
 enum aq_status aq_db_data_version(struct aq_db *db, int64_t *version);
+
+/* ---- alerts, events, webhook outbox (db_alerts.c) ---- */
+
+/* Session-level advisory lock of the alert evaluator: one daemon judges at a time. */
+enum aq_status aq_db_alert_lock(struct aq_db *db, bool *locked);
+enum aq_status aq_db_alert_unlock(struct aq_db *db);
+
+struct aq_alert_watermark {
+	int station_id;
+	int64_t newest_us;            /* newest observed_at; 0 when the station never reported */
+	int64_t evaluated_through_us; /* INT64_MIN when never evaluated */
+};
+/* Newest reading and evaluation watermark of every station, in a malloc'd array. */
+enum aq_status aq_db_alert_watermarks(struct aq_db *db, struct aq_alert_watermark **out, size_t *n);
+enum aq_status aq_db_alert_state_set(struct aq_db *db, int station_id, int64_t through_us);
+
+/* One hourly row with what the alert rules need. */
+struct aq_alert_hour_row {
+	int station_id;
+	int64_t day;
+	int hour;
+	struct aq_hour_sums sums;
+	double min[AQ_POLLUTANTS], max[AQ_POLLUTANTS];
+	int64_t first_us, last_us;
+};
+/* Hourly rows of every station for days [from, to], in a malloc'd array. */
+enum aq_status aq_db_alert_hours(struct aq_db *db, int64_t from, int64_t to,
+				 struct aq_alert_hour_row **out, size_t *n);
+
+/* Active (open or acknowledged) alerts, in a malloc'd array. */
+enum aq_status aq_db_alerts_active(struct aq_db *db, struct aq_alert **out, size_t *n);
+/* Inserts a new open alert from a (station_id, type, severity, times, value, threshold,
+ * pollutant, message); sets a->id. */
+enum aq_status aq_db_alert_insert(struct aq_db *db, struct aq_alert *a);
+/* A repeated trigger: count + 1, last_seen, value, threshold, message. */
+enum aq_status aq_db_alert_bump(struct aq_db *db, const struct aq_alert *a);
+/* The condition cleared at at_us. */
+enum aq_status aq_db_alert_resolve(struct aq_db *db, int64_t id, int64_t at_us);
+/* Appends an event (kind "alert") with its JSON payload. */
+enum aq_status aq_db_event_add(struct aq_db *db, const char *kind, const char *payload);
+/* Queues a webhook notification of alert_id. */
+enum aq_status aq_db_outbox_add(struct aq_db *db, int64_t alert_id, const char *event);
+
+struct aq_alert_filter {
+	int status;           /* enum aq_alert_status, or -1 for all */
+	const char *station;  /* code or NULL */
+	int type;             /* enum aq_alert_type or -1 */
+	int64_t since_us;     /* last_seen_at ≥ since; INT64_MIN for any */
+	int limit;
+};
+/* Alerts matching f, newest first. */
+enum aq_status aq_db_alerts_list(struct aq_db *db, const struct aq_alert_filter *f, struct aq_alert **out,
+				 size_t *n);
+/* Acknowledges alert id (open → acknowledged; an acknowledged one gets the new note).
+ * AQ_ERR_NOT_FOUND, or AQ_ERR_CONFLICT when it is resolved. */
+enum aq_status aq_db_alert_ack(struct aq_db *db, int64_t id, const char *note, int64_t at_us,
+			       struct aq_alert *out);
+
+struct aq_event {
+	int64_t id;
+	char kind[16];
+	char *payload; /* malloc'd JSON text */
+};
+/* Events after after_id, oldest first, at most limit; free each payload and the array. */
+enum aq_status aq_db_events_since(struct aq_db *db, int64_t after_id, int limit, struct aq_event **out,
+				  size_t *n);
+enum aq_status aq_db_events_last_id(struct aq_db *db, int64_t *id);
+
+struct aq_outbox_item {
+	int64_t id;
+	int attempts;
+	char event[16];
+	struct aq_alert alert;
+};
+/* Inside a transaction: locks the oldest due undelivered notification (skipping ones another
+ * daemon holds). *found false when there is none. */
+enum aq_status aq_db_outbox_claim(struct aq_db *db, struct aq_outbox_item *item, bool *found);
+/* Inside the same transaction: delivered, or failed (retry after delay_s, error kept). */
+enum aq_status aq_db_outbox_done(struct aq_db *db, int64_t id, bool delivered, int delay_s,
+				 const char *error);
+/* Undelivered notifications (for /metrics and tests). */
+enum aq_status aq_db_outbox_pending(struct aq_db *db, int64_t *pending);
 
 #endif

@@ -1,6 +1,8 @@
 /* app.c — the application context and the lazy "migrated?" gate in front of the pool. */
 #include "aq_app.h"
 #include "aq_log.h"
+#include "aq_events.h"
+#include "aq_jobs.h"
 #include "aq_today.h"
 
 #include <string.h>
@@ -21,7 +23,6 @@ void aq_app_init(struct aq_app *app, const struct aq_config *cfg)
 	}
 	atomic_init(&app->schema_ready, false);
 	atomic_init(&app->stopping, false);
-	atomic_init(&app->last_backfill_us, 0);
 	atomic_init(&app->data_version, 0);
 	pthread_mutex_init(&app->migrate_lock, NULL);
 }
@@ -36,13 +37,16 @@ void aq_app_cleanup(struct aq_app *app)
 enum aq_status aq_app_services_new(struct aq_app *app)
 {
 	app->today = aq_today_cache_new();
-	return app->today ? AQ_OK : AQ_ERR_INTERNAL;
+	app->events = aq_events_new();
+	return app->today && app->events ? AQ_OK : AQ_ERR_INTERNAL;
 }
 
 void aq_app_services_free(struct aq_app *app)
 {
 	aq_today_cache_free(app->today);
 	app->today = NULL;
+	aq_events_free(app->events);
+	app->events = NULL;
 }
 
 struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st)
@@ -77,18 +81,10 @@ int64_t aq_app_today(const struct aq_app *app)
 	return day;
 }
 
-void aq_app_note_ingest(struct aq_app *app, const struct aq_reading *readings, size_t n)
+void aq_app_note_ingest(struct aq_app *app)
 {
-	int64_t today = aq_app_today(app);
 	atomic_fetch_add(&app->data_version, 1);
-	for (size_t i = 0; i < n; i++) {
-		int64_t day;
-		aq_local_of(readings[i].observed_us, &day, NULL, NULL);
-		if (day < today) {
-			atomic_store(&app->last_backfill_us, aq_clock_now(NULL));
-			return;
-		}
-	}
+	aq_jobs_wake(app->jobs);
 }
 
 void aq_app_note_write(struct aq_app *app)

@@ -42,9 +42,13 @@ void aq_dayview_compute(struct aq_dayview *v, const struct aq_aqi_standard *stan
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		struct aq_day_station *s = &v->stations[i];
-		if (v->is_today) /* hours that have not begun do not count yet */
-			for (int h = v->hours_elapsed; h < 24; h++)
+		if (v->is_today) { /* hours that have not begun do not count yet */
+			for (int h = v->hours_elapsed; h < 24; h++) {
 				memset(&s->hours[h], 0, sizeof s->hours[h]);
+				s->readings -= s->hour_readings[h];
+				s->hour_readings[h] = 0;
+			}
+		}
 		rules.interval_s = s->station.interval_s;
 		aq_daily_compute(s->hours, &rules, &s->daily);
 		s->ranked = aq_station_ranked_on(&s->station, v->day);

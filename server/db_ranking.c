@@ -106,6 +106,11 @@ static const struct aq_sql sql_station_hours = {
 	"SELECT day - date '1970-01-01', hour, readings, pm25_sum, pm25_n, pm10_sum, pm10_n, so2_sum, "
 	"so2_n, no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n FROM hourly "
 	"WHERE station_id = $1 AND day BETWEEN (date '1970-01-01' + $2::int) AND (date '1970-01-01' + $3::int)"};
+static const struct aq_sql sql_backfill_idle = {
+	"backfill_idle",
+	"SELECT coalesce(extract(epoch FROM now() - max(at)), 1e12)::float8 FROM backfill_marks"};
+static const struct aq_sql sql_backfill_prune = {
+	"backfill_prune", "DELETE FROM backfill_marks WHERE at < now() - interval '1 hour'"};
 static const struct aq_sql sql_bump_version = {"bump_version", "SELECT nextval('data_version')"};
 static const struct aq_sql sql_data_version = {"data_version", "SELECT last_value FROM data_version"};
 
@@ -237,6 +242,7 @@ enum aq_status aq_db_day_load_live(struct aq_db *db, struct aq_dayview *v)
 			continue;
 		struct aq_day_station *s = &v->stations[at];
 		read_hour(r, row, 2, &s->hours[hour], &readings);
+		s->hour_readings[hour] = readings;
 		s->readings += readings;
 	}
 	PQclear(r);
@@ -665,4 +671,16 @@ enum aq_status aq_db_bump_version(struct aq_db *db, int64_t *version)
 enum aq_status aq_db_data_version(struct aq_db *db, int64_t *version)
 {
 	return version_query(db, &sql_data_version, version);
+}
+
+enum aq_status aq_db_backfill_idle(struct aq_db *db, double *seconds)
+{
+	enum aq_status st;
+	PGresult *r = aq_db_exec(db, &sql_backfill_idle, 0, NULL, &st);
+	if (st == AQ_OK)
+		*seconds = strtod(PQgetvalue(r, 0, 0), NULL);
+	PQclear(r);
+	if (st == AQ_OK)
+		PQclear(aq_db_exec(db, &sql_backfill_prune, 0, NULL, &st));
+	return st;
 }

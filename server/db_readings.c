@@ -8,12 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Per pollutant: sum and count of the values whose flag is N (SPEC §1). Flag k of the
- * readings.flags text is substr(flags, k, 1). */
-#define HOURLY_SUMS(col, k)                                                                       \
-	"coalesce(sum(" col ") FILTER (WHERE flags IS NULL OR substr(flags, " k ", 1) = 'N'), 0), " \
-	"count(" col ") FILTER (WHERE flags IS NULL OR substr(flags, " k ", 1) = 'N')"
-#define HOURLY_ADD(col) col "_sum = h." col "_sum + EXCLUDED." col "_sum, " col "_n = h." col "_n + EXCLUDED." col "_n"
+/* Per pollutant: sum, count, smallest and largest of the values whose flag is N (SPEC §1).
+ * Flag k of the readings.flags text is substr(flags, k, 1). */
+#define COUNTED(k) " FILTER (WHERE flags IS NULL OR substr(flags, " k ", 1) = 'N')"
+#define HOURLY_AGG(col, k)                                                                         \
+	"coalesce(sum(" col ")" COUNTED(k) ", 0), count(" col ")" COUNTED(k) ", min(" col ")" COUNTED(k) \
+	", max(" col ")" COUNTED(k)
+#define HOURLY_COLS(col) col "_sum, " col "_n, " col "_min, " col "_max"
+#define HOURLY_ADD(col)                                                                            \
+	col "_sum = h." col "_sum + EXCLUDED." col "_sum, " col "_n = h." col "_n + EXCLUDED." col "_n, " \
+	col "_min = least(h." col "_min, EXCLUDED." col "_min), " col "_max = greatest(h." col "_max, EXCLUDED." col "_max)"
 
 #define INPUT_CTE                                                                                  \
 	"WITH input AS (SELECT * FROM unnest($1::int4[], $2::timestamptz[], $3::float8[], "          \
@@ -34,13 +38,16 @@ static const struct aq_sql sql_ingest = {
 	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15 FROM input "
 	"  ON CONFLICT (station_id, observed_at) DO NOTHING "
 	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) "
-	", agg AS (INSERT INTO hourly AS h (day, station_id, hour, readings, pm25_sum, pm25_n, pm10_sum, "
-	"  pm10_n, so2_sum, so2_n, no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n) "
+	", agg AS (INSERT INTO hourly AS h (day, station_id, hour, readings, first_obs, last_obs, "
+	HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") ", "
+	HOURLY_COLS("co") ", " HOURLY_COLS("o3") ") "
 	"  SELECT observed_at::date, station_id, extract(hour FROM observed_at)::int2, count(*), "
-	HOURLY_SUMS("pm25", "1") ", " HOURLY_SUMS("pm10", "2") ", " HOURLY_SUMS("so2", "3") ", "
-	HOURLY_SUMS("no2", "4") ", " HOURLY_SUMS("co", "5") ", " HOURLY_SUMS("o3", "6")
+	"  min(observed_at), max(observed_at), "
+	HOURLY_AGG("pm25", "1") ", " HOURLY_AGG("pm10", "2") ", " HOURLY_AGG("so2", "3") ", "
+	HOURLY_AGG("no2", "4") ", " HOURLY_AGG("co", "5") ", " HOURLY_AGG("o3", "6")
 	"  FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
 	"  ON CONFLICT (day, station_id, hour) DO UPDATE SET readings = h.readings + EXCLUDED.readings, "
+	"  first_obs = least(h.first_obs, EXCLUDED.first_obs), last_obs = greatest(h.last_obs, EXCLUDED.last_obs), "
 	HOURLY_ADD("pm25") ", " HOURLY_ADD("pm10") ", " HOURLY_ADD("so2") ", " HOURLY_ADD("no2") ", "
 	HOURLY_ADD("co") ", " HOURLY_ADD("o3") " RETURNING 1) "
 	", touched AS (SELECT observed_at::date AS day, count(*) AS n FROM ins GROUP BY 1) "
@@ -52,11 +59,13 @@ static const struct aq_sql sql_ingest = {
 	"  FROM (SELECT station_id, observed_at::date AS day FROM ins) x GROUP BY 1) f "
 	"  WHERE s.id = f.station_id AND (s.first_day IS NULL OR s.first_day > f.day) RETURNING 1) "
 	", version AS (SELECT nextval('data_version') AS v) "
+	", backfill AS (INSERT INTO backfill_marks (at) SELECT now() "
+	"  WHERE EXISTS (SELECT 1 FROM touched WHERE day < $16::date) RETURNING 1) "
 	", late AS (UPDATE days d SET late_readings = d.late_readings + t.n FROM touched t "
 	"  WHERE d.day = t.day AND d.finalized_at IS NOT NULL RETURNING t.n) "
 	"SELECT (SELECT count(*) FROM ins), (SELECT coalesce(sum(n), 0) FROM late), "
 	"(SELECT count(*) FROM past), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), "
-	"(SELECT v FROM version)"};
+	"(SELECT v FROM version), (SELECT count(*) FROM backfill)"};
 
 /* Readings that were not inserted: a stored row with other values makes a conflict, kept
  * for audit; the rest are duplicates. Runs as a new statement, so it sees rows that a

@@ -1,6 +1,7 @@
 /* db_stations.c — station rows: lookup by code or token hash, list, create/update,
  * token rotation, deactivation. */
 #include "db_internal.h"
+#include "aq_time.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -26,15 +27,16 @@ static const struct aq_sql sql_station_list = {
 static const struct aq_sql sql_station_insert = {
 	"station_insert",
 	"INSERT INTO stations (code, name, kind, lat, lon, unit, contact_person, contact_phone, "
-	"interval_s, active, mn, hj212_password_hash, token_hash) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''), $12, $13::bytea) "
+	"interval_s, active, mn, hj212_password_hash, token_hash, created_at, updated_at) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''), $12, $13::bytea, "
+	"$14::timestamptz, $14::timestamptz) "
 	"RETURNING " STATION_COLUMNS};
 static const struct aq_sql sql_station_update = {
 	"station_update",
 	"UPDATE stations SET name = $2, kind = $3, lat = $4, lon = $5, unit = $6, contact_person = $7, "
 	"contact_phone = $8, interval_s = $9, active = $10, mn = nullif($11, ''), "
 	"hj212_password_hash = CASE WHEN $13::bool THEN nullif($12, '') ELSE hj212_password_hash END, "
-	"updated_at = now() WHERE code = $1 RETURNING " STATION_COLUMNS};
+	"updated_at = $14::timestamptz WHERE code = $1 RETURNING " STATION_COLUMNS};
 static const struct aq_sql sql_station_set_token = {
 	"station_set_token",
 	"UPDATE stations SET token_hash = $2::bytea, updated_at = now() WHERE code = $1"};
@@ -136,6 +138,7 @@ enum aq_status aq_db_station_list(struct aq_db *db, int kind, struct aq_station 
 }
 
 struct put_args {
+	int64_t now_us;
 	const char *code;
 	const struct aq_station_update *u;
 	const char *password_hash;
@@ -160,7 +163,8 @@ static enum aq_status put_tx(struct aq_db *db, void *arg)
 	}
 	aq_station_apply(&s, a->u);
 
-	char lat[32], lon[32], interval[16], token[67];
+	char lat[32], lon[32], interval[16], token[67], now[48];
+	aq_time_format(a->now_us, 0, now, sizeof now);
 	snprintf(lat, sizeof lat, "%.10g", s.lat);
 	snprintf(lon, sizeof lon, "%.10g", s.lon);
 	snprintf(interval, sizeof interval, "%d", s.interval_s);
@@ -171,8 +175,8 @@ static enum aq_status put_tx(struct aq_db *db, void *arg)
 	const char *params[] = {s.code, s.name, aq_station_kind_name(s.kind), lat, lon, s.unit,
 				s.contact_person, s.contact_phone, interval, s.active ? "t" : "f", s.mn,
 				creating ? (pw[0] ? pw : NULL) : pw,
-				creating ? token : (set_password ? "t" : "f")};
-	PGresult *r = aq_db_exec(db, creating ? &sql_station_insert : &sql_station_update, 13, params, &st);
+				creating ? token : (set_password ? "t" : "f"), now};
+	PGresult *r = aq_db_exec(db, creating ? &sql_station_insert : &sql_station_update, 14, params, &st);
 	if (st == AQ_OK)
 		read_station(r, 0, a->out);
 	PQclear(r);
@@ -184,11 +188,11 @@ static enum aq_status put_tx(struct aq_db *db, void *arg)
 	return st;
 }
 
-enum aq_status aq_db_station_put(struct aq_db *db, const char *code, const struct aq_station_update *u,
-				 const char *password_hash, const unsigned char token_hash[32],
-				 bool *created, struct aq_station *out)
+enum aq_status aq_db_station_put(struct aq_db *db, int64_t now_us, const char *code,
+				 const struct aq_station_update *u, const char *password_hash,
+				 const unsigned char token_hash[32], bool *created, struct aq_station *out)
 {
-	struct put_args a = {code, u, password_hash, token_hash, created, out};
+	struct put_args a = {now_us, code, u, password_hash, token_hash, created, out};
 	return aq_db_tx(db, put_tx, &a);
 }
 

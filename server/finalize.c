@@ -108,13 +108,16 @@ int aq_finalize_due(struct aq_app *app)
 {
 	const struct aq_config *cfg = app->cfg;
 	int64_t now = aq_clock_now(&app->clock);
-	int64_t quiet = (int64_t)cfg->finalize_quiet * AQ_US_PER_SEC;
-	if (aq_clock_now(NULL) - atomic_load(&app->last_backfill_us) < quiet)
-		return 0;
 	enum aq_status st;
+	double idle;
 	struct aq_db *db = aq_app_db(app, &st);
 	if (!db)
 		return 0;
+	/* A backfill of past days still arriving (at any daemon) must not be cut in half. */
+	if (aq_db_backfill_idle(db, &idle) != AQ_OK || idle < cfg->finalize_quiet) {
+		aq_db_release(app->pool, db);
+		return 0;
+	}
 	int64_t days[64];
 	size_t n = 0;
 	int finalized = 0;

@@ -40,6 +40,9 @@ static const struct aq_route routes[] = {
 	{"POST", "/api/v1/ranking/{}/finalize", aq_handle_ranking_finalize, AQ_AUTH_ADMIN, true, "ranking_finalize"},
 	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews"},
 	{"PATCH", "/api/v1/interviews/{}", aq_handle_interview_patch, AQ_AUTH_ADMIN, true, "interview"},
+	{"GET", "/api/v1/alerts", aq_handle_alerts_list, AQ_AUTH_READ, false, "alerts"},
+	{"POST", "/api/v1/alerts/{}/ack", aq_handle_alert_ack, AQ_AUTH_ADMIN, true, "alert_ack"},
+	{"GET", "/api/v1/events", aq_handle_events, AQ_AUTH_READ, false, "events"},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

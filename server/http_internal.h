@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "aq_app.h"
+#include "aq_etag.h"
 #include "aq_http.h"
 #include "aq_json.h"
 #include "aq_status.h"
@@ -87,8 +88,6 @@ struct aq_csv;
 enum MHD_Result aq_reply_csv(struct aq_request *req, struct aq_csv *csv, const char *next);
 /* 204 No Content. */
 enum MHD_Result aq_reply_empty(struct aq_request *req, unsigned status);
-/* Strong ETag of a body: a 64-bit FNV-1a hash, quoted. buf: 24 bytes. */
-void aq_etag_of(const char *body, size_t len, char buf[24]);
 
 /* ---- request helpers (http.c) ---- */
 
@@ -116,6 +115,9 @@ enum MHD_Result aq_handle_interviews_list(struct aq_request *req);
 enum MHD_Result aq_handle_interview_patch(struct aq_request *req);
 enum MHD_Result aq_handle_station_hourly(struct aq_request *req);
 enum MHD_Result aq_handle_station_daily(struct aq_request *req);
+enum MHD_Result aq_handle_alerts_list(struct aq_request *req);
+enum MHD_Result aq_handle_alert_ack(struct aq_request *req);
+enum MHD_Result aq_handle_events(struct aq_request *req);
 
 /* Today's ranking through the cache (http_today.c). */
 struct aq_ranking_params;

@@ -661,8 +661,10 @@ enum MHD_Result aq_handle_station_daily(struct aq_request *req)
 				aq_local_of(aq_clock_now(&app->clock), NULL, &hour, NULL);
 				rules.min_hours = aq_provisional_threshold(hour + 1, app->cfg->min_hours);
 				rules.min_o3_windows = aq_provisional_o3_windows(hour + 1, 14);
-				for (int h = hour + 1; h < 24; h++)
+				for (int h = hour + 1; h < 24; h++) {
 					memset(&hours[base + (size_t)h], 0, sizeof hours[0]);
+					n_readings -= readings[base + (size_t)h];
+				}
 			}
 			aq_daily_compute(&hours[base], &rules, &live);
 			daily = &live;

@@ -109,7 +109,7 @@ enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 	if (st != AQ_OK)
 		goto fail;
 	if (res.accepted > 0)
-		aq_app_note_ingest(req->app, readings, n);
+		aq_app_note_ingest(req->app);
 	result = aq_reply_json(req, MHD_HTTP_OK,
 			       json_pack("{s:I, s:I, s:I}", "accepted", (json_int_t)res.accepted, "duplicates",
 					 (json_int_t)res.duplicates, "conflicts", (json_int_t)res.conflicts));

@@ -1,6 +1,7 @@
 /* http_stations.c — /api/v1/stations: list (by kind, or the ring around a station), get,
  * create/update (the token is shown once, at creation), deactivate, rotate the token. */
 #include "http_internal.h"
+#include "aq_clock.h"
 #include "aq_token.h"
 
 #include <math.h>
@@ -141,7 +142,7 @@ enum MHD_Result aq_handle_station_put(struct aq_request *req)
 		goto out;
 	}
 	aq_token_hash(token, token_hash);
-	st = aq_db_station_put(db, code, &u, (u.set & (1u << AQ_SA_PASSWORD)) && u.password[0] ? pw_hash : "",
+	st = aq_db_station_put(db, aq_clock_now(&req->app->clock), code, &u, (u.set & (1u << AQ_SA_PASSWORD)) && u.password[0] ? pw_hash : "",
 			       token_hash, &created, &s);
 out:
 	aq_db_release(req->app->pool, db);

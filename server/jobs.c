@@ -2,13 +2,21 @@
  * second apart, or sooner when something wakes the thread. */
 #include "aq_jobs.h"
 #include "aq_app.h"
+#include "aq_alert_eval.h"
+#include "aq_clock.h"
 #include "aq_db.h"
+#include "aq_events.h"
+#include "aq_json.h"
+#include "aq_time.h"
+#include "aq_today.h"
+#include "aq_etag.h"
 #include "aq_finalize.h"
 #include "aq_log.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct aq_jobs {
@@ -35,20 +43,109 @@ static void watch_version(struct aq_app *app, int64_t *seen)
 	aq_db_release(app->pool, db);
 }
 
-static void run_pass(struct aq_app *app, int64_t *seen_version)
+/* What the passes remember between them. */
+struct pass_state {
+	int64_t seen_version;      /* data_version in the database */
+	int64_t last_event_id;     /* newest event streamed; -1 before the first look */
+	int64_t last_alert_us;     /* real time of the last alert pass */
+	int64_t alert_version;     /* app data_version the last alert pass saw */
+	int64_t last_ranking_us;   /* real time of the last ranking event */
+	int64_t ranking_version;
+	char ranking_etag[24];
+	int64_t last_keepalive_us;
+};
+
+/* Streams events other daemons (or this one) logged since the last pass. */
+static void stream_events(struct aq_app *app, struct pass_state *ps)
 {
-	watch_version(app, seen_version);
+	enum aq_status st;
+	struct aq_db *db = aq_app_db(app, &st);
+	if (!db)
+		return;
+	if (ps->last_event_id < 0) {
+		if (aq_db_events_last_id(db, &ps->last_event_id) != AQ_OK)
+			ps->last_event_id = -1;
+	} else {
+		struct aq_event *events = NULL;
+		size_t n = 0;
+		if (aq_db_events_since(db, ps->last_event_id, 500, &events, &n) == AQ_OK) {
+			for (size_t i = 0; i < n; i++) {
+				aq_events_broadcast(app->events, events[i].kind, events[i].payload);
+				ps->last_event_id = events[i].id;
+			}
+		}
+		for (size_t i = 0; i < n; i++)
+			free(events[i].payload);
+		free(events);
+	}
+	aq_db_release(app->pool, db);
+}
+
+/* "ranking": today's provisional ranking changed (at most one every 10 s). */
+static void ranking_event(struct aq_app *app, struct pass_state *ps, int64_t now)
+{
+	int64_t version = atomic_load(&app->data_version);
+	if (version == ps->ranking_version || now - ps->last_ranking_us < 10 * AQ_US_PER_SEC ||
+	    aq_events_listeners(app->events) == 0)
+		return;
+	struct aq_ranking_params p = {(enum aq_metric)app->cfg->metric, NULL, app->cfg->radius_km, false, false};
+	char *body = NULL, etag[24];
+	size_t len;
+	bool is_csv;
+	const char *problem;
+	int64_t today = aq_app_today(app);
+	if (aq_ranking_render(app, today, &p, &body, &len, &is_csv, &problem) != AQ_OK)
+		return;
+	ps->ranking_version = version;
+	aq_etag_of(body, len, etag);
+	if (strcmp(etag, ps->ranking_etag) != 0) {
+		/* The listener refetches /api/v1/ranking/today; the event says what changed. */
+		json_t *full = json_loads(body, 0, NULL);
+		json_t *o = json_pack("{s:s, s:s, s:O?, s:O?, s:O?}", "date", json_string_value(json_object_get(full, "date")),
+				      "etag", etag, "stations_ranked", json_object_get(full, "stations_ranked"),
+				      "district_mean", json_object_get(full, "district_mean"), "interview",
+				      json_object_get(full, "interview"));
+		char *text = o ? json_dumps(o, AQ_JSON_DUMP_FLAGS) : NULL;
+		if (text)
+			aq_events_broadcast(app->events, "ranking", text);
+		free(text);
+		json_decref(o);
+		json_decref(full);
+		memcpy(ps->ranking_etag, etag, sizeof etag);
+		ps->last_ranking_us = now;
+	}
+	free(body);
+}
+
+static void run_pass(struct aq_app *app, struct pass_state *ps)
+{
+	int64_t now = aq_clock_now(NULL);
+	watch_version(app, &ps->seen_version);
 	aq_finalize_due(app);
+	/* Alerts: on the tick, and within a second of new data (closed hours, offline ends). */
+	int64_t version = atomic_load(&app->data_version);
+	if (now - ps->last_alert_us >= (int64_t)app->cfg->alert_tick * AQ_US_PER_SEC ||
+	    (version != ps->alert_version && now - ps->last_alert_us >= AQ_US_PER_SEC)) {
+		ps->alert_version = version;
+		ps->last_alert_us = now;
+		aq_alerts_run(app);
+	}
+	stream_events(app, ps);
+	ranking_event(app, ps, now);
+	if (now - ps->last_keepalive_us >= 15 * AQ_US_PER_SEC) {
+		aq_events_comment(app->events, "keep-alive");
+		ps->last_keepalive_us = now;
+	}
 }
 
 static void *jobs_main(void *arg)
 {
 	struct aq_jobs *jobs = arg;
-	int64_t seen_version = -1;
+	struct pass_state ps = {.seen_version = -1, .last_event_id = -1};
 	pthread_mutex_lock(&jobs->lock);
 	while (!jobs->stop) {
 		pthread_mutex_unlock(&jobs->lock);
-		run_pass(jobs->app, &seen_version);
+		run_pass(jobs->app, &ps);
 		pthread_mutex_lock(&jobs->lock);
 		if (jobs->stop)
 			break;

@@ -6,7 +6,11 @@
 #include "aq_db.h"
 #include "aq_http.h"
 #include "aq_jobs.h"
+#include "aq_events.h"
 #include "aq_log.h"
+#include "aq_webhook.h"
+
+#include <curl/curl.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -180,6 +184,7 @@ static int run_serve(const struct aq_config *cfg)
 	int pool_size = cfg->db_pool > 0 ? cfg->db_pool : cfg->threads + 4;
 	app.pool = aq_db_pool_new(cfg->database_url, cfg->timezone, pool_size);
 	struct aq_jobs *jobs = NULL;
+	struct aq_webhook *webhook = NULL;
 	struct aq_http *http = NULL;
 	if (!app.pool || aq_app_services_new(&app) != AQ_OK)
 		goto out;
@@ -193,8 +198,10 @@ static int run_serve(const struct aq_config *cfg)
 		aq_log(AQ_LOG_WARN, "database not available yet; answering 503 until it is");
 
 	jobs = aq_jobs_start(&app);
+	app.jobs = jobs;
+	webhook = aq_webhook_start(&app);
 	http = aq_http_start(&app);
-	if (!http || !jobs)
+	if (!http || !jobs || !webhook)
 		goto out;
 	char now[40];
 	aq_local_format(aq_clock_now(&app.clock), now, sizeof now);
@@ -206,7 +213,10 @@ static int run_serve(const struct aq_config *cfg)
 	atomic_store(&app.stopping, true);
 	code = 0;
 out:
+	aq_events_shutdown(app.events); /* end the event streams, or the HTTP stop waits on them */
 	aq_http_stop(http, 10);
+	aq_webhook_stop(webhook);
+	app.jobs = NULL;
 	aq_jobs_stop(jobs);
 	aq_app_services_free(&app);
 	aq_db_pool_free(app.pool);
@@ -225,8 +235,10 @@ int main(int argc, char **argv)
 		return code < 0 ? 0 : code;
 	}
 	aq_log_setup((enum aq_log_format)cfg.log_format, (enum aq_log_level)cfg.log_level);
+	curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any thread */
 	aq_timezone_set(cfg.timezone);
 	code = strcmp(command, "migrate") == 0 ? run_migrate(&cfg) : run_serve(&cfg);
 	aq_config_cleanup(&cfg);
+	curl_global_cleanup();
 	return code;
 }
