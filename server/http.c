@@ -22,6 +22,8 @@ struct aq_http {
 };
 
 static const struct aq_route routes[] = {
+	{"GET", "/", aq_handle_dashboard, AQ_AUTH_OPEN, false, "dashboard"},
+	{"GET", "/static/{}", aq_handle_static, AQ_AUTH_OPEN, false, "static"},
 	{"GET", "/healthz", aq_handle_healthz, AQ_AUTH_OPEN, false, "healthz"},
 	{"GET", "/readyz", aq_handle_readyz, AQ_AUTH_OPEN, false, "readyz"},
 	{"GET", "/api/v1/stations", aq_handle_station_list, AQ_AUTH_READ, false, "stations"},
