@@ -55,6 +55,9 @@ struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st);
 /* Notes that readings were stored: bumps data_version and wakes the background thread (the
  * readings may close hours to judge). */
 void aq_app_note_ingest(struct aq_app *app);
+/* Counts a stored batch in the metrics (accepted, duplicates, conflicts, late). */
+struct aq_ingest_result;
+void aq_app_count_ingest(struct aq_app *app, const struct aq_ingest_result *res);
 /* Notes any other write that changes what the API shows. */
 void aq_app_note_write(struct aq_app *app);
 

@@ -1,6 +1,7 @@
 /* app.c — the application context and the lazy "migrated?" gate in front of the pool. */
 #include "aq_app.h"
 #include "aq_log.h"
+#include "aq_metrics.h"
 #include "aq_events.h"
 #include "aq_jobs.h"
 #include "aq_today.h"
@@ -38,7 +39,8 @@ enum aq_status aq_app_services_new(struct aq_app *app)
 {
 	app->today = aq_today_cache_new();
 	app->events = aq_events_new();
-	return app->today && app->events ? AQ_OK : AQ_ERR_INTERNAL;
+	app->metrics = aq_metrics_new();
+	return app->today && app->events && app->metrics ? AQ_OK : AQ_ERR_INTERNAL;
 }
 
 void aq_app_services_free(struct aq_app *app)
@@ -47,6 +49,8 @@ void aq_app_services_free(struct aq_app *app)
 	app->today = NULL;
 	aq_events_free(app->events);
 	app->events = NULL;
+	aq_metrics_free(app->metrics);
+	app->metrics = NULL;
 }
 
 struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st)
@@ -85,6 +89,14 @@ void aq_app_note_ingest(struct aq_app *app)
 {
 	atomic_fetch_add(&app->data_version, 1);
 	aq_jobs_wake(app->jobs);
+}
+
+void aq_app_count_ingest(struct aq_app *app, const struct aq_ingest_result *res)
+{
+	aq_metrics_add(app->metrics, AQ_C_READINGS_ACCEPTED, res->accepted);
+	aq_metrics_add(app->metrics, AQ_C_READINGS_DUPLICATE, res->duplicates);
+	aq_metrics_add(app->metrics, AQ_C_READINGS_CONFLICT, res->conflicts);
+	aq_metrics_add(app->metrics, AQ_C_READINGS_LATE, res->late);
 }
 
 void aq_app_note_write(struct aq_app *app)

@@ -6,6 +6,7 @@
 #include "aq_db.h"
 #include "aq_dayview.h"
 #include "aq_log.h"
+#include "aq_metrics.h"
 #include "aq_time.h"
 
 #include <stdint.h>
@@ -100,6 +101,7 @@ enum aq_status aq_finalize_day(struct aq_app *app, struct aq_db *db, int64_t day
 		aq_date_format(day, date);
 		aq_log(AQ_LOG_INFO, "finalized %s%s", date, force ? " (again, on request)" : "");
 		aq_app_note_write(app);
+		aq_metrics_add(app->metrics, AQ_C_FINALIZATIONS, 1);
 	}
 	return st;
 }

@@ -4,6 +4,7 @@
  * auth, parses JSON once and runs the handler, and the completion callback logs and frees. */
 #include "http_internal.h"
 #include "aq_log.h"
+#include "aq_metrics.h"
 #include "aq_token.h"
 
 #include <arpa/inet.h>
@@ -26,6 +27,7 @@ static const struct aq_route routes[] = {
 	{"GET", "/static/{}", aq_handle_static, AQ_AUTH_OPEN, false, "static"},
 	{"GET", "/healthz", aq_handle_healthz, AQ_AUTH_OPEN, false, "healthz"},
 	{"GET", "/readyz", aq_handle_readyz, AQ_AUTH_OPEN, false, "readyz"},
+	{"GET", "/metrics", aq_handle_metrics, AQ_AUTH_OPEN, false, "metrics"},
 	{"GET", "/api/v1/stations", aq_handle_station_list, AQ_AUTH_READ, false, "stations"},
 	{"GET", "/api/v1/stations/{}", aq_handle_station_get, AQ_AUTH_READ, false, "station"},
 	{"PUT", "/api/v1/stations/{}", aq_handle_station_put, AQ_AUTH_ADMIN, true, "station"},
@@ -321,6 +323,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	double ms = (double)(now_us() - req->start_us) / 1000.0;
 	aq_log_request(req->method, req->path ? req->path : "?", req->status, req->bytes, ms);
+	aq_metrics_request(req->app->metrics, req->route ? (int)(req->route - routes) : -1, req->status, ms / 1000);
 	for (int i = 0; i < AQ_MAX_PATH_PARAMS; i++)
 		free(req->params[i]);
 	json_decref(req->json);
@@ -397,6 +400,8 @@ struct aq_http *aq_http_start(struct aq_app *app)
 	if (!http)
 		return NULL;
 	http->app = app;
+	for (size_t i = 0; i < N_ROUTES && i < AQ_METRICS_ROUTES; i++)
+		app->metrics->route_names[i] = routes[i].pattern, app->metrics->route_methods[i] = routes[i].method;
 	if (!resolve(cfg->listen_host, cfg->listen_port, &addr)) {
 		aq_log(AQ_LOG_ERROR, "AQRANK_LISTEN=%s: not a numeric address", cfg->listen);
 		free(http);
@@ -461,4 +466,11 @@ void aq_http_stop(struct aq_http *http, int grace_s)
 	}
 	MHD_stop_daemon(http->daemon);
 	free(http);
+}
+
+void aq_http_print_routes(FILE *out)
+{
+	static const char *const auth[] = {"open", "read", "station", "admin"};
+	for (size_t i = 0; i < N_ROUTES; i++)
+		fprintf(out, "%s %s %s\n", routes[i].method, routes[i].pattern, auth[routes[i].auth]);
 }

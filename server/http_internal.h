@@ -99,6 +99,7 @@ struct aq_db *aq_request_db(struct aq_request *req, enum MHD_Result *result);
 /* ---- handlers ---- */
 enum MHD_Result aq_handle_healthz(struct aq_request *req);
 enum MHD_Result aq_handle_readyz(struct aq_request *req);
+enum MHD_Result aq_handle_metrics(struct aq_request *req);
 enum MHD_Result aq_handle_station_list(struct aq_request *req);
 enum MHD_Result aq_handle_station_get(struct aq_request *req);
 enum MHD_Result aq_handle_station_put(struct aq_request *req);

@@ -1,6 +1,12 @@
 /* http_ops.c — operations endpoints: /healthz (the process answers) and /readyz (the database
  * answers and is migrated). */
 #include "http_internal.h"
+#include "aq_events.h"
+#include "aq_metrics.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 enum MHD_Result aq_handle_healthz(struct aq_request *req)
 {
@@ -18,4 +24,55 @@ enum MHD_Result aq_handle_readyz(struct aq_request *req)
 	if (st != AQ_OK)
 		return aq_reply_error(req, AQ_ERR_DB_UNAVAILABLE, NULL, NULL);
 	return aq_reply_json(req, MHD_HTTP_OK, json_pack("{s:s}", "status", "ready"));
+}
+
+/* Gauges read from the database at scrape time; without a database, aqrank_db_up is 0. */
+static void write_db_gauges(struct aq_app *app, FILE *out)
+{
+	enum aq_status st;
+	int in_use, size;
+	aq_db_pool_stats(app->pool, &in_use, &size);
+	fprintf(out, "# HELP aqrank_db_pool_connections Database connections of this daemon.\n"
+		     "# TYPE aqrank_db_pool_connections gauge\n"
+		     "aqrank_db_pool_connections{state=\"in_use\"} %d\naqrank_db_pool_connections{state=\"size\"} %d\n",
+		in_use, size);
+	fprintf(out, "# HELP aqrank_events_listeners Server-Sent Events listeners connected.\n"
+		     "# TYPE aqrank_events_listeners gauge\naqrank_events_listeners %zu\n",
+		aq_events_listeners(app->events));
+	struct aq_db *db = aq_app_db(app, &st);
+	fprintf(out, "# HELP aqrank_db_up Whether the database answered this scrape.\n# TYPE aqrank_db_up gauge\n"
+		     "aqrank_db_up %d\n", db != NULL);
+	if (!db)
+		return;
+	struct aq_alert_filter f = {AQ_AS_OPEN, NULL, -1, INT64_MIN, 100000};
+	struct aq_alert *alerts = NULL;
+	size_t n = 0;
+	int64_t pending = 0;
+	int counts[AQ_ALERT_TYPES] = {0};
+	if (aq_db_alerts_list(db, &f, &alerts, &n) == AQ_OK)
+		for (size_t i = 0; i < n; i++)
+			if (alerts[i].type >= 0 && alerts[i].type < AQ_ALERT_TYPES)
+				counts[alerts[i].type]++;
+	free(alerts);
+	fprintf(out, "# HELP aqrank_alerts_open Open alerts by type.\n# TYPE aqrank_alerts_open gauge\n");
+	for (int t = 0; t < AQ_ALERT_TYPES; t++)
+		fprintf(out, "aqrank_alerts_open{type=\"%s\"} %d\n", aq_alert_type_name((enum aq_alert_type)t), counts[t]);
+	if (aq_db_outbox_pending(db, &pending) == AQ_OK)
+		fprintf(out, "# HELP aqrank_webhook_queue Webhook notifications not yet delivered.\n"
+			     "# TYPE aqrank_webhook_queue gauge\naqrank_webhook_queue %lld\n",
+			(long long)pending);
+	aq_db_release(app->pool, db);
+}
+
+enum MHD_Result aq_handle_metrics(struct aq_request *req)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
+		return aq_reply_error(req, AQ_ERR_INTERNAL, NULL, NULL);
+	aq_metrics_write(req->app->metrics, out);
+	write_db_gauges(req->app, out);
+	fclose(out);
+	return aq_reply_body(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len, NULL);
 }

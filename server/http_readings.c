@@ -3,6 +3,7 @@
 #include "http_internal.h"
 #include "aq_clock.h"
 #include "aq_csv.h"
+#include "aq_metrics.h"
 #include "aq_time.h"
 
 #include <inttypes.h>
@@ -77,6 +78,7 @@ enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 		codes[i] = readings[i].station;
 	}
 	if (problems.n > 0) {
+		aq_metrics_add(req->app->metrics, AQ_C_READINGS_REJECTED, n);
 		result = aq_reply_error(req, foreign ? AQ_ERR_FORBIDDEN : AQ_ERR_INVALID_READING,
 					foreign ? "This token may not post for another station; nothing was stored."
 						: NULL,
@@ -108,6 +110,7 @@ enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 	st = aq_db_readings_ingest(db, readings, ids, n, "http", aq_app_today(req->app), &res);
 	if (st != AQ_OK)
 		goto fail;
+	aq_app_count_ingest(req->app, &res);
 	if (res.accepted > 0)
 		aq_app_note_ingest(req->app);
 	result = aq_reply_json(req, MHD_HTTP_OK,

@@ -7,6 +7,7 @@
 #include "aq_db.h"
 #include "aq_events.h"
 #include "aq_json.h"
+#include "aq_metrics.h"
 #include "aq_time.h"
 #include "aq_today.h"
 #include "aq_etag.h"
@@ -129,6 +130,7 @@ static void run_pass(struct aq_app *app, struct pass_state *ps)
 		ps->alert_version = version;
 		ps->last_alert_us = now;
 		aq_alerts_run(app);
+		aq_metrics_add(app->metrics, AQ_C_ALERT_PASSES, 1);
 	}
 	stream_events(app, ps);
 	ranking_event(app, ps, now);

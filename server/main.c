@@ -27,7 +27,8 @@ static void usage(FILE *out)
 		"       aqrankd --help | --version\n\n"
 		"  serve     run the daemon (default); applies pending migrations first unless\n"
 		"            --no-migrate\n"
-		"  migrate   apply pending migrations and exit\n\n"
+		"  migrate   apply pending migrations and exit\n"
+		"  routes    print the HTTP route table and exit\n\n"
 		"Configuration: flag > environment > --config FILE (KEY=value lines, as a systemd\n"
 		"EnvironmentFile) > default. Keys:\n\n");
 	aq_config_describe(out);
@@ -101,7 +102,7 @@ static int load_config(int argc, char **argv, struct aq_config *cfg, const char 
 	}
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
-		if (strcmp(arg, "serve") == 0 || strcmp(arg, "migrate") == 0) {
+		if (strcmp(arg, "serve") == 0 || strcmp(arg, "migrate") == 0 || strcmp(arg, "routes") == 0) {
 			*command = arg;
 			continue;
 		}
@@ -237,7 +238,10 @@ int main(int argc, char **argv)
 	aq_log_setup((enum aq_log_format)cfg.log_format, (enum aq_log_level)cfg.log_level);
 	curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any thread */
 	aq_timezone_set(cfg.timezone);
-	code = strcmp(command, "migrate") == 0 ? run_migrate(&cfg) : run_serve(&cfg);
+	if (strcmp(command, "routes") == 0)
+		aq_http_print_routes(stdout);
+	else
+		code = strcmp(command, "migrate") == 0 ? run_migrate(&cfg) : run_serve(&cfg);
 	aq_config_cleanup(&cfg);
 	curl_global_cleanup();
 	return code;

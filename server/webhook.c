@@ -8,6 +8,7 @@
 #include "aq_json.h"
 #include "aq_json_alerts.h"
 #include "aq_log.h"
+#include "aq_metrics.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -107,6 +108,7 @@ static enum aq_status deliver_tx(struct aq_db *db, void *arg)
 		return AQ_ERR_INTERNAL;
 	bool ok = post(cfg, body, error, sizeof error);
 	free(body);
+	aq_metrics_add(a->app->metrics, ok ? AQ_C_WEBHOOK_DELIVERED : AQ_C_WEBHOOK_FAILED, 1);
 	if (!ok)
 		aq_log(AQ_LOG_WARN, "webhook: alert %lld attempt %d failed: %s", (long long)item.alert.id,
 		       item.attempts + 1, error);
