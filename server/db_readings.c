@@ -184,32 +184,51 @@ struct ingest_args {
 	struct aq_ingest_result *result;
 };
 
-static enum aq_status ingest_tx(struct aq_db *db, void *arg)
+/* Runs a statement on its own (PostgreSQL's implicit transaction), again after a
+ * serialization failure or deadlock. */
+static PGresult *exec_retrying(struct aq_db *db, const struct aq_sql *sql, int n, const char *const *params,
+			       enum aq_status *st)
 {
-	struct ingest_args *a = arg;
+	PGresult *r = NULL;
+	for (int attempt = 0; attempt < 5; attempt++) {
+		r = aq_db_exec(db, sql, n, params, st);
+		if (*st != AQ_ERR_DB_RETRY)
+			break;
+	}
+	return r;
+}
+
+/* The ingest is one statement, so it commits on its own: one round trip instead of BEGIN,
+ * statement, COMMIT — the commit is what a single-reading POST waits for. Audit rows of
+ * conflicts follow in a second statement only when something was not inserted; should the
+ * daemon die between the two, the client got no 2xx, resends, and the conflict is audited
+ * then. */
+static enum aq_status ingest(struct aq_db *db, const struct batch_params *bp, size_t n, const char *source,
+			     const char *today, struct aq_ingest_result *result)
+{
 	const char *params[16];
 	enum aq_status st;
 
 	for (int i = 0; i < 14; i++)
-		params[i] = a->bp->arr[i].s;
-	params[14] = a->source;
-	params[15] = a->today;
-	memset(a->result, 0, sizeof *a->result);
+		params[i] = bp->arr[i].s;
+	params[14] = source;
+	params[15] = today;
+	memset(result, 0, sizeof *result);
 
-	PGresult *r = aq_db_exec(db, &sql_ingest, 16, params, &st);
+	PGresult *r = exec_retrying(db, &sql_ingest, 16, params, &st);
 	if (st != AQ_OK)
 		return st;
-	a->result->accepted = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-	a->result->late = (size_t)strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+	result->accepted = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	result->late = (size_t)strtoull(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
-	if (a->result->accepted < a->n) {
-		r = aq_db_exec(db, &sql_conflicts, 16, params, &st);
+	if (result->accepted < n) {
+		r = exec_retrying(db, &sql_conflicts, 16, params, &st);
 		if (st != AQ_OK)
 			return st;
-		a->result->conflicts = (size_t)PQntuples(r);
+		result->conflicts = (size_t)PQntuples(r);
 		PQclear(r);
 	}
-	a->result->duplicates = a->n - a->result->accepted - a->result->conflicts;
+	result->duplicates = n - result->accepted - result->conflicts;
 	return AQ_OK;
 }
 
@@ -230,8 +249,7 @@ enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *
 	/* Only past days can be finalized, so only they are share-locked: today's ingest never
 	 * touches the (hot) days row of today. */
 	aq_date_format(today, today_text);
-	struct ingest_args a = {&bp, n, source, today_text, result};
-	enum aq_status st = aq_db_tx(db, ingest_tx, &a);
+	enum aq_status st = ingest(db, &bp, n, source, today_text, result);
 	batch_cleanup(&bp);
 	return st;
 }

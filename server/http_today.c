@@ -4,6 +4,7 @@
  * ranking costs a lookup and, with If-None-Match, a 304. */
 #include "http_internal.h"
 #include "aq_clock.h"
+#include "aq_time.h"
 #include "aq_today.h"
 
 #include <pthread.h>
@@ -16,7 +17,8 @@
 struct entry {
 	char key[96];
 	int64_t version;
-	int64_t hour; /* local day × 24 + hour it was built for */
+	int64_t hour;       /* local day × 24 + hour it was built for */
+	int64_t until_us;   /* clock time at which that hour ends: no localtime per hit */
 	struct MHD_Response *resp;
 	char etag[24];
 	size_t len;
@@ -47,11 +49,13 @@ void aq_today_cache_free(struct aq_today_cache *c)
 	free(c);
 }
 
-static int64_t hour_key(struct aq_app *app)
+/* Local hour of now (day × 24 + hour) and the clock time at which it ends. */
+static int64_t hour_key(int64_t now, int64_t *until)
 {
 	int64_t day;
 	int hour;
-	aq_local_of(aq_clock_now(&app->clock), &day, &hour, NULL);
+	aq_local_of(now, &day, &hour, NULL);
+	*until = aq_local_midnight(day) + (int64_t)(hour + 1) * 3600 * AQ_US_PER_SEC;
 	return day * 24 + hour;
 }
 
@@ -63,12 +67,13 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_p
 	enum MHD_Result ret;
 	snprintf(key, sizeof key, "%d|%s|%.6g|%d|%d", (int)p->metric, p->near ? p->near : "", p->radius_km,
 		 p->csv, p->english);
-	int64_t version = atomic_load(&app->data_version), hour = hour_key(app);
+	int64_t version = atomic_load(&app->data_version), now = aq_clock_now(&app->clock);
 
 	pthread_mutex_lock(&c->lock);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		struct entry *e = &c->slots[i];
-		if (e->resp && e->version == version && e->hour == hour && strcmp(e->key, key) == 0) {
+		if (e->resp && e->version == version && now < e->until_us && now >= e->until_us - 3600 * AQ_US_PER_SEC &&
+		    strcmp(e->key, key) == 0) {
 			e->uses++;
 			/* Queued under the lock: a concurrent rebuild cannot destroy it meanwhile. */
 			ret = aq_reply_shared(req, e->resp, MHD_HTTP_OK, e->len, e->etag);
@@ -82,6 +87,7 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_p
 	size_t len = 0;
 	bool is_csv = false;
 	const char *problem = NULL;
+	int64_t until, hour = hour_key(now, &until);
 	enum aq_status st = aq_ranking_render(app, hour / 24, p, &body, &len, &is_csv, &problem);
 	if (st != AQ_OK)
 		return aq_reply_error(req, st, problem, NULL);
@@ -113,6 +119,7 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_p
 	snprintf(slot->key, sizeof slot->key, "%s", key);
 	slot->version = version;
 	slot->hour = hour;
+	slot->until_us = until;
 	slot->resp = resp;
 	slot->len = len;
 	slot->uses = 1;

@@ -1,12 +1,20 @@
 /* log.c — one line per event on stderr, in text or JSON. The format and level are written
- * once at start-up (before any thread) and only read afterwards. */
+ * once at start-up (before any thread) and only read afterwards.
+ *
+ * The request line is on the hot path (every request logs one): it is formatted with
+ * snprintf into a stack buffer and written with one write(2), without jansson or stdio locks,
+ * and the local timestamp text is rebuilt at most once a second per thread (localtime_r takes
+ * a process-wide lock). */
 #include "aq_log.h"
 #include "aq_clock.h"
+#include "aq_time.h"
 
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static enum aq_log_format log_format = AQ_LOG_FORMAT_TEXT;
 static enum aq_log_level log_level = AQ_LOG_INFO;
@@ -23,45 +31,92 @@ static const char *level_name(enum aq_log_level level)
 	return (unsigned)level < 4 ? names[level] : "info";
 }
 
-static void emit(enum aq_log_level level, json_t *fields, const char *text)
+/* Local time of now with microseconds, e.g. "2017-12-07T15:00:02.123456+08:00". */
+static void timestamp(char buf[48])
 {
-	char when[40];
-	aq_local_format(aq_clock_now(NULL), when, sizeof when);
-	if (log_format == AQ_LOG_FORMAT_JSON) {
-		json_object_set_new(fields, "time", json_string(when));
-		json_object_set_new(fields, "level", json_string(level_name(level)));
-		char *line = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS);
-		if (line) {
-			fprintf(stderr, "%s\n", line);
-			free(line);
-		}
-	} else {
-		fprintf(stderr, "%s %s %s\n", when, level_name(level), text);
+	static _Thread_local int64_t cached_second = -1;
+	static _Thread_local int cached_offset;
+	int64_t now = aq_clock_now(NULL);
+	int64_t second = now / AQ_US_PER_SEC;
+	if (second != cached_second) {
+		aq_local_of(now, NULL, NULL, &cached_offset);
+		cached_second = second;
+	}
+	aq_time_format(now, cached_offset, buf, 48);
+}
+
+static void write_line(const char *line, size_t len)
+{
+	/* One write per line: lines of several threads never interleave. */
+	while (len > 0) {
+		ssize_t n = write(STDERR_FILENO, line, len);
+		if (n <= 0)
+			return;
+		line += n;
+		len -= (size_t)n;
 	}
 }
 
 void aq_log(enum aq_log_level level, const char *fmt, ...)
 {
-	char text[1024];
+	char text[1024], when[48], line[1400];
 	va_list ap;
 	if (level < log_level)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	json_t *fields = json_pack("{s:s}", "msg", text);
-	emit(level, fields, text);
-	json_decref(fields);
+	timestamp(when);
+	if (log_format == AQ_LOG_FORMAT_JSON) {
+		json_t *o = json_pack("{s:s, s:s, s:s}", "time", when, "level", level_name(level), "msg", text);
+		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		if (s) {
+			int n = snprintf(line, sizeof line, "%s\n", s);
+			write_line(line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
+			free(s);
+		}
+		return;
+	}
+	int n = snprintf(line, sizeof line, "%s %s %s\n", when, level_name(level), text);
+	write_line(line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* The path is the only free text in a request line: keep JSON valid whatever it holds. */
+static void json_escape(const char *in, char *out, size_t size)
+{
+	size_t j = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && j + 7 < size; p++) {
+		if (*p == '"' || *p == '\\') {
+			out[j++] = '\\';
+			out[j++] = (char)*p;
+		} else if (*p < 0x20) {
+			j += (size_t)snprintf(out + j, size - j, "\\u%04x", *p);
+		} else {
+			out[j++] = (char)*p;
+		}
+	}
+	out[j] = '\0';
 }
 
 void aq_log_request(const char *method, const char *path, unsigned status, size_t bytes, double ms)
 {
-	char text[1024];
+	char when[48], line[1024];
+	int n;
 	if (AQ_LOG_INFO < log_level)
 		return;
-	snprintf(text, sizeof text, "%s %s %u %zu %.1fms", method, path, status, bytes, ms);
-	json_t *fields = json_pack("{s:s, s:s, s:i, s:I, s:f}", "method", method, "path", path,
-				   "status", (int)status, "bytes", (json_int_t)bytes, "ms", ms);
-	emit(AQ_LOG_INFO, fields, text);
-	json_decref(fields);
+	timestamp(when);
+	if (log_format == AQ_LOG_FORMAT_JSON) {
+		char m[32], p[600];
+		json_escape(method, m, sizeof m);
+		json_escape(path, p, sizeof p);
+		n = snprintf(line, sizeof line,
+			     "{\"time\":\"%s\",\"level\":\"info\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,"
+			     "\"bytes\":%zu,\"ms\":%.3f}\n",
+			     when, m, p, status, bytes, ms);
+	} else {
+		n = snprintf(line, sizeof line, "%s info %s %.600s %u %zu %.1fms\n", when, method, path, status,
+			     bytes, ms);
+	}
+	write_line(line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
 }
