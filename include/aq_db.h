@@ -254,4 +254,12 @@ enum aq_status aq_db_outbox_done(struct aq_db *db, int64_t id, bool delivered, i
 /* Undelivered notifications (for /metrics and tests). */
 enum aq_status aq_db_outbox_pending(struct aq_db *db, int64_t *pending);
 
+/* ---- HJ 212 devices (db_hj212.c) ---- */
+
+/* Station whose HJ 212 MN is mn: sets out's id, code, kind, active and mn, and copies its
+ * hj212_password hash into password_hash (hash_size bytes; "" when none is set).
+ * AQ_ERR_UNKNOWN_STATION when no station has that MN. */
+enum aq_status aq_db_station_by_mn(struct aq_db *db, const char *mn, struct aq_station *out,
+				   char *password_hash, size_t hash_size);
+
 #endif

@@ -42,8 +42,8 @@ static const char *const severity_names[] = {
 	[AQ_SEV_CRITICAL] = "critical",
 };
 
-#define SEVERITIES ((int)(sizeof(severity_names) / sizeof(severity_names[0])))
-#define PM_COUNT 2 /* aq_alert_hour.pm[] holds PM2.5 and PM10, in enum aq_pollutant order */
+#define SEVERITIES  ((int)(sizeof(severity_names) / sizeof(severity_names[0])))
+#define PM_COUNT    2 /* aq_alert_hour.pm[] holds PM2.5 and PM10, in enum aq_pollutant order */
 #define US_PER_HOUR (INT64_C(3600) * AQ_US_PER_SEC)
 
 const char *aq_alert_type_name(enum aq_alert_type t)
@@ -69,10 +69,10 @@ const char *aq_severity_name(enum aq_severity s)
 	return (int)s >= 0 && (int)s < SEVERITIES ? severity_names[s] : NULL;
 }
 
-/* Thresholds are decimal fractions (1.1, 0.15) that doubles only approximate: 1.1 × 30 comes
- * out as 33.000000000000004, so a published 33 would miss a "≥" it meets exactly, and a
- * product that rounds low would pass a ">" it only equals. Within 1e-9 (relative above 1)
- * two values are therefore equal, the same tolerance aqi.c uses for IAQIs. */
+/* Thresholds are decimal fractions (1.1, 1.4) that doubles only approximate: 1.1 × 100 comes
+ * out as 110.00000000000001, so a published 110 would miss a "≥" it meets exactly, and
+ * 1.4 × 90 as 125.99999999999999, which 126 would pass as ">" though it only equals it.
+ * Within 1e-9 (relative above 1) two values are therefore equal, as aqi.c does for IAQIs. */
 static double slack(double b)
 {
 	return 1e-9 * fmax(1.0, fabs(b));
@@ -117,7 +117,8 @@ static void verdict_fire(struct aq_alert_verdict *v, int p, double value, double
 
 /* A detail too long for the verdict is cut short rather than refused: every number in it is
  * also in value and threshold. */
-static void set_detail(struct aq_alert_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_detail(struct aq_alert_verdict *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void set_detail(struct aq_alert_verdict *v, const char *fmt, ...)
 {
@@ -156,7 +157,7 @@ static double distance(const struct aq_alert_station *a, const struct aq_alert_s
 
 /* The ring of a national point: the micro stations within the radius, edge included. */
 static bool in_ring(const struct aq_alert_thresholds *t, const struct aq_alert_station *centre,
-		   const struct aq_alert_station *o)
+		    const struct aq_alert_station *o)
 {
 	return !o->national && o->n_hours > 0 && distance(centre, o) <= t->radius_km;
 }
@@ -198,8 +199,8 @@ static void judge_exceedance(const struct aq_alert_thresholds *t, const struct a
 	if (wp < 0 || worst <= t->alert_iaqi)
 		return;
 	verdict_fire(v, wp, worst, t->alert_iaqi);
-	set_detail(v, "Hourly %s of %g µg/m³ gives an IAQI of %d, above %d.",
-		 v->pollutant, h->pm[wp], worst, t->alert_iaqi);
+	set_detail(v, "Hourly %s of %g µg/m³ gives an IAQI of %d, above %d.", v->pollutant,
+		   h->pm[wp], worst, t->alert_iaqi);
 }
 
 /* The previous valid hour may lie any distance back: a station that comes back after an
@@ -226,8 +227,9 @@ static void judge_spike(const struct aq_alert_thresholds *t, const struct aq_ale
 			continue;
 		verdict_fire(v, p, cur, fmax(by_ratio, by_step));
 		set_detail(v,
-			 "%s jumped to %g µg/m³ from %g µg/m³ in the previous valid hour, at least %g × and +%g µg/m³.",
-			 v->pollutant, cur, before, t->spike_ratio, t->spike_min);
+			   "%s jumped to %g µg/m³ from %g µg/m³ in the previous valid hour, "
+			   "at least %g × and +%g µg/m³.",
+			   v->pollutant, cur, before, t->spike_ratio, t->spike_min);
 	}
 }
 
@@ -243,7 +245,7 @@ static void judge_flatline(const struct aq_alert_thresholds *t, const struct aq_
 		if (h->count[p] <= 0)
 			continue;
 		v->applicable = true;
-		if (v->fired || h->min[p] != h->max[p])
+		if (v->fired)
 			continue;
 		double value = h->min[p];
 		int64_t first_us = h->first_us;
@@ -255,13 +257,15 @@ static void judge_flatline(const struct aq_alert_thresholds *t, const struct aq_
 			readings += o->count[p];
 			first_us = o->first_us;
 		}
+		/* An empty run (the judged hour not flat) never fires, whatever the thresholds. */
 		int64_t span_us = h->last_us - first_us;
-		if (readings < t->flatline_readings || span_us < (int64_t)t->flatline_hours * US_PER_HOUR)
+		if (readings == 0 || readings < t->flatline_readings ||
+		    span_us < (int64_t)t->flatline_hours * US_PER_HOUR)
 			continue;
 		verdict_fire(v, p, value, t->flatline_hours);
-		set_detail(v,
-			 "%s has read exactly %g %s in %ld readings over %.1f h.", v->pollutant, value,
-			 unit_of(p), readings, (double)span_us / (double)US_PER_HOUR);
+		set_detail(v, "%s has read exactly %g %s in %ld readings over %.1f h.",
+			   v->pollutant, value, unit_of(p), readings,
+			   (double)span_us / (double)US_PER_HOUR);
 	}
 }
 
@@ -278,8 +282,9 @@ static void judge_inversion(const struct aq_alert_thresholds *t, const struct aq
 		return;
 	verdict_fire(v, AQ_PM25, pm25, limit);
 	set_detail(v,
-		 "PM2.5 of %g µg/m³ is above %g × PM10 (%g µg/m³) and more than %g µg/m³ above it.",
-		 pm25, t->inversion_ratio, pm10, t->inversion_min);
+		   "PM2.5 of %g µg/m³ is above %g × PM10 (%g µg/m³) and more than %g µg/m³ "
+		   "above it.",
+		   pm25, t->inversion_ratio, pm10, t->inversion_min);
 }
 
 /* --- rules between a station and its neighbours --- */
@@ -289,7 +294,8 @@ enum outcome { HOLDS, FAILS, UNKNOWN };
 /* Hotspot against one national point: every one of the last H hours must hold for PM2.5 or
  * PM10. One hour shown to fail decides it even if another hour is missing (the alert can
  * resolve); a missing hour with no failure leaves it unknown (an open alert stays open). */
-static enum outcome hotspot_against(const struct aq_alert_thresholds *t, const struct aq_alert_station *st,
+static enum outcome hotspot_against(const struct aq_alert_thresholds *t,
+				    const struct aq_alert_station *st,
 				    const struct aq_alert_station *nat, size_t hours)
 {
 	enum outcome r = HOLDS;
@@ -313,8 +319,9 @@ static enum outcome hotspot_against(const struct aq_alert_thresholds *t, const s
 
 /* A micro station near several national points: it fires if it holds against any of them,
  * and reports the nearest such point. */
-static void judge_hotspot(const struct aq_alert_thresholds *t, const struct aq_alert_station *network,
-			  size_t n, size_t s, struct aq_alert_verdict *v)
+static void judge_hotspot(const struct aq_alert_thresholds *t,
+			  const struct aq_alert_station *network, size_t n, size_t s,
+			  struct aq_alert_verdict *v)
 {
 	const struct aq_alert_station *st = &network[s], *hit = NULL;
 	size_t hours = t->hotspot_hours < 1 ? 1 : (size_t)t->hotspot_hours;
@@ -357,14 +364,16 @@ static void judge_hotspot(const struct aq_alert_thresholds *t, const struct aq_a
 		p = AQ_PM10;
 	verdict_fire(v, p, a->pm[p], t->hotspot_ratio * b->pm[p]);
 	set_detail(v,
-		 "%s of %g µg/m³ is above %g × the %g µg/m³ of the national point %.1f km away, %zu hours in a row.",
-		 v->pollutant, a->pm[p], t->hotspot_ratio, b->pm[p], hit_km, hours);
+		   "%s of %g µg/m³ is above %g × the %g µg/m³ of the national point %.1f km away, "
+		   "%zu hours in a row.",
+		   v->pollutant, a->pm[p], t->hotspot_ratio, b->pm[p], hit_km, hours);
 }
 
 /* Relative hourly changes |cur − prev| / prev of the ring stations with pollutant p valid in
  * both hours into ring[]; a station at 0 has no relative change and is left out. */
-static size_t ring_changes(const struct aq_alert_thresholds *t, const struct aq_alert_station *network,
-			   size_t n, const struct aq_alert_station *centre, int p, double *ring)
+static size_t ring_changes(const struct aq_alert_thresholds *t,
+			   const struct aq_alert_station *network, size_t n,
+			   const struct aq_alert_station *centre, int p, double *ring)
 {
 	size_t m = 0;
 
@@ -381,8 +390,9 @@ static size_t ring_changes(const struct aq_alert_thresholds *t, const struct aq_
 }
 
 /* Judged-hour values of pollutant p at the ring stations into ring[]. */
-static size_t ring_values(const struct aq_alert_thresholds *t, const struct aq_alert_station *network,
-			  size_t n, const struct aq_alert_station *centre, int p, double *ring)
+static size_t ring_values(const struct aq_alert_thresholds *t,
+			  const struct aq_alert_station *network, size_t n,
+			  const struct aq_alert_station *centre, int p, double *ring)
 {
 	size_t m = 0;
 
@@ -396,8 +406,9 @@ static size_t ring_values(const struct aq_alert_thresholds *t, const struct aq_a
 
 /* A national point falls sharply while its ring does not: something was done at the inlet.
  * The ring's median change decides, so one ring station with its own trouble does not. */
-static void judge_interference(const struct aq_alert_thresholds *t, const struct aq_alert_station *network,
-			       size_t n, size_t s, double *ring, struct aq_alert_verdict *v)
+static void judge_interference(const struct aq_alert_thresholds *t,
+			       const struct aq_alert_station *network, size_t n, size_t s,
+			       double *ring, struct aq_alert_verdict *v)
 {
 	const struct aq_alert_station *st = &network[s];
 
@@ -412,22 +423,25 @@ static void judge_interference(const struct aq_alert_thresholds *t, const struct
 			continue;
 		v->applicable = true;
 		double cur = h->pm[p], before = prev->pm[p], drop = before - cur;
-		if (!above(drop, t->interference_drop * before) || !at_least(drop, t->interference_min))
+		if (!above(drop, t->interference_drop * before) ||
+		    !at_least(drop, t->interference_min))
 			continue;
 		double change = median(ring, m);
 		if (!below(change, t->interference_stable))
 			continue;
 		verdict_fire(v, p, cur, before);
 		set_detail(v,
-			 "%s fell from %g to %g µg/m³ in one hour while the %zu micro stations within %g km changed by a median %.1f %%.",
-			 v->pollutant, before, cur, m, t->radius_km, change * 100);
+			   "%s fell from %g to %g µg/m³ in one hour while the %zu micro stations "
+			   "within %g km changed by a median %.1f %%.",
+			   v->pollutant, before, cur, m, t->radius_km, change * 100);
 	}
 }
 
 /* Either test is enough; the comparison with the ring is reported first because it is the
  * stronger sign that the national point, not the air, is off. */
-static void judge_divergence(const struct aq_alert_thresholds *t, const struct aq_alert_station *network,
-			     size_t n, size_t s, double *ring, struct aq_alert_verdict *v)
+static void judge_divergence(const struct aq_alert_thresholds *t,
+			     const struct aq_alert_station *network, size_t n, size_t s,
+			     double *ring, struct aq_alert_verdict *v)
 {
 	const struct aq_alert_station *st = &network[s];
 
@@ -448,8 +462,10 @@ static void judge_divergence(const struct aq_alert_thresholds *t, const struct a
 			if (above(cur, limit)) {
 				verdict_fire(v, p, cur, limit);
 				set_detail(v,
-					 "%s of %g µg/m³ is above %g × the median %g µg/m³ of the %zu micro stations within %g km.",
-					 v->pollutant, cur, t->divergence_ratio, mid, m, t->radius_km);
+					   "%s of %g µg/m³ is above %g × the median %g µg/m³ of "
+					   "the %zu micro stations within %g km.",
+					   v->pollutant, cur, t->divergence_ratio, mid, m,
+					   t->radius_km);
 				continue;
 			}
 		}
@@ -457,16 +473,18 @@ static void judge_divergence(const struct aq_alert_thresholds *t, const struct a
 			double limit = (1 + t->divergence_rise) * prev->pm[p];
 			if (above(cur, limit)) {
 				verdict_fire(v, p, cur, limit);
-				set_detail(v,
-					 "%s rose from %g to %g µg/m³ in one hour, more than %g %%.",
-					 v->pollutant, prev->pm[p], cur, t->divergence_rise * 100);
+				set_detail(
+					v,
+					"%s rose from %g to %g µg/m³ in one hour, more than %g %%.",
+					v->pollutant, prev->pm[p], cur, t->divergence_rise * 100);
 			}
 		}
 	}
 }
 
-void aq_alerts_judge_hour(const struct aq_alert_thresholds *t, const struct aq_alert_station *network,
-			  size_t n, size_t s, struct aq_alert_verdict out[AQ_ALERT_TYPES])
+void aq_alerts_judge_hour(const struct aq_alert_thresholds *t,
+			  const struct aq_alert_station *network, size_t n, size_t s,
+			  struct aq_alert_verdict out[AQ_ALERT_TYPES])
 {
 	bool national = network != NULL && s < n && network[s].national;
 
@@ -508,7 +526,6 @@ void aq_alerts_judge_offline(const struct aq_alert_thresholds *t, bool national,
 	if (silent_us <= limit_s * AQ_US_PER_SEC)
 		return;
 	verdict_fire(out, -1, (double)silent_us / (double)AQ_US_PER_SEC, (double)limit_s);
-	set_detail(out,
-		 "No reading for %.0f s (%.1f h), longer than the %lld s allowed.", out->value,
-		 out->value / 3600, (long long)limit_s);
+	set_detail(out, "No reading for %.0f s (%.1f h), longer than the %lld s allowed.",
+		   out->value, out->value / 3600, (long long)limit_s);
 }

@@ -176,14 +176,6 @@ static void batch_cleanup(struct batch_params *bp)
 		free(bp->arr[a].s);
 }
 
-struct ingest_args {
-	const struct batch_params *bp;
-	size_t n;
-	const char *source;
-	const char *today;
-	struct aq_ingest_result *result;
-};
-
 /* Runs a statement on its own (PostgreSQL's implicit transaction), again after a
  * serialization failure or deadlock. */
 static PGresult *exec_retrying(struct aq_db *db, const struct aq_sql *sql, int n, const char *const *params,

@@ -3,6 +3,7 @@
 #include "http_internal.h"
 #include "aq_clock.h"
 #include "aq_csv.h"
+#include "aq_ingest.h"
 #include "aq_metrics.h"
 #include "aq_time.h"
 
@@ -107,12 +108,9 @@ enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 					aq_json_problems(&problems));
 		goto out;
 	}
-	st = aq_db_readings_ingest(db, readings, ids, n, "http", aq_app_today(req->app), &res);
+	st = aq_ingest_store(req->app, db, readings, ids, n, "http", &res);
 	if (st != AQ_OK)
 		goto fail;
-	aq_app_count_ingest(req->app, &res);
-	if (res.accepted > 0)
-		aq_app_note_ingest(req->app);
 	result = aq_reply_json(req, MHD_HTTP_OK,
 			       json_pack("{s:I, s:I, s:I}", "accepted", (json_int_t)res.accepted, "duplicates",
 					 (json_int_t)res.duplicates, "conflicts", (json_int_t)res.conflicts));

@@ -74,8 +74,8 @@ START_TEST(test_places)
 }
 END_TEST
 
-/* An hour with one reading of each valid PM at the top of the hour; a negative value is an
- * invalid hour that reads INV⁻¹(value). */
+/* Hour k with one reading of each valid PM at the top of the hour. NV makes a PM hour invalid,
+ * INV(v) invalid but still reading v. */
 static struct aq_alert_hour pm_hour(size_t k, double pm25, double pm10)
 {
 	struct aq_alert_hour h;
@@ -99,8 +99,9 @@ static struct aq_alert_hour pm_hour(size_t k, double pm25, double pm10)
 
 /* The checks every verdict goes through: what applies, what fires, and for a fired verdict
  * every field it must fill. */
-static void check_verdict(const char *name, const struct aq_alert_verdict *v, bool applicable, bool fired,
-			  const char *pollutant, double value, double threshold, enum aq_severity severity)
+static void check_verdict(const char *name, const struct aq_alert_verdict *v, bool applicable,
+			  bool fired, const char *pollutant, double value, double threshold,
+			  enum aq_severity severity)
 {
 	ck_assert_msg(v->applicable == applicable, "%s: applicable %d", name, v->applicable);
 	ck_assert_msg(v->fired == fired, "%s: fired %d (%s)", name, v->fired, v->detail);
@@ -108,11 +109,14 @@ static void check_verdict(const char *name, const struct aq_alert_verdict *v, bo
 		ck_assert_msg(v->detail[0] == '\0', "%s: detail on a quiet verdict", name);
 		return;
 	}
-	ck_assert_msg(strcmp(v->pollutant, pollutant) == 0, "%s: pollutant \"%s\"", name, v->pollutant);
-	ck_assert_msg(fabs(v->value - value) < 1e-9, "%s: value %.17g, want %g", name, v->value, value);
+	ck_assert_msg(strcmp(v->pollutant, pollutant) == 0, "%s: pollutant \"%s\"", name,
+		      v->pollutant);
+	ck_assert_msg(fabs(v->value - value) < 1e-9, "%s: value %.17g, want %g", name, v->value,
+		      value);
 	ck_assert_msg(fabs(v->threshold - threshold) < 1e-9, "%s: threshold %.17g, want %g", name,
 		      v->threshold, threshold);
-	ck_assert_msg(v->severity == severity, "%s: severity %s", name, aq_severity_name(v->severity));
+	ck_assert_msg(v->severity == severity, "%s: severity %s", name,
+		      aq_severity_name(v->severity));
 	size_t len = strlen(v->detail);
 	ck_assert_msg(len > 10 && len < sizeof(v->detail) - 1 && v->detail[len - 1] == '.',
 		      "%s: detail \"%s\"", name, v->detail);
@@ -136,67 +140,78 @@ struct pm_case {
 
 static const struct pm_case pm_cases[] = {
 	/* exceedance: IAQI of the judged hour on the 24 h table, > 150 */
-	{ "exceedance PM2.5 115 = IAQI 150", AQ_ALERT_EXCEEDANCE, false, 1, { 115 }, { 100 }, true, Q },
-	{ "exceedance PM2.5 116 = IAQI 152", AQ_ALERT_EXCEEDANCE, false, 1, { 116 }, { 100 }, true, true,
-	  "PM2.5", 152, 150, 0, 0 },
-	{ "exceedance PM10 250 = IAQI 150", AQ_ALERT_EXCEEDANCE, false, 1, { 50 }, { 250 }, true, Q },
-	{ "exceedance PM10 251 = IAQI 151", AQ_ALERT_EXCEEDANCE, false, 1, { 50 }, { 251 }, true, true,
+	{ "exceedance PM2.5 115 = IAQI 150", AQ_ALERT_EXCEEDANCE, false, 1, { 115 }, { 100 }, true,
+	  Q },
+	{ "exceedance PM2.5 116 = IAQI 152", AQ_ALERT_EXCEEDANCE, false, 1, { 116 }, { 100 }, true,
+	  true, "PM2.5", 152, 150, 0, 0 },
+	{ "exceedance PM10 250 = IAQI 150", AQ_ALERT_EXCEEDANCE, false, 1, { 50 }, { 250 }, true,
+	  Q },
+	{ "exceedance PM10 251 = IAQI 151", AQ_ALERT_EXCEEDANCE, false, 1, { 50 }, { 251 }, true,
+	  true, "PM10", 151, 150, 0, 0 },
+	{ "exceedance only PM10 valid", AQ_ALERT_EXCEEDANCE, false, 1, { NV }, { 251 }, true, true,
 	  "PM10", 151, 150, 0, 0 },
-	{ "exceedance only PM10 valid", AQ_ALERT_EXCEEDANCE, false, 1, { NV }, { 251 }, true, true, "PM10",
-	  151, 150, 0, 0 },
-	{ "exceedance the worse PM is named", AQ_ALERT_EXCEEDANCE, false, 1, { 116 }, { 420 }, true, true,
-	  "PM10", 300, 150, 0, 0 },
-	{ "exceedance on a national point", AQ_ALERT_EXCEEDANCE, true, 1, { 116 }, { 100 }, true, true,
-	  "PM2.5", 152, 150, 0, 0 },
+	{ "exceedance the worse PM is named", AQ_ALERT_EXCEEDANCE, false, 1, { 116 }, { 420 }, true,
+	  true, "PM10", 300, 150, 0, 0 },
+	{ "exceedance on a national point", AQ_ALERT_EXCEEDANCE, true, 1, { 116 }, { 100 }, true,
+	  true, "PM2.5", 152, 150, 0, 0 },
 	{ "exceedance an earlier hour does not count", AQ_ALERT_EXCEEDANCE, false, 2, { 300, 60 },
 	  { 300, 80 }, true, Q },
-	{ "exceedance no valid PM", AQ_ALERT_EXCEEDANCE, false, 2, { 300, NV }, { 300, NV }, false, Q },
+	{ "exceedance no valid PM", AQ_ALERT_EXCEEDANCE, false, 2, { 300, NV }, { 300, NV }, false,
+	  Q },
 
 	/* spike: ≥ 2 × and ≥ +100 against the previous valid hour */
-	{ "spike exactly 2x and +100", AQ_ALERT_SPIKE, false, 2, { 100, 200 }, { NV, NV }, true, true,
-	  "PM2.5", 200, 200, 0, 0 },
+	{ "spike exactly 2x and +100", AQ_ALERT_SPIKE, false, 2, { 100, 200 }, { NV, NV }, true,
+	  true, "PM2.5", 200, 200, 0, 0 },
 	{ "spike 2x but +99", AQ_ALERT_SPIKE, false, 2, { 99, 198 }, { NV, NV }, true, Q },
 	{ "spike 1.99x", AQ_ALERT_SPIKE, false, 2, { 200, 398 }, { NV, NV }, true, Q },
-	{ "spike +100 binds: 50 to 150", AQ_ALERT_SPIKE, false, 2, { NV, NV }, { 50, 150 }, true, true,
-	  "PM10", 150, 150, 0, 0 },
-	{ "spike +100 binds: 50 to 149", AQ_ALERT_SPIKE, false, 2, { NV, NV }, { 50, 149 }, true, Q },
-	{ "spike ratio binds: 120 to 300", AQ_ALERT_SPIKE, false, 2, { 40, 40 }, { 120, 300 }, true, true,
-	  "PM10", 300, 240, 0, 0 },
-	{ "spike skips an invalid hour", AQ_ALERT_SPIKE, false, 3, { 100, INV(500), 200 }, { NV, NV, NV }, true,
-	  true, "PM2.5", 200, 200, 0, 0 },
-	{ "spike skips two invalid hours", AQ_ALERT_SPIKE, false, 4, { 100, NV, NV, 200 }, { NV, NV, NV, NV },
-	  true, true, "PM2.5", 200, 200, 0, 0 },
-	{ "spike an invalid hour is not the previous one", AQ_ALERT_SPIKE, false, 3, { 150, INV(10), 200 },
-	  { NV, NV, NV }, true, Q },
-	{ "spike a fall is no spike", AQ_ALERT_SPIKE, false, 2, { 400, 100 }, { 400, 100 }, true, Q },
-	{ "spike no previous valid hour", AQ_ALERT_SPIKE, false, 3, { NV, NV, 500 }, { NV, NV, 500 }, false,
+	{ "spike +100 binds: 50 to 150", AQ_ALERT_SPIKE, false, 2, { NV, NV }, { 50, 150 }, true,
+	  true, "PM10", 150, 150, 0, 0 },
+	{ "spike +100 binds: 50 to 149", AQ_ALERT_SPIKE, false, 2, { NV, NV }, { 50, 149 }, true,
 	  Q },
+	{ "spike ratio binds: 120 to 300", AQ_ALERT_SPIKE, false, 2, { 40, 40 }, { 120, 300 }, true,
+	  true, "PM10", 300, 240, 0, 0 },
+	{ "spike skips an invalid hour", AQ_ALERT_SPIKE, false, 3, { 100, INV(500), 200 },
+	  { NV, NV, NV }, true, true, "PM2.5", 200, 200, 0, 0 },
+	{ "spike skips two invalid hours", AQ_ALERT_SPIKE, false, 4, { 100, NV, NV, 200 },
+	  { NV, NV, NV, NV }, true, true, "PM2.5", 200, 200, 0, 0 },
+	{ "spike an invalid hour is not the previous one", AQ_ALERT_SPIKE, false, 3,
+	  { 150, INV(10), 200 }, { NV, NV, NV }, true, Q },
+	{ "spike a fall is no spike", AQ_ALERT_SPIKE, false, 2, { 400, 100 }, { 400, 100 }, true,
+	  Q },
+	{ "spike no previous valid hour", AQ_ALERT_SPIKE, false, 3, { NV, NV, 500 },
+	  { NV, NV, 500 }, false, Q },
 	{ "spike a single hour", AQ_ALERT_SPIKE, false, 1, { 500 }, { 500 }, false, Q },
-	{ "spike judged hour invalid", AQ_ALERT_SPIKE, false, 2, { 100, NV }, { 100, NV }, false, Q },
-	{ "spike on a national point", AQ_ALERT_SPIKE, true, 2, { 100, 200 }, { NV, NV }, true, true,
-	  "PM2.5", 200, 200, 0, 0 },
+	{ "spike judged hour invalid", AQ_ALERT_SPIKE, false, 2, { 100, NV }, { 100, NV }, false,
+	  Q },
+	{ "spike on a national point", AQ_ALERT_SPIKE, true, 2, { 100, 200 }, { NV, NV }, true,
+	  true, "PM2.5", 200, 200, 0, 0 },
 	/* 1.1 × 100 is 110.00000000000001 in binary: "≥" must still hold for 110 */
-	{ "spike 1.1x exactly, +10", AQ_ALERT_SPIKE, false, 2, { 100, 110 }, { NV, NV }, true, true, "PM2.5",
-	  110, 110, 1.1, 10 },
+	{ "spike 1.1x exactly, +10", AQ_ALERT_SPIKE, false, 2, { 100, 110 }, { NV, NV }, true, true,
+	  "PM2.5", 110, 110, 1.1, 10 },
 
 	/* inversion: PM2.5 > 1.1 × PM10 and PM2.5 − PM10 > 5 */
 	{ "inversion exactly 1.1x", AQ_ALERT_INVERSION, false, 1, { 110 }, { 100 }, true, Q },
-	{ "inversion above 1.1x", AQ_ALERT_INVERSION, false, 1, { 111 }, { 100 }, true, true, "PM2.5", 111,
-	  110, 0, 0 },
+	{ "inversion above 1.1x", AQ_ALERT_INVERSION, false, 1, { 111 }, { 100 }, true, true,
+	  "PM2.5", 111, 110, 0, 0 },
 	{ "inversion exactly +5", AQ_ALERT_INVERSION, false, 1, { 45 }, { 40 }, true, Q },
-	{ "inversion above +5", AQ_ALERT_INVERSION, false, 1, { 46 }, { 40 }, true, true, "PM2.5", 46, 44, 0, 0 },
-	{ "inversion 1.1x of 30 = 33", AQ_ALERT_INVERSION, false, 1, { 33 }, { 30 }, true, Q },
+	{ "inversion above +5", AQ_ALERT_INVERSION, false, 1, { 46 }, { 40 }, true, true, "PM2.5",
+	  46, 44, 0, 0 },
+	{ "inversion 1.1x of 50 = 55", AQ_ALERT_INVERSION, false, 1, { 55 }, { 50 }, true, Q },
+	{ "inversion 1.1x of 50 < 56", AQ_ALERT_INVERSION, false, 1, { 56 }, { 50 }, true, true,
+	  "PM2.5", 56, 55, 0, 0 },
 	/* 1.4 × 90 is 125.99999999999999 in binary: 126 is not above it */
-	{ "inversion 1.4x of 90 = 126", AQ_ALERT_INVERSION, false, 1, { 126 }, { 90 }, true, false, NULL, 0, 0, 1.4, 0 },
-	{ "inversion 1.4x of 90 < 127", AQ_ALERT_INVERSION, false, 1, { 127 }, { 90 }, true, true, "PM2.5",
-	  127, 126, 1.4, 0 },
+	{ "inversion 1.4x of 90 = 126", AQ_ALERT_INVERSION, false, 1, { 126 }, { 90 }, true, false,
+	  NULL, 0, 0, 1.4, 0 },
+	{ "inversion 1.4x of 90 < 127", AQ_ALERT_INVERSION, false, 1, { 127 }, { 90 }, true, true,
+	  "PM2.5", 127, 126, 1.4, 0 },
 	{ "inversion PM10 invalid", AQ_ALERT_INVERSION, false, 1, { 200 }, { NV }, false, Q },
-	{ "inversion on a national point", AQ_ALERT_INVERSION, true, 1, { 111 }, { 100 }, true, true, "PM2.5",
-	  111, 110, 0, 0 },
+	{ "inversion on a national point", AQ_ALERT_INVERSION, true, 1, { 111 }, { 100 }, true,
+	  true, "PM2.5", 111, 110, 0, 0 },
 };
 
 static void judge_single(bool national, const struct aq_alert_hour *hours, size_t n_hours,
-			 const struct aq_alert_thresholds *t, struct aq_alert_verdict out[AQ_ALERT_TYPES])
+			 const struct aq_alert_thresholds *t,
+			 struct aq_alert_verdict out[AQ_ALERT_TYPES])
 {
 	struct aq_alert_station st = { national, places[NAT].lat, places[NAT].lon, hours, n_hours };
 	aq_alerts_judge_hour(t, &st, 1, 0, out);
@@ -238,7 +253,7 @@ struct fl_case {
 	const char *name;
 	int pollutant;
 	bool national;
-	int readings; /* flatline_readings; 0 = the default, -1 = 1 reading over 0 h */
+	int readings; /* flatline_readings; 0 = the default, -1 = 0 readings over 0 h */
 	bool bare;    /* no PM readings besides the pollutant's */
 	size_t n_hours;
 	struct fl_hour h[MAXH];
@@ -252,18 +267,20 @@ struct fl_case {
 static const struct fl_case fl_cases[] = {
 	{ "flatline 4 hourly readings over exactly 3 h", AQ_NO2, false, 0, false, 4,
 	  { R41(0), R41(0), R41(0), R41(0) }, true, true, "NO2", 41 },
-	{ "flatline 2 h 59 min", AQ_NO2, false, 0, false, 4, { R41(60), R41(0), R41(0), R41(0) }, true, false, "", 0 },
-	{ "flatline 3 h 0 min 1 s", AQ_NO2, false, 0, false, 4, { R41(0), R41(0), R41(0), R41(1) }, true, true, "NO2",
-	  41 },
+	{ "flatline 2 h 59 min", AQ_NO2, false, 0, false, 4, { R41(60), R41(0), R41(0), R41(0) },
+	  true, false, "", 0 },
+	{ "flatline 3 h 0 min 1 s", AQ_NO2, false, 0, false, 4, { R41(0), R41(0), R41(0), R41(1) },
+	  true, true, "NO2", 41 },
 	{ "flatline 3 readings in 2 hours are under 3 h", AQ_NO2, false, 0, false, 2,
 	  { { 2, 41, 41, 0, 3599 }, { 1, 41, 41, 3599, 3599 } }, true, false, "", 0 },
 	{ "flatline 20-min station, 10 readings over 3 h", AQ_NO2, false, 0, false, 4,
-	  { { 3, 41, 41, 0, 2400 }, { 3, 41, 41, 0, 2400 }, { 3, 41, 41, 0, 2400 }, { 1, 41, 41, 0, 0 } },
+	  { { 3, 41, 41, 0, 2400 }, { 3, 41, 41, 0, 2400 }, { 3, 41, 41, 0, 2400 },
+	    { 1, 41, 41, 0, 0 } },
 	  true, true, "NO2", 41 },
-	{ "flatline readings bound: 4 of 5", AQ_NO2, false, 5, false, 4, { R41(0), R41(0), R41(0), R41(0) }, true,
-	  false, "", 0 },
-	{ "flatline readings bound: 4 of 4", AQ_NO2, false, 4, false, 4, { R41(0), R41(0), R41(0), R41(0) }, true,
-	  true, "NO2", 41 },
+	{ "flatline readings bound: 4 of 5", AQ_NO2, false, 5, false, 4,
+	  { R41(0), R41(0), R41(0), R41(0) }, true, false, "", 0 },
+	{ "flatline readings bound: 4 of 4", AQ_NO2, false, 4, false, 4,
+	  { R41(0), R41(0), R41(0), R41(0) }, true, true, "NO2", 41 },
 	{ "flatline a gap breaks the run", AQ_NO2, false, 0, false, 5,
 	  { R41(0), R41(0), { 0, 0, 0, 0, 0 }, R41(0), R41(0) }, true, false, "", 0 },
 	{ "flatline run after a gap", AQ_NO2, false, 0, false, 5,
@@ -274,9 +291,10 @@ static const struct fl_case fl_cases[] = {
 	  { R41(0), { 1, 40, 40, 0, 0 }, R41(0), R41(0), R41(0) }, true, false, "", 0 },
 	{ "flatline min != max in the judged hour", AQ_NO2, false, 0, false, 4,
 	  { R41(0), R41(0), R41(0), { 3, 41, 42, 0, 2400 } }, true, false, "", 0 },
-	{ "flatline 1 reading over 0 h still needs a flat hour", AQ_NO2, false, -1, true, 1,
+	{ "flatline zero thresholds still need a flat hour", AQ_NO2, false, -1, true, 1,
 	  { { 3, 41, 42, 0, 2400 } }, true, false, "", 0 },
-	{ "flatline 1 reading over 0 h", AQ_NO2, false, -1, true, 1, { R41(0) }, true, true, "NO2", 41 },
+	{ "flatline zero thresholds, one flat reading", AQ_NO2, false, -1, true, 1, { R41(0) },
+	  true, true, "NO2", 41 },
 	{ "flatline min != max earlier", AQ_NO2, false, 0, false, 4,
 	  { { 3, 40, 41, 0, 2400 }, R41(0), R41(0), R41(0) }, true, false, "", 0 },
 	{ "flatline no NO2 reading in the judged hour", AQ_NO2, false, 0, false, 5,
@@ -284,13 +302,15 @@ static const struct fl_case fl_cases[] = {
 	{ "flatline no reading at all in the judged hour", AQ_NO2, false, 0, true, 5,
 	  { R41(0), R41(0), R41(0), R41(0), { 0, 0, 0, 0, 0 } }, false, false, "", 0 },
 	{ "flatline PM10 stuck, judged alone", AQ_PM10, false, 0, true, 4,
-	  { { 2, 41, 41, 0, 1800 }, { 2, 41, 41, 0, 1800 }, { 2, 41, 41, 0, 1800 }, { 1, 41, 41, 0, 0 } },
+	  { { 2, 41, 41, 0, 1800 }, { 2, 41, 41, 0, 1800 }, { 2, 41, 41, 0, 1800 },
+	    { 1, 41, 41, 0, 0 } },
 	  true, true, "PM10", 41 },
 	{ "flatline CO in mg/m3", AQ_CO, false, 0, false, 4,
-	  { { 1, 0.8, 0.8, 0, 0 }, { 1, 0.8, 0.8, 0, 0 }, { 1, 0.8, 0.8, 0, 0 }, { 1, 0.8, 0.8, 0, 0 } },
+	  { { 1, 0.8, 0.8, 0, 0 }, { 1, 0.8, 0.8, 0, 0 }, { 1, 0.8, 0.8, 0, 0 },
+	    { 1, 0.8, 0.8, 0, 0 } },
 	  true, true, "CO", 0.8 },
-	{ "flatline on a national point", AQ_O3, true, 0, false, 4, { R41(0), R41(0), R41(0), R41(0) }, true, true,
-	  "O3", 41 },
+	{ "flatline on a national point", AQ_O3, true, 0, false, 4,
+	  { R41(0), R41(0), R41(0), R41(0) }, true, true, "O3", 41 },
 };
 
 START_TEST(test_flatline)
@@ -303,13 +323,14 @@ START_TEST(test_flatline)
 	if (c->readings > 0)
 		t.flatline_readings = c->readings;
 	if (c->readings < 0) {
-		t.flatline_readings = 1;
+		t.flatline_readings = 0;
 		t.flatline_hours = 0;
 	}
 	for (size_t k = 0; k < c->n_hours; k++) {
 		const struct fl_hour *f = &c->h[k];
 		/* PM readings that vary every hour, as a working sensor's do, share the hours. */
-		hours[k] = c->bare ? pm_hour(k, NV, NV) : pm_hour(k, 30.0 + (double)k, 60.0 + (double)k);
+		hours[k] = c->bare ? pm_hour(k, NV, NV)
+				   : pm_hour(k, 30.0 + (double)k, 60.0 + (double)k);
 		hours[k].count[c->pollutant] = f->count;
 		hours[k].min[c->pollutant] = f->min;
 		hours[k].max[c->pollutant] = f->max;
@@ -345,23 +366,25 @@ struct net_case {
 static const struct net_case net_cases[] = {
 	/* hotspot: a micro station near a national point above 1.5 × it, 3 hours in a row */
 	{ "hotspot 3 hours in a row", AQ_ALERT_HOTSPOT, 1, 2, 3,
-	  { { NAT, { 100, 100, 100 }, NVS }, { NEAR, { 151, 151, 151 }, NVS } }, true, true, "PM2.5", 151,
-	  150 },
+	  { { NAT, { 100, 100, 100 }, NVS }, { NEAR, { 151, 151, 151 }, NVS } }, true, true,
+	  "PM2.5", 151, 150 },
 	{ "hotspot exactly 1.5x", AQ_ALERT_HOTSPOT, 1, 2, 3,
 	  { { NAT, { 100, 100, 100 }, NVS }, { NEAR, { 150, 150, 150 }, NVS } }, true, DQ },
 	{ "hotspot PM10 one hour, PM2.5 the others", AQ_ALERT_HOTSPOT, 1, 2, 3,
-	  { { NAT, { 50, 50, 50 }, { 100, 100, 100 } }, { NEAR, { 60, 80, 80 }, { 200, 120, 120 } } }, true,
-	  true, "PM2.5", 80, 75 },
+	  { { NAT, { 50, 50, 50 }, { 100, 100, 100 } },
+	    { NEAR, { 60, 80, 80 }, { 200, 120, 120 } } },
+	  true, true, "PM2.5", 80, 75 },
 	{ "hotspot PM10 in the judged hour", AQ_ALERT_HOTSPOT, 1, 2, 3,
-	  { { NAT, { 50, 50, 50 }, { 100, 100, 100 } }, { NEAR, { 80, 80, 60 }, { 120, 120, 200 } } }, true,
-	  true, "PM10", 200, 150 },
+	  { { NAT, { 50, 50, 50 }, { 100, 100, 100 } },
+	    { NEAR, { 80, 80, 60 }, { 120, 120, 200 } } },
+	  true, true, "PM10", 200, 150 },
 	{ "hotspot 2 of 3 (the oldest fails)", AQ_ALERT_HOTSPOT, 1, 2, 3,
 	  { { NAT, { 100, 100, 100 }, NVS }, { NEAR, { 140, 200, 200 }, NVS } }, true, DQ },
 	{ "hotspot 2 of 3 (the judged hour fails)", AQ_ALERT_HOTSPOT, 1, 2, 3,
 	  { { NAT, { 100, 100, 100 }, NVS }, { NEAR, { 200, 200, 140 }, NVS } }, true, DQ },
 	{ "hotspot only the last 3 of 4 hours count", AQ_ALERT_HOTSPOT, 1, 2, 4,
-	  { { NAT, { 100, 100, 100, 100 }, NVS }, { NEAR, { 100, 200, 200, 200 }, NVS } }, true, true,
-	  "PM2.5", 200, 150 },
+	  { { NAT, { 100, 100, 100, 100 }, NVS }, { NEAR, { 100, 200, 200, 200 }, NVS } }, true,
+	  true, "PM2.5", 200, 150 },
 	{ "hotspot station outside the radius", AQ_ALERT_HOTSPOT, 1, 2, 3,
 	  { { NAT, { 100, 100, 100 }, NVS }, { FAR, { 300, 300, 300 }, NVS } }, false, DQ },
 	{ "hotspot on a national station", AQ_ALERT_HOTSPOT, 0, 2, 3,
@@ -371,18 +394,24 @@ static const struct net_case net_cases[] = {
 	{ "hotspot gap at the national point", AQ_ALERT_HOTSPOT, 1, 2, 3,
 	  { { NAT, { 100, 100, NV }, NVS }, { NEAR, { 200, 200, 200 }, NVS } }, false, DQ },
 	{ "hotspot pollutants valid at one station each", AQ_ALERT_HOTSPOT, 1, 2, 3,
-	  { { NAT, { 100, 100, 100 }, { NV, NV, NV } }, { NEAR, { 200, 200, NV }, { 300, 300, 300 } } }, false,
-	  DQ },
+	  { { NAT, { 100, 100, 100 }, { NV, NV, NV } },
+	    { NEAR, { 200, 200, NV }, { 300, 300, 300 } } },
+	  false, DQ },
 	{ "hotspot a gap and a failing hour", AQ_ALERT_HOTSPOT, 1, 2, 3,
 	  { { NAT, { 100, 100, 100 }, NVS }, { NEAR, { 200, NV, 120 }, NVS } }, true, DQ },
 	{ "hotspot a micro neighbour is no national point", AQ_ALERT_HOTSPOT, 1, 3, 3,
-	  { { NAT, { 200, 200, 200 }, NVS }, { NEAR, { 200, 200, 200 }, NVS }, { EAST, { 10, 10, 10 }, NVS } },
+	  { { NAT, { 200, 200, 200 }, NVS }, { NEAR, { 200, 200, 200 }, NVS },
+	    { EAST, { 10, 10, 10 }, NVS } },
 	  true, DQ },
 	{ "hotspot fewer hours than 3", AQ_ALERT_HOTSPOT, 1, 2, 2,
 	  { { NAT, { 100, 100 }, NVS }, { NEAR, { 200, 200 }, NVS } }, false, DQ },
 	{ "hotspot any national point in the radius", AQ_ALERT_HOTSPOT, 1, 3, 3,
 	  { { NAT, { 200, 200, 200 }, NVS }, { NEAR, { 200, 200, 200 }, NVS },
 	    { NAT_SOUTH, { 100, 100, 100 }, NVS } },
+	  true, true, "PM2.5", 200, 150 },
+	{ "hotspot the nearest of two national points is reported", AQ_ALERT_HOTSPOT, 1, 3, 3,
+	  { { NAT, { 100, 100, 100 }, NVS }, { NEAR, { 200, 200, 200 }, NVS },
+	    { NAT_SOUTH, { 120, 120, 120 }, NVS } },
 	  true, true, "PM2.5", 200, 150 },
 	{ "hotspot one point quiet, the other unknown", AQ_ALERT_HOTSPOT, 1, 3, 3,
 	  { { NAT, { 200, 200, 200 }, NVS }, { NEAR, { 200, 200, 200 }, NVS },
@@ -393,7 +422,8 @@ static const struct net_case net_cases[] = {
 	{ "interference drop exactly 50 %", AQ_ALERT_INTERFERENCE, 0, 2, 2,
 	  { { NAT, { 200, 100 }, NVS }, { NEAR, { 100, 100 }, NVS } }, true, DQ },
 	{ "interference drop 50.01 %", AQ_ALERT_INTERFERENCE, 0, 2, 2,
-	  { { NAT, { 200, 99.98 }, NVS }, { NEAR, { 100, 100 }, NVS } }, true, true, "PM2.5", 99.98, 200 },
+	  { { NAT, { 200, 99.98 }, NVS }, { NEAR, { 100, 100 }, NVS } }, true, true, "PM2.5", 99.98,
+	  200 },
 	{ "interference drop of 49", AQ_ALERT_INTERFERENCE, 0, 2, 2,
 	  { { NAT, NVS, { 90, 41 } }, { NEAR, NVS, { 100, 100 } } }, true, DQ },
 	{ "interference drop of 50", AQ_ALERT_INTERFERENCE, 0, 2, 2,
@@ -401,16 +431,19 @@ static const struct net_case net_cases[] = {
 	{ "interference ring changes 15 %", AQ_ALERT_INTERFERENCE, 0, 2, 2,
 	  { { NAT, { 300, 100 }, NVS }, { NEAR, { 100, 115 }, NVS } }, true, DQ },
 	{ "interference ring changes 14.9 %", AQ_ALERT_INTERFERENCE, 0, 2, 2,
-	  { { NAT, { 300, 100 }, NVS }, { NEAR, { 100, 114.9 }, NVS } }, true, true, "PM2.5", 100, 300 },
+	  { { NAT, { 300, 100 }, NVS }, { NEAR, { 100, 114.9 }, NVS } }, true, true, "PM2.5", 100,
+	  300 },
 	{ "interference ring falls 14.9 %", AQ_ALERT_INTERFERENCE, 0, 2, 2,
-	  { { NAT, { 300, 100 }, NVS }, { NEAR, { 100, 85.1 }, NVS } }, true, true, "PM2.5", 100, 300 },
+	  { { NAT, { 300, 100 }, NVS }, { NEAR, { 100, 85.1 }, NVS } }, true, true, "PM2.5", 100,
+	  300 },
 	/* NAT_SOUTH is no ring station: counted, the median would be 50 % */
 	{ "interference ring median of 3 (10 %, 90 %, 1 %)", AQ_ALERT_INTERFERENCE, 0, 5, 2,
 	  { { NAT, { 300, 100 }, NVS }, { NEAR, { 100, 110 }, NVS }, { EAST, { 100, 190 }, NVS },
 	    { WEST, { 100, 101 }, NVS }, { NAT_SOUTH, { 100, 190 }, NVS } },
 	  true, true, "PM2.5", 100, 300 },
 	{ "interference ring median of 2 (10 %, 30 %)", AQ_ALERT_INTERFERENCE, 0, 3, 2,
-	  { { NAT, { 300, 100 }, NVS }, { NEAR, { 100, 110 }, NVS }, { EAST, { 100, 70 }, NVS } }, true, DQ },
+	  { { NAT, { 300, 100 }, NVS }, { NEAR, { 100, 110 }, NVS }, { EAST, { 100, 70 }, NVS } },
+	  true, DQ },
 	{ "interference no ring station", AQ_ALERT_INTERFERENCE, 0, 2, 2,
 	  { { NAT, { 300, 100 }, NVS }, { FAR, { 100, 100 }, NVS } }, false, DQ },
 	{ "interference ring station invalid before", AQ_ALERT_INTERFERENCE, 0, 2, 2,
@@ -424,18 +457,21 @@ static const struct net_case net_cases[] = {
 
 	/* national_divergence: > 1.5 × the ring median, or > +50 % in one hour */
 	{ "divergence 1.5x the median", AQ_ALERT_NATIONAL_DIVERGENCE, 0, 3, 2,
-	  { { NAT, { 160, 165 }, NVS }, { NEAR, { 100, 100 }, NVS }, { EAST, { 120, 120 }, NVS } }, true, DQ },
+	  { { NAT, { 160, 165 }, NVS }, { NEAR, { 100, 100 }, NVS }, { EAST, { 120, 120 }, NVS } },
+	  true, DQ },
 	{ "divergence above 1.5x the median", AQ_ALERT_NATIONAL_DIVERGENCE, 0, 3, 2,
-	  { { NAT, { 160, 166 }, NVS }, { NEAR, { 100, 100 }, NVS }, { EAST, { 120, 120 }, NVS } }, true, true,
-	  "PM2.5", 166, 165 },
+	  { { NAT, { 160, 166 }, NVS }, { NEAR, { 100, 100 }, NVS }, { EAST, { 120, 120 }, NVS } },
+	  true, true, "PM2.5", 166, 165 },
 	{ "divergence ring station outside the radius ignored", AQ_ALERT_NATIONAL_DIVERGENCE, 0, 3, 2,
-	  { { NAT, NVS, { 160, 165 } }, { NEAR, NVS, { 110, 110 } }, { FAR, NVS, { 10, 10 } } }, true, DQ },
+	  { { NAT, NVS, { 160, 165 } }, { NEAR, NVS, { 110, 110 } }, { FAR, NVS, { 10, 10 } } },
+	  true, DQ },
 	{ "divergence rise exactly 50 %", AQ_ALERT_NATIONAL_DIVERGENCE, 0, 2, 2,
 	  { { NAT, NVS, { 100, 150 } }, { FAR, NVS, { 10, 10 } } }, true, DQ },
 	{ "divergence rise above 50 %", AQ_ALERT_NATIONAL_DIVERGENCE, 0, 2, 2,
 	  { { NAT, NVS, { 100, 151 } }, { FAR, NVS, { 10, 10 } } }, true, true, "PM10", 151, 150 },
 	{ "divergence rise with a ring that agrees", AQ_ALERT_NATIONAL_DIVERGENCE, 0, 2, 2,
-	  { { NAT, { 100, 151 }, NVS }, { NEAR, { 140, 140 }, NVS } }, true, true, "PM2.5", 151, 150 },
+	  { { NAT, { 100, 151 }, NVS }, { NEAR, { 140, 140 }, NVS } }, true, true, "PM2.5", 151,
+	  150 },
 	{ "divergence no ring and no previous hour", AQ_ALERT_NATIONAL_DIVERGENCE, 0, 2, 2,
 	  { { NAT, { NV, 300 }, NVS }, { FAR, { 10, 10 }, NVS } }, false, DQ },
 	{ "divergence no ring and previous 0", AQ_ALERT_NATIONAL_DIVERGENCE, 0, 2, 2,
@@ -457,12 +493,13 @@ START_TEST(test_network_rules)
 		const struct net_station *ns = &c->st[i];
 		for (size_t k = 0; k < c->n_hours; k++)
 			hours[i][k] = pm_hour(k, ns->pm25[k], ns->pm10[k]);
-		net[i] = (struct aq_alert_station){ places[ns->where].national, places[ns->where].lat,
-						    places[ns->where].lon, hours[i], c->n_hours };
+		net[i] = (struct aq_alert_station){ places[ns->where].national,
+						    places[ns->where].lat, places[ns->where].lon,
+						    hours[i], c->n_hours };
 	}
 	aq_alerts_judge_hour(&defaults, net, c->n_stations, c->judged, out);
-	enum aq_severity sev = net[c->judged].national || c->type != AQ_ALERT_HOTSPOT ? AQ_SEV_CRITICAL
-										       : AQ_SEV_WARNING;
+	bool critical = net[c->judged].national || c->type != AQ_ALERT_HOTSPOT;
+	enum aq_severity sev = critical ? AQ_SEV_CRITICAL : AQ_SEV_WARNING;
 	check_verdict(c->name, &out[c->type], c->applicable, c->fired, c->pollutant, c->value,
 		      c->threshold, sev);
 }
@@ -532,7 +569,8 @@ START_TEST(test_offline)
 	const struct offline_case *c = &offline_cases[_i];
 	struct aq_alert_verdict v;
 	int64_t newest = c->newest_s < 0 ? 0 : t0() + c->newest_s * AQ_US_PER_SEC;
-	int64_t now = t0() + (c->newest_s < 0 ? 0 : c->newest_s) * AQ_US_PER_SEC + c->silent_s * AQ_US_PER_SEC;
+	int64_t now = t0() + (c->newest_s < 0 ? 0 : c->newest_s) * AQ_US_PER_SEC +
+		      c->silent_s * AQ_US_PER_SEC;
 
 	memset(&v, 0xa5, sizeof(v)); /* every field must be written */
 	aq_alerts_judge_offline(&defaults, c->national, c->interval_s, newest, now, &v);
