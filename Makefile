@@ -13,7 +13,7 @@
 BUILDDIR ?= build
 SANITIZE ?= 0
 CC       ?= gcc
-PKGS     := libmicrohttpd jansson libpq libcurl gnutls
+PKGS     := libmicrohttpd jansson libpq libcurl gnutls zlib
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CPPFLAGS += -Iinclude -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
@@ -107,3 +107,42 @@ compile_commands:
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+# Fuzzing (libFuzzer, clang from Debian). One harness per parser in fuzz/, each linked with
+# the few server sources it exercises (not libaq.a: gcc builds that, and the fuzzer needs
+# clang's coverage instrumentation in the code under test).
+#   make fuzz           build into build-fuzz/ and fuzz every target FUZZ_SECONDS (default 20)
+#   make fuzz-regress   run every harness once over fuzz/corpus/ and fuzz/regressions/
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_BUILD   := build-fuzz
+FUZZ_TARGETS := readings station time query config csv
+FUZZ_CFLAGS  := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_JSON    := server/json.c server/reading.c server/station.c server/timeutil.c server/clock.c
+fuzz_readings_SRCS := $(FUZZ_JSON)
+fuzz_station_SRCS  := $(FUZZ_JSON)
+fuzz_time_SRCS     := server/timeutil.c
+fuzz_query_SRCS    := server/timeutil.c server/clock.c server/ranking.c server/alert.c \
+                      server/alerts.c server/interview.c server/station.c server/aqi.c \
+                      server/reading.c
+fuzz_config_SRCS   := server/config.c server/clock.c server/timeutil.c
+fuzz_csv_SRCS      := server/csv.c
+FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+
+define FUZZ_BIN_RULE
+$(FUZZ_BUILD)/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h $$(fuzz_$(1)_SRCS) $(wildcard include/*.h)
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(shell pkg-config --cflags jansson) \
+		fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRCS) -o $$@ $(shell pkg-config --libs jansson) -lm
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_BIN_RULE,$(t))))
+
+.PHONY: fuzz fuzz-regress fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@sh tests/run-fuzz.sh fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-regress: fuzz-build
+	@sh tests/run-fuzz.sh regress $(FUZZ_BUILD) $(FUZZ_TARGETS)

@@ -2,7 +2,7 @@
 # Installs the Debian packages aqrank needs to build, run and test, and only those missing.
 # As root it calls apt-get directly; as a normal user it uses sudo when there is one.
 set -eu
-PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libpq-dev check libcurl4-gnutls-dev \
+PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libpq-dev check libcurl4-gnutls-dev zlib1g-dev \
 libgnutls28-dev postgresql-15 postgresql-contrib python3 curl"
 [ -n "${AQ_EXTRA_PKGS:-}" ] && PKGS="$PKGS $AQ_EXTRA_PKGS"
 

@@ -55,14 +55,21 @@ void aq_dayview_compute(struct aq_dayview *v, const struct aq_aqi_standard *stan
 	}
 }
 
-static void find_nearest(const struct aq_dayview *v, double radius, struct aq_nearest *out)
+/* Nearest active national point of every station: stations × national points, not
+ * stations² (10000 stations, a handful of national points). */
+static void find_nearest(const struct aq_dayview *v, double radius, struct aq_nearest *out, size_t *national)
 {
+	size_t n_national = 0;
+	for (size_t j = 0; j < v->n; j++)
+		if (v->stations[j].station.kind == AQ_KIND_NATIONAL && v->stations[j].station.active)
+			national[n_national++] = j;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct aq_station *s = &v->stations[i].station;
 		out[i].has = false;
-		for (size_t j = 0; j < v->n; j++) {
+		for (size_t k = 0; k < n_national; k++) {
+			size_t j = national[k];
 			const struct aq_station *c = &v->stations[j].station;
-			if (i == j || c->kind != AQ_KIND_NATIONAL || !c->active)
+			if (i == j)
 				continue;
 			double d = aq_distance_km(s->lat, s->lon, c->lat, c->lon);
 			if (!out[i].has || d < out[i].distance_km) {
@@ -91,7 +98,8 @@ int aq_dayview_rank(const struct aq_dayview *v, enum aq_metric m, enum aq_insuff
 	entries = calloc(cap, sizeof *entries);
 	if (!out->entry_station || !out->insufficient || !out->nearest || !entries)
 		goto fail;
-	find_nearest(v, radius_km, out->nearest);
+	/* out->insufficient is empty scratch space until the loop below fills it. */
+	find_nearest(v, radius_km, out->nearest, out->insufficient);
 
 	const struct aq_station *center = out->ring ? &v->stations[ring_center].station : NULL;
 	for (size_t i = 0; i < v->n; i++) {

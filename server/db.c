@@ -194,8 +194,23 @@ static bool is_prepared(const struct aq_db *db, const struct aq_sql *sql)
 	return false;
 }
 
+static PGresult *exec_format(struct aq_db *db, const struct aq_sql *sql, int nparams,
+			     const char *const *params, int result_format, enum aq_status *st);
+
 PGresult *aq_db_exec(struct aq_db *db, const struct aq_sql *sql, int nparams,
 		     const char *const *params, enum aq_status *st)
+{
+	return exec_format(db, sql, nparams, params, 0, st);
+}
+
+PGresult *aq_db_exec_binary(struct aq_db *db, const struct aq_sql *sql, int nparams,
+			    const char *const *params, enum aq_status *st)
+{
+	return exec_format(db, sql, nparams, params, 1, st);
+}
+
+static PGresult *exec_format(struct aq_db *db, const struct aq_sql *sql, int nparams,
+			     const char *const *params, int result_format, enum aq_status *st)
 {
 	PGresult *r;
 	if (!db->conn) {
@@ -213,7 +228,7 @@ PGresult *aq_db_exec(struct aq_db *db, const struct aq_sql *sql, int nparams,
 		if (db->n_prepared < AQ_DB_MAX_PREPARED)
 			db->prepared[db->n_prepared++] = sql;
 	}
-	r = PQexecPrepared(db->conn, sql->name, nparams, params, NULL, NULL, 0);
+	r = PQexecPrepared(db->conn, sql->name, nparams, params, NULL, NULL, result_format);
 	ExecStatusType s = PQresultStatus(r);
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
 		*st = AQ_OK;

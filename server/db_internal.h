@@ -4,6 +4,8 @@
 #define AQ_DB_INTERNAL_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "aq_db.h"
 
@@ -32,8 +34,37 @@ struct aq_db {
 PGresult *aq_db_exec(struct aq_db *db, const struct aq_sql *sql, int nparams,
 		     const char *const *params, enum aq_status *st);
 
+/* The same with binary results (network byte order; see aq_db_int4/aq_db_float8): for the
+ * big reads, where parsing text costs more than the query. */
+PGresult *aq_db_exec_binary(struct aq_db *db, const struct aq_sql *sql, int nparams,
+			    const char *const *params, enum aq_status *st);
+
 /* Runs a fixed command (BEGIN, COMMIT, ...) that has no parameters. */
 enum aq_status aq_db_command(struct aq_db *db, const char *command);
+
+/* Binary result cells (big-endian on the wire). */
+static inline int32_t aq_db_int4(const PGresult *r, int row, int col)
+{
+	const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
+	return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+}
+
+static inline int16_t aq_db_int2(const PGresult *r, int row, int col)
+{
+	const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
+	return (int16_t)((uint16_t)p[0] << 8 | p[1]);
+}
+
+static inline double aq_db_float8(const PGresult *r, int row, int col)
+{
+	const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
+	uint64_t bits = 0;
+	double d;
+	for (int i = 0; i < 8; i++)
+		bits = bits << 8 | p[i];
+	memcpy(&d, &bits, sizeof d);
+	return d;
+}
 
 /* Helpers to read a result cell. */
 static inline const char *aq_db_text(const PGresult *r, int row, int col)

@@ -232,16 +232,21 @@ enum aq_status aq_db_day_load_live(struct aq_db *db, struct aq_dayview *v)
 	char d[24];
 	day_text(v->day, d);
 	const char *params[] = {d};
-	PGresult *r = idx ? aq_db_exec(db, &sql_day_hourly, 1, params, &st) : NULL;
+	/* stations × 24 rows: binary results spare parsing 13 numbers of text per row. */
+	PGresult *r = idx ? aq_db_exec_binary(db, &sql_day_hourly, 1, params, &st) : NULL;
 	if (!idx)
 		st = AQ_ERR_INTERNAL;
 	for (int row = 0; st == AQ_OK && row < PQntuples(r); row++) {
-		long at = find_station(idx, v->n, get_int(r, row, 0));
-		int hour = get_int(r, row, 1), readings;
+		long at = find_station(idx, v->n, aq_db_int4(r, row, 0));
+		int hour = aq_db_int2(r, row, 1);
 		if (at < 0 || hour < 0 || hour > 23)
 			continue;
 		struct aq_day_station *s = &v->stations[at];
-		read_hour(r, row, 2, &s->hours[hour], &readings);
+		int readings = aq_db_int4(r, row, 2);
+		for (int p = 0; p < AQ_POLLUTANTS; p++) {
+			s->hours[hour].sum[p] = aq_db_float8(r, row, 3 + 2 * p);
+			s->hours[hour].count[p] = aq_db_int4(r, row, 4 + 2 * p);
+		}
 		s->hour_readings[hour] = readings;
 		s->readings += readings;
 	}

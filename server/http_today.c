@@ -4,6 +4,7 @@
  * ranking costs a lookup and, with If-None-Match, a 304. */
 #include "http_internal.h"
 #include "aq_clock.h"
+#include "aq_gzip.h"
 #include "aq_time.h"
 #include "aq_today.h"
 
@@ -20,8 +21,10 @@ struct entry {
 	int64_t hour;       /* local day × 24 + hour it was built for */
 	int64_t until_us;   /* clock time at which that hour ends: no localtime per hit */
 	struct MHD_Response *resp;
+	struct MHD_Response *gz_resp; /* the same body gzipped (NULL when it did not pay) */
 	char etag[24];
-	size_t len;
+	char gz_etag[28];
+	size_t len, gz_len;
 	unsigned uses;
 };
 
@@ -42,9 +45,12 @@ void aq_today_cache_free(struct aq_today_cache *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < CACHE_SLOTS; i++)
+	for (int i = 0; i < CACHE_SLOTS; i++) {
 		if (c->slots[i].resp)
 			MHD_destroy_response(c->slots[i].resp);
+		if (c->slots[i].gz_resp)
+			MHD_destroy_response(c->slots[i].gz_resp);
+	}
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -68,6 +74,7 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_p
 	snprintf(key, sizeof key, "%d|%s|%.6g|%d|%d", (int)p->metric, p->near ? p->near : "", p->radius_km,
 		 p->csv, p->english);
 	int64_t version = atomic_load(&app->data_version), now = aq_clock_now(&app->clock);
+	bool gzip = aq_accepts_gzip(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Accept-Encoding"));
 
 	pthread_mutex_lock(&c->lock);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
@@ -76,7 +83,10 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_p
 		    strcmp(e->key, key) == 0) {
 			e->uses++;
 			/* Queued under the lock: a concurrent rebuild cannot destroy it meanwhile. */
-			ret = aq_reply_shared(req, e->resp, MHD_HTTP_OK, e->len, e->etag);
+			if (gzip && e->gz_resp)
+				ret = aq_reply_shared(req, e->gz_resp, MHD_HTTP_OK, e->gz_len, e->gz_etag);
+			else
+				ret = aq_reply_shared(req, e->resp, MHD_HTTP_OK, e->len, e->etag);
 			pthread_mutex_unlock(&c->lock);
 			return ret;
 		}
@@ -93,11 +103,28 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_p
 		return aq_reply_error(req, st, problem, NULL);
 	char etag[24];
 	aq_etag_of(body, len, etag);
-	struct MHD_Response *resp = aq_reply_make_shared(
-		app, is_csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8", body, len, etag);
+	const char *type = is_csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
+	struct MHD_Response *resp = aq_reply_make_shared(app, type, body, len, etag);
+	/* Compressed once per rebuild, served to every poll that accepts it. */
+	struct MHD_Response *gz_resp = NULL;
+	char *gz = NULL, gz_etag[28];
+	size_t gz_len = 0;
+	snprintf(gz_etag, sizeof gz_etag, "%.17s-gz\"", etag);
+	if (len > 1024 && aq_gzip(body, len, &gz, &gz_len) && gz_len < len) {
+		gz_resp = aq_reply_make_shared(app, type, gz, gz_len, gz_etag);
+		if (gz_resp)
+			MHD_add_response_header(gz_resp, "Content-Encoding", "gzip");
+	}
+	free(gz);
 	free(body);
-	if (!resp)
+	if (!resp) {
+		if (gz_resp)
+			MHD_destroy_response(gz_resp);
 		return aq_reply_error(req, AQ_ERR_INTERNAL, NULL, NULL);
+	}
+	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+	if (gz_resp)
+		MHD_add_response_header(gz_resp, "Vary", "Accept-Encoding");
 
 	pthread_mutex_lock(&c->lock);
 	/* Same key, else an empty slot, else the least used one. */
@@ -116,15 +143,23 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_p
 	}
 	if (slot->resp)
 		MHD_destroy_response(slot->resp);
+	if (slot->gz_resp)
+		MHD_destroy_response(slot->gz_resp);
 	snprintf(slot->key, sizeof slot->key, "%s", key);
 	slot->version = version;
 	slot->hour = hour;
 	slot->until_us = until;
 	slot->resp = resp;
 	slot->len = len;
+	slot->gz_resp = gz_resp;
+	slot->gz_len = gz_len;
 	slot->uses = 1;
 	memcpy(slot->etag, etag, sizeof etag);
-	ret = aq_reply_shared(req, resp, MHD_HTTP_OK, len, etag);
+	memcpy(slot->gz_etag, gz_etag, sizeof gz_etag);
+	if (gzip && gz_resp)
+		ret = aq_reply_shared(req, gz_resp, MHD_HTTP_OK, gz_len, gz_etag);
+	else
+		ret = aq_reply_shared(req, resp, MHD_HTTP_OK, len, etag);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }

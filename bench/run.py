@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+"""aqrank benchmarks: every figure next to the ceiling measured in the same run.
+
+  bench/run.sh            (or: make bench)
+
+Phases (BENCH_SECONDS per load phase, default 10; BENCH_SOAK soak seconds, default 300;
+BENCH_THREADS worker threads for aqrankd and the static server, default 8):
+  1. static ceiling: a minimal libmicrohttpd server (bench/static_server.c), fixed 2 KB JSON
+  2. GET /api/v1/ranking/today, 200 stations, 64 connections; and revalidation (If-None-Match)
+  3. batched ingest, 1000 readings per POST (1000 stations x 1440 readings of one day)
+     vs COPY of 1000-row batches, one commit each, same table shape and parallelism
+  4. single-reading POSTs from 64 connections vs pgbench single-row insert+commit, 8 clients
+  5. one day's ranking of 1000 stations x 1440 readings vs a plain SQL aggregate over them
+  6. peak RSS of the daemons, and RSS growth over a soak of mixed load
+  7. scaling: ranking time and /ranking/today throughput at 10, 100, 1000, 10000 stations
+Needs wrk and pgbench (Debian: wrk, postgresql-15). Results: a table on stdout and
+build/bench/results.json.
+"""
+import http.client
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+OUT = os.path.join(ROOT, "build", "bench")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+SOAK = int(os.environ.get("BENCH_SOAK", "300"))
+THREADS = int(os.environ.get("BENCH_THREADS", "8"))
+SCALES = [int(x) for x in os.environ.get("BENCH_SCALES", "10,100,1000,10000").split(",")]
+ADMIN = "bench-admin-token-0123456789abcdef"
+NOW = "2026-06-15T15:30:00+08:00"     # frozen clock: today is 2026-06-15, 16 hours elapsed
+TODAY, PAST = "2026-06-15", "2026-06-14"
+PGBIN = "/usr/lib/postgresql/15/bin"
+results = {}
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def sh(*args, **kw):
+    return subprocess.run(list(args), check=True, capture_output=True, text=True, **kw).stdout
+
+
+def pg(*args):
+    env = dict(os.environ, AQ_PG_STATE=os.path.join(ROOT, "var", "bench-pg"))
+    return subprocess.run(["sh", os.path.join(ROOT, "deploy", "pg-local.sh"), *args], check=True,
+                          capture_output=True, text=True, env=env).stdout.strip()
+
+
+def db_url(base, name):
+    return base.replace("/aqrank?", f"/{name}?")
+
+
+def psql(url, sql):
+    return sh("psql", url, "-v", "ON_ERROR_STOP=1", "-Atqc", sql).strip()
+
+
+def build_tools():
+    os.makedirs(OUT, exist_ok=True)
+    flags = ["-O2", "-Wall", "-Wextra", "-pthread"]
+    sh("gcc", *flags, "-o", f"{OUT}/static_server", f"{ROOT}/bench/static_server.c",
+       *sh("pkg-config", "--cflags", "--libs", "libmicrohttpd").split())
+    sh("gcc", *flags, "-o", f"{OUT}/copy_bench", f"{ROOT}/bench/copy_bench.c",
+       *sh("pkg-config", "--cflags", "--libs", "libpq").split())
+
+
+class Daemon:
+    def __init__(self, url, **env):
+        self.log_path = tempfile.mktemp(prefix="aqrankd-bench-", suffix=".log")
+        e = {"PATH": os.environ["PATH"], "AQRANK_DATABASE_URL": url, "AQRANK_LISTEN": "127.0.0.1:0",
+             "AQRANK_ADMIN_TOKEN": ADMIN, "AQRANK_NOW": NOW, "AQRANK_THREADS": str(THREADS),
+             "AQRANK_FINALIZE_AFTER": str(30 * 86400)}
+        e.update({k: str(v) for k, v in env.items()})
+        self.logf = open(self.log_path, "w")
+        self.proc = subprocess.Popen([os.path.join(ROOT, "build", "aqrankd")], env=e,
+                                     stdout=subprocess.DEVNULL, stderr=self.logf)
+        for _ in range(200):
+            m = re.search(r"listening on http://[^:]+:(\d+)", open(self.log_path).read())
+            if m:
+                self.port = int(m.group(1))
+                return
+            time.sleep(0.05)
+        raise RuntimeError(open(self.log_path).read())
+
+    def rss_kb(self, field="VmRSS"):
+        for line in open(f"/proc/{self.proc.pid}/status"):
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(30)
+        self.logf.close()
+        os.unlink(self.log_path)
+
+
+def request(port, method, path, body=None, token=ADMIN, headers=None, raw=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    h = dict(headers or {})
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    if data is not None:
+        h["Content-Type"] = "application/json"
+    if token:
+        h["Authorization"] = "Bearer " + token
+    c.request(method, path, body=data, headers=h)
+    r = c.getresponse()
+    out = r.read()
+    etag = r.getheader("ETag")
+    c.close()
+    if r.status >= 400:
+        raise RuntimeError(f"{method} {path}: {r.status} {out[:300]}")
+    return out, etag
+
+
+def register(port, n, prefix="S"):
+    """n micro stations on a grid around Dongsi; returns their codes and tokens."""
+    codes, tokens = [], []
+    for i in range(n):
+        code = f"{prefix}{i:05d}"
+        lat, lon = 39.80 + (i // 100) * 0.003, 116.30 + (i % 100) * 0.003
+        body, _ = request(port, "PUT", f"/api/v1/stations/{code}",
+                          {"name": code, "kind": "micro", "lat": lat, "lon": lon, "interval_s": 60})
+        codes.append(code)
+        tokens.append(json.loads(body)["token"])
+    return codes, tokens
+
+
+def wrk(url, connections=64, script=None, headers=(), seconds=None):
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds or SECONDS}s", "--latency"]
+    for h in headers:
+        args += ["-H", h]
+    if script:
+        args += ["-s", script]
+    out = sh(*args, url)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p99_ms": float(p99.group(1)) * scale, "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def minute_readings(codes, day, per_station_minutes):
+    """Bodies of 1000 readings: every station one reading a minute over the day, each batch
+    from one station (as a device uploads its own history), in time order."""
+    readings = []
+    for k, code in enumerate(codes):
+        for minute in range(per_station_minutes):
+            hh, mm = divmod(minute, 60)
+            readings.append(f'{{"station":"{code}","observed_at":"{day}T{hh:02d}:{mm:02d}:00+08:00",'
+                            f'"pm25":{35 + (k + minute) % 50},"pm10":{70 + (k * 7 + minute) % 90}}}')
+    return [("[" + ",".join(readings[i:i + 1000]) + "]").encode() for i in range(0, len(readings), 1000)]
+
+
+def post_parallel(port, bodies, clients):
+    """Posts bodies from `clients` threads; returns seconds taken."""
+    queue = list(reversed(bodies))
+    lock = threading.Lock()
+    failures = []
+
+    def worker():
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                body = queue.pop()
+            c.request("POST", "/api/v1/readings", body=body,
+                      headers={"Authorization": "Bearer " + ADMIN, "Content-Type": "application/json"})
+            r = c.getresponse()
+            r.read()
+            if r.status != 200:
+                failures.append(r.status)
+        c.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise RuntimeError(f"ingest failures: {failures[:5]}")
+    return time.monotonic() - t0
+
+
+def timed_get(port, path, runs=5):
+    times = []
+    for _ in range(runs):
+        t0 = time.monotonic()
+        request(port, "GET", path, token=None)
+        times.append((time.monotonic() - t0) * 1000)
+    return statistics.median(times)
+
+
+def timed_sql(url, sql, runs=5):
+    times = []
+    for _ in range(runs):
+        out = sh("psql", url, "-Atq", "-c", "\\timing on", "-c", sql)
+        times.append(float(re.findall(r"Time: ([\d.]+) ms", out)[-1]))
+    return statistics.median(times)
+
+
+def phase_static():
+    log("== static ceiling")
+    port = 18900
+    p = subprocess.Popen([f"{OUT}/static_server", str(port), str(THREADS)])
+    time.sleep(0.3)
+    try:
+        results["static"] = wrk(f"http://127.0.0.1:{port}/")
+        results["static_304"] = wrk(f"http://127.0.0.1:{port}/", headers=['If-None-Match: "bench"'])
+    finally:
+        p.terminate()
+        p.wait()
+    log(results["static"], results["static_304"])
+
+
+def phase_today(base):
+    log("== GET /api/v1/ranking/today, 200 stations")
+    url = db_url(base, "bench_today")
+    psql(base, "DROP DATABASE IF EXISTS bench_today")
+    psql(base, "CREATE DATABASE bench_today")
+    d = Daemon(url)
+    try:
+        codes, tokens = register(d.port, 200, "T")
+        bodies = minute_readings(codes, TODAY, 15 * 60 + 30)  # up to the frozen 15:30
+        post_parallel(d.port, bodies, 4)
+        body, etag = request(d.port, "GET", "/api/v1/ranking/today", token=None)
+        assert json.loads(body)["stations_ranked"] == 200, body[:200]
+        results["today"] = wrk(f"http://127.0.0.1:{d.port}/api/v1/ranking/today")
+        results["today_304"] = wrk(f"http://127.0.0.1:{d.port}/api/v1/ranking/today",
+                                   headers=[f"If-None-Match: {etag}"])
+        results["today_body_bytes"] = len(body)
+        log(results["today"], results["today_304"])
+        soak(d, tokens)
+        results["rss_peak_kb_today_daemon"] = d.rss_kb("VmHWM")
+    finally:
+        d.stop()
+
+
+def soak(d, tokens):
+    log(f"== soak {SOAK} s: GET today + single POSTs")
+    script = write_single_post_script(tokens)
+    samples = []
+    load = [subprocess.Popen(["wrk", "-t1", "-c32", f"-d{SOAK}s", f"http://127.0.0.1:{d.port}/api/v1/ranking/today"],
+                             stdout=subprocess.DEVNULL),
+            subprocess.Popen(["wrk", "-t1", "-c16", f"-d{SOAK}s", "-s", script, f"http://127.0.0.1:{d.port}/"],
+                             stdout=subprocess.DEVNULL)]
+    t0 = time.monotonic()
+    while any(p.poll() is None for p in load):
+        samples.append((round(time.monotonic() - t0), d.rss_kb()))
+        time.sleep(min(10, max(1, SOAK // 30)))
+    # Growth: the last third against the first third (after warm-up).
+    third = max(1, len(samples) // 3)
+    first = statistics.median(r for _, r in samples[:third])
+    last = statistics.median(r for _, r in samples[-third:])
+    results["soak"] = {"seconds": SOAK, "rss_first_third_kb": first, "rss_last_third_kb": last,
+                       "rss_max_kb": max(r for _, r in samples), "samples": samples}
+    log(results["soak"]["rss_first_third_kb"], results["soak"]["rss_last_third_kb"])
+
+
+def write_single_post_script(tokens):
+    path = os.path.join(OUT, "tokens.txt")
+    with open(path, "w") as f:
+        f.write("\n".join(tokens) + "\n")
+    return os.path.join(ROOT, "bench", "wrk", "post_single.lua")
+
+
+def phase_ingest(base):
+    log("== batched ingest vs COPY; single POSTs vs pgbench; ranking vs SQL")
+    url = db_url(base, "bench_main")
+    psql(base, "DROP DATABASE IF EXISTS bench_main")
+    psql(base, "CREATE DATABASE bench_main")
+    d = Daemon(url)
+    try:
+        codes, tokens = register(d.port, 1000)
+        bodies = minute_readings(codes, PAST, 1440)
+        seconds = post_parallel(d.port, bodies, 4)
+        results["ingest_batch_rps"] = 1440 * 1000 / seconds
+        log("batched ingest", results["ingest_batch_rps"])
+        psql(url, "CREATE TABLE readings_copy (LIKE readings INCLUDING ALL)")
+        results["copy_rps"] = float(sh(f"{OUT}/copy_bench", url, "4", "360", "1000").strip())
+        log("copy", results["copy_rps"])
+
+        # Ranking of the day, live from the hourly aggregates, against SQL over raw readings.
+        results["ranking_ms"] = timed_get(d.port, f"/api/v1/ranking/{PAST}")
+        results["sql_aggregate_ms"] = timed_sql(url, (
+            "SELECT station_id, round(avg(pm10_h)) FROM (SELECT station_id, date_trunc('hour', observed_at) h, "
+            "avg(pm10) pm10_h FROM readings WHERE observed_at >= '2026-06-14 00:00+08' "
+            "AND observed_at < '2026-06-15 00:00+08' GROUP BY 1, 2 HAVING count(pm10) >= 45) x "
+            "GROUP BY station_id HAVING count(*) >= 20 ORDER BY 2"))
+        log("ranking", results["ranking_ms"], "sql", results["sql_aggregate_ms"])
+
+        script = write_single_post_script(tokens)
+        results["single_post"] = wrk(f"http://127.0.0.1:{d.port}/", script=script)
+        log("single posts", results["single_post"])
+        psql(url, "CREATE TABLE readings_pg (LIKE readings INCLUDING ALL)")
+        pgb = os.path.join(OUT, "insert.sql")
+        with open(pgb, "w") as f:
+            f.write("\\set sid random(1, 1000000000)\n"
+                    "INSERT INTO readings_pg (station_id, observed_at, pm25, pm10) "
+                    "VALUES (:sid, now(), 35, 70) ON CONFLICT DO NOTHING;\n")
+        host = re.search(r"host=([^&]+)", url).group(1)
+        out = sh(f"{PGBIN}/pgbench", "-h", host, "-U", "aqrank", "-n", "-c", "8", "-j", "2",
+                 "-T", str(SECONDS), "-f", pgb, "bench_main")
+        results["pgbench_tps"] = float(re.search(r"tps = ([\d.]+)", out).group(1))
+        log("pgbench", results["pgbench_tps"])
+        results["rss_peak_kb_ingest_daemon"] = d.rss_kb("VmHWM")
+    finally:
+        d.stop()
+
+
+def phase_scaling(base):
+    results["scaling"] = []
+    for n in SCALES:
+        log(f"== scaling: {n} stations")
+        name = f"bench_scale_{n}"
+        url = db_url(base, name)
+        psql(base, f"DROP DATABASE IF EXISTS {name}")
+        psql(base, f"CREATE DATABASE {name}")
+        d = Daemon(url)
+        try:
+            codes, _ = register(d.port, n, "N")
+            readings = []
+            for day, hours in ((PAST, 24), (TODAY, 15)):
+                for h in range(hours):
+                    for k, code in enumerate(codes):
+                        readings.append(f'{{"station":"{code}","observed_at":"{day}T{h:02d}:00:00+08:00",'
+                                        f'"pm25":{35 + (k + h) % 50},"pm10":{70 + (k * 7 + h) % 90}}}')
+            bodies = [("[" + ",".join(readings[i:i + 5000]) + "]").encode() for i in range(0, len(readings), 5000)]
+            psql(url, "UPDATE stations SET interval_s = 3600")
+            post_parallel(d.port, bodies, 4)
+            row = {"stations": n, "ranking_ms": timed_get(d.port, f"/api/v1/ranking/{PAST}"),
+                   "today": wrk(f"http://127.0.0.1:{d.port}/api/v1/ranking/today", seconds=max(3, SECONDS // 2))}
+            results["scaling"].append(row)
+            log(row)
+        finally:
+            d.stop()
+
+
+def report():
+    r = results
+    rss_peak = max(r.get("rss_peak_kb_today_daemon", 0), r.get("rss_peak_kb_ingest_daemon", 0)) / 1024
+    growth = (r["soak"]["rss_last_third_kb"] - r["soak"]["rss_first_third_kb"]) / 1024
+    rows = [
+        ("GET /ranking/today (200 stations, 64 conn), req/s", r["today"]["rps"], r["static"]["rps"],
+         r["today"]["rps"] / r["static"]["rps"], ">= 0.80"),
+        ("  p99 latency, ms", r["today"]["p99_ms"], r["static"]["p99_ms"], None, "<= 10 ms"),
+        ("  revalidation (If-None-Match -> 304), req/s", r["today_304"]["rps"], r["static_304"]["rps"],
+         r["today_304"]["rps"] / r["static_304"]["rps"], "cheaper than 200"),
+        ("batched ingest 1000/POST, readings/s (COPY 1000-row batches)", r["ingest_batch_rps"], r["copy_rps"],
+         r["ingest_batch_rps"] / r["copy_rps"], ">= 0.50"),
+        ("single-reading POSTs, 64 conn, req/s (pgbench insert, 8 clients)", r["single_post"]["rps"],
+         r["pgbench_tps"], r["single_post"]["rps"] / r["pgbench_tps"], ">= 0.50"),
+        ("one day's ranking 1000 x 1440, ms (plain SQL aggregate)", r["ranking_ms"], r["sql_aggregate_ms"],
+         r["sql_aggregate_ms"] / r["ranking_ms"], ">= 10x faster"),
+        ("peak RSS of the daemons, MB", rss_peak, 64, rss_peak / 64, "<= 64 MB"),
+        (f"RSS growth over a {SOAK} s soak, MB", growth, None, None, "no growth"),
+    ]
+    print(f"\naqrank benchmarks — {time.strftime('%Y-%m-%d %H:%M')} — {os.cpu_count()} CPUs, "
+          f"{THREADS} threads, {SECONDS} s per phase\n")
+    print(f"| figure | aqrank | ceiling | aqrank / ceiling | target |")
+    print("|---|---:|---:|---:|---|")
+    for name, a, c, ratio, target in rows:
+        fa = f"{a:,.1f}" if a is not None else ""
+        fc = f"{c:,.1f}" if c is not None else ""
+        fr = f"{ratio:.2f}" if ratio is not None else ""
+        print(f"| {name} | {fa} | {fc} | {fr} | {target} |")
+    print("\nScaling (one day's ranking of hourly stations; /ranking/today throughput, 64 connections):\n")
+    print("| stations | ranking, ms | ms per 1000 stations | today, req/s | today p99, ms |")
+    print("|---:|---:|---:|---:|---:|")
+    for s in r.get("scaling", []):
+        print(f"| {s['stations']:,} | {s['ranking_ms']:.1f} | {s['ranking_ms'] / s['stations'] * 1000:.1f} | "
+              f"{s['today']['rps']:,.0f} | {s['today']['p99_ms']:.1f} |")
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+
+
+def main():
+    for tool in ("wrk",):
+        if not shutil.which(tool):
+            sys.exit(f"bench: {tool} is not installed (apt-get install {tool})")
+    build_tools()
+    pg("destroy")
+    base = pg("start").split("running at ")[-1]
+    try:
+        phase_static()
+        phase_today(base)
+        phase_ingest(base)
+        phase_scaling(base)
+        report()
+    finally:
+        pg("destroy")
+
+
+if __name__ == "__main__":
+    main()
