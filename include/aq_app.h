@@ -17,6 +17,7 @@ struct aq_metrics;
 struct aq_today_cache;
 struct aq_events;
 struct aq_jobs;
+struct aq_ratelimit;
 
 struct aq_app {
 	const struct aq_config *cfg;
@@ -31,6 +32,7 @@ struct aq_app {
 	struct aq_today_cache *today;
 	struct aq_events *events;
 	struct aq_jobs *jobs; /* woken by ingest so that closed hours are judged at once */
+	struct aq_ratelimit *ratelimit;
 	atomic_bool stopping;
 	/* Bumped on every local write and whenever the database's data_version moved (another
 	 * daemon wrote): caches of "today" compare against it. */

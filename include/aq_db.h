@@ -251,6 +251,9 @@ enum aq_status aq_db_outbox_claim(struct aq_db *db, struct aq_outbox_item *item,
 /* Inside the same transaction: delivered, or failed (retry after delay_s, error kept). */
 enum aq_status aq_db_outbox_done(struct aq_db *db, int64_t id, bool delivered, int delay_s,
 				 const char *error);
+/* Deletes events older than event_days and delivered notifications older than outbox_days:
+ * both tables only grow otherwise. */
+enum aq_status aq_db_prune_logs(struct aq_db *db, int event_days, int outbox_days);
 /* Undelivered notifications (for /metrics and tests). */
 enum aq_status aq_db_outbox_pending(struct aq_db *db, int64_t *pending);
 

@@ -19,6 +19,7 @@ enum aq_status {
 	AQ_ERR_INVALID_READING,        /* 422 */
 	AQ_ERR_INVALID_PARAMETER,      /* 422 */
 	AQ_ERR_RATE_LIMITED,           /* 429, with Retry-After */
+	AQ_ERR_HEADERS_TOO_LARGE,      /* 431 */
 	AQ_ERR_INTERNAL,               /* 500 */
 	AQ_ERR_DB_UNAVAILABLE,         /* 503, with Retry-After */
 	AQ_ERR_DB_RETRY,               /* internal: serialization failure or deadlock, tx is retried */

@@ -70,3 +70,4 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE delive
 -- pruned by the background job.
 CREATE TABLE backfill_marks (at timestamptz NOT NULL DEFAULT now());
 CREATE INDEX backfill_marks_at ON backfill_marks (at);
+CREATE INDEX events_created ON events (created_at);

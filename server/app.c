@@ -2,6 +2,7 @@
 #include "aq_app.h"
 #include "aq_log.h"
 #include "aq_metrics.h"
+#include "aq_ratelimit.h"
 #include "aq_events.h"
 #include "aq_jobs.h"
 #include "aq_today.h"
@@ -40,7 +41,8 @@ enum aq_status aq_app_services_new(struct aq_app *app)
 	app->today = aq_today_cache_new();
 	app->events = aq_events_new();
 	app->metrics = aq_metrics_new();
-	return app->today && app->events && app->metrics ? AQ_OK : AQ_ERR_INTERNAL;
+	app->ratelimit = aq_ratelimit_new(app->cfg->rate_limit, app->cfg->rate_burst);
+	return app->today && app->events && app->metrics && app->ratelimit ? AQ_OK : AQ_ERR_INTERNAL;
 }
 
 void aq_app_services_free(struct aq_app *app)
@@ -51,6 +53,8 @@ void aq_app_services_free(struct aq_app *app)
 	app->events = NULL;
 	aq_metrics_free(app->metrics);
 	app->metrics = NULL;
+	aq_ratelimit_free(app->ratelimit);
+	app->ratelimit = NULL;
 }
 
 struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st)

@@ -168,6 +168,12 @@ static enum aq_status classify(struct aq_db *db, const PGresult *r)
 	}
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
 		return AQ_ERR_DB_RETRY;
+	/* 22: data exception (a value the client sent that PostgreSQL cannot take, e.g. invalid
+	 * UTF-8 in a parameter): the client's problem, not an internal error. */
+	if (strncmp(state, "22", 2) == 0) {
+		aq_log(AQ_LOG_INFO, "database refused a value: %s (%s)", db->last_error, state);
+		return AQ_ERR_INVALID_PARAMETER;
+	}
 	if (strcmp(state, "23505") == 0) {
 		const char *c = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
 		snprintf(db->last_constraint, sizeof db->last_constraint, "%s", c ? c : "");

@@ -82,6 +82,11 @@ static const struct aq_sql sql_outbox_failed = {
 	"outbox_failed",
 	"UPDATE webhook_outbox SET attempts = attempts + 1, last_error = $3, "
 	"next_attempt_at = now() + $2::int * interval '1 second' WHERE id = $1"};
+static const struct aq_sql sql_prune_events = {
+	"prune_events", "DELETE FROM events WHERE created_at < now() - $1::int * interval '1 day'"};
+static const struct aq_sql sql_prune_outbox = {
+	"prune_outbox",
+	"DELETE FROM webhook_outbox WHERE delivered_at < now() - $1::int * interval '1 day'"};
 static const struct aq_sql sql_outbox_pending = {
 	"outbox_pending", "SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL"};
 
@@ -454,5 +459,18 @@ enum aq_status aq_db_outbox_pending(struct aq_db *db, int64_t *pending)
 	if (st == AQ_OK)
 		*pending = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
+	return st;
+}
+
+enum aq_status aq_db_prune_logs(struct aq_db *db, int event_days, int outbox_days)
+{
+	char e[16], o[16];
+	enum aq_status st;
+	snprintf(e, sizeof e, "%d", event_days);
+	snprintf(o, sizeof o, "%d", outbox_days);
+	const char *p1[] = {e}, *p2[] = {o};
+	PQclear(aq_db_exec(db, &sql_prune_events, 1, p1, &st));
+	if (st == AQ_OK)
+		PQclear(aq_db_exec(db, &sql_prune_outbox, 1, p2, &st));
 	return st;
 }

@@ -5,6 +5,8 @@
 #include "http_internal.h"
 #include "aq_log.h"
 #include "aq_metrics.h"
+#include "aq_ratelimit.h"
+#include "aq_station.h"
 #include "aq_token.h"
 
 #include <arpa/inet.h>
@@ -120,6 +122,21 @@ struct aq_db *aq_request_db(struct aq_request *req, enum MHD_Result *result)
 	return db;
 }
 
+/* Headers larger than this (all names and values) are refused with 431. */
+#define MAX_HEADER_BYTES (32 * 1024)
+/* Each connection's libmicrohttpd memory pool: headers up to MAX_HEADER_BYTES fit with room
+ * to spare, so our JSON 431 answers them rather than libmicrohttpd's HTML page. */
+#define CONNECTION_MEMORY (256 * 1024)
+
+static enum MHD_Result count_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
+					  const char *value)
+{
+	size_t *total = cls;
+	(void)kind;
+	*total += strlen(key) + (value ? strlen(value) : 0) + 4;
+	return MHD_YES;
+}
+
 static int64_t now_us(void)
 {
 	struct timespec ts;
@@ -129,11 +146,9 @@ static int64_t now_us(void)
 
 /* Who is calling: admin, read or station token, or none. A station token costs one query, so
  * it is looked up only where a station token could be accepted or refused meaningfully. */
-static enum aq_status authenticate(struct aq_request *req, const char *token)
+static enum aq_status authenticate(struct aq_request *req, const unsigned char hash[AQ_TOKEN_HASH_LEN])
 {
-	unsigned char hash[AQ_TOKEN_HASH_LEN];
 	struct aq_app *app = req->app;
-	aq_token_hash(token, hash);
 	if (app->has_admin && aq_token_hash_equal(hash, app->admin_hash)) {
 		req->role = AQ_ROLE_ADMIN;
 		return AQ_OK;
@@ -173,9 +188,15 @@ static enum aq_status authorize(struct aq_request *req)
 		return AQ_ERR_FORBIDDEN; /* SPEC: without an admin token set, admin endpoints answer 403 */
 	if (!token || !*token)
 		return AQ_ERR_UNAUTHORIZED;
-	enum aq_status st = authenticate(req, token);
+	unsigned char hash[AQ_TOKEN_HASH_LEN];
+	aq_token_hash(token, hash);
+	enum aq_status st = authenticate(req, hash);
 	if (st != AQ_OK)
 		return st;
+	if (!aq_ratelimit_take(req->app->ratelimit, hash, now_us(), &req->retry_after)) {
+		aq_metrics_add(req->app->metrics, AQ_C_RATE_LIMITED, 1);
+		return AQ_ERR_RATE_LIMITED;
+	}
 	switch (need) {
 	case AQ_AUTH_READ: return req->role == AQ_ROLE_READ || req->role == AQ_ROLE_ADMIN ? AQ_OK : AQ_ERR_FORBIDDEN;
 	case AQ_AUTH_STATION:
@@ -221,6 +242,9 @@ static enum MHD_Result answer_options(struct aq_request *req)
 static enum MHD_Result dispatch(struct aq_request *req)
 {
 	enum aq_status st;
+	if (req->early_error == AQ_ERR_HEADERS_TOO_LARGE)
+		return aq_reply_errorf(req, AQ_ERR_HEADERS_TOO_LARGE, "The request headers exceed %d bytes.",
+				       MAX_HEADER_BYTES);
 	if (req->early_error != AQ_OK) {
 		if (req->early_error == AQ_ERR_NOT_FOUND)
 			return aq_reply_errorf(req, AQ_ERR_NOT_FOUND, "No resource at %s.", req->path);
@@ -229,6 +253,10 @@ static enum MHD_Result dispatch(struct aq_request *req)
 	}
 	if (!req->route)
 		return answer_options(req);
+	/* A path that names a station by a code no station can have names no station. */
+	if (req->params[0] && strncmp(req->route->pattern, "/api/v1/stations/{}", 19) == 0 &&
+	    strcmp(req->method, "PUT") != 0 && !aq_station_code_valid(req->params[0]))
+		return aq_reply_error(req, AQ_ERR_UNKNOWN_STATION, NULL, NULL);
 	if (req->body_too_large)
 		return aq_reply_errorf(req, AQ_ERR_BODY_TOO_LARGE, "The body is larger than %ld bytes.",
 				       req->app->cfg->max_body);
@@ -271,6 +299,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!req->path)
 			return MHD_NO;
 		route_request(req);
+		size_t header_bytes = 0;
+		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header_bytes, &header_bytes);
+		if (header_bytes > MAX_HEADER_BYTES) {
+			/* Refused here, as JSON; beyond the connection's memory pool libmicrohttpd would
+			 * refuse first, with its own page. */
+			req->early_error = AQ_ERR_HEADERS_TOO_LARGE;
+			return dispatch(req);
+		}
 		const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (length && strtoll(length, NULL, 10) > req->app->cfg->max_body) {
 			/* Refuse now rather than read a body we would throw away. MHD closes the
@@ -430,7 +466,7 @@ struct aq_http *aq_http_start(struct aq_app *app)
 		(unsigned)cfg->conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_limit,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout, MHD_OPTION_NOTIFY_COMPLETED,
 		on_completed, http, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, http,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
 		cert, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
 	free(cert);
 	free(key);

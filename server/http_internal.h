@@ -57,6 +57,7 @@ struct aq_request {
 	unsigned status;
 	size_t bytes;
 	int64_t start_us;
+	int retry_after; /* seconds, for a 429 */
 	bool replied;
 };
 

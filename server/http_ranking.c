@@ -192,7 +192,9 @@ static enum aq_status render_day(struct aq_app *app, const struct day_answer *a,
 	}
 	struct aq_ranking_meta meta = {
 		.timezone = app->cfg->timezone,
-		.generated_us = aq_clock_now(&app->clock),
+		/* A final day's reply is the same until it is re-finalized: stamping it with its
+		 * finalization keeps the body (and so the ETag) stable, and polls get 304. */
+		.generated_us = a->view.final ? a->view.finalized_us : aq_clock_now(&app->clock),
 		.policy = a->view.policy,
 		.english = q->english,
 		.interview = a->interview,

@@ -88,8 +88,11 @@ enum MHD_Result aq_reply_body(struct aq_request *req, unsigned status, const cha
 		MHD_add_response_header(resp, "Allow", req->allow);
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(resp, "Retry-After", "5");
-	if (status == MHD_HTTP_TOO_MANY_REQUESTS)
-		MHD_add_response_header(resp, "Retry-After", "1");
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS) {
+		char seconds[16];
+		snprintf(seconds, sizeof seconds, "%d", req->retry_after > 0 ? req->retry_after : 1);
+		MHD_add_response_header(resp, "Retry-After", seconds);
+	}
 	enum MHD_Result ret = queue(req, status, resp, len);
 	MHD_destroy_response(resp);
 	return ret;

@@ -54,6 +54,7 @@ struct pass_state {
 	int64_t ranking_version;
 	char ranking_etag[24];
 	int64_t last_keepalive_us;
+	int64_t last_prune_us;
 };
 
 /* Streams events other daemons (or this one) logged since the last pass. */
@@ -134,6 +135,17 @@ static void run_pass(struct aq_app *app, struct pass_state *ps)
 	}
 	stream_events(app, ps);
 	ranking_event(app, ps, now);
+	if (now - ps->last_prune_us >= 3600 * AQ_US_PER_SEC) {
+		/* Listeners reconnect within seconds and a webhook row is done once delivered: a
+		 * week of events and a month of delivered rows are plenty for audit. */
+		enum aq_status st;
+		struct aq_db *db = aq_app_db(app, &st);
+		if (db) {
+			aq_db_prune_logs(db, 7, 30);
+			aq_db_release(app->pool, db);
+		}
+		ps->last_prune_us = now;
+	}
 	if (now - ps->last_keepalive_us >= 15 * AQ_US_PER_SEC) {
 		aq_events_comment(app->events, "keep-alive");
 		ps->last_keepalive_us = now;

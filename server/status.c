@@ -21,6 +21,7 @@ static const struct {
 	[AQ_ERR_INVALID_READING] = {422, "invalid_reading", "The readings are not valid; nothing was stored."},
 	[AQ_ERR_INVALID_PARAMETER] = {422, "invalid_parameter", "A parameter is not valid."},
 	[AQ_ERR_RATE_LIMITED] = {429, "rate_limited", "Too many requests; retry later."},
+	[AQ_ERR_HEADERS_TOO_LARGE] = {431, "headers_too_large", "The request headers are too large."},
 	[AQ_ERR_INTERNAL] = {500, "internal", "Internal error."},
 	[AQ_ERR_DB_UNAVAILABLE] = {503, "database_unavailable",
 				   "The database is unavailable; nothing was stored. Retry later."},
