@@ -4,6 +4,7 @@
 #include "aq_clock.h"
 #include "aq_config.h"
 #include "aq_db.h"
+#include "aq_hj212_server.h"
 #include "aq_http.h"
 #include "aq_jobs.h"
 #include "aq_events.h"
@@ -187,6 +188,7 @@ static int run_serve(const struct aq_config *cfg)
 	struct aq_jobs *jobs = NULL;
 	struct aq_webhook *webhook = NULL;
 	struct aq_http *http = NULL;
+	struct aq_hj212_server *hj212 = NULL;
 	if (!app.pool || aq_app_services_new(&app) != AQ_OK)
 		goto out;
 
@@ -201,6 +203,10 @@ static int run_serve(const struct aq_config *cfg)
 	jobs = aq_jobs_start(&app);
 	app.jobs = jobs;
 	webhook = aq_webhook_start(&app);
+	/* HJ 212 (when configured) before HTTP, so that devices are heard once the daemon says
+	 * it is listening. */
+	if (cfg->hj212_port >= 0 && !(hj212 = aq_hj212_start(&app)))
+		goto out;
 	http = aq_http_start(&app);
 	if (!http || !jobs || !webhook)
 		goto out;
@@ -216,6 +222,7 @@ static int run_serve(const struct aq_config *cfg)
 out:
 	aq_events_shutdown(app.events); /* end the event streams, or the HTTP stop waits on them */
 	aq_http_stop(http, 10);
+	aq_hj212_stop(hj212); /* before the jobs thread it wakes and the pool it borrows from */
 	aq_webhook_stop(webhook);
 	app.jobs = NULL;
 	aq_jobs_stop(jobs);
