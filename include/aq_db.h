@@ -79,11 +79,12 @@ struct aq_ingest_result {
 /* Stores readings of known stations (station_ids[i] for readings[i]) in one transaction:
  * raw rows, hourly aggregates and the days they touch; duplicates and conflicts are counted,
  * conflicts recorded for audit. source is "http" or "hj212"; today is the clock's local day
- * (days before it may be finalized concurrently and are locked against that). AQ_OK means
- * committed. */
+ * (days before it may be finalized concurrently and are locked against that); readings
+ * observed before hour_start_us (the start of the clock's current hour) fall in closed hours:
+ * a backfill, which finalization and alert evaluation wait out. AQ_OK means committed. */
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
 				     const int *station_ids, size_t n, const char *source, int64_t today,
-				     struct aq_ingest_result *result);
+				     int64_t hour_start_us, struct aq_ingest_result *result);
 
 /* Station ids for codes (one per reading); unknown codes get id 0, inactive ones -id. */
 enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, size_t n, int *ids);

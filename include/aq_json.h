@@ -10,7 +10,9 @@
 #include "aq_station.h"
 #include "aq_status.h"
 
-/* Flags for every json_dumps of a reply: compact, UTF-8 as is, shortest exact reals. */
+/* Flags for every json_dumps of a reply: compact, UTF-8 as is, reals with 15 significant
+ * digits (every value the daemon publishes has far fewer; 15 keeps 87.8 from printing as
+ * 87.799999999999997). */
 #define AQ_JSON_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 /* Parses a readings body: one object or an array of 1..AQ_MAX_BATCH objects. Every shape

@@ -20,7 +20,8 @@ void aq_civil_from_days(int64_t days, int *y, int *m, int *d);
 bool aq_date_valid(int y, int m, int d);
 
 /* Parses an RFC 3339 timestamp with a mandatory offset ("Z" or ±hh:mm) and optional fraction
- * of a second (at most 6 digits kept; more are an error). 'T'/'t' and 'Z'/'z' accepted.
+ * of a second (at most 6 digits kept; more are an error). 'T'/'t' and 'Z'/'z' accepted; the
+ * instant must fall in the years 0001–9999 in UTC.
  * Returns true and sets *us; false and sets *problem (static text) otherwise. s must be a
  * NUL-terminated string; nothing after the timestamp is allowed. */
 bool aq_time_parse_rfc3339(const char *s, int64_t *us, const char **problem);

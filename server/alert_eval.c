@@ -152,6 +152,10 @@ static enum aq_status apply(struct pass *p, struct aq_db *db, const struct stati
 		return st;
 	}
 	if (v->applicable && cur) {
+		/* A reading stamped before the alert opened (frozen clocks, late data) still cannot
+		 * resolve it before it opened. */
+		if (at_us < cur->opened_us)
+			at_us = cur->opened_us;
 		cur->status = AQ_AS_RESOLVED;
 		cur->resolved_us = at_us;
 		if ((st = aq_db_alert_resolve(db, cur->id, at_us)) == AQ_OK)
@@ -299,8 +303,13 @@ int aq_alerts_run(struct aq_app *app)
 				s->from_us = marks[k].evaluated_through_us;
 			}
 		}
+		/* Closed: hours the clock has passed, and the hour before the station's newest reading.
+		 * Judged: closed hours up to and including the newest reading's — never beyond, so
+		 * data arriving later for a silent stretch is still judged when it comes. */
 		int64_t newest_hour = s->newest_us ? hour_floor(s->newest_us) : INT64_MIN;
 		s->closed_us = newest_hour > now_hour ? newest_hour : now_hour;
+		if (newest_hour != INT64_MIN && s->closed_us > newest_hour + US_PER_HOUR)
+			s->closed_us = newest_hour + US_PER_HOUR;
 		if (s->from_us == INT64_MIN)
 			s->from_us = s->st.first_day != INT64_MAX ? aq_local_midnight(s->st.first_day) : s->closed_us;
 		if (s->from_us < s->closed_us) {
@@ -314,12 +323,13 @@ int aq_alerts_run(struct aq_app *app)
 	if ((st = aq_db_tx(db, offline_tx, &p)) != AQ_OK)
 		goto out;
 
-	int64_t today = aq_app_today(app);
+	/* Readings for closed hours still arriving (a replay, a device catching up): judge once
+	 * they pause, so that hours are judged with every station's data in. */
 	double idle = 0;
 	bool backfilling = aq_db_backfill_idle(db, &idle) != AQ_OK || idle < app->cfg->finalize_quiet;
 	int days = 0;
 	for (p.day = first_day; st == AQ_OK && p.day <= last_day && days < MAX_DAYS_PER_PASS; p.day++) {
-		if ((p.day < today && backfilling) || atomic_load(&app->stopping))
+		if (backfilling || atomic_load(&app->stopping))
 			break;
 		struct aq_alert_hour_row *rows = NULL;
 		size_t n_rows = 0;

@@ -60,7 +60,7 @@ static const struct aq_sql sql_ingest = {
 	"  WHERE s.id = f.station_id AND (s.first_day IS NULL OR s.first_day > f.day) RETURNING 1) "
 	", version AS (SELECT nextval('data_version') AS v) "
 	", backfill AS (INSERT INTO backfill_marks (at) SELECT now() "
-	"  WHERE EXISTS (SELECT 1 FROM touched WHERE day < $16::date) RETURNING 1) "
+	"  WHERE EXISTS (SELECT 1 FROM ins WHERE observed_at < $17::timestamptz) RETURNING 1) "
 	", late AS (UPDATE days d SET late_readings = d.late_readings + t.n FROM touched t "
 	"  WHERE d.day = t.day AND d.finalized_at IS NOT NULL RETURNING t.n) "
 	"SELECT (SELECT count(*) FROM ins), (SELECT coalesce(sum(n), 0) FROM late), "
@@ -80,7 +80,7 @@ static const struct aq_sql sql_conflicts = {
 	"WHERE (r.pm25, r.pm10, r.so2, r.no2, r.co, r.o3, r.temperature, r.humidity, r.pressure, "
 	"r.wind_speed, r.wind_direction, r.flags) IS DISTINCT FROM (i.pm25, i.pm10, i.so2, i.no2, i.co, "
 	"i.o3, i.temperature, i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags) "
-	"AND $16::text IS NOT NULL RETURNING 1"};
+	"AND $16::text IS NOT NULL AND $17::text IS NOT NULL RETURNING 1"};
 
 static const struct aq_sql sql_station_ids = {
 	"station_ids",
@@ -196,25 +196,26 @@ static PGresult *exec_retrying(struct aq_db *db, const struct aq_sql *sql, int n
  * daemon die between the two, the client got no 2xx, resends, and the conflict is audited
  * then. */
 static enum aq_status ingest(struct aq_db *db, const struct batch_params *bp, size_t n, const char *source,
-			     const char *today, struct aq_ingest_result *result)
+			     const char *today, const char *hour_start, struct aq_ingest_result *result)
 {
-	const char *params[16];
+	const char *params[17];
 	enum aq_status st;
 
 	for (int i = 0; i < 14; i++)
 		params[i] = bp->arr[i].s;
 	params[14] = source;
 	params[15] = today;
+	params[16] = hour_start;
 	memset(result, 0, sizeof *result);
 
-	PGresult *r = exec_retrying(db, &sql_ingest, 16, params, &st);
+	PGresult *r = exec_retrying(db, &sql_ingest, 17, params, &st);
 	if (st != AQ_OK)
 		return st;
 	result->accepted = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	result->late = (size_t)strtoull(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
 	if (result->accepted < n) {
-		r = exec_retrying(db, &sql_conflicts, 16, params, &st);
+		r = exec_retrying(db, &sql_conflicts, 17, params, &st);
 		if (st != AQ_OK)
 			return st;
 		result->conflicts = (size_t)PQntuples(r);
@@ -226,10 +227,10 @@ static enum aq_status ingest(struct aq_db *db, const struct batch_params *bp, si
 
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
 				     const int *station_ids, size_t n, const char *source, int64_t today,
-				     struct aq_ingest_result *result)
+				     int64_t hour_start_us, struct aq_ingest_result *result)
 {
 	struct batch_params bp;
-	char today_text[11];
+	char today_text[11], hour_text[48];
 	memset(&bp, 0, sizeof bp);
 	batch_build(&bp, readings, station_ids, n);
 	for (int i = 0; i < 14; i++) {
@@ -241,7 +242,8 @@ enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *
 	/* Only past days can be finalized, so only they are share-locked: today's ingest never
 	 * touches the (hot) days row of today. */
 	aq_date_format(today, today_text);
-	enum aq_status st = ingest(db, &bp, n, source, today_text, result);
+	aq_time_format(hour_start_us, 0, hour_text, sizeof hour_text);
+	enum aq_status st = ingest(db, &bp, n, source, today_text, hour_text, result);
 	batch_cleanup(&bp);
 	return st;
 }

@@ -37,8 +37,12 @@ enum MHD_Result aq_handle_alerts_list(struct aq_request *req)
 		else if (!aq_time_parse_rfc3339(since, &f.since_us, &problem))
 			return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "since must be a date or an RFC 3339 time.", NULL);
 	}
-	if (limit && ((f.limit = (int)strtol(limit, &end, 10)) < 1 || f.limit > 1000 || *end))
+	/* Range-checked as a long: (int) first would take 4294967297 for 1. */
+	long lim = 0;
+	if (limit && ((lim = strtol(limit, &end, 10)) < 1 || lim > 1000 || *end))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "limit must be an integer from 1 to 1000.", NULL);
+	if (limit)
+		f.limit = (int)lim;
 	struct aq_db *db = aq_request_db(req, &result);
 	if (!db)
 		return result;

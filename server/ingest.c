@@ -3,13 +3,18 @@
  * counted and judged the same way whichever wire it came in on. */
 #include "aq_ingest.h"
 #include "aq_app.h"
+#include "aq_clock.h"
+#include "aq_time.h"
 
 enum aq_status aq_ingest_store(struct aq_app *app, struct aq_db *db, const struct aq_reading *readings,
 			       const int *station_ids, size_t n, const char *source,
 			       struct aq_ingest_result *result)
 {
-	enum aq_status st = aq_db_readings_ingest(db, readings, station_ids, n, source, aq_app_today(app),
-						  result);
+	int64_t day;
+	int hour;
+	aq_local_of(aq_clock_now(&app->clock), &day, &hour, NULL);
+	int64_t hour_start = aq_local_midnight(day) + (int64_t)hour * 3600 * AQ_US_PER_SEC;
+	enum aq_status st = aq_db_readings_ingest(db, readings, station_ids, n, source, day, hour_start, result);
 	if (st != AQ_OK)
 		return st;
 	aq_app_count_ingest(app, result);

@@ -97,6 +97,21 @@ bool aq_reading_validate(const struct aq_reading *r, int index, int64_t now_us,
 	return problems->n == before && !problems->oom;
 }
 
+/* Drops a UTF-8 sequence cut short at the end of s: field names are truncated to fit, and a
+ * half character would make the whole field invalid JSON text (json_string refuses it). */
+static void drop_partial_utf8(char *s)
+{
+	size_t n = strlen(s), start = n;
+	while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
+		start--;
+	if (start == 0)
+		return;
+	unsigned char lead = (unsigned char)s[start - 1];
+	size_t len = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	if (start - 1 + len > n)
+		s[start - 1] = '\0';
+}
+
 void aq_problems_add(struct aq_problems *problems, int index, const char *field, const char *fmt,
 		     ...)
 {
@@ -117,6 +132,8 @@ void aq_problems_add(struct aq_problems *problems, int index, const char *field,
 	va_start(ap, fmt);
 	vsnprintf(p->problem, sizeof p->problem, fmt, ap);
 	va_end(ap);
+	drop_partial_utf8(p->field);
+	drop_partial_utf8(p->problem);
 }
 
 void aq_problems_cleanup(struct aq_problems *problems)

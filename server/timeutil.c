@@ -124,6 +124,12 @@ bool aq_time_parse_rfc3339(const char *s, int64_t *us, const char **problem)
 	}
 	int64_t secs = aq_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	secs -= (int64_t)sign * (oh * 3600 + om * 60);
+	/* The offset can carry 0001-01-01 or 9999-12-31 into year 0 or 10000, which
+	 * aq_time_format cannot write back in four digits. */
+	if (secs < aq_days_from_civil(1, 1, 1) * 86400 || secs >= aq_days_from_civil(10000, 1, 1) * 86400) {
+		*problem = "is outside the years 0001 to 9999 in UTC";
+		return false;
+	}
 	*us = secs * AQ_US_PER_SEC + frac;
 	return true;
 }
@@ -153,6 +159,9 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 size_t aq_time_format(int64_t us, int offset_s, char *buf, size_t size)
 {
+	/* RFC 3339 offsets have no seconds, but zones do before standard time (Asia/Shanghai's
+	 * LMT is +08:05:43): use the whole-minute offset, so that the text stays the instant. */
+	offset_s -= offset_s % 60;
 	int64_t local = us + (int64_t)offset_s * AQ_US_PER_SEC;
 	int64_t secs = floor_div(local, AQ_US_PER_SEC);
 	int frac = (int)(local - secs * AQ_US_PER_SEC);

@@ -25,6 +25,13 @@ for bin in build/aqrankd build-asan/aqrankd; do
   echo "-- integration against $bin"
   AQ_BIN="$ROOT/$bin" python3 -m unittest discover -s tests/integration -p 'test_*.py' ${AQ_TEST_ARGS:-} || status=1
 done
+export AQ_BIN="$ROOT/build/aqrankd"
+
+echo "== fault scripts (acknowledged = stored)"
+python3 tests/fault/faults.py all || status=1
+
+echo "== fuzzing (bounded: FUZZ_SECONDS=${FUZZ_SECONDS:-10} per target)"
+make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-10}" || status=1
 
 echo "== make test finished in $(( $(date +%s) - start )) s: $([ $status -eq 0 ] && echo PASS || echo FAIL)"
 exit $status

@@ -1,0 +1,394 @@
+"""The built-in dashboard (GET /) in a real browser: headless Debian Chromium loads the page
+from a daemon with a frozen clock and a staged district (a national point, seven micro
+stations, two finalized days, today's provisional ranking, open alerts), and the tests assert
+on the rendered DOM what a person would see, in Chinese and with ?lang=en; a screenshot goes
+to build/dashboard.png. Empty states, escaping, and the live page (EventSource: an alert that
+resolves and a ranking that changes reach the page without a reload; ETag revalidation) too.
+
+How Chromium is driven: `chromium --headless ... --virtual-time-budget=10000 --dump-dom URL`
+(and --screenshot). An open EventSource keeps the page busy so the virtual-time budget never
+settles; the page honours ?nostream=1 (polling only) for these one-shot runs. The live test
+drives Chromium over --remote-debugging-pipe instead (tests/browser/browser.py).
+
+Without chromium the tests skip, except under CI=true, where they fail and say how to install it.
+"""
+import math
+import os
+import sys
+import time
+import unittest
+
+from harness import ADMIN, PG_URL, ROOT, Daemon
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "browser"))
+import browser  # noqa: E402
+
+NOW = "2017-12-07T15:30:00+08:00"
+ENV = {"AQRANK_NOW": NOW, "AQRANK_FINALIZE_QUIET": "0", "AQRANK_ALERT_TICK": "1"}
+SCREENSHOT = os.path.join(ROOT, "build", "dashboard.png")
+
+# (code, kind, lat, lon, name, unit, base PM2.5, base PM10); Dongcheng, Beijing.
+STATIONS = [
+    ("GC-01", "national", 39.9289, 116.4174, "东四国控点", "北京市环境监测中心", 55, 120),
+    ("HX-001", "micro", 39.9322, 116.4170, "东四街道微站", "东四街道办事处", 40, 80),      # 0.37 km
+    ("HX-002", "micro", 39.9240, 116.4300, "朝阳门微站", "朝阳门街道办事处", 45, 95),      # 1.20 km
+    ("HX-003", "micro", 39.9080, 116.4350, "建国门微站", "建国门街道办事处", 50, 110),     # 2.77 km
+    ("HX-004", "micro", 39.9530, 116.4150, "和平里微站", "和平里街道办事处", 60, 130),     # 2.69 km
+    ("HX-005", "micro", 39.8990, 116.4170, "崇文门微站", "崇文门街道办事处", 65, 150),     # 3.32 km: outside
+    ("HX-006", "micro", 39.9410, 116.4340, "东直门微站", "东直门街道办事处", 58, 140),     # 1.95 km
+    ("HX-007", "micro", 39.8830, 116.4100, "天坛微站", "天坛街道办事处", 70, 160),         # 5.1 km: outside
+]
+NAMES = {s[0]: s[4] for s in STATIONS}
+MICRO = [s[0] for s in STATIONS if s[1] == "micro"]
+NOTE = "12月7日上午已约谈，承诺三日内整改"
+
+# What the staged data gives (PM10 ranking, lower is better).
+LATEST_ORDER = ["HX-001", "HX-002", "HX-003", "HX-004", "HX-006", "HX-005", "HX-007"]    # 2017-12-06
+LATEST_INTERVIEW = ["HX-007", "HX-005", "HX-006"]
+TODAY_ORDER = ["HX-001", "HX-003", "HX-004", "HX-006", "HX-005", "HX-002"]             # HX-007 insufficient
+TODAY_INTERVIEW = {"HX-006", "HX-005", "HX-002"}
+
+
+def staged_readings():
+    """2017-12-05 and -06 complete; today 00:00-15:00. Values alternate so nothing is flat.
+    Today HX-002 is 80 higher (so today's order differs from yesterday's), HX-005 has PM2.5 120
+    from 14:00 (exceedance), the national point jumps to PM10 300 at 14:00 (critical alerts), and
+    HX-007 falls silent after 10:00 (offline; too few valid hours to be ranked)."""
+    out = []
+    for day, hours in (("2017-12-05", range(24)), ("2017-12-06", range(24)), ("2017-12-07", range(16))):
+        today = day == "2017-12-07"
+        for code, _kind, _lat, _lon, _name, _unit, pm25, pm10 in STATIONS:
+            for h in hours:
+                if today and code == "HX-007" and h > 10:
+                    continue
+                a, b = pm25 + h % 2, pm10 + h % 2
+                if today and code == "HX-002":
+                    b += 80
+                if today and code == "HX-005" and h >= 14:
+                    a = 120
+                if today and code == "GC-01" and h >= 14:
+                    b = 300
+                out.append({"station": code, "observed_at": f"{day}T{h:02d}:00:00+08:00", "pm25": a, "pm10": b})
+    return out
+
+
+def wait_for(predicate, timeout=30, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def require_chromium():
+    chromium = browser.find_chromium()
+    if chromium:
+        return chromium
+    message = ("chromium is not installed: the dashboard tests need headless Debian Chromium "
+               "(apt-get install chromium; deploy/install-deps.sh installs it)")
+    if os.environ.get("CI", "").lower() == "true":
+        raise AssertionError(message)
+    raise unittest.SkipTest(message)
+
+
+def rows(section):
+    """The body rows of the first table of a section, as (data-station, row node)."""
+    return [(tr.get("data-station"), tr) for tr in section.find("tbody").find_all("tr")]
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class DashboardTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.chromium = require_chromium()
+        cls.d = Daemon(env=ENV).start()
+        try:
+            for code, kind, lat, lon, name, unit, *_ in STATIONS:
+                cls.d.put_station(code, kind=kind, lat=lat, lon=lon, name=name, unit=unit, contact_person="王伟")
+            cls.d.post_readings(staged_readings())
+            wait_for(lambda: cls.d.get("/api/v1/ranking/latest").status == 200, what="a finalized day")
+            wait_for(lambda: {("HX-005", "exceedance"), ("HX-007", "offline"), ("GC-01", "national_divergence")}
+                     <= {(a["station"], a["type"]) for a in cls.d.get("/api/v1/alerts?status=open").json["alerts"]},
+                     what="the open alerts")
+            ivs = {i["station"]: i["id"] for i in cls.d.get("/api/v1/interviews?date=2017-12-06").json["interviews"]}
+            for code, body in (("HX-007", {"status": "interviewed", "note": NOTE}), ("HX-005", {"status": "rectified"})):
+                r = cls.d.request("PATCH", f"/api/v1/interviews/{ivs[code]}", body=body, token=ADMIN)
+                assert r.status == 200, r
+            cls.base = f"http://127.0.0.1:{cls.d.port}/"
+            cls.zh_run = browser.dump_dom(cls.chromium, cls.base + "?nostream=1")
+            cls.zh = browser.parse(cls.zh_run.stdout)
+            cls.en_run = browser.dump_dom(cls.chromium, cls.base + "?nostream=1&lang=en")
+            cls.en = browser.parse(cls.en_run.stdout)
+        except BaseException:
+            cls.d.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.d.stop() == 0
+
+    def section(self, dom, ident):
+        node = dom.by_id(ident)
+        self.assertIsNotNone(node, f"no #{ident} in the page")
+        return node
+
+    def test_page_loaded_without_errors(self):
+        for run, dom in ((self.zh_run, self.zh), (self.en_run, self.en)):
+            self.assertEqual(run.page_errors(), [])
+            self.assertEqual(dom.find("body").get("data-ready"), "true", "the page never finished loading")
+        # No external assets: every script and stylesheet comes from this daemon.
+        for node in self.zh.find_all("script") + self.zh.find_all("link"):
+            ref = node.get("src") or node.get("href") or ""
+            self.assertTrue(ref.startswith("/static/") or not ref, ref)
+
+    def test_today_ranking(self):
+        today = self.section(self.zh, "today")
+        got = rows(today)
+        self.assertEqual([code for code, _ in got], TODAY_ORDER)
+        for rank, (code, tr) in enumerate(got, 1):
+            cells = [td.words() for td in tr.find_all("td")]
+            self.assertEqual(cells[0], str(rank))
+            self.assertEqual(cells[1], code)
+            self.assertTrue(cells[2].startswith(NAMES[code]), cells)
+            self.assertEqual("row-iv" in tr.classes, code in TODAY_INTERVIEW, code)
+            self.assertEqual("拟约谈" in cells[2], code in TODAY_INTERVIEW, code)
+        # HX-002: PM10 176 → AQI 113, 轻度污染, orange; the badge takes the API's colour.
+        tr = dict(got)["HX-002"]
+        cells = [td.words() for td in tr.find_all("td")]
+        self.assertEqual(cells[4:7], ["176", "46", "176"])
+        self.assertEqual(cells[8], "16")
+        badge = tr.find("span", cls="aqi")
+        self.assertEqual(badge.words(), "113")
+        self.assertIn("background-color: rgb(255, 126, 0)", badge.get("style"))
+        self.assertIn("轻度污染", cells[7])
+        text = today.words()
+        self.assertIn("天坛微站（11 小时）", text)            # insufficient, not ranked
+        self.assertIn("今日拟约谈（临时）", text)
+        self.assertIn("2017-12-07", text)
+        heads = [th.words() for th in today.find("thead").find_all("th")]
+        self.assertEqual(heads, ["排名", "站点编号", "站点名称", "责任单位", "排名值", "PM2.5", "PM10", "AQI", "有效小时"])
+
+    def test_latest_final_ranking_and_interviews(self):
+        latest = self.section(self.zh, "latest")
+        self.assertEqual([code for code, _ in rows(latest)], LATEST_ORDER)
+        self.assertIn("2017-12-06", latest.words())
+        interviews = self.section(self.zh, "interviews")
+        got = rows(interviews)
+        self.assertEqual([code for code, _ in got], LATEST_INTERVIEW)
+        status = {code: tr.find("span", cls="istatus").words() for code, tr in got}
+        self.assertEqual(status, {"HX-007": "已约谈", "HX-005": "已整改", "HX-006": "待约谈"})
+        for code, tr in got:
+            self.assertIn(NAMES[code], tr.words())
+            self.assertIn("2 天", tr.words())               # on the list on the 5th and the 6th
+        self.assertIn(NOTE, dict(got)["HX-007"].words())
+        self.assertEqual([th.words() for th in interviews.find("thead").find_all("th")],
+                         ["排名", "站点名称", "责任单位", "排名值", "连续上榜", "状态"])
+
+    def test_alerts(self):
+        alerts = self.section(self.zh, "alerts")
+        got = [(tr.get("data-station"), tr.get("data-alert"), tr) for tr in alerts.find("tbody").find_all("tr")]
+        kinds = [(s, t) for s, t, _ in got]
+        for want in (("HX-005", "exceedance"), ("HX-007", "offline"), ("GC-01", "national_divergence")):
+            self.assertIn(want, kinds)
+        # Critical first (the national point's), then the rest.
+        severities = [tr.find("span", cls="sev").words() for _, _, tr in got]
+        self.assertEqual(severities, sorted(severities, key=lambda s: ["严重", "警告", "提示"].index(s)))
+        self.assertEqual(severities[0], "严重")
+        self.assertEqual({s for (s, _t, _tr), sev in zip(got, severities) if sev == "严重"}, {"GC-01"})
+        row = {(s, t): tr for s, t, tr in got}
+        exceed = row[("HX-005", "exceedance")].words()
+        for word in ("警告", "超标", "崇文门微站", "HX-005", "PM2.5", "158", "150", "未处理"):
+            self.assertIn(word, exceed)
+        self.assertIn("离线", row[("HX-007", "offline")].words())
+        self.assertIn("国控点异常", row[("GC-01", "national_divergence")].words())
+
+    def test_map(self):
+        svg = self.section(self.zh, "map").find("svg")
+        self.assertIsNotNone(svg)
+        stations = {c.get("data-station"): c for c in svg.find_all("circle", cls="station")}
+        rings = svg.find_all("circle", cls="ring")
+        national = svg.find_all("rect", cls="national")
+        self.assertEqual(sorted(stations), sorted(MICRO))          # one circle per micro station
+        self.assertEqual([r.get("data-station") for r in rings], ["GC-01"])
+        self.assertEqual([n.get("data-station") for n in national], ["GC-01"])
+        self.assertEqual(len(svg.find_all("circle")), len(MICRO) + 1)
+        self.assertEqual(len(self.section(self.zh, "map").find_all("circle", cls="station")), len(MICRO))
+        # Colours: today's AQI level colour; grey without a value (HX-007 is insufficient).
+        self.assertEqual(stations["HX-002"].get("fill").upper(), "#FF7E00")
+        self.assertEqual(stations["HX-001"].get("fill").upper(), "#FFFF00")
+        self.assertEqual(stations["HX-007"].get("fill").upper(), "#B8BEC6")
+        # Geometry: the ring is 3 km in the same projection as the points.
+        ring = rings[0]
+        cx, cy, r = float(ring.get("cx")), float(ring.get("cy")), float(ring.get("r"))
+        sq = national[0]
+        self.assertAlmostEqual(float(sq.get("x")) + float(sq.get("width")) / 2, cx, delta=0.2)
+        self.assertAlmostEqual(float(sq.get("y")) + float(sq.get("height")) / 2, cy, delta=0.2)
+        for code, km in (("HX-001", 0.37), ("HX-002", 1.20), ("HX-003", 2.77), ("HX-005", 3.32), ("HX-007", 5.1)):
+            c = stations[code]
+            d = math.hypot(float(c.get("cx")) - cx, float(c.get("cy")) - cy)
+            self.assertAlmostEqual(d / r * 3, km, delta=0.06 * km + 0.02, msg=code)
+        # North is up, east is right.
+        self.assertLess(float(stations["HX-004"].get("cy")), cy)
+        self.assertGreater(float(stations["HX-006"].get("cx")), cx)
+        labels = [t.words() for t in svg.find_all("text", cls="label")]
+        self.assertEqual(sorted(labels), sorted(NAMES.values()))
+        # Everything inside the drawing.
+        vw, vh = map(float, svg.get("viewbox").split()[2:])
+        for c in stations.values():
+            self.assertTrue(0 < float(c.get("cx")) < vw and 0 < float(c.get("cy")) < vh)
+        self.assertTrue(cx - r > 0 and cx + r < vw and cy - r > 0 and cy + r < vh)
+
+    def test_summary(self):
+        summary = self.section(self.zh, "summary")
+        got = rows(summary)
+        self.assertEqual([code for code, _ in got], LATEST_ORDER)
+        cells = {code: [td.words() for td in tr.find_all("td")] for code, tr in got}
+        # rank, station, mean, days valid, interview days, longest streak
+        self.assertEqual(cells["HX-007"][0], "7")
+        self.assertIn("天坛微站", cells["HX-007"][1])
+        self.assertEqual(cells["HX-007"][2:], ["160", "2", "2", "2"])
+        self.assertEqual(cells["HX-001"][2:], ["80", "2", "0", "0"])
+        self.assertIn("2017-11-07 至 2017-12-06", summary.words())
+
+    def test_chinese_labels(self):
+        html = self.zh.find("html")
+        self.assertEqual(html.get("lang"), "zh-CN")
+        self.assertEqual(self.zh.find("title").words(), "微型站空气质量排名与预警")
+        headings = [h.words() for h in self.zh.find_all("h2")]
+        for label in ("今日实时排名 临时", "站点分布", "预警", "约谈名单", "最新终审排名 终审", "近 30 日攻坚汇总"):
+            self.assertIn(label, headings)
+        text = self.zh.find("body").words()
+        for label in ("更新于", "定时刷新", "国控点周边 3 公里", "3 公里范围", "国控点今日", "未处理预警", "最长连续约谈"):
+            self.assertIn(label, text)
+        for english in ("Today's ranking", "Interview list", "Alerts", "Pending", "Critical"):
+            self.assertNotIn(english, text)
+        self.assertNotEqual(self.zh.by_id("updated").words(), "—")     # a last-updated time is shown
+        self.assertIn("conn-polling", self.zh.by_id("conn").classes)   # ?nostream=1: polling only
+
+    def test_english_labels(self):
+        self.assertEqual(self.en.find("html").get("lang"), "en")
+        headings = [h.words() for h in self.en.find_all("h2")]
+        for label in ("Today's ranking Provisional", "Station map", "Alerts", "Interview list",
+                      "Latest final ranking Final", "30-day campaign summary"):
+            self.assertIn(label, headings)
+        today = self.section(self.en, "today")
+        self.assertEqual([code for code, _ in rows(today)], TODAY_ORDER)
+        self.assertEqual([th.words() for th in today.find("thead").find_all("th")],
+                         ["Rank", "Station", "Name", "Responsible unit", "Value", "PM2.5", "PM10", "AQI", "Valid hours"])
+        self.assertIn("Lightly polluted", dict(rows(today))["HX-002"].words())   # category from ?lang=en
+        status = {code: tr.find("span", cls="istatus").words() for code, tr in rows(self.section(self.en, "interviews"))}
+        self.assertEqual(status, {"HX-007": "Interviewed", "HX-005": "Rectified", "HX-006": "Pending"})
+        alerts = self.section(self.en, "alerts").words()
+        for word in ("Critical", "Warning", "Exceedance", "Offline", "National point anomaly"):
+            self.assertIn(word, alerts)
+        text = self.en.find("body").words()
+        for chinese in ("今日实时排名", "约谈名单", "预警", "待约谈", "严重", "排名", "更新于", "公里", "轻度污染", "：", "、"):
+            self.assertNotIn(chinese, text)
+        self.assertIn("中文", self.en.by_id("lang-switch").words())
+
+    def test_screenshot(self):
+        run = browser.screenshot(self.chromium, self.base + "?nostream=1", SCREENSHOT, size=(1280, 1600))
+        self.assertEqual(run.page_errors(), [])
+        self.assertTrue(os.path.exists(SCREENSHOT), SCREENSHOT)
+        self.assertGreater(os.path.getsize(SCREENSHOT), 30000)
+        width, height, distinct = browser.png_info(SCREENSHOT)
+        self.assertEqual((width, height), (1280, 1600))
+        self.assertGreater(distinct, 40, "the screenshot looks blank")
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class EmptyStatesTest(unittest.TestCase):
+    """No stations at all, then stations with today's data but no finalized day yet: every part
+    says so in words; names with markup characters show as text."""
+
+    def test_empty_then_no_final_day(self):
+        chromium = require_chromium()
+        with Daemon(env=ENV) as d:
+            url = f"http://127.0.0.1:{d.port}/?nostream=1"
+            run = browser.dump_dom(chromium, url)
+            self.assertEqual(run.page_errors(), [])
+            dom = browser.parse(run.stdout)
+            self.assertEqual(dom.find("body").get("data-ready"), "true")
+            expect = {"today": "今日暂无排名数据", "map": "尚未登记站点", "alerts": "当前无未处理预警",
+                      "interviews": "尚无已终审的日期", "latest": "尚无已终审的日期", "summary": "尚无已终审的日期"}
+            for ident, words in expect.items():
+                self.assertIn(words, dom.by_id(ident).words(), ident)
+                self.assertIsNone(dom.by_id(ident).find("table"), ident)
+
+            odd = "<i>新</i>站 & \"试点\""
+            d.put_station("GC-01", kind="national", lat=39.9289, lon=116.4174, name="东四国控点")
+            d.put_station("N-1", lat=39.9322, lon=116.4170, name=odd, unit="<b>单位</b>")
+            d.put_station("N-2", lat=39.9240, lon=116.4300, name="朝阳门微站")
+            d.post_readings([{"station": code, "observed_at": f"2017-12-07T{h:02d}:00:00+08:00", "pm25": 40 + i,
+                              "pm10": 70 + 10 * i} for i, code in enumerate(("GC-01", "N-1", "N-2")) for h in range(16)])
+            run = browser.dump_dom(chromium, url)
+            self.assertEqual(run.page_errors(), [])
+            dom = browser.parse(run.stdout)
+            today = dom.by_id("today")
+            got = rows(today)
+            self.assertEqual([code for code, _ in got], ["N-1", "N-2"])
+            self.assertIn(odd, dict(got)["N-1"].text())
+            self.assertIn("<b>单位</b>", dict(got)["N-1"].text())
+            self.assertEqual(today.find_all("i") + today.find_all("b"), [])
+            for ident in ("interviews", "latest", "summary"):
+                self.assertIn("尚无已终审的日期", dom.by_id(ident).words(), ident)
+            svg = dom.by_id("map").find("svg")
+            self.assertEqual(len(svg.find_all("circle", cls="station")), 2)
+            self.assertEqual(len(svg.find_all("circle", cls="ring")), 1)
+            self.assertIn(odd, [t.text() for t in svg.find_all("text")])
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class LiveUpdateTest(unittest.TestCase):
+    """The page as a person leaves it open: EventSource connected, and an alert that resolves
+    and a ranking that changes show up without a reload; revalidation uses If-None-Match."""
+
+    def test_events_update_the_page(self):
+        chromium = require_chromium()
+        with Daemon(env=ENV) as d:
+            d.put_station("GC-01", kind="national", lat=39.9289, lon=116.4174, name="东四国控点")
+            for code, lat in (("L-1", 39.9322), ("L-2", 39.9240), ("L-3", 39.9080)):
+                d.put_station(code, lat=lat, lon=116.4200, name=code + "微站")
+            # L-3 is silent after 10:00: offline, and too few hours to be ranked.
+            d.post_readings([{"station": code, "observed_at": f"2017-12-07T{h:02d}:00:00+08:00",
+                              "pm25": 40 + h % 2, "pm10": 80 + 10 * i + h % 2}
+                             for i, code in enumerate(("GC-01", "L-1", "L-2", "L-3")) for h in range(16)
+                             if not (code == "L-3" and h > 10)])
+            wait_for(lambda: d.get("/api/v1/alerts?status=open&type=offline").json["alerts"], what="offline alert")
+            page = browser.Cdp(chromium)
+            try:
+                page.open(f"http://127.0.0.1:{d.port}/")
+                page.wait("!!document.body && document.body.getAttribute('data-ready') === 'true'", what="the first render")
+                page.wait("document.getElementById('conn').classList.contains('conn-live')", what="the event stream")
+                self.assertEqual(page.eval("document.getElementById('conn-text').textContent"), "实时推送")
+                offline = "!!document.querySelector('#alerts tr[data-alert=\"offline\"][data-station=\"L-3\"]')"
+                self.assertTrue(page.eval(offline))
+                self.assertIn("L-3微站（11 小时）", page.eval("document.getElementById('today').textContent"))
+
+                # L-3 reports again: the offline alert resolves (an `alert` event) and today's
+                # ranking changes (a `ranking` event); the page follows without a reload.
+                d.post_readings([{"station": "L-3", "observed_at": "2017-12-07T15:20:00+08:00", "pm25": 41, "pm10": 99}])
+                page.wait("!" + offline, what="the resolved alert to leave the page")
+                page.wait("document.getElementById('today').textContent.indexOf('L-3微站（12 小时）') >= 0",
+                          timeout=25, what="today's ranking to update")
+                self.assertIn("当前无未处理预警", page.eval("document.getElementById('alerts').textContent"))
+                self.assertEqual(page.eval("document.querySelector('#kpi-alerts').textContent.trim()"), "0")
+
+                # Coming back to the tab revalidates everything: unchanged parts answer 304.
+                mark = len(d.lines)
+                page.eval("document.dispatchEvent(new Event('visibilitychange'))")
+                wait_for(lambda: any(" /api/v1/ranking/today 304 " in l for l in d.lines[mark:]),
+                         timeout=10, what="a 304 revalidation of today's ranking")
+                time.sleep(0.5)
+                # ... and the page still shows the data it already had.
+                self.assertEqual(page.eval("document.querySelectorAll('#today table.ranking tbody tr').length"), 2)
+                self.assertEqual(page.eval("document.querySelectorAll('#map circle.station').length"), 3)
+                self.assertEqual(page.page_errors(), [])
+            finally:
+                page.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,1052 @@
+/* aqrank dashboard — plain JavaScript, no build step, no external assets.
+ *
+ * Every piece of text that comes from the API goes into the page through textContent or
+ * setAttribute (never innerHTML), so a station named "<b>" shows as "<b>".
+ *
+ * Query parameters: lang=en (English labels, English category names from the API),
+ * nostream=1 (no EventSource: polling only; used by headless tests and useful behind proxies
+ * that break long-lived responses).
+ */
+(function () {
+  'use strict';
+
+  var API = '/api/v1';
+  var params = new URLSearchParams(window.location.search);
+  var LANG = params.get('lang') === 'en' ? 'en' : 'zh';
+  var STREAM = params.get('nostream') !== '1' && typeof window.EventSource === 'function';
+  var POLL_MS = 60 * 1000;        /* today's ranking, revalidated with If-None-Match */
+  var FULL_MS = 5 * 60 * 1000;    /* everything else: finalization sends no event */
+  var DEFAULT_RADIUS_KM = 3;
+  var KM_PER_DEG = 6371.0088 * Math.PI / 180;
+
+  /* ------------------------------------------------------------------ labels */
+
+  var T = {
+    zh: {
+      doc_title: '微型站空气质量排名与预警',
+      skip: '跳到正文',
+      title: '微型站空气质量排名与预警',
+      subtitle: '微型站点每日排名 · 约谈名单 · 异常预警 · 国控点周边 3 公里',
+      noscript: '本页面需要启用 JavaScript。',
+      updated: '更新于',
+      conn_connecting: '连接中',
+      conn_live: '实时推送',
+      conn_reconnecting: '重新连接中',
+      conn_polling: '定时刷新',
+      conn_down: '连接中断',
+      lang_switch: 'English',
+      kpi_h: '概况',
+      kpi_ranked: '今日参与排名',
+      kpi_mean: '今日区域均值',
+      kpi_alerts: '未处理预警',
+      kpi_interview: '最新约谈名单',
+      kpi_critical: '严重',
+      kpi_pending: '待约谈',
+      kpi_stations: '站',
+      loading: '正在加载…',
+      load_error: '数据加载失败，将自动重试。',
+      today_h: '今日实时排名',
+      provisional: '临时',
+      final: '终审',
+      meta_date: '日期',
+      meta_hours: '已统计 {n} 小时',
+      meta_metric: '排名指标',
+      meta_mean: '区域均值',
+      meta_generated: '数据时间',
+      meta_finalized: '终审时间',
+      meta_ranked: '参与排名 {n} 站',
+      col_rank: '排名',
+      col_station: '站点编号',
+      col_name: '站点名称',
+      col_site: '站点',
+      col_unit: '责任单位',
+      col_value: '排名值',
+      col_pm25: 'PM2.5',
+      col_pm10: 'PM10',
+      col_aqi: 'AQI',
+      col_hours: '有效小时',
+      col_contact: '联系人',
+      col_pct: '高于均值',
+      col_consec: '连续上榜',
+      col_status: '状态',
+      col_note: '备注',
+      col_reason: '原因',
+      col_severity: '级别',
+      col_type: '类型',
+      col_opened: '开始时间',
+      col_last: '最近触发',
+      col_count: '次数',
+      col_detail: '说明',
+      col_mean: '均值',
+      col_days_valid: '有效天数',
+      col_days_insufficient: '数据不足天数',
+      col_interview_days: '约谈天数',
+      col_streak: '最长连续约谈',
+      col_best_worst: '最好/最差',
+      col_national: '国控点',
+      interview_tag: '拟约谈',
+      interview_tag_final: '约谈',
+      prov_interview: '今日拟约谈（临时）',
+      insufficient_h: '数据不足，未参与排名',
+      insufficient_item: '{name}（{n} 小时）',
+      no_today: '今日暂无排名数据。',
+      no_stations: '尚未登记站点。',
+      alerts_h: '预警',
+      alerts_open: '未处理 {n} 条',
+      alerts_ack: '已确认 {n} 条',
+      no_alerts: '当前无未处理预警。',
+      status_open: '未处理',
+      status_acknowledged: '已确认',
+      status_resolved: '已解除',
+      map_h: '站点分布',
+      map_caption: '站点分布图：按今日 AQI 着色，国控点周边 {r} 公里范围以虚线圆表示',
+      map_meta: '国控点周边 {r} 公里',
+      legend_national: '国控点',
+      legend_micro: '微型站',
+      legend_ring: '{r} 公里范围',
+      legend_none: '无数据',
+      national_h: '国控点今日',
+      latest_h: '最新终审排名',
+      no_final: '尚无已终审的日期，暂无终审排名。',
+      no_final_iv: '尚无已终审的日期，暂无约谈名单。',
+      interviews_h: '约谈名单',
+      interviews_of: '{date} 终审',
+      no_interviews: '该日无约谈站点。',
+      days: '{n} 天',
+      summary_h: '近 30 日攻坚汇总',
+      summary_meta: '{from} 至 {to}，已终审 {n} 天',
+      no_summary: '尚无已终审的日期，暂无汇总。',
+      no_summary_rows: '所选时段无排名数据。',
+      reason_ranking: '排名末位',
+      reason_insufficient_data: '数据不足',
+      pending: '待约谈',
+      interviewed: '已约谈',
+      rectified: '已整改',
+      critical: '严重',
+      warning: '警告',
+      info: '提示',
+      offline: '离线',
+      exceedance: '超标',
+      spike: '突升',
+      flatline: '恒值',
+      inversion: '倒挂',
+      hotspot: '国控点周边高值',
+      interference: '疑似干扰',
+      national_divergence: '国控点异常',
+      metric_pm10: 'PM10',
+      metric_pm25: 'PM2.5',
+      metric_aqi: 'AQI',
+      metric_composite: '综合指数',
+      detail_offline: '已 {h} 小时无数据（允许 {t} 小时）',
+      detail_exceedance: '{p} 小时 IAQI {v}，超过 {t}',
+      detail_generic: '{p}数值 {v}，阈值 {t}',
+      footer: '空气质量指数按 HJ 633-2012 计算；排名数值越小越好，末三位列入约谈名单。今日排名为临时结果，以次日终审为准。',
+      levels: ['优', '良', '轻度污染', '中度污染', '重度污染', '严重污染'],
+      no_value: '无数据',
+      colon: '：',
+      list_sep: '、'
+    },
+    en: {
+      doc_title: 'Micro-station air quality ranking and alerts',
+      skip: 'Skip to content',
+      title: 'Micro-station air quality ranking and alerts',
+      subtitle: 'Daily ranking · interview list · alerts · 3 km around national control points',
+      noscript: 'This page needs JavaScript.',
+      updated: 'Updated',
+      conn_connecting: 'Connecting',
+      conn_live: 'Live',
+      conn_reconnecting: 'Reconnecting',
+      conn_polling: 'Polling',
+      conn_down: 'Disconnected',
+      lang_switch: '中文',
+      kpi_h: 'Overview',
+      kpi_ranked: 'Ranked today',
+      kpi_mean: 'District mean today',
+      kpi_alerts: 'Open alerts',
+      kpi_interview: 'Latest interview list',
+      kpi_critical: 'critical',
+      kpi_pending: 'pending',
+      kpi_stations: 'stations',
+      loading: 'Loading…',
+      load_error: 'Could not load the data; retrying automatically.',
+      today_h: "Today's ranking",
+      provisional: 'Provisional',
+      final: 'Final',
+      meta_date: 'Date',
+      meta_hours: '{n} hours so far',
+      meta_metric: 'Metric',
+      meta_mean: 'District mean',
+      meta_generated: 'As of',
+      meta_finalized: 'Finalized',
+      meta_ranked: '{n} stations ranked',
+      col_rank: 'Rank',
+      col_station: 'Station',
+      col_name: 'Name',
+      col_site: 'Station',
+      col_unit: 'Responsible unit',
+      col_value: 'Value',
+      col_pm25: 'PM2.5',
+      col_pm10: 'PM10',
+      col_aqi: 'AQI',
+      col_hours: 'Valid hours',
+      col_contact: 'Contact',
+      col_pct: 'Above mean',
+      col_consec: 'Days in a row',
+      col_status: 'Status',
+      col_note: 'Note',
+      col_reason: 'Reason',
+      col_severity: 'Severity',
+      col_type: 'Type',
+      col_opened: 'Opened',
+      col_last: 'Last seen',
+      col_count: 'Count',
+      col_detail: 'Details',
+      col_mean: 'Mean',
+      col_days_valid: 'Valid days',
+      col_days_insufficient: 'Insufficient days',
+      col_interview_days: 'Interview days',
+      col_streak: 'Longest streak',
+      col_best_worst: 'Best/worst',
+      col_national: 'National point',
+      interview_tag: 'Bottom 3',
+      interview_tag_final: 'Interview',
+      prov_interview: 'Provisional bottom three today',
+      insufficient_h: 'Not enough data, not ranked',
+      insufficient_item: '{name} ({n} h)',
+      no_today: 'No ranking data for today yet.',
+      no_stations: 'No stations registered yet.',
+      alerts_h: 'Alerts',
+      alerts_open: '{n} open',
+      alerts_ack: '{n} acknowledged',
+      no_alerts: 'No open alerts.',
+      status_open: 'Open',
+      status_acknowledged: 'Acknowledged',
+      status_resolved: 'Resolved',
+      map_h: 'Station map',
+      map_caption: "Station map: coloured by today's AQI; dashed circles mark {r} km around national control points",
+      map_meta: '{r} km around national points',
+      legend_national: 'National point',
+      legend_micro: 'Micro-station',
+      legend_ring: '{r} km ring',
+      legend_none: 'No data',
+      national_h: 'National points today',
+      latest_h: 'Latest final ranking',
+      no_final: 'No day has been finalized yet.',
+      no_final_iv: 'No day has been finalized yet, so no interview list.',
+      interviews_h: 'Interview list',
+      interviews_of: 'Final, {date}',
+      no_interviews: 'No station on the list for that day.',
+      days: '{n} d',
+      summary_h: '30-day campaign summary',
+      summary_meta: '{from} to {to}, {n} finalized days',
+      no_summary: 'No finalized days yet, so no summary.',
+      no_summary_rows: 'No ranking data in this period.',
+      reason_ranking: 'Ranking',
+      reason_insufficient_data: 'Insufficient data',
+      pending: 'Pending',
+      interviewed: 'Interviewed',
+      rectified: 'Rectified',
+      critical: 'Critical',
+      warning: 'Warning',
+      info: 'Info',
+      offline: 'Offline',
+      exceedance: 'Exceedance',
+      spike: 'Spike',
+      flatline: 'Flatline',
+      inversion: 'Inversion (PM2.5 > PM10)',
+      hotspot: 'Hotspot near national point',
+      interference: 'Suspected interference',
+      national_divergence: 'National point anomaly',
+      metric_pm10: 'PM10',
+      metric_pm25: 'PM2.5',
+      metric_aqi: 'AQI',
+      metric_composite: 'Composite index',
+      detail_offline: 'No data for {h} h (allowed {t} h)',
+      detail_exceedance: 'Hourly {p} IAQI {v}, above {t}',
+      detail_generic: '{p}value {v}, threshold {t}',
+      footer: 'AQI per HJ 633-2012. Lower values rank better; the bottom three are summoned for an interview. Today\'s ranking is provisional until the day is finalized.',
+      levels: ['Excellent', 'Good', 'Lightly polluted', 'Moderately polluted', 'Heavily polluted', 'Severely polluted'],
+      no_value: 'No data',
+      colon: ': ',
+      list_sep: ', '
+    }
+  };
+
+  function t(key, vars) {
+    var s = T[LANG][key];
+    if (s === undefined) s = T.zh[key];
+    if (s === undefined) return key;
+    if (vars) {
+      s = String(s).replace(/\{(\w+)\}/g, function (m, k) {
+        return vars[k] === undefined || vars[k] === null ? '—' : String(vars[k]);
+      });
+    }
+    return s;
+  }
+
+  /* HJ 633-2012 levels: upper AQI bound, colour. Used where the API gives an AQI but no colour
+   * (national points) and for the legend. */
+  var LEVELS = [[50, '#00E400'], [100, '#FFFF00'], [150, '#FF7E00'], [200, '#FF0000'],
+                [300, '#99004C'], [Infinity, '#7E0023']];
+  var NO_DATA_COLOR = '#B8BEC6';
+
+  function levelOf(aqi) {
+    for (var i = 0; i < LEVELS.length; i++) if (aqi <= LEVELS[i][0]) return i;
+    return LEVELS.length - 1;
+  }
+
+  /* Black or white text on a data colour, whichever contrasts more. */
+  function inkOn(hex) {
+    var m = /^#?([0-9a-f]{6})$/i.exec(hex || '');
+    if (!m) return '#111';
+    var n = parseInt(m[1], 16);
+    var c = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map(function (v) {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    var lum = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    return (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) ? '#111' : '#fff';
+  }
+
+  function safeColor(hex) {
+    return /^#[0-9a-f]{3,8}$/i.test(hex || '') ? hex : NO_DATA_COLOR;
+  }
+
+  /* ------------------------------------------------------------------ DOM helpers */
+
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+
+  function append(node, kids) {
+    if (kids === undefined || kids === null || kids === false) return node;
+    if (!Array.isArray(kids)) kids = [kids];
+    kids.forEach(function (k) {
+      if (k === undefined || k === null || k === false) return;
+      if (Array.isArray(k)) { append(node, k); return; }
+      node.appendChild(typeof k === 'object' ? k : document.createTextNode(String(k)));
+    });
+    return node;
+  }
+
+  function el(tag, attrs, kids) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === undefined || v === null || v === false) return;
+      if (k === 'class') e.className = v;
+      else if (k === 'style') Object.keys(v).forEach(function (p) { e.style.setProperty(p, v[p]); });
+      else e.setAttribute(k, v === true ? '' : String(v));
+    });
+    return append(e, kids);
+  }
+
+  function sv(tag, attrs, kids) {
+    var e = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (attrs[k] !== undefined && attrs[k] !== null) e.setAttribute(k, String(attrs[k]));
+    });
+    return append(e, kids);
+  }
+
+  function $(id) { return document.getElementById(id); }
+
+  function fill(id, kids) {
+    var node = $(id);
+    while (node.firstChild) node.removeChild(node.firstChild);
+    append(node, kids);
+  }
+
+  function empty(text) { return el('p', {class: 'empty'}, text); }
+
+  function num(v) { return v === null || v === undefined ? '—' : String(v); }
+
+  /* "2017-12-07T15:30:00+08:00" → "2017-12-07 15:30" (the daemon's local time, as given). */
+  function when(s) {
+    if (!s) return '—';
+    var m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(s);
+    return m ? m[1] + ' ' + m[2] : String(s);
+  }
+
+  function shortWhen(s, day) {
+    var w = when(s);
+    return day && w.indexOf(day + ' ') === 0 ? w.slice(11) : w;
+  }
+
+  function addDays(date, n) {
+    var d = new Date(date + 'T00:00:00Z');
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function metricLabel(m) { return t('metric_' + m); }
+
+  function metricUnit(m) { return m === 'pm10' || m === 'pm25' ? 'µg/m³' : ''; }
+
+  /* A table with a caption (screen readers) and real header cells. */
+  function table(caption, heads, rows, cls) {
+    var thead = el('thead', null, el('tr', null, heads.map(function (h) {
+      var label = typeof h === 'string' ? h : h[0];
+      return el('th', {scope: 'col', class: typeof h === 'string' ? null : h[1]}, label);
+    })));
+    return el('div', {class: 'table-wrap'},
+      el('table', {class: 'data ' + (cls || '')}, [el('caption', {class: 'vh'}, caption), thead,
+        el('tbody', null, rows)]));
+  }
+
+  function aqiBadge(aqi, color, category) {
+    if (aqi === null || aqi === undefined) return el('span', {class: 'aqi aqi-none'}, '—');
+    var c = safeColor(color);
+    return el('span', {class: 'aqi-cell', title: category || null}, [
+      el('span', {class: 'aqi', style: {'background-color': c, color: inkOn(c)}}, String(aqi)),
+      category ? el('span', {class: 'aqi-cat'}, category) : null
+    ]);
+  }
+
+  /* ------------------------------------------------------------------ fetching */
+
+  var cache = {};   /* url → {etag, data} */
+  var state = {today: null, latest: undefined, interviews: null, summary: null, alerts: null,
+               acknowledged: null, stations: null};
+  var failed = {};
+
+  /* GET a JSON document, revalidating with the last ETag; a 304 gives the cached copy.
+   * Resolves {data, changed}; a 404 no_data resolves {data: null, noData: true}. */
+  function getJSON(path) {
+    var url = API + path;
+    var entry = cache[url];
+    var headers = {Accept: 'application/json'};
+    if (entry && entry.etag) headers['If-None-Match'] = entry.etag;
+    return fetch(url, {headers: headers, cache: 'no-store', credentials: 'same-origin'}).then(function (r) {
+      if (r.status === 304 && entry) return {data: entry.data, changed: false};
+      if (r.status === 404) {
+        return r.json().catch(function () { return {}; }).then(function (body) {
+          if (body && body.error && (body.error.code === 'no_data' || body.error.code === 'not_found')) {
+            delete cache[url];
+            return {data: null, noData: true, changed: true};
+          }
+          throw new Error('HTTP 404');
+        });
+      }
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      var etag = r.headers.get('ETag');
+      return r.json().then(function (data) {
+        cache[url] = {etag: etag, data: data};
+        return {data: data, changed: true};
+      });
+    });
+  }
+
+  function langQuery(sep) { return LANG === 'en' ? sep + 'lang=en' : ''; }
+
+  function markUpdated() {
+    var d = new Date();
+    var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+    var node = $('updated');
+    node.textContent = pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+    node.setAttribute('datetime', d.toISOString());
+  }
+
+  function loadToday() {
+    return getJSON('/ranking/today' + langQuery('?')).then(function (r) {
+      failed.today = false;
+      var dateChanged = state.today && r.data && state.today.date !== r.data.date;
+      state.today = r.data;
+      return {changed: r.changed, dateChanged: dateChanged};
+    }, function (e) { failed.today = true; throw e; });
+  }
+
+  function loadStations() {
+    return getJSON('/stations').then(function (r) {
+      failed.stations = false;
+      state.stations = (r.data && r.data.stations) || [];
+    }, function (e) { failed.stations = true; throw e; });
+  }
+
+  function loadAlerts() {
+    return Promise.all([getJSON('/alerts?status=open&limit=200'),
+                        getJSON('/alerts?status=acknowledged&limit=200')]).then(function (rs) {
+      failed.alerts = false;
+      state.alerts = (rs[0].data && rs[0].data.alerts) || [];
+      state.acknowledged = (rs[1].data && rs[1].data.alerts) || [];
+    }, function (e) { failed.alerts = true; throw e; });
+  }
+
+  /* The latest final day, then its interview list and the 30 days ending there. */
+  function loadFinal() {
+    return getJSON('/ranking/latest' + langQuery('?')).then(function (r) {
+      failed.latest = false;
+      state.latest = r.data;
+      if (!r.data) {
+        state.interviews = null;
+        state.summary = null;
+        return null;
+      }
+      var day = r.data.date;
+      return Promise.all([
+        getJSON('/interviews?date=' + encodeURIComponent(day)).then(function (ri) {
+          failed.interviews = false;
+          state.interviews = (ri.data && ri.data.interviews) || [];
+        }, function () { failed.interviews = true; }),
+        getJSON('/ranking/summary?from=' + addDays(day, -29) + '&to=' + day + langQuery('&')).then(function (rs) {
+          failed.summary = false;
+          state.summary = rs.data;
+        }, function () { failed.summary = true; })
+      ]);
+    }, function (e) { failed.latest = true; throw e; });
+  }
+
+  /* ------------------------------------------------------------------ rendering */
+
+  function renderKpis() {
+    var td = state.today;
+    var micro = (state.stations || []).filter(function (s) { return s.kind === 'micro' && s.active !== false; });
+    fill('kpi-ranked', td ? [String(td.stations_ranked), el('small', null, ' / ' + micro.length + ' ' + t('kpi_stations'))] : '—');
+    fill('kpi-mean', td && td.district_mean !== null && td.district_mean !== undefined
+      ? [String(td.district_mean), el('small', null, ' ' + (metricUnit(td.metric) || metricLabel(td.metric)))] : '—');
+    if (state.alerts) {
+      var crit = state.alerts.filter(function (a) { return a.severity === 'critical'; }).length;
+      fill('kpi-alerts', [String(state.alerts.length),
+        crit ? el('small', {class: 'kpi-crit'}, ' ' + t('kpi_critical') + ' ' + crit) : null]);
+    }
+    if (state.latest === null) fill('kpi-interview', '—');
+    else if (state.interviews) {
+      var pending = state.interviews.filter(function (i) { return i.status === 'pending'; }).length;
+      fill('kpi-interview', [String(state.interviews.length),
+        el('small', null, ' ' + t('kpi_pending') + ' ' + pending)]);
+    }
+  }
+
+  function metaLine(id, parts) {
+    fill(id, parts.filter(Boolean).map(function (p) {
+      return el('span', {class: 'meta-item'}, p);
+    }));
+  }
+
+  function renderToday() {
+    var td = state.today;
+    if (!td) {
+      fill('today-body', empty(failed.today ? t('load_error') : t('loading')));
+      return;
+    }
+    var unit = metricUnit(td.metric);
+    metaLine('today-meta', [
+      t('meta_date') + ' ' + td.date,
+      t('meta_hours', {n: td.hours_elapsed}),
+      t('meta_metric') + ' ' + metricLabel(td.metric),
+      td.district_mean !== null && td.district_mean !== undefined
+        ? t('meta_mean') + ' ' + td.district_mean + (unit ? ' ' + unit : '') : null,
+      t('meta_generated') + ' ' + when(td.generated_at)
+    ]);
+    var rows = td.ranking || [];
+    var parts = [];
+    if (!rows.length) {
+      parts.push(empty(t('no_today')));
+    } else {
+      parts.push(rankingTable(rows, td.metric, t('today_h') + ' ' + td.date, true));
+    }
+    var iv = td.interview || [];
+    if (iv.length) {
+      parts.push(el('p', {class: 'note note-iv'}, [el('strong', null, t('prov_interview') + t('colon')),
+        iv.map(function (e) { return e.name || e.station; }).join(t('list_sep'))]));
+    }
+    var ins = td.insufficient || [];
+    if (ins.length) {
+      parts.push(el('p', {class: 'note'}, [el('strong', null, t('insufficient_h') + t('colon')),
+        ins.map(function (s) { return t('insufficient_item', {name: s.name || s.station, n: s.valid_hours}); })
+          .join(t('list_sep'))]));
+    }
+    parts.push(nationalTable(td));
+    fill('today-body', parts);
+  }
+
+  /* Today's values at the national control points (never ranked). */
+  function nationalTable(td) {
+    var nat = (td && td.national) || [];
+    if (!nat.length) return null;
+    var names = {};
+    (state.stations || []).forEach(function (s) { names[s.code] = s.name; });
+    var heads = [t('col_national'), [t('col_pm25'), 'num'], [t('col_pm10'), 'num'], t('col_aqi'),
+      [t('col_hours'), 'num']];
+    return [el('h3', {class: 'sub-h'}, t('national_h')), table(t('national_h'), heads, nat.map(function (n) {
+      var lv = n.aqi === null || n.aqi === undefined ? null : levelOf(n.aqi);
+      return el('tr', {'data-station': n.station}, [
+        el('td', {class: 'name'}, [names[n.station] || n.station, el('span', {class: 'code sub-code'}, n.station)]),
+        el('td', {class: 'num'}, num(n.pm25)),
+        el('td', {class: 'num'}, num(n.pm10)),
+        el('td', null, aqiBadge(n.aqi, lv === null ? null : LEVELS[lv][1], lv === null ? null : t('levels')[lv])),
+        el('td', {class: 'num'}, num(n.valid_hours))
+      ]);
+    }), 'national')];
+  }
+
+  function rankingTable(rows, metric, caption, provisional) {
+    var unit = metricUnit(metric);
+    var heads = [[t('col_rank'), 'num'], [t('col_station'), 'opt'], t('col_name'), [t('col_unit'), 'opt'],
+      [t('col_value'), 'num'], [t('col_pm25'), 'num'],
+      [t('col_pm10'), 'num'], t('col_aqi'), [t('col_hours'), 'num']];
+    return table(caption, heads, rows.map(function (r) {
+      var hot = r.interview;
+      return el('tr', {class: hot ? 'row-iv' : null, 'data-station': r.station}, [
+        el('td', {class: 'num rank'}, num(r.rank)),
+        el('td', {class: 'code opt'}, r.station),
+        el('td', {class: 'name'}, [r.name || '', hot ? el('span', {class: 'tag tag-iv'}, t(provisional ? 'interview_tag' : 'interview_tag_final')) : null]),
+        el('td', {class: 'unit opt'}, r.unit || '—'),
+        el('td', {class: 'num strong'}, num(r.value)),
+        el('td', {class: 'num'}, num(r.pm25)),
+        el('td', {class: 'num'}, num(r.pm10)),
+        el('td', null, aqiBadge(r.aqi, r.color, r.category)),
+        el('td', {class: 'num'}, num(r.valid_hours))
+      ]);
+    }), 'ranking');
+  }
+
+  function renderLatest() {
+    if (state.latest === undefined) {
+      fill('latest-body', empty(failed.latest ? t('load_error') : t('loading')));
+      return;
+    }
+    if (state.latest === null) {
+      fill('latest-meta', []);
+      fill('latest-body', empty(t('no_final')));
+      return;
+    }
+    var ld = state.latest;
+    metaLine('latest-meta', [
+      t('meta_date') + ' ' + ld.date,
+      t('meta_metric') + ' ' + metricLabel(ld.metric),
+      t('meta_ranked', {n: ld.stations_ranked}),
+      ld.district_mean !== null && ld.district_mean !== undefined
+        ? t('meta_mean') + ' ' + ld.district_mean + (metricUnit(ld.metric) ? ' ' + metricUnit(ld.metric) : '') : null
+    ]);
+    var rows = ld.ranking || [];
+    fill('latest-body', rows.length ? rankingTable(rows, ld.metric, t('latest_h') + ' ' + ld.date, false)
+      : empty(t('no_today')));
+  }
+
+  function statusTag(s) {
+    return el('span', {class: 'istatus status-' + (s || 'pending')}, t(s || 'pending'));
+  }
+
+  function renderInterviews() {
+    if (state.latest === undefined) {
+      fill('interviews-body', empty(failed.latest ? t('load_error') : t('loading')));
+      return;
+    }
+    if (state.latest === null) {
+      fill('interviews-meta', []);
+      fill('interviews-body', empty(t('no_final_iv')));
+      return;
+    }
+    metaLine('interviews-meta', [t('interviews_of', {date: state.latest.date})]);
+    var list = state.interviews;
+    if (!list) {
+      fill('interviews-body', empty(failed.interviews ? t('load_error') : t('loading')));
+      return;
+    }
+    if (!list.length) {
+      fill('interviews-body', empty(t('no_interviews')));
+      return;
+    }
+    var heads = [[t('col_rank'), 'num'], t('col_name'), [t('col_unit'), 'opt'], [t('col_value'), 'num'],
+      [t('col_consec'), 'num'], t('col_status')];
+    fill('interviews-body', table(t('interviews_h') + ' ' + state.latest.date, heads, list.map(function (i) {
+      var rank = i.reason === 'insufficient_data' ? t('reason_insufficient_data')
+        : num(i.rank) + (i.of ? '/' + i.of : '');
+      var pct = i.pct_above_mean !== null && i.pct_above_mean !== undefined
+        ? el('span', {class: 'sub-val'}, (i.pct_above_mean >= 0 ? '+' : '') + i.pct_above_mean + '%') : null;
+      return el('tr', {'data-station': i.station}, [
+        el('td', {class: 'num rank'}, rank),
+        el('td', {class: 'name'}, [i.name || i.station, el('span', {class: 'code sub-code'}, i.station),
+          i.note ? el('span', {class: 'iv-note'}, i.note) : null]),
+        el('td', {class: 'unit opt'}, [i.unit || '—', i.contact_person ? el('span', {class: 'sub-val'}, i.contact_person) : null]),
+        el('td', {class: 'num strong'}, [num(i.value), pct]),
+        el('td', {class: 'num'}, [el('span', {class: i.consecutive_days > 1 ? 'streak streak-hot' : 'streak'},
+          t('days', {n: num(i.consecutive_days)}))]),
+        el('td', null, statusTag(i.status))
+      ]);
+    }), 'interviews'));
+  }
+
+  var SEVERITY_ORDER = {critical: 0, warning: 1, info: 2};
+
+  function alertTime(a) {
+    var v = Date.parse(a.opened_at || '');
+    return isNaN(v) ? 0 : v;
+  }
+
+  function sortAlerts(list) {
+    return list.slice().sort(function (a, b) {
+      var sa = SEVERITY_ORDER[a.severity] !== undefined ? SEVERITY_ORDER[a.severity] : 3;
+      var sb = SEVERITY_ORDER[b.severity] !== undefined ? SEVERITY_ORDER[b.severity] : 3;
+      if (sa !== sb) return sa - sb;
+      return alertTime(b) - alertTime(a) || (b.id || 0) - (a.id || 0);
+    });
+  }
+
+  function fmtNum(v) {
+    if (typeof v !== 'number') return num(v);
+    return Math.round(v * 10) / 10 + '';
+  }
+
+  function alertDetail(a) {
+    if (LANG === 'en' && a.message) {
+      var m = String(a.message);
+      var prefix = a.station + (a.station_name ? ' ' + a.station_name : '') + ': ';
+      return m.indexOf(prefix) === 0 ? m.slice(prefix.length) : m;
+    }
+    if (a.type === 'offline' && typeof a.value === 'number' && typeof a.threshold === 'number') {
+      return t('detail_offline', {h: fmtNum(a.value / 3600), t: fmtNum(a.threshold / 3600)});
+    }
+    if (a.type === 'exceedance') {
+      return t('detail_exceedance', {p: a.pollutant || '', v: fmtNum(a.value), t: fmtNum(a.threshold)});
+    }
+    return t('detail_generic', {p: a.pollutant ? a.pollutant + ' ' : '', v: fmtNum(a.value), t: fmtNum(a.threshold)});
+  }
+
+  function renderAlerts() {
+    if (!state.alerts) {
+      fill('alerts-body', empty(failed.alerts ? t('load_error') : t('loading')));
+      return;
+    }
+    var open = sortAlerts(state.alerts);
+    var ack = sortAlerts(state.acknowledged || []);
+    metaLine('alerts-meta', [t('alerts_open', {n: open.length}), ack.length ? t('alerts_ack', {n: ack.length}) : null]);
+    if (!open.length && !ack.length) {
+      fill('alerts-body', empty(t('no_alerts')));
+      return;
+    }
+    var day = state.today && state.today.date;
+    var heads = [t('col_severity'), t('col_type'), t('col_name'), t('col_opened'), [t('col_count'), 'num opt'],
+      t('col_detail'), t('col_status')];
+    var rows = open.concat(ack).map(function (a) {
+      var sev = SEVERITY_ORDER[a.severity] !== undefined ? a.severity : 'info';
+      return el('tr', {class: 'arow arow-' + sev + (a.status === 'acknowledged' ? ' row-ack' : ''),
+                       'data-alert': a.type, 'data-station': a.station}, [
+        el('td', null, el('span', {class: 'sev sev-' + sev}, t(sev))),
+        el('td', {class: 'atype'}, t(a.type)),
+        el('td', {class: 'name'}, [a.station_name || a.station, el('span', {class: 'code sub-code'}, a.station)]),
+        el('td', {class: 'time'}, [el('time', {datetime: a.opened_at}, shortWhen(a.opened_at, day))]),
+        el('td', {class: 'num opt'}, num(a.count)),
+        el('td', {class: 'detail'}, alertDetail(a)),
+        el('td', null, el('span', {class: 'astatus astatus-' + a.status}, t('status_' + a.status)))
+      ]);
+    });
+    fill('alerts-body', table(t('alerts_h'), heads, rows, 'alerts'));
+  }
+
+  function renderSummary() {
+    if (state.latest === undefined) {
+      fill('summary-body', empty(failed.latest ? t('load_error') : t('loading')));
+      return;
+    }
+    if (state.latest === null) {
+      fill('summary-meta', []);
+      fill('summary-body', empty(t('no_summary')));
+      return;
+    }
+    var s = state.summary;
+    if (!s) {
+      fill('summary-body', empty(failed.summary ? t('load_error') : t('loading')));
+      return;
+    }
+    metaLine('summary-meta', [t('summary_meta', {from: s.from, to: s.to, n: s.days_finalized}),
+      t('meta_metric') + ' ' + metricLabel(s.metric)]);
+    var rows = s.stations || [];
+    if (!rows.length) {
+      fill('summary-body', empty(t('no_summary_rows')));
+      return;
+    }
+    var unit = metricUnit(s.metric);
+    var heads = [[t('col_rank'), 'num'], t('col_site'),
+      [t('col_mean') + (unit ? ' (' + unit + ')' : ''), 'num'], [t('col_days_valid'), 'num'],
+      [t('col_interview_days'), 'num'], [t('col_streak'), 'num']];
+    fill('summary-body', table(t('summary_h'), heads, rows.map(function (r) {
+      return el('tr', {'data-station': r.station, class: r.interview_days > 0 ? 'row-warn' : null}, [
+        el('td', {class: 'num rank'}, num(r.rank)),
+        el('td', {class: 'name'}, [r.name || r.station, el('span', {class: 'code sub-code'}, r.station)]),
+        el('td', {class: 'num strong'}, num(r.mean_value)),
+        el('td', {class: 'num'}, num(r.days_valid)),
+        el('td', {class: 'num'}, num(r.interview_days)),
+        el('td', {class: 'num'}, num(r.longest_streak))
+      ]);
+    }), 'summary'));
+  }
+
+  /* ------------------------------------------------------------------ the map */
+
+  /* Equirectangular projection around the mean latitude: x = Δlon·cos φ0, y = Δlat, both in
+   * km, so a circle of radius r km is a circle of radius r in the same units. */
+  function renderMap() {
+    var stations = (state.stations || []).filter(function (s) {
+      return s.active !== false && typeof s.lat === 'number' && typeof s.lon === 'number';
+    });
+    var td = state.today;
+    var radius = td && typeof td.radius_km === 'number' ? td.radius_km : DEFAULT_RADIUS_KM;
+    metaLine('map-meta', [t('map_meta', {r: radius})]);
+    if (!state.stations) {
+      fill('map-body', empty(failed.stations ? t('load_error') : t('loading')));
+      return;
+    }
+    if (!stations.length) {
+      fill('map-body', empty(t('no_stations')));
+      return;
+    }
+    var byCode = {};
+    ((td && td.ranking) || []).forEach(function (r) { byCode[r.station] = r; });
+    var national = {};
+    ((td && td.national) || []).forEach(function (n) { national[n.station] = n; });
+
+    var lat0 = 0;
+    stations.forEach(function (s) { lat0 += s.lat; });
+    lat0 /= stations.length;
+    var k = Math.cos(lat0 * Math.PI / 180);
+    var pts = stations.map(function (s) {
+      return {s: s, x: s.lon * k * KM_PER_DEG, y: -s.lat * KM_PER_DEG, national: s.kind === 'national'};
+    });
+    var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    pts.forEach(function (p) {
+      var r = p.national ? radius : 0;
+      minX = Math.min(minX, p.x - r); maxX = Math.max(maxX, p.x + r);
+      minY = Math.min(minY, p.y - r); maxY = Math.max(maxY, p.y + r);
+    });
+    var spanX = Math.max(maxX - minX, 0.5), spanY = Math.max(maxY - minY, 0.5);
+    var margin = 0.08 * Math.max(spanX, spanY) + 0.3;
+    minX -= margin; maxX += margin; minY -= margin; maxY += margin;
+    /* a landscape drawing (w:h between 1.15 and 1/0.7) by widening the narrow side around its centre */
+    var w = maxX - minX, h = maxY - minY;
+    if (h < w * 0.7) { minY -= (w * 0.7 - h) / 2; h = w * 0.7; }
+    if (w < h * 1.15) { minX -= (h * 1.15 - w) / 2; w = h * 1.15; }
+    var VW = 600, scale = VW / w, VH = Math.round(h * scale);
+    function X(x) { return ((x - minX) * scale).toFixed(1); }
+    function Y(y) { return ((y - minY) * scale).toFixed(1); }
+
+    var svg = sv('svg', {viewBox: '0 0 ' + VW + ' ' + VH, class: 'map-svg', role: 'img',
+                         'aria-labelledby': 'map-title', preserveAspectRatio: 'xMidYMid meet'});
+    svg.appendChild(sv('title', {id: 'map-title'}, t('map_caption', {r: radius})));
+    svg.appendChild(sv('rect', {x: 0, y: 0, width: VW, height: VH, class: 'map-bg'}));
+
+    /* a light 1 km grid */
+    var grid = sv('g', {class: 'map-grid', 'aria-hidden': 'true'});
+    for (var gx = Math.ceil(minX); gx <= maxX; gx++) {
+      grid.appendChild(sv('line', {x1: X(gx), y1: 0, x2: X(gx), y2: VH}));
+    }
+    for (var gy = Math.ceil(minY); gy <= maxY; gy++) {
+      grid.appendChild(sv('line', {x1: 0, y1: Y(gy), x2: VW, y2: Y(gy)}));
+    }
+    svg.appendChild(grid);
+
+    /* rings under everything */
+    pts.forEach(function (p) {
+      if (!p.national) return;
+      svg.appendChild(sv('circle', {cx: X(p.x), cy: Y(p.y), r: (radius * scale).toFixed(1),
+        class: 'ring', 'data-station': p.s.code}, sv('title', null, t('legend_ring', {r: radius}) + ' · ' + (p.s.name || p.s.code))));
+    });
+
+    var placed = [];
+    function overlaps(b) {
+      return placed.some(function (o) {
+        return b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h;
+      });
+    }
+    var marks = sv('g', {class: 'marks'});
+    var labels = sv('g', {class: 'labels'});
+    /* national points last so they sit on top */
+    pts.slice().sort(function (a, b) { return (a.national ? 1 : 0) - (b.national ? 1 : 0); }).forEach(function (p) {
+      var cx = +X(p.x), cy = +Y(p.y);
+      var row = byCode[p.s.code], color = NO_DATA_COLOR, aqi = null, cat = null;
+      if (p.national && national[p.s.code] && national[p.s.code].aqi !== null && national[p.s.code].aqi !== undefined) {
+        aqi = national[p.s.code].aqi;
+        color = LEVELS[levelOf(aqi)][1];
+        cat = t('levels')[levelOf(aqi)];
+      } else if (row && row.aqi !== null && row.aqi !== undefined) {
+        aqi = row.aqi;
+        color = safeColor(row.color);
+        cat = row.category;
+      }
+      var tip = (p.s.name || p.s.code) + ' (' + p.s.code + ') · ' +
+        (p.national ? t('legend_national') : t('legend_micro')) + ' · AQI ' + (aqi === null ? t('no_value') : aqi + (cat ? ' ' + cat : ''));
+      if (p.national) {
+        var sz = 10;
+        marks.appendChild(sv('rect', {x: (cx - sz).toFixed(1), y: (cy - sz).toFixed(1), width: 2 * sz, height: 2 * sz,
+          class: 'national', fill: color, 'data-station': p.s.code}, sv('title', null, tip)));
+      } else {
+        marks.appendChild(sv('circle', {cx: cx, cy: cy, r: 8, class: 'station' + (row && row.interview ? ' station-iv' : ''),
+          fill: color, 'data-station': p.s.code}, sv('title', null, tip)));
+      }
+      var text = p.s.name || p.s.code;
+      var fs = p.national ? 16 : 14;
+      var tw = text.length * fs * (/[^\x00-\x7f]/.test(text) ? 1.0 : 0.6) + 4;
+      var off = p.national ? 14 : 11;
+      var cands = [
+        {x: cx + off, y: cy - fs / 2 - 1, anchor: 'start'},
+        {x: cx - off - tw, y: cy - fs / 2 - 1, anchor: 'end'},
+        {x: cx - tw / 2, y: cy - off - fs - 2, anchor: 'middle'},
+        {x: cx - tw / 2, y: cy + off, anchor: 'middle'}
+      ];
+      var pick = null;
+      for (var i = 0; i < cands.length && !pick; i++) {
+        var b = {x: cands[i].x, y: cands[i].y, w: tw, h: fs + 2};
+        if (b.x >= 0 && b.x + b.w <= VW && b.y >= 0 && b.y + b.h <= VH && !overlaps(b)) pick = cands[i];
+      }
+      if (!pick) pick = cands[cx > VW / 2 ? 1 : 0];
+      placed.push({x: pick.x, y: pick.y, w: tw, h: fs + 2});
+      var tx = pick.anchor === 'start' ? pick.x : pick.anchor === 'end' ? pick.x + tw : pick.x + tw / 2;
+      labels.appendChild(sv('text', {x: tx.toFixed(1), y: (pick.y + fs - 1).toFixed(1), 'text-anchor': pick.anchor,
+        class: p.national ? 'label label-national' : 'label', 'font-size': fs}, text));
+    });
+    svg.appendChild(marks);
+    svg.appendChild(labels);
+
+    /* scale bar: 1 km, and north */
+    var sb = sv('g', {class: 'scalebar', 'aria-hidden': 'true'});
+    var bx = 14, by = VH - 16, bl = scale;
+    sb.appendChild(sv('rect', {x: bx - 6, y: by - 20, width: bl + 46, height: 28, class: 'scalebar-bg'}));
+    sb.appendChild(sv('path', {d: 'M' + bx + ' ' + (by - 5) + 'v5h' + bl.toFixed(1) + 'v-5'}));
+    sb.appendChild(sv('text', {x: (bx + bl + 6).toFixed(1), y: by + 1}, '1 km'));
+    sb.appendChild(sv('text', {x: VW - 20, y: 26, 'text-anchor': 'middle', class: 'north'}, 'N'));
+    sb.appendChild(sv('path', {d: 'M' + (VW - 20) + ' 30l-6 14h12z', class: 'north-arrow'}));
+    svg.appendChild(sb);
+
+    var legend = el('ul', {class: 'map-legend'}, [
+      el('li', null, [legendIcon('square'), t('legend_national')]),
+      el('li', null, [legendIcon('circle'), t('legend_micro')]),
+      el('li', null, [legendIcon('ring'), t('legend_ring', {r: radius})]),
+      el('li', null, [legendIcon('none'), t('legend_none')])
+    ]);
+
+    fill('map-body', [el('div', {class: 'map-frame'}, svg), legend]);
+  }
+
+  function legendIcon(kind) {
+    var s = sv('svg', {width: 16, height: 16, viewBox: '0 0 16 16', 'aria-hidden': 'true', class: 'legend-icon'});
+    if (kind === 'square') s.appendChild(sv('rect', {x: 2, y: 2, width: 12, height: 12, class: 'lg-national', fill: '#fff'}));
+    else if (kind === 'circle') s.appendChild(sv('circle', {cx: 8, cy: 8, r: 5.5, class: 'lg-station', fill: '#fff'}));
+    else if (kind === 'ring') s.appendChild(sv('circle', {cx: 8, cy: 8, r: 6.5, class: 'lg-ring'}));
+    else s.appendChild(sv('circle', {cx: 8, cy: 8, r: 5.5, class: 'lg-station', fill: NO_DATA_COLOR}));
+    return s;
+  }
+
+  function renderLegend() {
+    var levels = t('levels');
+    fill('aqi-legend', [el('span', {class: 'legend-title'}, 'AQI')].concat(LEVELS.map(function (l, i) {
+      var lo = i === 0 ? 0 : LEVELS[i - 1][0] + 1;
+      var range = l[0] === Infinity ? '>' + LEVELS[i - 1][0] : lo + '–' + l[0];
+      return el('span', {class: 'legend-item'}, [
+        el('span', {class: 'swatch', style: {'background-color': l[1], color: inkOn(l[1])}}, range),
+        levels[i]]);
+    })));
+  }
+
+  /* One part failing to render must not blank the others. */
+  function renderAll() {
+    [renderKpis, renderToday, renderMap, renderAlerts, renderInterviews, renderLatest, renderSummary]
+      .forEach(function (fn) {
+        try { fn(); } catch (e) { if (window.console) console.error('render', e); }
+      });
+  }
+
+  /* ------------------------------------------------------------------ updating */
+
+  var connState = 'connecting';
+
+  function setConn(s) {
+    connState = s;
+    var node = $('conn');
+    node.className = 'conn conn-' + s;
+    $('conn-text').textContent = t('conn_' + s);
+  }
+
+  /* A part's load as true (loaded) or false (failed; its section says so and keeps trying). */
+  function settle(promise) {
+    return promise.then(function () { return true; }, function () { return false; });
+  }
+
+  function afterFetch(results) {
+    var ok = results.some(Boolean);
+    if (results.every(Boolean)) markUpdated();
+    if (!ok) setConn('down');
+    else if (connState === 'down') setConn(STREAM ? (es && es.readyState === 1 ? 'live' : 'reconnecting') : 'polling');
+  }
+
+  function refreshAll() {
+    return Promise.all([settle(loadToday()), settle(loadStations()), settle(loadAlerts()), settle(loadFinal())])
+      .then(function (res) {
+        renderAll();
+        afterFetch(res);
+        document.body.setAttribute('data-ready', 'true');
+      });
+  }
+
+  function refreshToday() {
+    return settle(loadToday().then(function (r) {
+      if (r.dateChanged) return refreshAll();   /* a new day: yesterday may be final now */
+      if (r.changed) { renderToday(); renderMap(); renderKpis(); }
+      return null;
+    })).then(function (ok) { afterFetch([ok]); });
+  }
+
+  function refreshAlerts() {
+    return settle(loadAlerts().then(function () { renderAlerts(); renderKpis(); }))
+      .then(function (ok) { afterFetch([ok]); });
+  }
+
+  /* Coalesce bursts of events into one fetch per part. */
+  var timers = {};
+  function soon(name, fn) {
+    if (timers[name]) return;
+    timers[name] = setTimeout(function () { timers[name] = null; fn(); }, 300);
+  }
+
+  var es = null;
+  function connectStream() {
+    es = new EventSource(API + '/events');
+    es.addEventListener('open', function () {
+      var wasDown = connState !== 'live' && connState !== 'connecting';
+      setConn('live');
+      if (wasDown) soon('all', refreshAll);   /* events may have been missed while away */
+    });
+    es.addEventListener('error', function () {
+      setConn(es.readyState === 2 ? 'down' : 'reconnecting');
+      if (es.readyState === 2) setTimeout(connectStream, 10000);
+    });
+    es.addEventListener('ranking', function (e) {
+      var data = null;
+      try { data = JSON.parse(e.data); } catch (err) { data = null; }
+      /* a new day: yesterday may be final now; otherwise a cheap revalidation (304 if unchanged) */
+      if (data && state.today && data.date && data.date !== state.today.date) soon('all', refreshAll);
+      else soon('today', refreshToday);
+    });
+    es.addEventListener('alert', function () { soon('alerts', refreshAlerts); });
+  }
+
+  function applyLabels() {
+    document.documentElement.lang = LANG === 'en' ? 'en' : 'zh-CN';
+    document.title = t('doc_title');
+    Array.prototype.forEach.call(document.querySelectorAll('[data-i18n]'), function (node) {
+      node.textContent = t(node.getAttribute('data-i18n'));
+    });
+    var sw = $('lang-switch');
+    var p = new URLSearchParams(window.location.search);
+    if (LANG === 'en') p.delete('lang'); else p.set('lang', 'en');
+    var qs = p.toString();
+    sw.setAttribute('href', window.location.pathname + (qs ? '?' + qs : ''));
+    sw.setAttribute('hreflang', LANG === 'en' ? 'zh-CN' : 'en');
+    sw.setAttribute('lang', LANG === 'en' ? 'zh-CN' : 'en');
+    sw.textContent = t('lang_switch');
+  }
+
+  function start() {
+    applyLabels();
+    renderLegend();
+    setConn(STREAM ? 'connecting' : 'polling');
+    refreshAll();
+    if (STREAM) connectStream();
+    setInterval(refreshToday, POLL_MS);
+    setInterval(refreshAll, FULL_MS);
+    document.addEventListener('visibilitychange', function () {
+      if (document.visibilityState === 'visible') soon('all', refreshAll);
+    });
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+}());
