@@ -18,6 +18,7 @@ struct aq_today_cache;
 struct aq_events;
 struct aq_jobs;
 struct aq_ratelimit;
+struct aq_hj212_server;
 
 struct aq_app {
 	const struct aq_config *cfg;
@@ -33,6 +34,7 @@ struct aq_app {
 	struct aq_events *events;
 	struct aq_jobs *jobs; /* woken by ingest so that closed hours are judged at once */
 	struct aq_ratelimit *ratelimit;
+	struct aq_hj212_server *hj212; /* NULL when AQRANK_HJ212_LISTEN is unset */
 	atomic_bool stopping;
 	/* Bumped on every local write and whenever the database's data_version moved (another
 	 * daemon wrote): caches of "today" compare against it. */

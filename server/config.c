@@ -311,7 +311,7 @@ bool aq_config_set(struct aq_config *cfg, const char *key, const char *value, ch
 	}
 	case T_LISTEN:
 	case T_LISTEN_OPT: {
-		char host[64];
+		char host[64] = {0};
 		int port;
 		bool is_hj = k->offset == offsetof(struct aq_config, hj212_listen);
 		if (k->type == T_LISTEN_OPT && !*value) {

@@ -2,6 +2,8 @@
  * answers and is migrated). */
 #include "http_internal.h"
 #include "aq_events.h"
+#include "aq_hj212.h"
+#include "aq_hj212_server.h"
 #include "aq_metrics.h"
 
 #include <stdint.h>
@@ -64,6 +66,31 @@ static void write_db_gauges(struct aq_app *app, FILE *out)
 	aq_db_release(app->pool, db);
 }
 
+/* Frames of HJ 212 devices (only when the listener runs). */
+static void write_hj212(struct aq_app *app, FILE *out)
+{
+	struct aq_hj212_counters c;
+	if (!app->hj212)
+		return;
+	aq_hj212_stats(app->hj212, &c);
+	fprintf(out, "# HELP aqrank_hj212_frames_total HJ 212 frames by outcome.\n# TYPE aqrank_hj212_frames_total counter\n"
+		     "aqrank_hj212_frames_total{result=\"accepted\",reason=\"\"} %llu\n",
+		(unsigned long long)c.frames_accepted);
+	for (int r = 0; r < AQ_HJ212_REJ_COUNT; r++)
+		fprintf(out, "aqrank_hj212_frames_total{result=\"rejected\",reason=\"%s\"} %llu\n",
+			aq_hj212_reject_name(r), (unsigned long long)c.rejected[r]);
+	fprintf(out, "# HELP aqrank_hj212_answers_total CN 9014 answers sent after commit.\n"
+		     "# TYPE aqrank_hj212_answers_total counter\naqrank_hj212_answers_total %llu\n"
+		     "# HELP aqrank_hj212_connections Device connections open now.\n"
+		     "# TYPE aqrank_hj212_connections gauge\naqrank_hj212_connections %llu\n"
+		     "# HELP aqrank_hj212_connections_accepted_total Device connections accepted.\n"
+		     "# TYPE aqrank_hj212_connections_accepted_total counter\naqrank_hj212_connections_accepted_total %llu\n"
+		     "# HELP aqrank_hj212_garbage_bytes_total Bytes skipped while resynchronising on ##.\n"
+		     "# TYPE aqrank_hj212_garbage_bytes_total counter\naqrank_hj212_garbage_bytes_total %llu\n",
+		(unsigned long long)c.answers_sent, (unsigned long long)c.connections_open,
+		(unsigned long long)c.connections_accepted, (unsigned long long)c.garbage_bytes);
+}
+
 enum MHD_Result aq_handle_metrics(struct aq_request *req)
 {
 	char *text = NULL;
@@ -73,6 +100,7 @@ enum MHD_Result aq_handle_metrics(struct aq_request *req)
 		return aq_reply_error(req, AQ_ERR_INTERNAL, NULL, NULL);
 	aq_metrics_write(req->app->metrics, out);
 	write_db_gauges(req->app, out);
+	write_hj212(req->app, out);
 	fclose(out);
 	return aq_reply_body(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len, NULL);
 }

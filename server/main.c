@@ -205,7 +205,7 @@ static int run_serve(const struct aq_config *cfg)
 	webhook = aq_webhook_start(&app);
 	/* HJ 212 (when configured) before HTTP, so that devices are heard once the daemon says
 	 * it is listening. */
-	if (cfg->hj212_port >= 0 && !(hj212 = aq_hj212_start(&app)))
+	if (cfg->hj212_port >= 0 && !(hj212 = app.hj212 = aq_hj212_start(&app)))
 		goto out;
 	http = aq_http_start(&app);
 	if (!http || !jobs || !webhook)
@@ -222,6 +222,7 @@ static int run_serve(const struct aq_config *cfg)
 out:
 	aq_events_shutdown(app.events); /* end the event streams, or the HTTP stop waits on them */
 	aq_http_stop(http, 10);
+	app.hj212 = NULL;
 	aq_hj212_stop(hj212); /* before the jobs thread it wakes and the pool it borrows from */
 	aq_webhook_stop(webhook);
 	app.jobs = NULL;

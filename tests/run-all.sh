@@ -1,6 +1,8 @@
 #!/bin/sh
-# make test: unit suites (plain and ASan/UBSan builds) and integration suites against a
-# throw-away PostgreSQL cluster that this script starts and removes.
+# make test: unit suites (plain, ASan/UBSan, valgrind memcheck), integration suites against a
+# throw-away PostgreSQL cluster that this script starts and removes (ASan/UBSan build, then
+# the plain build under valgrind memcheck), the fault scripts and bounded fuzzing.
+# AQ_QUICK=1 skips valgrind and fuzzing (a faster local loop).
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -14,6 +16,16 @@ trap cleanup EXIT INT TERM
 echo "== unit tests"
 sh tests/run-unit.sh build/tests || status=1
 sh tests/run-unit.sh build-asan/tests || status=1
+if [ -z "${AQ_QUICK:-}" ]; then
+  echo "-- unit tests under valgrind memcheck"
+  for t in build/tests/check_*; do
+    if ! CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --error-exitcode=33 "$t" >/dev/null 2>build/valgrind-unit.log; then
+      echo "  $(basename "$t"): valgrind FAILED"; cat build/valgrind-unit.log; status=1
+    fi
+  done
+  echo "unit (valgrind): done"
+fi
 
 echo "== integration tests"
 sh deploy/pg-local.sh destroy >/dev/null 2>&1 || true
@@ -21,17 +33,27 @@ sh deploy/pg-local.sh start || exit 1
 AQ_TEST_PG_URL=$(sh deploy/pg-local.sh url)
 export AQ_TEST_PG_URL AQ_PG_STATE
 
-for bin in build/aqrankd build-asan/aqrankd; do
-  echo "-- integration against $bin"
-  AQ_BIN="$ROOT/$bin" python3 -m unittest discover -s tests/integration -p 'test_*.py' ${AQ_TEST_ARGS:-} || status=1
-done
+echo "-- integration against build-asan/aqrankd (AddressSanitizer + UBSan)"
+AQ_BIN="$ROOT/build-asan/aqrankd" python3 -m unittest discover -s tests/integration -p 'test_*.py' \
+  ${AQ_TEST_ARGS:-} || status=1
+if [ -z "${AQ_QUICK:-}" ]; then
+  echo "-- integration against build/aqrankd under valgrind memcheck"
+  AQ_VALGRIND=1 AQ_BIN="$ROOT/build/aqrankd" python3 -m unittest discover -s tests/integration \
+    -p 'test_*.py' ${AQ_TEST_ARGS:-} || status=1
+else
+  echo "-- integration against build/aqrankd"
+  AQ_BIN="$ROOT/build/aqrankd" python3 -m unittest discover -s tests/integration -p 'test_*.py' \
+    ${AQ_TEST_ARGS:-} || status=1
+fi
 export AQ_BIN="$ROOT/build/aqrankd"
 
 echo "== fault scripts (acknowledged = stored)"
 python3 tests/fault/faults.py all || status=1
 
-echo "== fuzzing (bounded: FUZZ_SECONDS=${FUZZ_SECONDS:-10} per target)"
-make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-10}" || status=1
+if [ -z "${AQ_QUICK:-}" ]; then
+  echo "== fuzzing (bounded: FUZZ_SECONDS=${FUZZ_SECONDS:-10} per target)"
+  make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-10}" || status=1
+fi
 
 echo "== make test finished in $(( $(date +%s) - start )) s: $([ $status -eq 0 ] && echo PASS || echo FAIL)"
 exit $status

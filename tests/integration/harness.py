@@ -21,7 +21,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("AQ_BIN", os.path.join(ROOT, "build", "aqrankd"))
 PG_URL = os.environ.get("AQ_TEST_PG_URL", "")
 ADMIN = "admin-token-for-tests-0123456789"
-SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "Invalid read", "Invalid write", "uninitialised", "definitely lost",
+                     "indirectly lost")
+# AQ_VALGRIND=1 runs every daemon under valgrind memcheck (tests/run-all.sh does for a subset).
+VALGRIND = ["valgrind", "-q", "--leak-check=full", "--show-leak-kinds=definite,indirect",
+            "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=33",
+            f"--suppressions={os.path.join(ROOT, 'tests', 'valgrind.supp')}"] if os.environ.get("AQ_VALGRIND") else []
 
 
 def db_url(name):
@@ -97,8 +103,10 @@ class Daemon:
         self._ready.set()
 
     def start(self, timeout=20):
-        self.proc = subprocess.Popen([BIN, *self.args], env=self.env, stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([*VALGRIND, BIN, *self.args], env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)
+        if VALGRIND:
+            timeout *= 4
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
         self._ready.wait(timeout)

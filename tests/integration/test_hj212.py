@@ -263,6 +263,13 @@ class Hj212Test(DaemonTestCase):
         self.assertNotIn(PW, "\n".join(self.d.lines))
         self.assertEqual(self.readings("OFF-212"), [])
         self.assertEqual(self.readings("NOPW-212"), [])
+        # /metrics counts frames by outcome.
+        metrics = self.d.get("/metrics").body.decode()
+        for reason in {r for r, _ in bad}:
+            m = re.search(r'aqrank_hj212_frames_total\{result="rejected",reason="%s"\} (\d+)' % reason, metrics)
+            self.assertTrue(m and int(m.group(1)) >= 1, reason)
+        m = re.search(r'aqrank_hj212_frames_total\{result="accepted",reason=""\} (\d+)', metrics)
+        self.assertTrue(m and int(m.group(1)) >= 1)
 
     def test_simulator_scenarios(self):
         mn = self.station("SIM-212", interval_s=60)
