@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""Seeds the demo stations through the HTTP API and prints their tokens and three curl
-commands to try. Usage: seed_demo.py BASE_URL ADMIN_TOKEN STATIONS_JSON"""
+"""Seeds the demo stations through the HTTP API, loads 30 days of history plus today so far
+(real hourly PM2.5/PM10 of the committed Beijing sample, December 2015, moved onto recent
+dates), and prints the tokens and three curl commands to try.
+Usage: seed_demo.py BASE_URL ADMIN_TOKEN STATIONS_JSON   (AQ_DEMO_DATA=0 skips the history)"""
+import csv
 import datetime
+import glob
 import json
 import os
-import zoneinfo
 import sys
 import urllib.request
+import zoneinfo
 
 
 def call(base, method, path, token, body=None):
