@@ -19,6 +19,7 @@ struct aq_events;
 struct aq_jobs;
 struct aq_ratelimit;
 struct aq_hj212_server;
+struct aq_token_cache;
 
 struct aq_app {
 	const struct aq_config *cfg;
@@ -34,6 +35,7 @@ struct aq_app {
 	struct aq_events *events;
 	struct aq_jobs *jobs; /* woken by ingest so that closed hours are judged at once */
 	struct aq_ratelimit *ratelimit;
+	struct aq_token_cache *tokens;
 	struct aq_hj212_server *hj212; /* NULL when AQRANK_HJ212_LISTEN is unset */
 	atomic_bool stopping;
 	/* Bumped on every local write and whenever the database's data_version moved (another

@@ -3,6 +3,7 @@
 #include "aq_log.h"
 #include "aq_metrics.h"
 #include "aq_ratelimit.h"
+#include "aq_token_cache.h"
 #include "aq_events.h"
 #include "aq_jobs.h"
 #include "aq_today.h"
@@ -42,7 +43,9 @@ enum aq_status aq_app_services_new(struct aq_app *app)
 	app->events = aq_events_new();
 	app->metrics = aq_metrics_new();
 	app->ratelimit = aq_ratelimit_new(app->cfg->rate_limit, app->cfg->rate_burst);
-	return app->today && app->events && app->metrics && app->ratelimit ? AQ_OK : AQ_ERR_INTERNAL;
+	app->tokens = aq_token_cache_new();
+	return app->today && app->events && app->metrics && app->ratelimit && app->tokens ? AQ_OK
+												      : AQ_ERR_INTERNAL;
 }
 
 void aq_app_services_free(struct aq_app *app)
@@ -55,6 +58,8 @@ void aq_app_services_free(struct aq_app *app)
 	app->metrics = NULL;
 	aq_ratelimit_free(app->ratelimit);
 	app->ratelimit = NULL;
+	aq_token_cache_free(app->tokens);
+	app->tokens = NULL;
 }
 
 struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st)
@@ -106,4 +111,6 @@ void aq_app_count_ingest(struct aq_app *app, const struct aq_ingest_result *res)
 void aq_app_note_write(struct aq_app *app)
 {
 	atomic_fetch_add(&app->data_version, 1);
+	/* Any station change may be a rotated token or a deactivation: forget cached tokens. */
+	aq_token_cache_clear(app->tokens);
 }

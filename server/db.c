@@ -68,8 +68,12 @@ void aq_db_pool_free(struct aq_db_pool *pool)
 	free(pool);
 }
 
+/* The session's time zone is the daemon's (local days in SQL), and prepared statements keep
+ * their generic plan: every statement here is keyed lookups or a batch through unnest, whose
+ * plan does not depend on the values, so re-planning per execution is pure cost. */
 static const struct aq_sql sql_set_timezone = {
-	"set_timezone", "SELECT set_config('TimeZone', $1, false)"};
+	"set_timezone",
+	"SELECT set_config('TimeZone', $1, false), set_config('plan_cache_mode', 'force_generic_plan', false)"};
 
 /* Server notices (e.g. "already exists, skipping") are not errors: log them quietly instead
  * of letting libpq print them on stderr. */

@@ -8,6 +8,7 @@
 #include "aq_ratelimit.h"
 #include "aq_station.h"
 #include "aq_token.h"
+#include "aq_token_cache.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -159,14 +160,20 @@ static enum aq_status authenticate(struct aq_request *req, const unsigned char h
 	}
 	if (req->route->auth == AQ_AUTH_READ || req->route->auth == AQ_AUTH_OPEN)
 		return AQ_ERR_UNAUTHORIZED;
+	if (aq_token_cache_get(app->tokens, hash, now_us(), &req->station)) {
+		req->role = AQ_ROLE_STATION;
+		return AQ_OK;
+	}
 	enum aq_status st;
 	struct aq_db *db = aq_app_db(app, &st);
 	if (!db)
 		return st;
 	st = aq_db_station_by_token(db, hash, &req->station);
 	aq_db_release(app->pool, db);
-	if (st == AQ_OK)
+	if (st == AQ_OK) {
 		req->role = AQ_ROLE_STATION;
+		aq_token_cache_put(app->tokens, hash, now_us(), &req->station);
+	}
 	return st;
 }
 

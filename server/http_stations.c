@@ -194,5 +194,6 @@ enum MHD_Result aq_handle_station_token(struct aq_request *req)
 	aq_db_release(req->app->pool, db);
 	if (st != AQ_OK)
 		return aq_reply_error(req, st, NULL, NULL);
+	aq_app_note_write(req->app); /* the old token must stop working here at once */
 	return aq_reply_json(req, MHD_HTTP_OK, json_pack("{s:s, s:s}", "station", req->params[0], "token", token));
 }

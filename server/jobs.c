@@ -15,6 +15,7 @@
 #include "aq_log.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,9 @@ static void run_pass(struct aq_app *app, struct pass_state *ps)
 		}
 		ps->last_prune_us = now;
 	}
+	/* Give freed memory back: big replies and batches leave free space behind that glibc
+	 * keeps otherwise, and the daemon should stay small for years. */
+	malloc_trim(0);
 	if (now - ps->last_keepalive_us >= 15 * AQ_US_PER_SEC) {
 		aq_events_comment(app->events, "keep-alive");
 		ps->last_keepalive_us = now;

@@ -18,8 +18,10 @@ function request()
    counter = counter + 1
    local n = #tokens
    local token = tokens[(counter % n) + 1]
-   -- Odd seconds, a separate range per wrk thread: never a whole-minute reading of the loader.
-   local t = base + (id or 0) * 20000 + math.floor(counter / n) * 2 + 1
+   -- Real-time posts: instants in the clock's current hour (15:00-15:35, the 300 s skew
+   -- included), odd seconds, a separate range per wrk thread; after 2100 s of keys they wrap
+   -- (duplicates, still 200).
+   local t = base + 54000 + ((id or 0) * 500 + math.floor(counter / n) * 2 + 1) % 2100
    local body = string.format('{"observed_at":"%s","pm25":%d,"pm10":%d}',
                               os.date("!%Y-%m-%dT%H:%M:%SZ", t), 30 + counter % 40, 60 + counter % 70)
    return wrk.format("POST", "/api/v1/readings",
