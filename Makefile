@@ -116,7 +116,7 @@ clean:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_BUILD   := build-fuzz
-FUZZ_TARGETS := readings station time query config csv
+FUZZ_TARGETS := readings station time query config csv hj212
 FUZZ_CFLAGS  := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_JSON    := server/json.c server/reading.c server/station.c server/timeutil.c server/clock.c
@@ -128,6 +128,7 @@ fuzz_query_SRCS    := server/timeutil.c server/clock.c server/ranking.c server/a
                       server/reading.c
 fuzz_config_SRCS   := server/config.c server/clock.c server/timeutil.c
 fuzz_csv_SRCS      := server/csv.c
+fuzz_hj212_SRCS    := server/hj212.c server/reading.c server/timeutil.c server/aqi.c
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 
 define FUZZ_BIN_RULE

@@ -31,34 +31,37 @@
 /* New rows go in; each new row updates its station-hour and marks its day as having data.
  * Past days are share-locked so that the finalizer (which locks the day FOR UPDATE) either
  * sees this batch in its snapshot or, finishing first, has this batch counted as late. */
+#define INGEST_HEAD \
+	INPUT_CTE \
+	", ins AS (INSERT INTO readings (station_id, observed_at, " VALUE_COLUMNS ", source) " \
+	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15 FROM input " \
+	"  ON CONFLICT (station_id, observed_at) DO NOTHING " \
+	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) " \
+	", agg AS (INSERT INTO hourly AS h (day, station_id, hour, readings, first_obs, last_obs, " \
+	HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") ", " \
+	HOURLY_COLS("co") ", " HOURLY_COLS("o3") ") " \
+	"  SELECT observed_at::date, station_id, extract(hour FROM observed_at)::int2, count(*), " \
+	"  min(observed_at), max(observed_at), " \
+	HOURLY_AGG("pm25", "1") ", " HOURLY_AGG("pm10", "2") ", " HOURLY_AGG("so2", "3") ", " \
+	HOURLY_AGG("no2", "4") ", " HOURLY_AGG("co", "5") ", " HOURLY_AGG("o3", "6") \
+	"  FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 " \
+	"  ON CONFLICT (day, station_id, hour) DO UPDATE SET readings = h.readings + EXCLUDED.readings, " \
+	"  first_obs = least(h.first_obs, EXCLUDED.first_obs), last_obs = greatest(h.last_obs, EXCLUDED.last_obs), " \
+	HOURLY_ADD("pm25") ", " HOURLY_ADD("pm10") ", " HOURLY_ADD("so2") ", " HOURLY_ADD("no2") ", " \
+	HOURLY_ADD("co") ", " HOURLY_ADD("o3") " RETURNING 1) " \
+	", touched AS (SELECT observed_at::date AS day, count(*) AS n FROM ins GROUP BY 1) " \
+	", new_days AS (INSERT INTO days (day) SELECT day FROM touched ORDER BY 1 " \
+	"  ON CONFLICT (day) DO NOTHING RETURNING 1) " \
+	", first AS (UPDATE stations s SET first_day = f.day FROM (SELECT station_id, min(day) AS day " \
+	"  FROM (SELECT station_id, observed_at::date AS day FROM ins) x GROUP BY 1) f " \
+	"  WHERE s.id = f.station_id AND (s.first_day IS NULL OR s.first_day > f.day) RETURNING 1) " \
+	", version AS (SELECT nextval('data_version') AS v) "
+
 static const struct aq_sql sql_ingest = {
 	"readings_ingest",
-	INPUT_CTE
-	", ins AS (INSERT INTO readings (station_id, observed_at, " VALUE_COLUMNS ", source) "
-	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15 FROM input "
-	"  ON CONFLICT (station_id, observed_at) DO NOTHING "
-	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) "
-	", agg AS (INSERT INTO hourly AS h (day, station_id, hour, readings, first_obs, last_obs, "
-	HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") ", "
-	HOURLY_COLS("co") ", " HOURLY_COLS("o3") ") "
-	"  SELECT observed_at::date, station_id, extract(hour FROM observed_at)::int2, count(*), "
-	"  min(observed_at), max(observed_at), "
-	HOURLY_AGG("pm25", "1") ", " HOURLY_AGG("pm10", "2") ", " HOURLY_AGG("so2", "3") ", "
-	HOURLY_AGG("no2", "4") ", " HOURLY_AGG("co", "5") ", " HOURLY_AGG("o3", "6")
-	"  FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
-	"  ON CONFLICT (day, station_id, hour) DO UPDATE SET readings = h.readings + EXCLUDED.readings, "
-	"  first_obs = least(h.first_obs, EXCLUDED.first_obs), last_obs = greatest(h.last_obs, EXCLUDED.last_obs), "
-	HOURLY_ADD("pm25") ", " HOURLY_ADD("pm10") ", " HOURLY_ADD("so2") ", " HOURLY_ADD("no2") ", "
-	HOURLY_ADD("co") ", " HOURLY_ADD("o3") " RETURNING 1) "
-	", touched AS (SELECT observed_at::date AS day, count(*) AS n FROM ins GROUP BY 1) "
-	", new_days AS (INSERT INTO days (day) SELECT day FROM touched ORDER BY 1 "
-	"  ON CONFLICT (day) DO NOTHING RETURNING 1) "
+	INGEST_HEAD
 	", past AS (SELECT d.day FROM days d JOIN touched t USING (day) WHERE d.day < $16::date "
 	"  ORDER BY d.day FOR SHARE OF d) "
-	", first AS (UPDATE stations s SET first_day = f.day FROM (SELECT station_id, min(day) AS day "
-	"  FROM (SELECT station_id, observed_at::date AS day FROM ins) x GROUP BY 1) f "
-	"  WHERE s.id = f.station_id AND (s.first_day IS NULL OR s.first_day > f.day) RETURNING 1) "
-	", version AS (SELECT nextval('data_version') AS v) "
 	", backfill AS (INSERT INTO backfill_marks (at) SELECT now() "
 	"  WHERE EXISTS (SELECT 1 FROM ins WHERE observed_at < $17::timestamptz) "
 	"  AND NOT EXISTS (SELECT 1 FROM backfill_marks WHERE at > now() - interval '1 second') RETURNING 1) "
@@ -67,6 +70,15 @@ static const struct aq_sql sql_ingest = {
 	"SELECT (SELECT count(*) FROM ins), (SELECT coalesce(sum(n), 0) FROM late), "
 	"(SELECT count(*) FROM past), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), "
 	"(SELECT v FROM version), (SELECT count(*) FROM backfill)"};
+
+/* Live readings (every one in the clock's current hour, the common case of a device posting
+ * as it measures): no past day to lock or count late, no backfill to mark. Same parameters
+ * and result columns as sql_ingest. */
+static const struct aq_sql sql_ingest_live = {
+	"readings_ingest_live",
+	INGEST_HEAD
+	"SELECT (SELECT count(*) FROM ins), 0, 0, (SELECT count(*) FROM agg), (SELECT count(*) FROM first), "
+	"(SELECT v FROM version), $16::text IS NOT NULL AND $17::text IS NOT NULL"};
 
 /* Readings that were not inserted: a stored row with other values makes a conflict, kept
  * for audit; the rest are duplicates. Runs as a new statement, so it sees rows that a
@@ -197,7 +209,7 @@ static PGresult *exec_retrying(struct aq_db *db, const struct aq_sql *sql, int n
  * daemon die between the two, the client got no 2xx, resends, and the conflict is audited
  * then. */
 static enum aq_status ingest(struct aq_db *db, const struct batch_params *bp, size_t n, const char *source,
-			     const char *today, const char *hour_start, struct aq_ingest_result *result)
+			     const char *today, const char *hour_start, bool live, struct aq_ingest_result *result)
 {
 	const char *params[17];
 	enum aq_status st;
@@ -209,7 +221,7 @@ static enum aq_status ingest(struct aq_db *db, const struct batch_params *bp, si
 	params[16] = hour_start;
 	memset(result, 0, sizeof *result);
 
-	PGresult *r = exec_retrying(db, &sql_ingest, 17, params, &st);
+	PGresult *r = exec_retrying(db, live ? &sql_ingest_live : &sql_ingest, 17, params, &st);
 	if (st != AQ_OK)
 		return st;
 	result->accepted = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
@@ -244,7 +256,10 @@ enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *
 	 * touches the (hot) days row of today. */
 	aq_date_format(today, today_text);
 	aq_time_format(hour_start_us, 0, hour_text, sizeof hour_text);
-	enum aq_status st = ingest(db, &bp, n, source, today_text, hour_text, result);
+	bool live = true;
+	for (size_t i = 0; i < n && live; i++)
+		live = readings[i].observed_us >= hour_start_us; /* today, and no closed hour */
+	enum aq_status st = ingest(db, &bp, n, source, today_text, hour_text, live, result);
 	batch_cleanup(&bp);
 	return st;
 }
