@@ -249,6 +249,44 @@ static PGresult *exec_format(struct aq_db *db, const struct aq_sql *sql, int npa
 	return NULL;
 }
 
+enum aq_status aq_db_rows(struct aq_db *db, const struct aq_sql *sql, int nparams, const char *const *params,
+			  size_t elem_size, aq_db_row_reader read, void **out, size_t *count)
+{
+	enum aq_status st;
+	PGresult *r = aq_db_exec(db, sql, nparams, params, &st);
+	*out = NULL;
+	*count = 0;
+	if (st != AQ_OK)
+		return st;
+	size_t rows = (size_t)PQntuples(r);
+	unsigned char *array = calloc(rows ? rows : 1, elem_size);
+	if (!array) {
+		PQclear(r);
+		return AQ_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < rows; i++)
+		read(r, (int)i, array + i * elem_size);
+	PQclear(r);
+	*out = array;
+	*count = rows;
+	return AQ_OK;
+}
+
+enum aq_status aq_db_scalar(struct aq_db *db, const struct aq_sql *sql, int nparams, const char *const *params,
+			    int64_t *value)
+{
+	enum aq_status st;
+	PGresult *r = aq_db_exec(db, sql, nparams, params, &st);
+	if (st == AQ_OK && PQntuples(r) > 0) {
+		const char *v = PQgetvalue(r, 0, 0);
+		*value = v[0] == 't' ? 1 : v[0] == 'f' ? 0 : strtoll(v, NULL, 10);
+	} else if (st == AQ_OK) {
+		st = AQ_ERR_INTERNAL;
+	}
+	PQclear(r);
+	return st;
+}
+
 enum aq_status aq_db_command(struct aq_db *db, const char *command)
 {
 	if (!db->conn)

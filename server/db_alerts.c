@@ -92,11 +92,9 @@ static const struct aq_sql sql_outbox_pending = {
 
 static enum aq_status one_bool(struct aq_db *db, const struct aq_sql *sql, bool *out)
 {
-	enum aq_status st;
-	PGresult *r = aq_db_exec(db, sql, 0, NULL, &st);
-	if (st == AQ_OK)
-		*out = PQgetvalue(r, 0, 0)[0] == 't';
-	PQclear(r);
+	int64_t v = 0;
+	enum aq_status st = aq_db_scalar(db, sql, 0, NULL, &v);
+	*out = v != 0;
 	return st;
 }
 
@@ -116,28 +114,17 @@ static void us_text(int64_t us, char buf[48])
 	aq_time_format(us, 0, buf, 48);
 }
 
+static void read_watermark(const PGresult *r, int row, void *elem)
+{
+	struct aq_alert_watermark *w = elem;
+	w->station_id = atoi(PQgetvalue(r, row, 0));
+	w->newest_us = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+	w->evaluated_through_us = strtoll(PQgetvalue(r, row, 2), NULL, 10);
+}
+
 enum aq_status aq_db_alert_watermarks(struct aq_db *db, struct aq_alert_watermark **out, size_t *n)
 {
-	enum aq_status st;
-	PGresult *r = aq_db_exec(db, &sql_watermarks, 0, NULL, &st);
-	*out = NULL;
-	*n = 0;
-	if (st != AQ_OK)
-		return st;
-	size_t rows = (size_t)PQntuples(r);
-	*out = calloc(rows ? rows : 1, sizeof **out);
-	if (!*out) {
-		PQclear(r);
-		return AQ_ERR_INTERNAL;
-	}
-	for (size_t i = 0; i < rows; i++) {
-		(*out)[i].station_id = atoi(PQgetvalue(r, (int)i, 0));
-		(*out)[i].newest_us = strtoll(PQgetvalue(r, (int)i, 1), NULL, 10);
-		(*out)[i].evaluated_through_us = strtoll(PQgetvalue(r, (int)i, 2), NULL, 10);
-	}
-	*n = rows;
-	PQclear(r);
-	return AQ_OK;
+	return aq_db_rows(db, &sql_watermarks, 0, NULL, sizeof **out, read_watermark, (void **)out, n);
 }
 
 enum aq_status aq_db_alert_state_set(struct aq_db *db, int station_id, int64_t through_us)
@@ -156,43 +143,30 @@ static double opt_double(const PGresult *r, int row, int col, double none)
 	return PQgetisnull(r, row, col) ? none : strtod(PQgetvalue(r, row, col), NULL);
 }
 
+static void read_alert_hour(const PGresult *r, int row, void *elem)
+{
+	struct aq_alert_hour_row *h = elem;
+	h->station_id = atoi(PQgetvalue(r, row, 0));
+	h->day = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+	h->hour = atoi(PQgetvalue(r, row, 2));
+	for (int p = 0; p < AQ_POLLUTANTS; p++) {
+		h->sums.sum[p] = opt_double(r, row, 3 + 2 * p, 0);
+		h->sums.count[p] = atoi(PQgetvalue(r, row, 4 + 2 * p));
+		h->min[p] = opt_double(r, row, 15 + 2 * p, 0);
+		h->max[p] = opt_double(r, row, 16 + 2 * p, 0);
+	}
+	h->first_us = strtoll(PQgetvalue(r, row, 27), NULL, 10);
+	h->last_us = strtoll(PQgetvalue(r, row, 28), NULL, 10);
+}
+
 enum aq_status aq_db_alert_hours(struct aq_db *db, int64_t from, int64_t to,
 				 struct aq_alert_hour_row **out, size_t *n)
 {
 	char a[24], b[24];
-	enum aq_status st;
 	snprintf(a, sizeof a, "%lld", (long long)from);
 	snprintf(b, sizeof b, "%lld", (long long)to);
 	const char *params[] = {a, b};
-	PGresult *r = aq_db_exec(db, &sql_alert_hours, 2, params, &st);
-	*out = NULL;
-	*n = 0;
-	if (st != AQ_OK)
-		return st;
-	size_t rows = (size_t)PQntuples(r);
-	*out = calloc(rows ? rows : 1, sizeof **out);
-	if (!*out) {
-		PQclear(r);
-		return AQ_ERR_INTERNAL;
-	}
-	for (size_t i = 0; i < rows; i++) {
-		int row = (int)i;
-		struct aq_alert_hour_row *h = &(*out)[i];
-		h->station_id = atoi(PQgetvalue(r, row, 0));
-		h->day = strtoll(PQgetvalue(r, row, 1), NULL, 10);
-		h->hour = atoi(PQgetvalue(r, row, 2));
-		for (int p = 0; p < AQ_POLLUTANTS; p++) {
-			h->sums.sum[p] = opt_double(r, row, 3 + 2 * p, 0);
-			h->sums.count[p] = atoi(PQgetvalue(r, row, 4 + 2 * p));
-			h->min[p] = opt_double(r, row, 15 + 2 * p, 0);
-			h->max[p] = opt_double(r, row, 16 + 2 * p, 0);
-		}
-		h->first_us = strtoll(PQgetvalue(r, row, 27), NULL, 10);
-		h->last_us = strtoll(PQgetvalue(r, row, 28), NULL, 10);
-	}
-	*n = rows;
-	PQclear(r);
-	return AQ_OK;
+	return aq_db_rows(db, &sql_alert_hours, 2, params, sizeof **out, read_alert_hour, (void **)out, n);
 }
 
 /* Reads ALERT_COLUMNS starting at column c. */
@@ -225,26 +199,15 @@ static void read_alert(const PGresult *r, int row, int c, struct aq_alert *a)
 	snprintf(a->ack_note, sizeof a->ack_note, "%s", PQgetvalue(r, row, c + 18));
 }
 
+static void read_alert_row(const PGresult *r, int row, void *elem)
+{
+	read_alert(r, row, 0, elem);
+}
+
 static enum aq_status alert_rows(struct aq_db *db, const struct aq_sql *sql, int n, const char *const *p,
 				 struct aq_alert **out, size_t *count)
 {
-	enum aq_status st;
-	PGresult *r = aq_db_exec(db, sql, n, p, &st);
-	*out = NULL;
-	*count = 0;
-	if (st != AQ_OK)
-		return st;
-	size_t rows = (size_t)PQntuples(r);
-	*out = calloc(rows ? rows : 1, sizeof **out);
-	if (!*out) {
-		PQclear(r);
-		return AQ_ERR_INTERNAL;
-	}
-	for (size_t i = 0; i < rows; i++)
-		read_alert(r, (int)i, 0, &(*out)[i]);
-	*count = rows;
-	PQclear(r);
-	return AQ_OK;
+	return aq_db_rows(db, sql, n, p, sizeof **out, read_alert_row, (void **)out, count);
 }
 
 enum aq_status aq_db_alerts_active(struct aq_db *db, struct aq_alert **out, size_t *n)
@@ -375,48 +338,28 @@ enum aq_status aq_db_alert_ack(struct aq_db *db, int64_t id, const char *note, i
 	return aq_db_tx(db, ack_tx, &a);
 }
 
+/* payload is NULL when memory ran out (the event is then skipped, not the stream). */
+static void read_event(const PGresult *r, int row, void *elem)
+{
+	struct aq_event *e = elem;
+	e->id = strtoll(PQgetvalue(r, row, 0), NULL, 10);
+	snprintf(e->kind, sizeof e->kind, "%s", PQgetvalue(r, row, 1));
+	e->payload = strdup(PQgetvalue(r, row, 2));
+}
+
 enum aq_status aq_db_events_since(struct aq_db *db, int64_t after_id, int limit, struct aq_event **out,
 				  size_t *n)
 {
 	char a[24], l[16];
-	enum aq_status st;
 	snprintf(a, sizeof a, "%lld", (long long)after_id);
 	snprintf(l, sizeof l, "%d", limit);
 	const char *params[] = {a, l};
-	PGresult *r = aq_db_exec(db, &sql_events_since, 2, params, &st);
-	*out = NULL;
-	*n = 0;
-	if (st != AQ_OK)
-		return st;
-	size_t rows = (size_t)PQntuples(r);
-	*out = calloc(rows ? rows : 1, sizeof **out);
-	if (!*out) {
-		PQclear(r);
-		return AQ_ERR_INTERNAL;
-	}
-	for (size_t i = 0; i < rows; i++) {
-		struct aq_event *e = &(*out)[i];
-		e->id = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
-		snprintf(e->kind, sizeof e->kind, "%s", PQgetvalue(r, (int)i, 1));
-		e->payload = strdup(PQgetvalue(r, (int)i, 2));
-		*n = i + 1;
-		if (!e->payload) {
-			st = AQ_ERR_INTERNAL;
-			break;
-		}
-	}
-	PQclear(r);
-	return st;
+	return aq_db_rows(db, &sql_events_since, 2, params, sizeof **out, read_event, (void **)out, n);
 }
 
 enum aq_status aq_db_events_last_id(struct aq_db *db, int64_t *id)
 {
-	enum aq_status st;
-	PGresult *r = aq_db_exec(db, &sql_events_last, 0, NULL, &st);
-	if (st == AQ_OK)
-		*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	return st;
+	return aq_db_scalar(db, &sql_events_last, 0, NULL, id);
 }
 
 enum aq_status aq_db_outbox_claim(struct aq_db *db, struct aq_outbox_item *item, bool *found)
@@ -454,12 +397,7 @@ enum aq_status aq_db_outbox_done(struct aq_db *db, int64_t id, bool delivered, i
 
 enum aq_status aq_db_outbox_pending(struct aq_db *db, int64_t *pending)
 {
-	enum aq_status st;
-	PGresult *r = aq_db_exec(db, &sql_outbox_pending, 0, NULL, &st);
-	if (st == AQ_OK)
-		*pending = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	return st;
+	return aq_db_scalar(db, &sql_outbox_pending, 0, NULL, pending);
 }
 
 enum aq_status aq_db_prune_logs(struct aq_db *db, int event_days, int outbox_days)

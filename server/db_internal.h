@@ -39,6 +39,20 @@ PGresult *aq_db_exec(struct aq_db *db, const struct aq_sql *sql, int nparams,
 PGresult *aq_db_exec_binary(struct aq_db *db, const struct aq_sql *sql, int nparams,
 			    const char *const *params, enum aq_status *st);
 
+/* Reads row `row` of r into *elem (an element of the array aq_db_rows builds). */
+typedef void (*aq_db_row_reader)(const PGresult *r, int row, void *elem);
+
+/* Runs sql and reads every row with read into a malloc'd array of elem_size-byte elements
+ * (*out, *count; the caller frees *out, which is never NULL on AQ_OK). The one place that
+ * turns a result into an array, so every list query allocates and cleans up the same way. */
+enum aq_status aq_db_rows(struct aq_db *db, const struct aq_sql *sql, int nparams, const char *const *params,
+			  size_t elem_size, aq_db_row_reader read, void **out, size_t *count);
+
+/* Runs sql and returns the first column of its first row as an integer (or a boolean: 't' is
+ * 1). AQ_ERR_INTERNAL when there is no row. */
+enum aq_status aq_db_scalar(struct aq_db *db, const struct aq_sql *sql, int nparams, const char *const *params,
+			    int64_t *value);
+
 /* Runs a fixed command (BEGIN, COMMIT, ...) that has no parameters. */
 enum aq_status aq_db_command(struct aq_db *db, const char *command);
 

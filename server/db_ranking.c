@@ -306,27 +306,16 @@ enum aq_status aq_db_day_load_snapshot(struct aq_db *db, struct aq_dayview *v,
 	return AQ_OK;
 }
 
+static void read_day(const PGresult *r, int row, void *elem)
+{
+	*(int64_t *)elem = strtoll(PQgetvalue(r, row, 0), NULL, 10);
+}
+
 /* Runs a query whose rows are single day numbers into a malloc'd array. */
 static enum aq_status day_list(struct aq_db *db, const struct aq_sql *sql, int n, const char *const *p,
 			       int64_t **days, size_t *count)
 {
-	enum aq_status st;
-	PGresult *r = aq_db_exec(db, sql, n, p, &st);
-	*days = NULL;
-	*count = 0;
-	if (st != AQ_OK)
-		return st;
-	size_t rows = (size_t)PQntuples(r);
-	*days = calloc(rows ? rows : 1, sizeof **days);
-	if (!*days) {
-		PQclear(r);
-		return AQ_ERR_INTERNAL;
-	}
-	for (size_t i = 0; i < rows; i++)
-		(*days)[i] = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
-	*count = rows;
-	PQclear(r);
-	return AQ_OK;
+	return aq_db_rows(db, sql, n, p, sizeof **days, read_day, (void **)days, count);
 }
 
 enum aq_status aq_db_latest_final_day(struct aq_db *db, int64_t *day, bool *found)
@@ -557,33 +546,22 @@ static void read_interview(const PGresult *r, int row, struct aq_interview *iv)
 	get_text(r, row, 19, iv->rule_version, sizeof iv->rule_version);
 }
 
+static void read_interview_row(const PGresult *r, int row, void *elem)
+{
+	read_interview(r, row, elem);
+}
+
 enum aq_status aq_db_interviews_list(struct aq_db *db, const struct aq_interview_filter *f,
 				     struct aq_interview **out, size_t *n)
 {
 	char from[24], to[24], limit[16];
-	enum aq_status st;
 	/* Open ends become the widest dates PostgreSQL's date + int arithmetic accepts. */
 	day_text(f->from == INT64_MIN ? -700000 : f->from, from);
 	day_text(f->to == INT64_MAX ? 2900000 : f->to, to);
 	snprintf(limit, sizeof limit, "%d", f->limit);
 	const char *params[] = {from, to, f->station, f->status < 0 ? NULL : aq_interview_status_name(f->status),
 				limit};
-	PGresult *r = aq_db_exec(db, &sql_interviews_list, 5, params, &st);
-	*out = NULL;
-	*n = 0;
-	if (st != AQ_OK)
-		return st;
-	size_t rows = (size_t)PQntuples(r);
-	*out = calloc(rows ? rows : 1, sizeof **out);
-	if (!*out) {
-		PQclear(r);
-		return AQ_ERR_INTERNAL;
-	}
-	for (size_t i = 0; i < rows; i++)
-		read_interview(r, (int)i, &(*out)[i]);
-	*n = rows;
-	PQclear(r);
-	return AQ_OK;
+	return aq_db_rows(db, &sql_interviews_list, 5, params, sizeof **out, read_interview_row, (void **)out, n);
 }
 
 struct patch_args {
@@ -658,24 +636,14 @@ enum aq_status aq_db_station_hours(struct aq_db *db, int station_id, int64_t fro
 	return st;
 }
 
-static enum aq_status version_query(struct aq_db *db, const struct aq_sql *sql, int64_t *version)
-{
-	enum aq_status st;
-	PGresult *r = aq_db_exec(db, sql, 0, NULL, &st);
-	if (st == AQ_OK)
-		*version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	return st;
-}
-
 enum aq_status aq_db_bump_version(struct aq_db *db, int64_t *version)
 {
-	return version_query(db, &sql_bump_version, version);
+	return aq_db_scalar(db, &sql_bump_version, 0, NULL, version);
 }
 
 enum aq_status aq_db_data_version(struct aq_db *db, int64_t *version)
 {
-	return version_query(db, &sql_data_version, version);
+	return aq_db_scalar(db, &sql_data_version, 0, NULL, version);
 }
 
 enum aq_status aq_db_backfill_idle(struct aq_db *db, double *seconds)

@@ -296,54 +296,42 @@ enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, siz
 	return AQ_OK;
 }
 
+/* The bound of a listing: an instant, or an open end. */
+static void bound_text(int64_t us, const char *open, char buf[48])
+{
+	if (us == INT64_MIN || us == INT64_MAX)
+		snprintf(buf, 48, "%s", open);
+	else
+		aq_time_format(us, 0, buf, 48);
+}
+
+static void read_stored(const PGresult *r, int row, void *elem)
+{
+	struct aq_stored_reading *s = elem;
+	aq_reading_init(&s->r);
+	s->r.observed_us = strtoll(PQgetvalue(r, row, 0), NULL, 10);
+	for (int f = 0; f < AQ_FIELDS; f++) {
+		const char *v = aq_db_text(r, row, 1 + f);
+		if (v) {
+			s->r.value[f] = strtod(v, NULL);
+			s->r.present |= 1u << f;
+		}
+	}
+	const char *flags = aq_db_text(r, row, 1 + AQ_FIELDS);
+	if (flags && strlen(flags) == AQ_FIELDS)
+		memcpy(s->r.flag, flags, AQ_FIELDS);
+	s->received_us = strtoll(PQgetvalue(r, row, 2 + AQ_FIELDS), NULL, 10);
+}
+
 enum aq_status aq_db_readings_list(struct aq_db *db, int station_id, int64_t from_us, int64_t to_us,
 				   int64_t after_us, int limit, struct aq_stored_reading **out, size_t *n)
 {
 	char id[16], from[48], to[48], after[48], lim[16];
-	enum aq_status st;
 	snprintf(id, sizeof id, "%d", station_id);
 	snprintf(lim, sizeof lim, "%d", limit);
-	if (from_us == INT64_MIN)
-		snprintf(from, sizeof from, "-infinity");
-	else
-		aq_time_format(from_us, 0, from, sizeof from);
-	if (to_us == INT64_MAX)
-		snprintf(to, sizeof to, "infinity");
-	else
-		aq_time_format(to_us, 0, to, sizeof to);
-	if (after_us == INT64_MIN)
-		snprintf(after, sizeof after, "-infinity");
-	else
-		aq_time_format(after_us, 0, after, sizeof after);
+	bound_text(from_us, "-infinity", from);
+	bound_text(to_us, "infinity", to);
+	bound_text(after_us, "-infinity", after);
 	const char *params[] = {id, from, to, after, lim};
-	PGresult *r = aq_db_exec(db, &sql_readings_list, 5, params, &st);
-	*out = NULL;
-	*n = 0;
-	if (st != AQ_OK)
-		return st;
-	size_t rows = (size_t)PQntuples(r);
-	*out = calloc(rows ? rows : 1, sizeof **out);
-	if (!*out) {
-		PQclear(r);
-		return AQ_ERR_INTERNAL;
-	}
-	for (size_t i = 0; i < rows; i++) {
-		struct aq_stored_reading *s = &(*out)[i];
-		aq_reading_init(&s->r);
-		s->r.observed_us = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
-		for (int f = 0; f < AQ_FIELDS; f++) {
-			const char *v = aq_db_text(r, (int)i, 1 + f);
-			if (v) {
-				s->r.value[f] = strtod(v, NULL);
-				s->r.present |= 1u << f;
-			}
-		}
-		const char *flags = aq_db_text(r, (int)i, 1 + AQ_FIELDS);
-		if (flags && strlen(flags) == AQ_FIELDS)
-			memcpy(s->r.flag, flags, AQ_FIELDS);
-		s->received_us = strtoll(PQgetvalue(r, (int)i, 2 + AQ_FIELDS), NULL, 10);
-	}
-	*n = rows;
-	PQclear(r);
-	return AQ_OK;
+	return aq_db_rows(db, &sql_readings_list, 5, params, sizeof **out, read_stored, (void **)out, n);
 }

@@ -115,26 +115,15 @@ enum aq_status aq_db_station_by_token(struct aq_db *db, const unsigned char hash
 	return get_one(db, &sql_station_by_token, h, AQ_ERR_UNAUTHORIZED, out);
 }
 
+static void read_station_row(const PGresult *r, int row, void *elem)
+{
+	read_station(r, row, elem);
+}
+
 enum aq_status aq_db_station_list(struct aq_db *db, int kind, struct aq_station **out, size_t *n)
 {
-	enum aq_status st;
 	const char *params[] = {kind < 0 ? NULL : aq_station_kind_name(kind)};
-	PGresult *r = aq_db_exec(db, &sql_station_list, 1, params, &st);
-	*out = NULL;
-	*n = 0;
-	if (st != AQ_OK)
-		return st;
-	size_t rows = (size_t)PQntuples(r);
-	*out = calloc(rows ? rows : 1, sizeof **out);
-	if (!*out) {
-		PQclear(r);
-		return AQ_ERR_INTERNAL;
-	}
-	for (size_t i = 0; i < rows; i++)
-		read_station(r, (int)i, &(*out)[i]);
-	*n = rows;
-	PQclear(r);
-	return AQ_OK;
+	return aq_db_rows(db, &sql_station_list, 1, params, sizeof **out, read_station_row, (void **)out, n);
 }
 
 struct put_args {

@@ -73,7 +73,8 @@ static void stream_events(struct aq_app *app, struct pass_state *ps)
 		size_t n = 0;
 		if (aq_db_events_since(db, ps->last_event_id, 500, &events, &n) == AQ_OK) {
 			for (size_t i = 0; i < n; i++) {
-				aq_events_broadcast(app->events, events[i].kind, events[i].payload);
+				if (events[i].payload)
+					aq_events_broadcast(app->events, events[i].kind, events[i].payload);
 				ps->last_event_id = events[i].id;
 			}
 		}
