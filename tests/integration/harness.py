@@ -5,6 +5,7 @@ Environment (set by tests/run-all.sh):
   AQ_TEST_PG_URL  libpq URI of the throw-away cluster's `aqrank` database
   AQ_BIN          the daemon binary (plain or ASan/UBSan build)
 """
+import atexit
 import http.client
 import json
 import os
@@ -42,10 +43,26 @@ def psql(sql, url=None):
     return out.stdout.strip()
 
 
+_created = []
+
+
 def new_database():
+    """A fresh database for one test class; dropped when the test process exits
+    (AQ_KEEP_DBS=1 keeps them for a look after a failure)."""
     name = "t_" + uuid.uuid4().hex[:12]
     psql(f"CREATE DATABASE {name}")
+    _created.append(name)
     return db_url(name)
+
+
+@atexit.register
+def _drop_databases():
+    if os.environ.get("AQ_KEEP_DBS") or not PG_URL:
+        return
+    for name in _created:
+        # A daemon killed by a failed test may still hold a connection: FORCE ends it.
+        subprocess.run(["psql", PG_URL, "-Atqc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                       capture_output=True)
 
 
 def pg_local(*args):
