@@ -212,6 +212,8 @@ static int run_serve(const struct aq_config *cfg)
 	 * it is listening. */
 	if (cfg->hj212_port >= 0 && !(hj212 = app.hj212 = aq_hj212_start(&app)))
 		goto out;
+	if (aq_log_batch_start() != 0)
+		aq_log(AQ_LOG_WARN, "request log lines will be written one by one (no flusher thread)");
 	http = aq_http_start(&app);
 	if (!http || !jobs || !webhook)
 		goto out;
@@ -227,6 +229,7 @@ static int run_serve(const struct aq_config *cfg)
 out:
 	aq_events_shutdown(app.events); /* end the event streams, or the HTTP stop waits on them */
 	aq_http_stop(http, 10);
+	aq_log_batch_stop(); /* the last request lines out */
 	app.hj212 = NULL;
 	aq_hj212_stop(hj212); /* before the jobs thread it wakes and the pool it borrows from */
 	aq_webhook_stop(webhook);
