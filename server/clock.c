@@ -34,10 +34,15 @@ bool aq_timezone_valid(const char *name)
 	return ok;
 }
 
+/* Bumped by each time-zone change (at start-up, and in tests), so remembered answers of
+ * aq_local_of in any thread are not reused across zones. */
+static int tz_generation;
+
 void aq_timezone_set(const char *name)
 {
 	setenv("TZ", name, 1);
 	tzset();
+	tz_generation++;
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -47,15 +52,29 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 void aq_local_of(int64_t us, int64_t *day, int *hour, int *offset_s)
 {
+	/* Every request asks for "today": glibc's localtime_r takes a process-wide lock and, past
+	 * a zone's last transition (Asia/Shanghai's is 1991), re-parses the zone's rule string
+	 * with sscanf on each call. The answer for one second is remembered per thread. */
+	static _Thread_local time_t cached_t = (time_t)-1;
+	static _Thread_local int cached_generation = -1;
+	static _Thread_local int64_t cached_day;
+	static _Thread_local int cached_hour, cached_offset;
 	time_t t = (time_t)floor_div(us, AQ_US_PER_SEC);
-	struct tm tm;
-	localtime_r(&t, &tm);
+	if (t != cached_t || cached_generation != tz_generation) {
+		struct tm tm;
+		localtime_r(&t, &tm);
+		cached_day = aq_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		cached_hour = tm.tm_hour;
+		cached_offset = (int)tm.tm_gmtoff;
+		cached_t = t;
+		cached_generation = tz_generation;
+	}
 	if (day)
-		*day = aq_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		*day = cached_day;
 	if (hour)
-		*hour = tm.tm_hour;
+		*hour = cached_hour;
 	if (offset_s)
-		*offset_s = (int)tm.tm_gmtoff;
+		*offset_s = cached_offset;
 }
 
 int64_t aq_local_midnight(int64_t day)

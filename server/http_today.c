@@ -8,6 +8,7 @@
 #include "aq_time.h"
 #include "aq_today.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,8 +72,9 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_p
 	struct aq_today_cache *c = app->today;
 	char key[96];
 	enum MHD_Result ret;
-	snprintf(key, sizeof key, "%d|%s|%.6g|%d|%d", (int)p->metric, p->near ? p->near : "", p->radius_km,
-		 p->csv, p->english);
+	/* The radius in whole metres: no floating-point formatting on every poll. */
+	snprintf(key, sizeof key, "%d|%s|%lld|%d|%d", (int)p->metric, p->near ? p->near : "",
+		 (long long)llround(p->radius_km * 1000.0), p->csv, p->english);
 	int64_t version = atomic_load(&app->data_version), now = aq_clock_now(&app->clock);
 	bool gzip = aq_accepts_gzip(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Accept-Encoding"));
 
