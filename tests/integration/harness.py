@@ -65,6 +65,17 @@ def _drop_databases():
                        capture_output=True)
 
 
+def wait_for(predicate, timeout=30, what="condition"):
+    """Polls predicate until it returns something true (returned) or timeout seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def pg_local(*args):
     return subprocess.run(["sh", os.path.join(ROOT, "deploy", "pg-local.sh"), *args],
                           capture_output=True, text=True, check=True)

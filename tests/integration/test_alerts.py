@@ -8,7 +8,7 @@ import threading
 import time
 import unittest
 
-from harness import ADMIN, PG_URL, Daemon, new_database, psql
+from harness import ADMIN, Daemon, PG_URL, new_database, psql, wait_for
 
 DAY = "2017-12-06"
 NOW = "2017-12-06T15:30:00+08:00"
@@ -135,16 +135,6 @@ class SseClient:
 def register(d):
     for code, (kind, lat, lon) in STATIONS.items():
         d.put_station(code, kind=kind, lat=lat, lon=lon, name=f"站点{code}", unit=f"{code}街道办事处")
-
-
-def wait_for(predicate, timeout=20, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @unittest.skipUnless(PG_URL, "needs the test cluster")

@@ -18,7 +18,7 @@ import sys
 import time
 import unittest
 
-from harness import ADMIN, PG_URL, ROOT, Daemon
+from harness import ADMIN, Daemon, PG_URL, ROOT, wait_for
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "browser"))
 import browser  # noqa: E402
@@ -70,16 +70,6 @@ def staged_readings():
                     b = 300
                 out.append({"station": code, "observed_at": f"{day}T{h:02d}:00:00+08:00", "pm25": a, "pm10": b})
     return out
-
-
-def wait_for(predicate, timeout=30, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def require_chromium():

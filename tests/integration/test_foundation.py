@@ -7,7 +7,7 @@ import tempfile
 import time
 import unittest
 
-from harness import ADMIN, BIN, PG_URL, Daemon, DaemonTestCase, new_database, pg_local, psql
+from harness import ADMIN, BIN, PG_URL, Daemon, DaemonTestCase, new_database, pg_local, psql, wait_for
 
 NOW = "2017-12-07T15:00:00+08:00"
 
@@ -109,7 +109,10 @@ class HttpCoreTest(DaemonTestCase):
         tok = self.d.put_station("LOG-1")
         before = len(self.d.lines)
         self.d.post_readings({"observed_at": NOW, "pm25": 5}, token=tok)
-        time.sleep(0.2)
+        # Request lines are written in batches, at most 100 ms late.
+        wait_for(lambda: any("POST /api/v1/readings 200" in l for l in self.d.lines[before:]),
+                 timeout=10, what="the request's log line")
+        time.sleep(0.3)
         new = self.d.lines[before:]
         lines = [l for l in new if "POST /api/v1/readings 200" in l]
         self.assertEqual(len(lines), 1, new)
