@@ -15,6 +15,8 @@ struct aq_clock {
 
 /* Microseconds since the epoch: the frozen instant, or the real time. */
 int64_t aq_clock_now(const struct aq_clock *clock);
+/* Microseconds of CLOCK_MONOTONIC, for durations (never frozen, never jumps). */
+int64_t aq_monotonic_us(void);
 
 /* True when name is a time zone the system's tz database knows (e.g. "Asia/Shanghai"). */
 bool aq_timezone_valid(const char *name);

@@ -23,10 +23,18 @@ struct aq_ranking_params {
 	bool english;
 };
 
+/* Where the time of building one ranking went, in milliseconds. */
+struct aq_ranking_timing {
+	double load_ms;   /* the database: day info, stations, hourly sums or the snapshot */
+	double rank_ms;   /* daily values, AQI and the ranking (pure domain code) */
+	double render_ms; /* JSON or CSV */
+};
+
 /* Builds the ranking body of day (JSON or CSV) into *body (malloc'd, the caller frees).
- * *problem explains 4xx statuses. */
+ * *problem explains 4xx statuses. timing, when not NULL, receives where the time went. */
 enum aq_status aq_ranking_render(struct aq_app *app, int64_t day, const struct aq_ranking_params *p,
-				 char **body, size_t *len, bool *is_csv, const char **problem);
+				 char **body, size_t *len, bool *is_csv, const char **problem,
+				 struct aq_ranking_timing *timing);
 
 struct aq_today_cache *aq_today_cache_new(void);
 void aq_today_cache_free(struct aq_today_cache *cache);

@@ -16,6 +16,13 @@ int64_t aq_clock_now(const struct aq_clock *clock)
 	return (int64_t)ts.tv_sec * AQ_US_PER_SEC + ts.tv_nsec / 1000;
 }
 
+int64_t aq_monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * AQ_US_PER_SEC + ts.tv_nsec / 1000;
+}
+
 bool aq_timezone_valid(const char *name)
 {
 	char path[512];

@@ -84,9 +84,7 @@ struct aq_hj212_server {
 
 static int64_t mono_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
+	return aq_monotonic_us() / 1000000;
 }
 
 static void count(_Atomic uint64_t *c, uint64_t by)

@@ -140,13 +140,6 @@ static enum MHD_Result count_header_bytes(void *cls, enum MHD_ValueKind kind, co
 	return MHD_YES;
 }
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Who is calling: admin, read or station token, or none. A station token costs one query, so
  * it is looked up only where a station token could be accepted or refused meaningfully. */
 static enum aq_status authenticate(struct aq_request *req, const unsigned char hash[AQ_TOKEN_HASH_LEN])
@@ -162,7 +155,7 @@ static enum aq_status authenticate(struct aq_request *req, const unsigned char h
 	}
 	if (req->route->auth == AQ_AUTH_READ || req->route->auth == AQ_AUTH_OPEN)
 		return AQ_ERR_UNAUTHORIZED;
-	if (aq_token_cache_get(app->tokens, hash, now_us(), &req->station)) {
+	if (aq_token_cache_get(app->tokens, hash, aq_monotonic_us(), &req->station)) {
 		req->role = AQ_ROLE_STATION;
 		return AQ_OK;
 	}
@@ -174,7 +167,7 @@ static enum aq_status authenticate(struct aq_request *req, const unsigned char h
 	aq_db_release(app->pool, db);
 	if (st == AQ_OK) {
 		req->role = AQ_ROLE_STATION;
-		aq_token_cache_put(app->tokens, hash, now_us(), &req->station);
+		aq_token_cache_put(app->tokens, hash, aq_monotonic_us(), &req->station);
 	}
 	return st;
 }
@@ -202,7 +195,7 @@ static enum aq_status authorize(struct aq_request *req)
 	enum aq_status st = authenticate(req, hash);
 	if (st != AQ_OK)
 		return st;
-	if (!aq_ratelimit_take(req->app->ratelimit, hash, now_us(), &req->retry_after)) {
+	if (!aq_ratelimit_take(req->app->ratelimit, hash, aq_monotonic_us(), &req->retry_after)) {
 		aq_metrics_add(req->app->metrics, AQ_C_RATE_LIMITED, 1);
 		return AQ_ERR_RATE_LIMITED;
 	}
@@ -302,7 +295,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->app = http->app;
 		req->conn = conn;
 		req->method = method;
-		req->start_us = now_us();
+		req->start_us = aq_monotonic_us();
 		req->path = strdup(url);
 		*con_cls = req;
 		if (!req->path)
@@ -366,7 +359,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)code;
 	if (!req)
 		return;
-	double ms = (double)(now_us() - req->start_us) / 1000.0;
+	double ms = (double)(aq_monotonic_us() - req->start_us) / 1000.0;
 	aq_log_request(req->method, req->path ? req->path : "?", req->status, req->bytes, ms);
 	aq_metrics_request(req->app->metrics, req->route ? (int)(req->route - routes) : -1, req->status, ms / 1000);
 	for (int i = 0; i < AQ_MAX_PATH_PARAMS; i++)

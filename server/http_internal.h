@@ -47,6 +47,7 @@ struct aq_request {
 	char *params[AQ_MAX_PATH_PARAMS];
 	char *segments;     /* storage for params */
 	char allow[64];     /* Allow header for 405 and OPTIONS */
+	char server_timing[96]; /* Server-Timing header of a computed reply, or "" */
 	enum aq_status early_error; /* found on the first call, answered on the last */
 	char *body;
 	size_t body_len, body_cap;

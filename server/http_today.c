@@ -100,7 +100,7 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_p
 	bool is_csv = false;
 	const char *problem = NULL;
 	int64_t until, hour = hour_key(now, &until);
-	enum aq_status st = aq_ranking_render(app, hour / 24, p, &body, &len, &is_csv, &problem);
+	enum aq_status st = aq_ranking_render(app, hour / 24, p, &body, &len, &is_csv, &problem, NULL);
 	if (st != AQ_OK)
 		return aq_reply_error(req, st, problem, NULL);
 	char etag[24];

@@ -98,7 +98,7 @@ static void ranking_event(struct aq_app *app, struct pass_state *ps, int64_t now
 	bool is_csv;
 	const char *problem;
 	int64_t today = aq_app_today(app);
-	if (aq_ranking_render(app, today, &p, &body, &len, &is_csv, &problem) != AQ_OK)
+	if (aq_ranking_render(app, today, &p, &body, &len, &is_csv, &problem, NULL) != AQ_OK)
 		return;
 	ps->ranking_version = version;
 	aq_etag_of(body, len, etag);

@@ -335,6 +335,13 @@ class NetworkRankingTest(RankingAssertions, DaemonTestCase):
         body = self.ranking(self.d, D1)
         self.assertEqual([x["consecutive_days"] for x in body["interview"]], [1, 1, 1, 1])
 
+    def test_server_timing_of_a_computed_ranking(self):
+        r = self.d.get(f"/api/v1/ranking/{D1}")
+        self.assertEqual(r.status, 200)
+        parts = dict(re.findall(r"(\w+);dur=([\d.]+)", r.header("Server-Timing") or ""))
+        self.assertEqual(set(parts), {"load", "rank", "render"}, r.header("Server-Timing"))
+        self.assertGreater(float(parts["load"]), 0)
+
     def test_other_metrics(self):
         for metric in ("pm25", "aqi", "composite"):
             with self.subTest(metric=metric):
