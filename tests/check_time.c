@@ -435,6 +435,26 @@ START_TEST(test_local_of)
 }
 END_TEST
 
+/* aq_local_of remembers its last second per thread: a zone change must not reuse it. */
+START_TEST(test_local_of_follows_zone_change)
+{
+	int64_t day, day2;
+	int hour, hour2, offset, offset2;
+	aq_timezone_set("Asia/Shanghai");
+	aq_local_of(EX_US, &day, &hour, &offset);
+	aq_local_of(EX_US + 1, &day2, &hour2, &offset2); /* same second: remembered */
+	ck_assert(day == day2 && hour == hour2 && offset == offset2 && offset == 8 * 3600);
+	aq_timezone_set("America/New_York");
+	aq_local_of(EX_US, &day, &hour, &offset);
+	ck_assert_int_eq(offset, -5 * 3600);
+	ck_assert_int_eq(hour, 1);
+	aq_timezone_set("Asia/Shanghai");
+	aq_local_of(EX_US, NULL, &hour, &offset);
+	ck_assert_int_eq(offset, 8 * 3600);
+	ck_assert_int_eq(hour, 14);
+}
+END_TEST
+
 struct midnight_case {
 	const char *zone;
 	int y, m, d;
@@ -611,6 +631,7 @@ static Suite *time_suite(void)
 	tc = tcase_create("local");
 	tcase_add_checked_fixture(tc, shanghai, NULL);
 	tcase_add_loop_test(tc, test_local_of, 0, N(local_cases));
+	tcase_add_test(tc, test_local_of_follows_zone_change);
 	tcase_add_loop_test(tc, test_local_midnight, 0, N(midnight_cases));
 	tcase_add_loop_test(tc, test_local_midnight_walk, 0, N(walk_zones));
 	tcase_add_loop_test(tc, test_timezone_valid, 0, N(tz_cases));
