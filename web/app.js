@@ -6,6 +6,11 @@
  * Query parameters: lang=en (English labels, English category names from the API),
  * nostream=1 (no EventSource: polling only; used by headless tests and useful behind proxies
  * that break long-lived responses).
+ *
+ * When the daemon has AQRANK_READ_TOKEN, the API answers 401 and the page asks for the token
+ * (or takes it from the address fragment, /#token=…, which never reaches the server: a wall
+ * display's bookmark). It is kept in this browser's localStorage and sent as a Bearer header;
+ * EventSource cannot send headers, so with a token the page polls.
  */
 (function () {
   'use strict';
@@ -13,7 +18,9 @@
   var API = '/api/v1';
   var params = new URLSearchParams(window.location.search);
   var LANG = params.get('lang') === 'en' ? 'en' : 'zh';
-  var STREAM = params.get('nostream') !== '1' && typeof window.EventSource === 'function';
+  var TOKEN_KEY = 'aqrank.readToken';
+  var token = initialToken();
+  var STREAM = params.get('nostream') !== '1' && typeof window.EventSource === 'function' && !token;
   var POLL_MS = 60 * 1000;        /* today's ranking, revalidated with If-None-Match */
   var FULL_MS = 5 * 60 * 1000;    /* everything else: finalization sends no event */
   var DEFAULT_RADIUS_KM = 3;
@@ -35,6 +42,11 @@
       conn_polling: '定时刷新',
       conn_down: '连接中断',
       lang_switch: 'English',
+      token_h: '需要访问令牌',
+      token_hint: '本服务设置了只读令牌（AQRANK_READ_TOKEN）。请输入令牌；它只保存在本浏览器中。',
+      token_wrong: '令牌无效或已更换，请重新输入。',
+      token_label: '只读令牌',
+      token_submit: '进入',
       kpi_h: '概况',
       kpi_ranked: '今日参与排名',
       kpi_mean: '今日区域均值',
@@ -159,6 +171,11 @@
       conn_polling: 'Polling',
       conn_down: 'Disconnected',
       lang_switch: '中文',
+      token_h: 'Access token required',
+      token_hint: 'This service has a read token (AQRANK_READ_TOKEN). Enter it; it is kept in this browser only.',
+      token_wrong: 'The token is not valid (or was changed); enter it again.',
+      token_label: 'Read token',
+      token_submit: 'Open',
       kpi_h: 'Overview',
       kpi_ranked: 'Ranked today',
       kpi_mean: 'District mean today',
@@ -403,6 +420,51 @@
 
   /* ------------------------------------------------------------------ fetching */
 
+  /* ------------------------------------------------------------------ read token */
+
+  function initialToken() {
+    var found = /(?:^#|&)token=([^&]*)/.exec(window.location.hash);
+    var tok = null;
+    if (found) {
+      tok = decodeURIComponent(found[1]);
+      try { window.localStorage.setItem(TOKEN_KEY, tok); } catch (e) { /* private mode: this visit only */ }
+      /* not left on screen or in the history */
+      window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    } else {
+      try { tok = window.localStorage.getItem(TOKEN_KEY); } catch (e) { tok = null; }
+    }
+    return tok || null;
+  }
+
+  /* A 401: the token is missing or no longer valid. Ask for it (once per refusal). */
+  function askForToken() {
+    var wrong = !!token;
+    if (wrong) {
+      token = null;
+      try { window.localStorage.removeItem(TOKEN_KEY); } catch (e) { /* nothing stored */ }
+    }
+    if (es) { es.close(); es = null; }
+    STREAM = false;
+    var box = $('auth');
+    $('auth-msg').textContent = t(wrong ? 'token_wrong' : 'token_hint');
+    box.hidden = false;
+  }
+
+  function setupTokenForm() {
+    $('auth-form').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var value = $('auth-token').value.trim();
+      if (!value) return;
+      token = value;
+      try { window.localStorage.setItem(TOKEN_KEY, token); } catch (e) { /* this visit only */ }
+      $('auth-token').value = '';
+      $('auth').hidden = true;
+      cache = {};
+      setConn('polling');
+      refreshAll();
+    });
+  }
+
   var cache = {};   /* url → {etag, data} */
   var state = {today: null, latest: undefined, interviews: null, summary: null, alerts: null,
                acknowledged: null, stations: null};
@@ -415,8 +477,13 @@
     var entry = cache[url];
     var headers = {Accept: 'application/json'};
     if (entry && entry.etag) headers['If-None-Match'] = entry.etag;
+    if (token) headers.Authorization = 'Bearer ' + token;
     return fetch(url, {headers: headers, cache: 'no-store', credentials: 'same-origin'}).then(function (r) {
       if (r.status === 304 && entry) return {data: entry.data, changed: false};
+      if (r.status === 401) {
+        if ($('auth').hidden) askForToken();
+        throw new Error('HTTP 401');
+      }
       if (r.status === 404) {
         return r.json().catch(function () { return {}; }).then(function (body) {
           if (body && body.error && (body.error.code === 'no_data' || body.error.code === 'not_found')) {
@@ -1036,6 +1103,7 @@
 
   function start() {
     applyLabels();
+    setupTokenForm();
     renderLegend();
     setConn(STREAM ? 'connecting' : 'polling');
     refreshAll();

@@ -331,6 +331,48 @@ class EmptyStatesTest(unittest.TestCase):
 
 
 @unittest.skipUnless(PG_URL, "needs the test cluster")
+class ReadTokenTest(unittest.TestCase):
+    """With AQRANK_READ_TOKEN the page itself loads, asks for the token, and with it (from the
+    address fragment, as a wall display's bookmark has it) shows the data; a wrong one is
+    refused with a message and the data stays hidden."""
+
+    READ = "read-token-for-the-wall-0123456789"
+
+    def test_token_asked_then_used(self):
+        chromium = require_chromium()
+        with Daemon(env={**ENV, "AQRANK_READ_TOKEN": self.READ}) as d:
+            d.put_station("GC-01", kind="national", lat=39.9289, lon=116.4174, name="东四国控点")
+            d.put_station("N-1", lat=39.9322, lon=116.4170, name="东四街道微站")
+            d.put_station("N-2", lat=39.9240, lon=116.4300, name="朝阳门微站")
+            d.post_readings([{"station": code, "observed_at": f"2017-12-07T{h:02d}:00:00+08:00",
+                              "pm25": 40 + i, "pm10": 70 + 10 * i}
+                             for i, code in enumerate(("GC-01", "N-1", "N-2")) for h in range(16)])
+            base = f"http://127.0.0.1:{d.port}/?nostream=1"
+
+            # No token: the form shows, no ranking leaks into the page.
+            dom = browser.parse(browser.dump_dom(chromium, base).stdout)
+            auth = dom.by_id("auth")
+            self.assertIsNone(auth.get("hidden"), "the token form is not shown")
+            self.assertIn("只读令牌", auth.words())
+            self.assertIsNotNone(dom.by_id("auth-token"))
+            self.assertIsNone(dom.by_id("today").find("table"))
+
+            # A wrong token: refused, said so.
+            dom = browser.parse(browser.dump_dom(chromium, base + "#token=not-the-token").stdout)
+            self.assertIsNone(dom.by_id("auth").get("hidden"))
+            self.assertIn("令牌无效", dom.by_id("auth").words())
+            self.assertIsNone(dom.by_id("today").find("table"))
+
+            # The right token in the fragment: the data shows and the form stays hidden.
+            run = browser.dump_dom(chromium, base + "#token=" + self.READ)
+            self.assertEqual(run.page_errors(), [])
+            dom = browser.parse(run.stdout)
+            self.assertEqual(dom.find("body").get("data-ready"), "true")
+            self.assertIsNotNone(dom.by_id("auth").get("hidden"), "the form is still shown")
+            self.assertEqual([code for code, _ in rows(dom.by_id("today"))], ["N-1", "N-2"])
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
 class LiveUpdateTest(unittest.TestCase):
     """The page as a person leaves it open: EventSource connected, and an alert that resolves
     and a ranking that changes show up without a reload; revalidation uses If-None-Match."""
