@@ -81,10 +81,15 @@ struct aq_ingest_result {
  * conflicts recorded for audit. source is "http" or "hj212"; today is the clock's local day
  * (days before it may be finalized concurrently and are locked against that); readings
  * observed before hour_start_us (the start of the clock's current hour) fall in closed hours:
- * a backfill, which finalization and alert evaluation wait out. AQ_OK means committed. */
+ * a backfill, which finalization and alert evaluation wait out. AQ_OK means committed.
+ * A batch entirely in the current hour leaves its aggregate work in pending_hourly: whoever
+ * reads the aggregates (hourly, days, stations' first day) calls aq_db_fold first. */
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
 				     const int *station_ids, size_t n, const char *source, int64_t today,
 				     int64_t hour_start_us, struct aq_ingest_result *result);
+/* Folds the readings waiting in pending_hourly into the aggregates (waiting for a concurrent
+ * fold to commit first). *moved (may be NULL): how many were folded. */
+enum aq_status aq_db_fold(struct aq_db *db, size_t *moved);
 
 /* Station ids for codes (one per reading); unknown codes get id 0, inactive ones -id. */
 enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, size_t n, int *ids);

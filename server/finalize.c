@@ -95,7 +95,11 @@ enum aq_status aq_finalize_day(struct aq_app *app, struct aq_db *db, int64_t day
 			       bool *done)
 {
 	struct finalize_args a = {app, day, force, done};
-	enum aq_status st = aq_db_tx(db, finalize_tx, &a);
+	/* The day's last live readings may still wait to be folded; after midnight no new ones can
+	 * join them (later readings of a past day take the locked path). */
+	enum aq_status st = aq_db_fold(db, NULL);
+	if (st == AQ_OK)
+		st = aq_db_tx(db, finalize_tx, &a);
 	if (st == AQ_OK && *done) {
 		char date[11];
 		aq_date_format(day, date);
@@ -123,7 +127,9 @@ int aq_finalize_due(struct aq_app *app)
 	int64_t days[64];
 	size_t n = 0;
 	int finalized = 0;
-	st = aq_db_days_due(db, aq_app_today(app), days, sizeof days / sizeof days[0], &n);
+	st = aq_db_fold(db, NULL); /* a day first seen live has its days row after the fold */
+	if (st == AQ_OK)
+		st = aq_db_days_due(db, aq_app_today(app), days, sizeof days / sizeof days[0], &n);
 	for (size_t i = 0; st == AQ_OK && i < n && !atomic_load(&app->stopping); i++) {
 		int64_t due = aq_local_midnight(days[i] + 1) + (int64_t)cfg->finalize_after * AQ_US_PER_SEC;
 		if (now < due)

@@ -238,6 +238,12 @@ enum aq_status aq_ranking_render(struct aq_app *app, int64_t day, const struct a
 		timing = &unused;
 	*timing = (struct aq_ranking_timing){0};
 	int64_t start = aq_monotonic_us();
+	/* Live readings still waiting to be folded belong in the day. */
+	st = aq_db_fold(db, NULL);
+	if (st != AQ_OK) {
+		aq_db_release(app->pool, db);
+		return st;
+	}
 	st = build_day(app, db, day, &q, &a, problem, timing);
 	aq_db_release(app->pool, db);
 	/* Everything in build_day that is not ranking is the database's. */
@@ -601,7 +607,10 @@ enum MHD_Result aq_handle_station_hourly(struct aq_request *req)
 	struct aq_db *db = aq_request_db(req, &result);
 	if (!db)
 		return result;
-	enum aq_status st = aq_db_station_get(db, req->params[0], &s);
+	/* Live readings still waiting to be folded belong in these hours. */
+	enum aq_status st = aq_db_fold(db, NULL);
+	if (st == AQ_OK)
+		st = aq_db_station_get(db, req->params[0], &s);
 	if (st == AQ_OK)
 		st = aq_db_station_hours(db, s.id, day, day, hours, readings);
 	aq_db_release(req->app->pool, db);
@@ -657,7 +666,9 @@ enum MHD_Result aq_handle_station_daily(struct aq_request *req)
 		return result;
 	}
 	json_t *arr = json_array();
-	enum aq_status st = aq_db_station_get(db, req->params[0], &s);
+	enum aq_status st = aq_db_fold(db, NULL);
+	if (st == AQ_OK)
+		st = aq_db_station_get(db, req->params[0], &s);
 	if (st == AQ_OK)
 		st = aq_db_station_hours(db, s.id, from, to, hours, readings);
 	for (int64_t day = from; st == AQ_OK && day <= to; day++) {

@@ -30,6 +30,8 @@ struct aq_jobs {
 	bool woken;
 };
 
+#define MIN_PASS_GAP_MS 200
+
 /* Another daemon's writes show up as a moved data_version in the database. */
 static void watch_version(struct aq_app *app, int64_t *seen)
 {
@@ -121,9 +123,24 @@ static void ranking_event(struct aq_app *app, struct pass_state *ps, int64_t now
 	free(body);
 }
 
+/* Live readings wait in pending_hourly; folding them here, right after they arrive (an ingest
+ * wakes this thread), keeps the readers' folds small and lets other daemons see the new data
+ * (the fold moves data_version). */
+static void fold_pending(struct aq_app *app)
+{
+	enum aq_status st;
+	struct aq_db *db = aq_app_db(app, &st);
+	if (!db)
+		return;
+	if (aq_db_fold(db, NULL) != AQ_OK)
+		aq_log(AQ_LOG_WARN, "folding live readings failed; the next reader retries");
+	aq_db_release(app->pool, db);
+}
+
 static void run_pass(struct aq_app *app, struct pass_state *ps)
 {
 	int64_t now = aq_clock_now(NULL);
+	fold_pending(app);
 	watch_version(app, &ps->seen_version);
 	aq_finalize_due(app);
 	/* Alerts: on the tick, and within a second of new data (closed hours, offline ends). */
@@ -168,9 +185,17 @@ static void *jobs_main(void *arg)
 		pthread_mutex_lock(&jobs->lock);
 		if (jobs->stop)
 			break;
-		struct timespec until;
+		struct timespec soonest, until;
 		clock_gettime(CLOCK_REALTIME, &until);
+		soonest = until;
+		soonest.tv_nsec += MIN_PASS_GAP_MS * 1000000L;
+		soonest.tv_sec += soonest.tv_nsec / 1000000000L;
+		soonest.tv_nsec %= 1000000000L;
 		until.tv_sec += 1;
+		/* Every ingest wakes this thread; under a stream of them, passes (each a handful of
+		 * queries, a fold and a malloc_trim) come no closer than MIN_PASS_GAP_MS. */
+		while (!jobs->stop && pthread_cond_timedwait(&jobs->wake, &jobs->lock, &soonest) != ETIMEDOUT)
+			;
 		while (!jobs->stop && !jobs->woken)
 			if (pthread_cond_timedwait(&jobs->wake, &jobs->lock, &until) == ETIMEDOUT)
 				break;

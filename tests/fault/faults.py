@@ -111,13 +111,20 @@ def verify(name, url, ingest, extra=None):
     figures = {"fault": name, "acknowledged": len(ingest.acked), "found": len(ingest.acked & stored),
                "lost": len(lost), "stored_twice": twice, "stored_total": len(stored),
                "replies": {str(k): v for k, v in ingest.statuses.items()}}
+    # Every stored reading is counted once in the hourly aggregates or waits, once, to be
+    # folded in (a live reading acknowledged just before a kill): never both, never neither.
+    counted, waiting = map(int, psql("SELECT (SELECT coalesce(sum(readings), 0) FROM hourly), "
+                                     "(SELECT count(*) FROM pending_hourly)", url).split("|"))
+    figures["aggregated"] = counted
+    figures["waiting_fold"] = waiting
     figures.update(extra or {})
     os.makedirs(FIGURES, exist_ok=True)
     with open(os.path.join(FIGURES, f"{name}.json"), "w") as f:
         json.dump(figures, f, indent=1)
     print(f"{name}: acknowledged {figures['acknowledged']} = stored {figures['found']} "
-          f"(lost {len(lost)}, stored twice {twice}); replies {figures['replies']}")
-    ok = not lost and twice == 0 and figures["acknowledged"] > 0
+          f"(lost {len(lost)}, stored twice {twice}); aggregated {counted} + waiting {waiting} = "
+          f"{counted + waiting} of {len(keys)}; replies {figures['replies']}")
+    ok = not lost and twice == 0 and figures["acknowledged"] > 0 and counted + waiting == len(keys)
     if not ok:
         print(f"{name}: FAILED", sorted(lost)[:10])
     return ok

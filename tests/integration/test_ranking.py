@@ -19,7 +19,7 @@ import threading
 import time
 import unittest
 
-from harness import ADMIN, PG_URL, Daemon, DaemonTestCase, new_database, psql
+from harness import ADMIN, PG_URL, Daemon, DaemonTestCase, new_database, psql, wait_for
 
 D1, D2, D3, TODAY = "2017-12-04", "2017-12-05", "2017-12-06", "2017-12-07"
 NOW = "2017-12-07T10:30:00+08:00"          # today 12-07, local hour 10 → hours_elapsed 11
@@ -792,6 +792,61 @@ class ProvisionalTodayTest(unittest.TestCase):
                 body = d.get("/api/v1/ranking/today").json
                 self.assertEqual([(x["station"], x["valid_hours"], x["readings"]) for x in body["insufficient"]],
                                  insufficient)
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class LiveReadingsFoldTest(unittest.TestCase):
+    """Readings of the current hour leave their aggregate work in pending_hourly; whoever reads
+    the aggregates folds it first, so what a POST acknowledged is in every view at once."""
+
+    AT = f"{TODAY}T10:30:00+08:00"
+
+    def hour_readings(self, d, code, hour=10):
+        body = d.get(f"/api/v1/stations/{code}/hourly?date={TODAY}").json
+        return body["hours"][hour]["readings"]
+
+    def test_each_post_is_in_the_next_read(self):
+        with Daemon(env=dict(NO_FINALIZE, AQRANK_NOW=self.AT)) as d:
+            tok = d.put_station("LV-1", lat=39.93, lon=116.42)
+            d.put_station("LV-2", lat=39.94, lon=116.42)
+            # Faster than the background thread's passes (≥ 200 ms apart): most of these reads
+            # fold for themselves.
+            for i in range(30):
+                d.post_readings({"observed_at": f"{TODAY}T10:{i:02d}:00+08:00", "pm25": 30, "pm10": 60 + i},
+                                token=tok)
+                self.assertEqual(self.hour_readings(d, "LV-1"), i + 1)
+            today = d.get("/api/v1/ranking/today").json
+            entry = [x for x in today["insufficient"] + today["ranking"] if x["station"] == "LV-1"][0]
+            self.assertEqual(entry["readings"], 30)
+            self.assertEqual(psql("SELECT count(*) FROM pending_hourly", d.url), "0")
+            self.assertEqual(psql("SELECT sum(readings), sum(pm10_sum) FROM hourly", d.url),
+                             f"30|{sum(60 + i for i in range(30))}")
+
+    def test_another_daemon_reads_them(self):
+        url = new_database()
+        env = dict(NO_FINALIZE, AQRANK_NOW=self.AT)
+        with Daemon(url=url, env=env) as a, Daemon(url=url, env=env) as b:
+            tok = a.put_station("LV-3", lat=39.93, lon=116.42)
+            for i in range(5):
+                a.post_readings({"observed_at": f"{TODAY}T10:{i:02d}:00+08:00", "pm25": 30}, token=tok)
+                self.assertEqual(self.hour_readings(b, "LV-3"), i + 1)
+
+    def test_acknowledged_but_unfolded_survive_a_restart(self):
+        # As a daemon killed between the ingest and any fold leaves them: rows in readings and
+        # pending_hourly, nothing in hourly, no days row.
+        url = new_database()
+        env = dict(NO_FINALIZE, AQRANK_NOW=self.AT)
+        with Daemon(url=url, env=env) as d:
+            d.put_station("LV-4", lat=39.93, lon=116.42)
+        psql("WITH r AS (INSERT INTO readings (station_id, observed_at, pm25, pm10, source) "
+             "SELECT s.id, timestamptz '" + TODAY + " 10:00+08' + m * interval '1 minute', 40, 80, 'http' "
+             "FROM stations s, generate_series(0, 9) m WHERE s.code = 'LV-4' "
+             "RETURNING station_id, observed_at, pm25, pm10) "
+             "INSERT INTO pending_hourly (station_id, observed_at, pm25, pm10) SELECT * FROM r", url)
+        with Daemon(url=url, env=env) as d:
+            self.assertEqual(self.hour_readings(d, "LV-4"), 10)
+            wait_for(lambda: psql("SELECT count(*) FROM pending_hourly", url) == "0", what="the fold")
+            self.assertEqual(psql("SELECT count(*) FROM days WHERE day = '" + TODAY + "'", url), "1")
 
 
 @unittest.skipUnless(PG_URL, "needs the test cluster")
