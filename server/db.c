@@ -15,6 +15,7 @@ struct aq_db_pool {
 	int size;
 	struct aq_db *conns;
 	bool *busy;
+	struct aq_daycache *day_cache;
 	int in_use;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
@@ -33,12 +34,16 @@ struct aq_db_pool *aq_db_pool_new(const char *url, const char *tz, int size)
 	pool->size = size;
 	pool->conns = calloc((size_t)size, sizeof *pool->conns);
 	pool->busy = calloc((size_t)size, sizeof *pool->busy);
-	if (!pool->url || !pool->tz || !pool->conns || !pool->busy) {
+	/* Two days: today, recomputed on every change, and the past day read last. */
+	pool->day_cache = aq_daycache_new(2);
+	if (!pool->url || !pool->tz || !pool->conns || !pool->busy || !pool->day_cache) {
 		aq_db_pool_free(pool);
 		return NULL;
 	}
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->freed, NULL);
+	for (int i = 0; i < size; i++)
+		pool->conns[i].day_cache = pool->day_cache;
 	return pool;
 }
 
@@ -63,6 +68,7 @@ void aq_db_pool_free(struct aq_db_pool *pool)
 	}
 	free(pool->conns);
 	free(pool->busy);
+	aq_daycache_free(pool->day_cache);
 	free(pool->url);
 	free(pool->tz);
 	free(pool);

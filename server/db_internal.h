@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "aq_daycache.h"
 #include "aq_db.h"
 
 /* A named SQL statement, prepared lazily once per connection. Always static const. */
@@ -24,6 +25,7 @@ struct aq_db {
 	bool broken;                 /* the connection failed: reconnect on next acquire */
 	char last_constraint[64];    /* constraint named by the last unique violation */
 	char last_error[256];
+	struct aq_daycache *day_cache; /* the pool's, shared by its connections */
 };
 
 /* Runs a prepared statement with text parameters (NULL entries are SQL NULL). Returns the
@@ -67,6 +69,15 @@ static inline int16_t aq_db_int2(const PGresult *r, int row, int col)
 {
 	const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
 	return (int16_t)((uint16_t)p[0] << 8 | p[1]);
+}
+
+static inline int64_t aq_db_int8(const PGresult *r, int row, int col)
+{
+	const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return (int64_t)v;
 }
 
 static inline double aq_db_float8(const PGresult *r, int row, int col)

@@ -18,10 +18,19 @@ static const struct aq_sql sql_day_info = {
 	"late_readings, coalesce(rule_version, ''), coalesce(metric, ''), coalesce(min_hours, 0), "
 	"coalesce(insufficient, ''), coalesce(interview_count, 0), coalesce(composite_mask, 0) "
 	"FROM days WHERE day = " DAY_PARAM};
+/* A day's hourly rows written by transactions from xid $2 on ($2 < 0: every row; age() compares
+ * 32-bit xids across wraparound, a frozen row is older than any), after one header row (station_id NULL) carrying the statement's snapshot xmin and the
+ * removal epoch (004_hourly_epoch.sql). One statement, so one snapshot: a row this statement
+ * does not return was visible, unchanged, to the snapshot whose xmin is $2 (aq_daycache.h). */
 static const struct aq_sql sql_day_hourly = {
 	"day_hourly",
+	"SELECT NULL::int4, NULL::int2, NULL::int4, NULL::float8, NULL::int4, NULL::float8, NULL::int4, "
+	"NULL::float8, NULL::int4, NULL::float8, NULL::int4, NULL::float8, NULL::int4, NULL::float8, NULL::int4, "
+	"pg_snapshot_xmin(pg_current_snapshot())::text::int8, (SELECT epoch FROM hourly_epoch) "
+	"UNION ALL "
 	"SELECT station_id, hour, readings, pm25_sum, pm25_n, pm10_sum, pm10_n, so2_sum, so2_n, "
-	"no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n FROM hourly WHERE day = " DAY_PARAM};
+	"no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n, NULL, NULL FROM hourly WHERE day = " DAY_PARAM
+	" AND ($2::int8 < 0 OR age(xmin) <= (SELECT age($2::text::xid)))"};
 static const struct aq_sql sql_day_snapshot = {
 	"day_snapshot",
 	"SELECT station_id, kind, active, eligible, code, name, unit, contact_person, lat, lon, "
@@ -169,45 +178,74 @@ static int by_code(const void *a, const void *b)
 		      ((const struct aq_day_station *)b)->station.code);
 }
 
-/* Index of the station with database id, or -1 (stations are few; ids are looked up once per
- * hourly row, so a sorted index keeps a 10000-station day linear-logarithmic). */
-struct id_index {
-	int id;
-	size_t at;
-};
-
-static int by_id(const void *a, const void *b)
+/* Reads the rows of a day written from xid `from` on (or all: from < 0) into *day, merging
+ * them into what it holds. *reload: the removal epoch is not day's (start over). */
+static enum aq_status fetch_hours(struct aq_db *db, int64_t day_no, int64_t from, struct aq_day_rows *day,
+				  bool *reload)
 {
-	int x = ((const struct id_index *)a)->id, y = ((const struct id_index *)b)->id;
-	return (x > y) - (x < y);
-}
-
-static long find_station(const struct id_index *idx, size_t n, int id)
-{
-	struct id_index key = {id, 0};
-	const struct id_index *hit = bsearch(&key, idx, n, sizeof *idx, by_id);
-	return hit ? (long)hit->at : -1;
-}
-
-static struct id_index *make_index(const struct aq_dayview *v)
-{
-	struct id_index *idx = calloc(v->n ? v->n : 1, sizeof *idx);
-	if (!idx)
-		return NULL;
-	for (size_t i = 0; i < v->n; i++)
-		idx[i] = (struct id_index){v->stations[i].station.id, i};
-	qsort(idx, v->n, sizeof *idx, by_id);
-	return idx;
-}
-
-/* Reads columns col.. of an hourly row (readings, then sum/count per pollutant). */
-static void read_hour(const PGresult *r, int row, int col, struct aq_hour_sums *h, int *readings)
-{
-	*readings = get_int(r, row, col);
-	for (int p = 0; p < AQ_POLLUTANTS; p++) {
-		h->sum[p] = get_double(r, row, col + 1 + 2 * p);
-		h->count[p] = get_int(r, row, col + 2 + 2 * p);
+	char d[24], x[24];
+	enum aq_status st;
+	day_text(day_no, d);
+	snprintf(x, sizeof x, "%lld", (long long)from);
+	const char *params[] = {d, x};
+	/* stations × 24 rows when cold: binary results spare parsing 13 numbers of text per row. */
+	PGresult *r = aq_db_exec_binary(db, &sql_day_hourly, 2, params, &st);
+	if (st != AQ_OK)
+		return st;
+	int n = PQntuples(r);
+	struct aq_hour_row *rows = calloc(n ? (size_t)n : 1, sizeof *rows);
+	if (!rows) {
+		PQclear(r);
+		return AQ_ERR_INTERNAL;
 	}
+	size_t got = 0;
+	uint64_t marker = 0;
+	int64_t epoch = 0;
+	for (int row = 0; row < n; row++) {
+		if (PQgetisnull(r, row, 0)) {
+			marker = (uint64_t)aq_db_int8(r, row, 15);
+			epoch = aq_db_int8(r, row, 16);
+			continue;
+		}
+		struct aq_hour_row *h = &rows[got++];
+		h->station_id = aq_db_int4(r, row, 0);
+		h->hour = aq_db_int2(r, row, 1);
+		h->readings = aq_db_int4(r, row, 2);
+		for (int p = 0; p < AQ_POLLUTANTS; p++) {
+			h->sums.sum[p] = aq_db_float8(r, row, 3 + 2 * p);
+			h->sums.count[p] = aq_db_int4(r, row, 4 + 2 * p);
+		}
+	}
+	PQclear(r);
+	*reload = from >= 0 && epoch != day->epoch;
+	if (!*reload) {
+		if (aq_day_rows_merge(day, rows, got) == 0) {
+			day->marker = marker;
+			day->epoch = epoch;
+		} else {
+			st = AQ_ERR_INTERNAL;
+		}
+	}
+	free(rows);
+	return st;
+}
+
+/* The day's hourly rows: from the pool's cache plus what was written since, or all of them.
+ * The cache is used only outside transactions (*cacheable): a statement of its own has a
+ * snapshot newer than anything cached, and no row it reads is its own uncommitted write. */
+static enum aq_status load_hours(struct aq_db *db, int64_t day_no, struct aq_day_rows *day, bool *cacheable)
+{
+	bool reload = false;
+	enum aq_status st;
+	memset(day, 0, sizeof *day);
+	*cacheable = db->day_cache && PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+	if (*cacheable && aq_daycache_get(db->day_cache, day_no, day) == 1) {
+		st = fetch_hours(db, day_no, (int64_t)(day->marker & 0xffffffffu), day, &reload);
+		if (st != AQ_OK || !reload)
+			return st;
+		aq_day_rows_cleanup(day);
+	}
+	return fetch_hours(db, day_no, -1, day, &reload);
 }
 
 enum aq_status aq_db_day_load_live(struct aq_db *db, struct aq_dayview *v)
@@ -228,31 +266,37 @@ enum aq_status aq_db_day_load_live(struct aq_db *db, struct aq_dayview *v)
 	free(stations);
 	qsort(v->stations, v->n, sizeof *v->stations, by_code);
 
-	struct id_index *idx = make_index(v);
-	char d[24];
-	day_text(v->day, d);
-	const char *params[] = {d};
-	/* stations × 24 rows: binary results spare parsing 13 numbers of text per row. */
-	PGresult *r = idx ? aq_db_exec_binary(db, &sql_day_hourly, 1, params, &st) : NULL;
-	if (!idx)
-		st = AQ_ERR_INTERNAL;
-	for (int row = 0; st == AQ_OK && row < PQntuples(r); row++) {
-		long at = find_station(idx, v->n, aq_db_int4(r, row, 0));
-		int hour = aq_db_int2(r, row, 1);
-		if (at < 0 || hour < 0 || hour > 23)
-			continue;
-		struct aq_day_station *s = &v->stations[at];
-		int readings = aq_db_int4(r, row, 2);
-		for (int p = 0; p < AQ_POLLUTANTS; p++) {
-			s->hours[hour].sum[p] = aq_db_float8(r, row, 3 + 2 * p);
-			s->hours[hour].count[p] = aq_db_int4(r, row, 4 + 2 * p);
-		}
-		s->hour_readings[hour] = readings;
-		s->readings += readings;
+	struct aq_day_rows day;
+	bool cacheable;
+	if ((st = load_hours(db, v->day, &day, &cacheable)) != AQ_OK) {
+		aq_day_rows_cleanup(&day);
+		return st;
 	}
-	PQclear(r);
-	free(idx);
-	return st;
+	for (size_t i = 0; i < v->n; i++) {
+		struct aq_day_station *s = &v->stations[i];
+		const struct aq_station_hours *h = aq_day_rows_find(&day, s->station.id);
+		for (int hour = 0; h && hour < 24; hour++) {
+			if (!(h->present & 1u << hour))
+				continue;
+			s->hours[hour] = h->hours[hour];
+			s->hour_readings[hour] = h->readings[hour];
+			s->readings += h->readings[hour];
+		}
+	}
+	if (cacheable)
+		aq_daycache_put(db->day_cache, v->day, &day);
+	aq_day_rows_cleanup(&day);
+	return AQ_OK;
+}
+
+/* Reads columns col.. of an hourly row (readings, then sum/count per pollutant). */
+static void read_hour(const PGresult *r, int row, int col, struct aq_hour_sums *h, int *readings)
+{
+	*readings = get_int(r, row, col);
+	for (int p = 0; p < AQ_POLLUTANTS; p++) {
+		h->sum[p] = get_double(r, row, col + 1 + 2 * p);
+		h->count[p] = get_int(r, row, col + 2 + 2 * p);
+	}
 }
 
 enum aq_status aq_db_day_load_snapshot(struct aq_db *db, struct aq_dayview *v,

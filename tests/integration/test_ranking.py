@@ -850,6 +850,71 @@ class LiveReadingsFoldTest(unittest.TestCase):
 
 
 @unittest.skipUnless(PG_URL, "needs the test cluster")
+class DayCacheTest(unittest.TestCase):
+    """A daemon keeps the hourly rows of the days it read and fetches only the rows written
+    since. After every kind of change — late readings, a new station, an operator's UPDATE,
+    DELETE or TRUNCATE of hourly rows — its ranking equals a fresh daemon's (no cache)."""
+
+    DAY = D2
+    ENV = dict(NO_FINALIZE, AQRANK_NOW=NOW)
+
+    def body(self, d):
+        body = d.get(f"/api/v1/ranking/{self.DAY}").json
+        body.pop("generated_at", None)
+        return body
+
+    def rows(self, d):
+        body = self.body(d)
+        return sorted((x["station"], x.get("aqi"), x.get("pm10"), x["valid_hours"])
+                      for x in body["ranking"] + body["insufficient"])
+
+    def assert_like_fresh(self, warm, url):
+        mine = self.body(warm)
+        with Daemon(url=url, env=self.ENV) as fresh:
+            self.assertEqual(mine, self.body(fresh))
+        return self.rows(warm)
+
+    def hours(self, code, pm10, hours=range(24)):
+        return [{"station": code, "observed_at": f"{self.DAY}T{h:02d}:00:00+08:00", "pm25": 20 + h, "pm10": pm10}
+                for h in hours]
+
+    def test_warm_reads_follow_every_change(self):
+        url = new_database()
+        with Daemon(url=url, env=self.ENV) as d:
+            for i, code in enumerate(("DK-1", "DK-2", "DK-3")):
+                d.put_station(code, lat=39.93 + i / 100, lon=116.42)
+            d.post_readings(self.hours("DK-1", 50) + self.hours("DK-2", 80) + self.hours("DK-3", 120, range(12)))
+            first = self.assert_like_fresh(d, url)
+            self.assertEqual(self.rows(d), first)  # warm, nothing changed
+
+            # Late readings: DK-3's missing hours, DK-1's worse pm10 in hours already counted.
+            d.post_readings(self.hours("DK-3", 120, range(12, 24)))
+            d.post_readings([{"station": "DK-1", "observed_at": f"{self.DAY}T{h:02d}:30:00+08:00", "pm10": 400}
+                             for h in range(24)])
+            late = self.assert_like_fresh(d, url)
+            self.assertNotEqual(late, first)
+            self.assertEqual([r[3] for r in late], [24, 24, 24])
+
+            # A station registered later, with the day's readings.
+            d.put_station("DK-4", lat=39.97, lon=116.42)
+            d.post_readings(self.hours("DK-4", 30))
+            added = self.assert_like_fresh(d, url)
+            self.assertEqual(len(added), 4)
+
+            # Behind the daemon's back: rows changed, removed, all removed.
+            psql(f"UPDATE hourly SET pm10_sum = pm10_sum * 3 WHERE day = '{self.DAY}' AND station_id = "
+                 "(SELECT id FROM stations WHERE code = 'DK-2')", url)
+            updated = self.assert_like_fresh(d, url)
+            self.assertNotEqual(updated, added)
+            psql(f"DELETE FROM hourly WHERE day = '{self.DAY}' AND hour >= 6 AND station_id = "
+                 "(SELECT id FROM stations WHERE code = 'DK-4')", url)
+            deleted = self.assert_like_fresh(d, url)
+            self.assertEqual([r[3] for r in deleted if r[0] == "DK-4"], [6])
+            psql("TRUNCATE hourly", url)
+            self.assertEqual(d.get(f"/api/v1/ranking/{self.DAY}").json["ranking"], [])
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
 class EmptyTodayTest(DaemonTestCase):
     """Stations registered (at the frozen clock's today), no readings at all."""
     ENV = dict(NO_FINALIZE, AQRANK_NOW=f"{TODAY}T09:00:00+08:00")

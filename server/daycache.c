@@ -1,0 +1,202 @@
+/* daycache.c — hourly rows of recently read days (see aq_daycache.h). */
+#include "aq_daycache.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int by_station_id(const void *a, const void *b)
+{
+	int x = ((const struct aq_station_hours *)a)->station_id;
+	int y = ((const struct aq_station_hours *)b)->station_id;
+	return (x > y) - (x < y);
+}
+
+static struct aq_station_hours *find(const struct aq_day_rows *day, int station_id)
+{
+	struct aq_station_hours key = {.station_id = station_id};
+	return bsearch(&key, day->stations, day->n, sizeof key, by_station_id);
+}
+
+const struct aq_station_hours *aq_day_rows_find(const struct aq_day_rows *day, int station_id)
+{
+	return day->n ? find(day, station_id) : NULL;
+}
+
+static bool valid_hour(const struct aq_hour_row *row)
+{
+	return row->hour >= 0 && row->hour < 24;
+}
+
+static int by_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Grows day by the stations of rows it lacks (sorted, once each). 0, or -1 (ENOMEM). */
+static int add_stations(struct aq_day_rows *day, const struct aq_hour_row *rows, size_t n)
+{
+	size_t missing = 0;
+	for (size_t i = 0; i < n; i++)
+		if (valid_hour(&rows[i]) && !aq_day_rows_find(day, rows[i].station_id))
+			missing++;
+	if (missing == 0)
+		return 0;
+	int *ids = malloc(missing * sizeof *ids);
+	if (!ids)
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (valid_hour(&rows[i]) && !aq_day_rows_find(day, rows[i].station_id))
+			ids[k++] = rows[i].station_id;
+	qsort(ids, k, sizeof *ids, by_int);
+	size_t unique = 0;
+	for (size_t i = 0; i < k; i++)
+		if (unique == 0 || ids[unique - 1] != ids[i])
+			ids[unique++] = ids[i];
+	struct aq_station_hours *grown = calloc(day->n + unique, sizeof *grown);
+	if (!grown) {
+		free(ids);
+		return -1;
+	}
+	if (day->n)
+		memcpy(grown, day->stations, day->n * sizeof *grown);
+	for (size_t i = 0; i < unique; i++)
+		grown[day->n + i].station_id = ids[i];
+	free(ids);
+	free(day->stations);
+	day->stations = grown;
+	day->n += unique;
+	qsort(day->stations, day->n, sizeof *day->stations, by_station_id);
+	return 0;
+}
+
+int aq_day_rows_merge(struct aq_day_rows *day, const struct aq_hour_row *rows, size_t n)
+{
+	if (add_stations(day, rows, n) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!valid_hour(&rows[i]))
+			continue;
+		struct aq_station_hours *s = find(day, rows[i].station_id);
+		int h = rows[i].hour;
+		s->present |= 1u << h;
+		s->readings[h] = rows[i].readings;
+		s->hours[h] = rows[i].sums;
+	}
+	return 0;
+}
+
+void aq_day_rows_cleanup(struct aq_day_rows *day)
+{
+	if (!day)
+		return;
+	free(day->stations);
+	memset(day, 0, sizeof *day);
+}
+
+struct slot {
+	bool used;
+	int64_t day;
+	uint64_t stored;        /* order of storing, for eviction */
+	struct aq_day_rows rows;
+};
+
+struct aq_daycache {
+	pthread_mutex_t lock;
+	size_t n_slots;
+	uint64_t clock;
+	struct slot slots[];
+};
+
+struct aq_daycache *aq_daycache_new(size_t days)
+{
+	if (days == 0)
+		days = 1;
+	struct aq_daycache *c = calloc(1, sizeof *c + days * sizeof c->slots[0]);
+	if (!c)
+		return NULL;
+	c->n_slots = days;
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void aq_daycache_free(struct aq_daycache *c)
+{
+	if (!c)
+		return;
+	aq_daycache_clear(c);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static struct slot *slot_of(struct aq_daycache *c, int64_t day)
+{
+	for (size_t i = 0; i < c->n_slots; i++)
+		if (c->slots[i].used && c->slots[i].day == day)
+			return &c->slots[i];
+	return NULL;
+}
+
+int aq_daycache_get(struct aq_daycache *c, int64_t day, struct aq_day_rows *out)
+{
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&c->lock);
+	struct slot *s = slot_of(c, day);
+	int found = s != NULL;
+	if (s) {
+		*out = s->rows;
+		out->stations = malloc((s->rows.n ? s->rows.n : 1) * sizeof *out->stations);
+		if (out->stations && s->rows.n)
+			memcpy(out->stations, s->rows.stations, s->rows.n * sizeof *out->stations);
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (found && !out->stations) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	return found;
+}
+
+void aq_daycache_put(struct aq_daycache *c, int64_t day, struct aq_day_rows *rows)
+{
+	struct aq_day_rows dropped = {0};
+	pthread_mutex_lock(&c->lock);
+	struct slot *s = slot_of(c, day);
+	if (s && (s->rows.epoch > rows->epoch ||
+		  (s->rows.epoch == rows->epoch && s->rows.marker > rows->marker))) {
+		dropped = *rows; /* a concurrent reader stored a later state */
+	} else {
+		if (!s) {
+			s = &c->slots[0];
+			for (size_t i = 0; i < c->n_slots; i++) {
+				if (!c->slots[i].used) {
+					s = &c->slots[i];
+					break;
+				}
+				if (c->slots[i].stored < s->stored)
+					s = &c->slots[i];
+			}
+		}
+		dropped = s->rows;
+		s->used = true;
+		s->day = day;
+		s->stored = ++c->clock;
+		s->rows = *rows;
+	}
+	memset(rows, 0, sizeof *rows);
+	pthread_mutex_unlock(&c->lock);
+	aq_day_rows_cleanup(&dropped);
+}
+
+void aq_daycache_clear(struct aq_daycache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n_slots; i++) {
+		aq_day_rows_cleanup(&c->slots[i].rows);
+		c->slots[i].used = false;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
