@@ -305,6 +305,36 @@ enum aq_status aq_db_command(struct aq_db *db, const char *command)
 	return st;
 }
 
+enum aq_status aq_db_copy_in(struct aq_db *db, const char *command, const char *data, size_t len)
+{
+	if (!db->conn)
+		return AQ_ERR_DB_UNAVAILABLE;
+	PGresult *r = PQexec(db->conn, command);
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		enum aq_status st = classify(db, r);
+		PQclear(r);
+		return st;
+	}
+	PQclear(r);
+	/* libpq takes int lengths: send in chunks (a batch is at most a few MB). */
+	int sent = 1;
+	for (size_t at = 0; sent == 1 && at < len; at += 1u << 20) {
+		size_t chunk = len - at < (1u << 20) ? len - at : (1u << 20);
+		sent = PQputCopyData(db->conn, data + at, (int)chunk);
+	}
+	if (sent != 1 || PQputCopyEnd(db->conn, NULL) != 1) {
+		db->broken = true;
+		return AQ_ERR_DB_UNAVAILABLE;
+	}
+	enum aq_status st = AQ_OK;
+	while ((r = PQgetResult(db->conn))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && st == AQ_OK)
+			st = classify(db, r);
+		PQclear(r);
+	}
+	return st;
+}
+
 enum aq_status aq_db_tx(struct aq_db *db, aq_db_tx_fn fn, void *arg)
 {
 	enum aq_status st = AQ_ERR_DB_RETRY;

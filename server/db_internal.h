@@ -55,6 +55,10 @@ enum aq_status aq_db_rows(struct aq_db *db, const struct aq_sql *sql, int nparam
 enum aq_status aq_db_scalar(struct aq_db *db, const struct aq_sql *sql, int nparams, const char *const *params,
 			    int64_t *value);
 
+/* Runs command (a COPY … FROM STDIN) and sends it len bytes of data in its text format.
+ * Statuses as aq_db_exec (a duplicate key is AQ_ERR_CONFLICT). */
+enum aq_status aq_db_copy_in(struct aq_db *db, const char *command, const char *data, size_t len);
+
 /* Runs a fixed command (BEGIN, COMMIT, ...) that has no parameters. */
 enum aq_status aq_db_command(struct aq_db *db, const char *command);
 

@@ -3,6 +3,8 @@
  * readings listing. Batches travel as PostgreSQL array parameters unnested server-side: one
  * round trip for 1 or 5000 readings. */
 #include "db_internal.h"
+#include "aq_clock.h"
+#include "aq_hourgroup.h"
 #include "aq_time.h"
 
 #include <stdio.h>
@@ -37,42 +39,62 @@
 	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15 FROM input " \
 	"  ON CONFLICT (station_id, observed_at) DO NOTHING " \
 	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) "
-/* What the rows of ins (new readings, or folded pending ones) do to the aggregates. */
-#define AGGREGATE_INS \
+/* agg_in: one row per station-hour that new readings touch — what they add to its hourly
+ * row (readings, first/last instant, then sum, count, min, max per pollutant). Either grouped
+ * here from the rows of ins, or computed by the daemon for a COPYed batch (aq_hourgroup.h). */
+#define AGG_IN_FROM_INS \
+	", agg_in AS (SELECT observed_at::date AS day, station_id, extract(hour FROM observed_at)::int2 AS hour, " \
+	"  count(*) AS readings, min(observed_at) AS first_obs, max(observed_at) AS last_obs, " \
+	HOURLY_AGG("pm25", "1") ", " HOURLY_AGG("pm10", "2") ", " HOURLY_AGG("so2", "3") ", " \
+	HOURLY_AGG("no2", "4") ", " HOURLY_AGG("co", "5") ", " HOURLY_AGG("o3", "6") \
+	"  FROM ins GROUP BY 1, 2, 3) "
+#define ARRAYS4(a, b, c, d) "$" #a "::float8[], $" #b "::int4[], $" #c "::float8[], $" #d "::float8[]"
+#define AGG_IN_FROM_ARRAYS \
+	"WITH agg_in AS (SELECT * FROM unnest($1::date[], $2::int4[], $3::int2[], $4::int4[], " \
+	"  $5::timestamptz[], $6::timestamptz[], " ARRAYS4(7, 8, 9, 10) ", " ARRAYS4(11, 12, 13, 14) ", " \
+	ARRAYS4(15, 16, 17, 18) ", " ARRAYS4(19, 20, 21, 22) ", " ARRAYS4(23, 24, 25, 26) ", " \
+	ARRAYS4(27, 28, 29, 30) ") AS t(day, station_id, hour, readings, first_obs, last_obs, " \
+	HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") ", " \
+	HOURLY_COLS("co") ", " HOURLY_COLS("o3") ")) "
+/* What agg_in does to the aggregates, the days and the stations' first days. */
+#define AGGREGATE \
 	", agg AS (INSERT INTO hourly AS h (day, station_id, hour, readings, first_obs, last_obs, " \
 	HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") ", " \
 	HOURLY_COLS("co") ", " HOURLY_COLS("o3") ") " \
-	"  SELECT observed_at::date, station_id, extract(hour FROM observed_at)::int2, count(*), " \
-	"  min(observed_at), max(observed_at), " \
-	HOURLY_AGG("pm25", "1") ", " HOURLY_AGG("pm10", "2") ", " HOURLY_AGG("so2", "3") ", " \
-	HOURLY_AGG("no2", "4") ", " HOURLY_AGG("co", "5") ", " HOURLY_AGG("o3", "6") \
-	"  FROM ins GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 " \
+	"  SELECT * FROM agg_in ORDER BY 1, 2, 3 " \
 	"  ON CONFLICT (day, station_id, hour) DO UPDATE SET readings = h.readings + EXCLUDED.readings, " \
 	"  first_obs = least(h.first_obs, EXCLUDED.first_obs), last_obs = greatest(h.last_obs, EXCLUDED.last_obs), " \
 	HOURLY_ADD("pm25") ", " HOURLY_ADD("pm10") ", " HOURLY_ADD("so2") ", " HOURLY_ADD("no2") ", " \
 	HOURLY_ADD("co") ", " HOURLY_ADD("o3") " RETURNING 1) " \
-	", touched AS (SELECT observed_at::date AS day, count(*) AS n FROM ins GROUP BY 1) " \
+	", touched AS (SELECT day, sum(readings)::int8 AS n FROM agg_in GROUP BY 1) " \
 	", new_days AS (INSERT INTO days (day) SELECT day FROM touched ORDER BY 1 " \
 	"  ON CONFLICT (day) DO NOTHING RETURNING 1) " \
 	", first AS (UPDATE stations s SET first_day = f.day FROM (SELECT station_id, min(day) AS day " \
-	"  FROM (SELECT station_id, observed_at::date AS day FROM ins) x GROUP BY 1) f " \
+	"  FROM agg_in GROUP BY 1) f " \
 	"  WHERE s.id = f.station_id AND (s.first_day IS NULL OR s.first_day > f.day) RETURNING 1) " \
 	", version AS (SELECT nextval('data_version') AS v) "
-#define INGEST_HEAD INPUT_CTE INSERT_NEW AGGREGATE_INS
+/* Past days share-locked, backfill marked, late readings counted (today, hour_start: the
+ * parameter numbers of today's date and the current hour's start), then the result row:
+ * readings added, late ones, past days, station-hours, first days, data version, backfill. */
+#define INGEST_TAIL(today, hour_start) \
+	", past AS (SELECT d.day FROM days d JOIN touched t USING (day) WHERE d.day < " today "::date " \
+	"  ORDER BY d.day FOR SHARE OF d) " \
+	", backfill AS (INSERT INTO backfill_marks (at) SELECT now() " \
+	"  WHERE EXISTS (SELECT 1 FROM agg_in WHERE first_obs < " hour_start "::timestamptz) " \
+	"  AND NOT EXISTS (SELECT 1 FROM backfill_marks WHERE at > now() - interval '1 second') RETURNING 1) " \
+	", late AS (UPDATE days d SET late_readings = d.late_readings + t.n FROM touched t " \
+	"  WHERE d.day = t.day AND d.finalized_at IS NOT NULL RETURNING t.n) " \
+	"SELECT (SELECT coalesce(sum(n), 0) FROM touched), (SELECT coalesce(sum(n), 0) FROM late), " \
+	"(SELECT count(*) FROM past), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), " \
+	"(SELECT v FROM version), (SELECT count(*) FROM backfill)"
 
 static const struct aq_sql sql_ingest = {
-	"readings_ingest",
-	INGEST_HEAD
-	", past AS (SELECT d.day FROM days d JOIN touched t USING (day) WHERE d.day < $16::date "
-	"  ORDER BY d.day FOR SHARE OF d) "
-	", backfill AS (INSERT INTO backfill_marks (at) SELECT now() "
-	"  WHERE EXISTS (SELECT 1 FROM ins WHERE observed_at < $17::timestamptz) "
-	"  AND NOT EXISTS (SELECT 1 FROM backfill_marks WHERE at > now() - interval '1 second') RETURNING 1) "
-	", late AS (UPDATE days d SET late_readings = d.late_readings + t.n FROM touched t "
-	"  WHERE d.day = t.day AND d.finalized_at IS NOT NULL RETURNING t.n) "
-	"SELECT (SELECT count(*) FROM ins), (SELECT coalesce(sum(n), 0) FROM late), "
-	"(SELECT count(*) FROM past), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), "
-	"(SELECT v FROM version), (SELECT count(*) FROM backfill)"};
+	"readings_ingest", INPUT_CTE INSERT_NEW AGG_IN_FROM_INS AGGREGATE INGEST_TAIL("$16", "$17")};
+
+/* The rest of a batch COPYed into readings in the same transaction: its station-hours as
+ * arrays ($1..$30, AGG_IN_FROM_ARRAYS), today ($31) and the current hour's start ($32). */
+static const struct aq_sql sql_ingest_groups = {
+	"readings_ingest_groups", AGG_IN_FROM_ARRAYS AGGREGATE INGEST_TAIL("$31", "$32")};
 
 /* Live readings (every one in the clock's current hour, the common case of a device posting
  * as it measures): no past day to lock or count late, no backfill to mark, and no aggregate
@@ -93,7 +115,7 @@ static const struct aq_sql sql_fold = {
 	"pending_fold",
 	"WITH ins AS (DELETE FROM pending_hourly "
 	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) "
-	AGGREGATE_INS
+	AGG_IN_FROM_INS AGGREGATE
 	"SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), "
 	"(SELECT count(*) FROM new_days), CASE WHEN EXISTS (SELECT 1 FROM ins) THEN (SELECT v FROM version) END"};
 
@@ -255,20 +277,194 @@ static enum aq_status ingest(struct aq_db *db, const struct batch_params *bp, si
 	return AQ_OK;
 }
 
+/* Batches at least this big are COPYed (below it, one statement is fewer round trips). */
+#define COPY_MIN_READINGS 64
+
+static void buf_double(struct buf *b, const char *sep, bool present, double v, const char *null)
+{
+	char tmp[40];
+	buf_str(b, sep);
+	if (present) {
+		/* %.17g round-trips every double exactly. */
+		snprintf(tmp, sizeof tmp, "%.17g", v);
+		buf_str(b, tmp);
+	} else {
+		buf_str(b, null);
+	}
+}
+
+static void put_be(struct buf *b, uint64_t v, int bytes)
+{
+	unsigned char out[8];
+	for (int i = 0; i < bytes; i++)
+		out[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+	buf_add(b, (const char *)out, (size_t)bytes);
+}
+
+/* A field of COPY's binary format: its length, then its bytes (length -1: NULL). */
+static void put_field(struct buf *b, const void *data, int len)
+{
+	put_be(b, (uint32_t)len, 4);
+	if (len > 0)
+		buf_add(b, data, (size_t)len);
+}
+
+static void put_float8(struct buf *b, bool present, double v)
+{
+	uint64_t bits;
+	memcpy(&bits, &v, sizeof bits);
+	if (!present) {
+		put_field(b, NULL, -1);
+		return;
+	}
+	put_be(b, 8, 4);
+	put_be(b, bits, 8);
+}
+
+/* PostgreSQL's timestamps count microseconds from 2000-01-01 00:00 UTC. */
+#define PG_EPOCH_US 946684800000000LL
+
+/* The rows of a batch in COPY's binary format: no number is formatted here or parsed there
+ * (text formatting with %.17g was a quarter of the daemon's CPU in a backfill). */
+static void copy_rows(struct buf *b, const struct aq_reading *readings, const int *station_ids, size_t n,
+		      const char *source)
+{
+	static const char header[] = "PGCOPY\n\377\r\n";
+	buf_add(b, header, 11);
+	put_be(b, 0, 4); /* flags */
+	put_be(b, 0, 4); /* header extension length */
+	for (size_t i = 0; i < n; i++) {
+		const struct aq_reading *r = &readings[i];
+		put_be(b, 2 + AQ_FIELDS + 2, 2);
+		put_be(b, 4, 4);
+		put_be(b, (uint32_t)station_ids[i], 4);
+		put_be(b, 8, 4);
+		put_be(b, (uint64_t)(r->observed_us - PG_EPOCH_US), 8);
+		bool flagged = false;
+		for (int f = 0; f < AQ_FIELDS; f++) {
+			put_float8(b, r->present & (1u << f), r->value[f]);
+			flagged |= r->flag[f] != 'N';
+		}
+		if (flagged)
+			put_field(b, r->flag, AQ_FIELDS);
+		else
+			put_field(b, NULL, -1);
+		put_field(b, source, (int)strlen(source));
+	}
+	put_be(b, 0xffff, 2); /* trailer */
+}
+
+/* The 30 array parameters of AGG_IN_FROM_ARRAYS for a batch's station-hours. */
+static void group_arrays(struct buf arr[30], const struct aq_hour_group *g, size_t n)
+{
+	char tmp[48];
+	for (int a = 0; a < 30; a++)
+		buf_str(&arr[a], "{");
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = i ? "," : "";
+		buf_str(&arr[0], sep);
+		aq_date_format(g[i].day, tmp);
+		buf_str(&arr[0], tmp);
+		snprintf(tmp, sizeof tmp, "%s%d", sep, g[i].station_id);
+		buf_str(&arr[1], tmp);
+		snprintf(tmp, sizeof tmp, "%s%d", sep, g[i].hour);
+		buf_str(&arr[2], tmp);
+		snprintf(tmp, sizeof tmp, "%s%d", sep, g[i].readings);
+		buf_str(&arr[3], tmp);
+		buf_str(&arr[4], sep);
+		aq_time_format(g[i].first_us, 0, tmp, sizeof tmp);
+		buf_str(&arr[4], tmp);
+		buf_str(&arr[5], sep);
+		aq_time_format(g[i].last_us, 0, tmp, sizeof tmp);
+		buf_str(&arr[5], tmp);
+		for (int p = 0; p < AQ_POLLUTANTS; p++) {
+			struct buf *col = &arr[6 + 4 * p];
+			int count = g[i].sums.count[p];
+			buf_double(&col[0], sep, true, g[i].sums.sum[p], "");
+			snprintf(tmp, sizeof tmp, "%s%d", sep, count);
+			buf_str(&col[1], tmp);
+			buf_double(&col[2], sep, count > 0, g[i].min[p], "NULL");
+			buf_double(&col[3], sep, count > 0, g[i].max[p], "NULL");
+		}
+	}
+	for (int a = 0; a < 30; a++)
+		buf_str(&arr[a], "}");
+}
+
+struct copy_batch {
+	struct buf rows;             /* COPY text */
+	struct buf arr[30];          /* station-hours */
+	const char *today, *hour_start;
+	struct aq_ingest_result *result;
+};
+
+static enum aq_status copy_batch_tx(struct aq_db *db, void *arg)
+{
+	struct copy_batch *cb = arg;
+	enum aq_status st = aq_db_copy_in(db,
+		"COPY readings (station_id, observed_at, " VALUE_COLUMNS ", source) FROM STDIN (FORMAT binary)",
+		cb->rows.s, cb->rows.len);
+	if (st != AQ_OK)
+		return st;
+	const char *params[32];
+	for (int i = 0; i < 30; i++)
+		params[i] = cb->arr[i].s;
+	params[30] = cb->today;
+	params[31] = cb->hour_start;
+	PGresult *r = aq_db_exec(db, &sql_ingest_groups, 32, params, &st);
+	if (st != AQ_OK)
+		return st;
+	cb->result->accepted = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	cb->result->late = (size_t)strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	return AQ_OK;
+}
+
+/* A batch of new readings: COPY into readings plus one statement for the station-hours the
+ * daemon summed, in one transaction — a third of the database's work of the INSERT … ON
+ * CONFLICT statement (docs/PERFORMANCE.md). A reading already stored makes the COPY fail
+ * (AQ_ERR_CONFLICT): the caller then takes the statement path, which sorts duplicates from
+ * conflicts. */
+static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
+				  size_t n, const char *source, const char *today, const char *hour_start,
+				  struct aq_ingest_result *result)
+{
+	int64_t *days = malloc(n * sizeof *days);
+	int *hours = malloc(n * sizeof *hours);
+	struct aq_hour_group *groups = NULL;
+	long n_groups = -1;
+	enum aq_status st = AQ_ERR_INTERNAL;
+	struct copy_batch cb = {.today = today, .hour_start = hour_start, .result = result};
+
+	if (days && hours) {
+		for (size_t i = 0; i < n; i++)
+			aq_local_of(readings[i].observed_us, &days[i], &hours[i], NULL);
+		n_groups = aq_hour_groups(readings, station_ids, days, hours, n, &groups);
+	}
+	if (n_groups >= 0) {
+		copy_rows(&cb.rows, readings, station_ids, n, source);
+		group_arrays(cb.arr, groups, (size_t)n_groups);
+		bool oom = cb.rows.oom;
+		for (int a = 0; a < 30; a++)
+			oom |= cb.arr[a].oom;
+		memset(result, 0, sizeof *result);
+		if (!oom)
+			st = aq_db_tx(db, copy_batch_tx, &cb);
+	}
+	free(cb.rows.s);
+	for (int a = 0; a < 30; a++)
+		free(cb.arr[a].s);
+	free(groups);
+	free(days);
+	free(hours);
+	return st;
+}
+
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
 				     const int *station_ids, size_t n, const char *source, int64_t today,
 				     int64_t hour_start_us, struct aq_ingest_result *result)
 {
-	struct batch_params bp;
 	char today_text[11], hour_text[48];
-	memset(&bp, 0, sizeof bp);
-	batch_build(&bp, readings, station_ids, n);
-	for (int i = 0; i < 14; i++) {
-		if (bp.arr[i].oom) {
-			batch_cleanup(&bp);
-			return AQ_ERR_INTERNAL;
-		}
-	}
 	/* Only past days can be finalized, so only they are share-locked: today's ingest never
 	 * touches the (hot) days row of today. */
 	aq_date_format(today, today_text);
@@ -276,7 +472,18 @@ enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *
 	bool live = true;
 	for (size_t i = 0; i < n && live; i++)
 		live = readings[i].observed_us >= hour_start_us; /* today, and no closed hour */
-	enum aq_status st = ingest(db, &bp, n, source, today_text, hour_text, live, result);
+	enum aq_status st = AQ_ERR_CONFLICT;
+	if (!live && n >= COPY_MIN_READINGS)
+		st = ingest_copy(db, readings, station_ids, n, source, today_text, hour_text, result);
+	if (st != AQ_ERR_CONFLICT)
+		return st;
+	struct batch_params bp;
+	memset(&bp, 0, sizeof bp);
+	batch_build(&bp, readings, station_ids, n);
+	bool oom = false;
+	for (int i = 0; i < 14; i++)
+		oom |= bp.arr[i].oom;
+	st = oom ? AQ_ERR_INTERNAL : ingest(db, &bp, n, source, today_text, hour_text, live, result);
 	batch_cleanup(&bp);
 	return st;
 }

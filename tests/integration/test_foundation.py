@@ -330,6 +330,57 @@ class ReadingsTest(DaemonTestCase):
                        f"WHERE s.code = '{c}'", self.d.url)
             self.assertEqual(got, str(k), c)
 
+    def test_copy_path_aggregates_like_the_statement_path(self):
+        # Batches of 64 or more readings are COPYed and their station-hours summed by the
+        # daemon; smaller ones go through INSERT … ON CONFLICT and SQL's GROUP BY. The same
+        # readings either way must leave identical hourly rows (every column, bit for bit).
+        def batch(code):
+            out = []
+            for i in range(300):
+                r = {"station": code, "observed_at": f"2017-11-20T{i // 20:02d}:{(i * 3) % 60:02d}:00+08:00",
+                     "pm25": 0.1 * (i % 7) + 12.3, "pm10": 40 + (i * 37) % 11 / 3, "o3": 55 + i % 4,
+                     "co": 0.7 + (i % 3) / 10, "temperature": -2.5}
+                if i % 9 == 0:
+                    del r["pm10"]
+                if i % 13 == 0:
+                    r["flags"] = {"pm25": "D"}
+                if i % 17 == 0:
+                    r["flags"] = {"o3": "M", "temperature": "T"}
+                out.append(r)
+            return out
+        for code in ("CP-BIG", "CP-SMALL"):
+            self.d.put_station(code, interval_s=180)
+        r = self.d.post_readings(batch("CP-BIG"))
+        self.assertEqual(r.json, {"accepted": 300, "duplicates": 0, "conflicts": 0})
+        # Small batches of one whole hour each, so both paths add each hour's values in the
+        # same order (floating-point sums depend on it).
+        small = batch("CP-SMALL")
+        for k in range(0, 300, 20):
+            self.d.post_readings(small[k:k + 20])
+        cols = ("day, hour, readings, first_obs, last_obs, pm25_sum, pm25_n, pm25_min, pm25_max, pm10_sum, "
+                "pm10_n, pm10_min, pm10_max, so2_sum, so2_n, so2_min, so2_max, no2_sum, no2_n, no2_min, "
+                "no2_max, co_sum, co_n, co_min, co_max, o3_sum, o3_n, o3_min, o3_max")
+        def rows(code):
+            return psql(f"SELECT {cols.replace('_sum', '_sum::text')} FROM hourly h JOIN stations s "
+                        f"ON s.id = h.station_id WHERE s.code = '{code}' ORDER BY day, hour", self.d.url)
+        big = rows("CP-BIG")
+        self.assertEqual(len(big.splitlines()), 15)
+        self.assertEqual(big, rows("CP-SMALL"))
+        first_day = "SELECT first_day FROM stations WHERE code = '{}'"
+        self.assertEqual(psql(first_day.format("CP-BIG"), self.d.url), "2017-11-20")
+        self.assertEqual(psql(first_day.format("CP-SMALL"), self.d.url), "2017-11-20")
+
+        # Resent with a few new readings and a changed one: the COPY fails on the first stored
+        # key and the statement path counts duplicates, the conflict and the new ones.
+        again = batch("CP-BIG")
+        again[5]["pm25"] = 99
+        again += [{"station": "CP-BIG", "observed_at": f"2017-11-20T20:{m:02d}:00+08:00", "pm25": 10}
+                  for m in range(3)]
+        r = self.d.post_readings(again)
+        self.assertEqual(r.json, {"accepted": 3, "duplicates": 299, "conflicts": 1})
+        self.assertEqual(psql("SELECT readings, pm25_sum FROM hourly h JOIN stations s ON s.id = h.station_id "
+                              "WHERE s.code = 'CP-BIG' AND hour = 20", self.d.url), "3|30")
+
     def test_paging_with_cursor_and_csv(self):
         tok = self.d.put_station("PAGE-1", name="翻页站", interval_s=60)
         self.d.post_readings([{"observed_at": f"2017-12-06T10:{m:02d}:00+08:00", "pm25": m, "pm10": m + 0.5}
