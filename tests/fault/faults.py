@@ -31,7 +31,7 @@ CLIENTS = 6
 
 
 class Ingest:
-    """Clients posting readings (single and small batches) with unique keys until stopped;
+    """Clients posting readings (singles, small and 100-reading batches) with unique keys until stopped;
     they follow the daemon's port when it changes and remember what was acknowledged."""
 
     def __init__(self, port, tokens):
@@ -51,13 +51,15 @@ class Ingest:
         return self
 
     def run(self, client):
-        k = 0
+        k, second = 0, 0
         conn, conn_port = None, None
         station = client  # one station per client: keys never collide between clients
-        while not self.stop and k * 5 < 54000:
-            # Unique keys: seconds after midnight of the frozen day, before its 15:00.
-            keys = [(station, k * 5 + j) for j in range(1 if k % 3 else 5)]
-            k += 1
+        while not self.stop and second < 54000 - 100:
+            # Unique keys: seconds after midnight of the frozen day, before its 15:00. Singles,
+            # batches of 5, and every 7th a batch of 100 (COPYed: past hours, ≥ 64 readings).
+            n = 100 if k % 7 == 6 else 1 if k % 3 else 5
+            keys = [(station, second + j) for j in range(n)]
+            k, second = k + 1, second + n
             body = [{"observed_at": f"2017-12-07T{s // 3600:02d}:{(s // 60) % 60:02d}:{s % 60:02d}+08:00",
                      "pm25": 10 + s % 50, "pm10": 20 + s % 90} for _, s in keys]
             try:
