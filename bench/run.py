@@ -253,6 +253,8 @@ def phase_today(base):
         assert json.loads(body)["stations_ranked"] == 200, body[:200]
         # The static ceiling runs beside the daemon; both are measured in alternation.
         static = subprocess.Popen([f"{OUT}/static_server", str(STATIC_PORT), str(THREADS)])
+        # The same server with a body as big as today's identity reply: what the bytes cost.
+        sized = subprocess.Popen([f"{OUT}/static_server", str(STATIC_PORT + 1), str(THREADS), str(len(body))])
         time.sleep(0.3)
         today = f"http://127.0.0.1:{d.port}/api/v1/ranking/today"
         ceiling = f"http://127.0.0.1:{STATIC_PORT}/"
@@ -260,14 +262,16 @@ def phase_today(base):
             interleaved([
                 ("static", ((ceiling,), {})),
                 ("today", ((today,), {})),
+                ("static_same_size", ((f"http://127.0.0.1:{STATIC_PORT + 1}/",), {})),
                 # As a browser polls: it accepts gzip (the cached body is kept compressed too).
                 ("today_gzip", ((today,), {"headers": ["Accept-Encoding: gzip"]})),
                 ("static_304", ((ceiling,), {"headers": ['If-None-Match: "bench"']})),
                 ("today_304", ((today,), {"headers": [f"If-None-Match: {etag}"]})),
             ])
         finally:
-            static.terminate()
-            static.wait()
+            for server in (static, sized):
+                server.terminate()
+                server.wait()
         results["today_body_bytes"] = len(body)
         soak(d, tokens)
         results["rss_peak_kb_today_daemon"] = d.rss_kb("VmHWM")
@@ -394,6 +398,9 @@ def report():
         ("GET /ranking/today (200 stations, 64 conn), req/s", r["today"]["rps"], r["static"]["rps"],
          r["today"]["rps"] / r["static"]["rps"], ">= 0.80"),
         ("  p99 latency, ms", r["today"]["p99_ms"], r["static"]["p99_ms"], None, "<= 10 ms"),
+        (f"  the same, against a static body as big as today's ({r['today_body_bytes'] / 1024:.0f} KB), req/s",
+         r["today"]["rps"], r["static_same_size"]["rps"], r["today"]["rps"] / r["static_same_size"]["rps"], ""),
+        ("    p99 latency, ms", r["today"]["p99_ms"], r["static_same_size"]["p99_ms"], None, ""),
         ("  as browsers ask (Accept-Encoding: gzip), req/s", r["today_gzip"]["rps"], r["static"]["rps"],
          r["today_gzip"]["rps"] / r["static"]["rps"], ">= 0.80"),
         ("    p99 latency, ms", r["today_gzip"]["p99_ms"], r["static"]["p99_ms"], None, "<= 10 ms"),

@@ -1,7 +1,7 @@
 /* static_server.c — the HTTP ceiling for the benchmarks: libmicrohttpd with the same thread
- * pool and flags as aqrankd, answering every GET with a fixed 2 KB JSON body (and 304 to a
- * matching If-None-Match), queued on the second call like aqrankd does. Nothing else.
- * Usage: static_server PORT THREADS */
+ * pool and flags as aqrankd, answering every GET with a fixed JSON body, 2 KB unless BYTES
+ * says otherwise (and 304 to a matching If-None-Match), queued on the second call like
+ * aqrankd does. Nothing else. Usage: static_server PORT THREADS [BYTES] */
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static char body[2048];
 static struct MHD_Response *full, *not_modified;
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -32,15 +31,21 @@ int main(int argc, char **argv)
 {
 	if (argc < 3)
 		return 2;
-	/* A JSON array padded to exactly 2048 bytes. */
-	int n = snprintf(body, sizeof body, "{\"date\":\"2026-06-15\",\"ranking\":[");
-	while (n < (int)sizeof body - 40)
-		n += snprintf(body + n, sizeof body - (size_t)n, "{\"rank\":1,\"station\":\"HX-001\"},");
+	size_t size = argc > 3 ? (size_t)atol(argv[3]) : 2048;
+	if (size < 128)
+		size = 128;
+	char *body = malloc(size);
+	if (!body)
+		return 1;
+	/* A JSON array padded to exactly size bytes. */
+	int n = snprintf(body, size, "{\"date\":\"2026-06-15\",\"ranking\":[");
+	while (n < (int)size - 40)
+		n += snprintf(body + n, size - (size_t)n, "{\"rank\":1,\"station\":\"HX-001\"},");
 	body[n - 1] = ']';
-	memset(body + n, ' ', sizeof body - 1 - (size_t)n);
-	body[sizeof body - 2] = '}';
-	body[sizeof body - 1] = '\n';
-	full = MHD_create_response_from_buffer(sizeof body, body, MHD_RESPMEM_PERSISTENT);
+	memset(body + n, ' ', size - 1 - (size_t)n);
+	body[size - 2] = '}';
+	body[size - 1] = '\n';
+	full = MHD_create_response_from_buffer(size, body, MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(full, "Content-Type", "application/json; charset=utf-8");
 	MHD_add_response_header(full, "ETag", "\"bench\"");
 	not_modified = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -59,5 +64,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sigwait(&set, &sig);
 	MHD_stop_daemon(d);
+	MHD_destroy_response(full);
+	MHD_destroy_response(not_modified);
+	free(body);
 	return 0;
 }
