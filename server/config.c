@@ -51,7 +51,7 @@ static const struct key_def keys[] = {
 	 "libpq connection URI"},
 	{"AQRANK_LISTEN", "--listen", T_LISTEN, O(listen), "127.0.0.1:8080", 0, 0, NULL,
 	 "HTTP address host:port (port 0 picks a free one)"},
-	{"AQRANK_THREADS", "--threads", T_INT, O(threads), "8", 1, 256, NULL, "HTTP worker threads"},
+	{"AQRANK_THREADS", "--threads", T_INT, O(threads), "16", 1, 256, NULL, "HTTP worker threads"},
 	{"AQRANK_DB_POOL", NULL, T_INT, O(db_pool), "0", 0, 512, NULL,
 	 "database connections (0 = threads + 4)"},
 	{"AQRANK_TIMEZONE", "--timezone", T_TIMEZONE, O(timezone), "Asia/Shanghai", 0, 0, NULL,

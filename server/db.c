@@ -16,6 +16,7 @@ struct aq_db_pool {
 	struct aq_db *conns;
 	bool *busy;
 	struct aq_daycache *day_cache;
+	struct aq_live_group *live_group;
 	int in_use;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
@@ -36,14 +37,17 @@ struct aq_db_pool *aq_db_pool_new(const char *url, const char *tz, int size)
 	pool->busy = calloc((size_t)size, sizeof *pool->busy);
 	/* Two days: today, recomputed on every change, and the past day read last. */
 	pool->day_cache = aq_daycache_new(2);
-	if (!pool->url || !pool->tz || !pool->conns || !pool->busy || !pool->day_cache) {
+	pool->live_group = aq_live_group_new();
+	if (!pool->url || !pool->tz || !pool->conns || !pool->busy || !pool->day_cache || !pool->live_group) {
 		aq_db_pool_free(pool);
 		return NULL;
 	}
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->freed, NULL);
-	for (int i = 0; i < size; i++)
+	for (int i = 0; i < size; i++) {
 		pool->conns[i].day_cache = pool->day_cache;
+		pool->conns[i].live_group = pool->live_group;
+	}
 	return pool;
 }
 
@@ -69,6 +73,7 @@ void aq_db_pool_free(struct aq_db_pool *pool)
 	free(pool->conns);
 	free(pool->busy);
 	aq_daycache_free(pool->day_cache);
+	aq_live_group_free(pool->live_group);
 	free(pool->url);
 	free(pool->tz);
 	free(pool);

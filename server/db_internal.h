@@ -26,6 +26,7 @@ struct aq_db {
 	char last_constraint[64];    /* constraint named by the last unique violation */
 	char last_error[256];
 	struct aq_daycache *day_cache; /* the pool's, shared by its connections */
+	struct aq_live_group *live_group; /* the pool's: group commit of live readings */
 };
 
 /* Runs a prepared statement with text parameters (NULL entries are SQL NULL). Returns the
@@ -58,6 +59,11 @@ enum aq_status aq_db_scalar(struct aq_db *db, const struct aq_sql *sql, int npar
 /* Runs command (a COPY … FROM STDIN) and sends it len bytes of data in its text format.
  * Statuses as aq_db_exec (a duplicate key is AQ_ERR_CONFLICT). */
 enum aq_status aq_db_copy_in(struct aq_db *db, const char *command, const char *data, size_t len);
+
+/* The queue that groups concurrent live ingests into one statement (db_readings.c). */
+struct aq_live_group;
+struct aq_live_group *aq_live_group_new(void);
+void aq_live_group_free(struct aq_live_group *g);
 
 /* Runs a fixed command (BEGIN, COMMIT, ...) that has no parameters. */
 enum aq_status aq_db_command(struct aq_db *db, const char *command);

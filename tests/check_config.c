@@ -138,7 +138,7 @@ static const struct default_case defaults[] = {
 	{"AQRANK_LISTEN", FS(listen, "127.0.0.1:8080")},
 	{NULL, FA(listen_host, "127.0.0.1")},
 	{NULL, FI(listen_port, 8080)},
-	{"AQRANK_THREADS", FI(threads, 8)},
+	{"AQRANK_THREADS", FI(threads, 16)},
 	{"AQRANK_DB_POOL", FI(db_pool, 0)},
 	{"AQRANK_TIMEZONE", FS(timezone, "Asia/Shanghai")},
 	{"AQRANK_NOW", FB(now_set, false)},
@@ -590,15 +590,15 @@ struct text_case {
 static const struct text_case text_cases[] = {
 	{"AQRANK_THREADS=4\n", true, FI(threads, 4), NULL, NULL, NOTHING},
 	{"AQRANK_THREADS=4", true, FI(threads, 4), NULL, NULL, NOTHING}, /* no final newline */
-	{"", true, FI(threads, 8), NULL, NULL, NOTHING},
-	{"\n\n\n", true, FI(threads, 8), NULL, NULL, NOTHING},
+	{"", true, FI(threads, 16), NULL, NULL, NOTHING},
+	{"\n\n\n", true, FI(threads, 16), NULL, NULL, NOTHING},
 	{"# a comment\nAQRANK_THREADS=5\n", true, FI(threads, 5), NULL, NULL, NOTHING},
 	{"; a comment\nAQRANK_THREADS=5\n", true, FI(threads, 5), NULL, NULL, NOTHING},
 	{"   # indented comment\n\t; another\nAQRANK_THREADS=5\n", true, FI(threads, 5), NULL, NULL,
 	 NOTHING},
-	{"#AQRANK_THREADS=5\n", true, FI(threads, 8), NULL, NULL, NOTHING},
-	{";AQRANK_THREADS=5\n", true, FI(threads, 8), NULL, NULL, NOTHING},
-	{"# not a KEY=value line: ignored\n", true, FI(threads, 8), NULL, NULL, NOTHING},
+	{"#AQRANK_THREADS=5\n", true, FI(threads, 16), NULL, NULL, NOTHING},
+	{";AQRANK_THREADS=5\n", true, FI(threads, 16), NULL, NULL, NOTHING},
+	{"# not a KEY=value line: ignored\n", true, FI(threads, 16), NULL, NULL, NOTHING},
 	{"\n  \n\t\nAQRANK_THREADS=6\n\n", true, FI(threads, 6), NULL, NULL, NOTHING},
 	{"  AQRANK_THREADS = 7  \n", true, FI(threads, 7), NULL, NULL, NOTHING},
 	{"\tAQRANK_THREADS\t=\t7\t\n", true, FI(threads, 7), NULL, NULL, NOTHING},
@@ -631,10 +631,10 @@ static const struct text_case text_cases[] = {
 	 "test.env line 3", "AQRANK_MIN_HOURS", FD(radius_km, 3)},
 	{"AQRANK_THREADS=4\nAQRANK_METRIC=\"PM10\"\n", false, NOTHING, "test.env line 2", "AQRANK_METRIC",
 	 FI(threads, 4)},
-	{"AQRANK_THREADS=4 # four\n", false, NOTHING, "test.env line 1", "AQRANK_THREADS", FI(threads, 8)},
+	{"AQRANK_THREADS=4 # four\n", false, NOTHING, "test.env line 1", "AQRANK_THREADS", FI(threads, 16)},
 	{"export AQRANK_THREADS=4\n", false, NOTHING, "test.env line 1", "export AQRANK_THREADS",
-	 FI(threads, 8)},
-	{"=4\n", false, NOTHING, "test.env line 1", "unknown", FI(threads, 8)},
+	 FI(threads, 16)},
+	{"=4\n", false, NOTHING, "test.env line 1", "unknown", FI(threads, 16)},
 	{"\n\n\n\n\n\n\n\n\n\nAQRANK_LISTEN=nowhere\n", false, NOTHING, "test.env line 11",
 	 "AQRANK_LISTEN", FS(listen, "127.0.0.1:8080")},
 };
@@ -678,12 +678,12 @@ struct env_case {
 
 static const struct env_case env_cases[] = {
 	{{"PATH=/usr/bin", "HOME=/root", "AQRANK_THREADS=4", NULL}, true, FI(threads, 4), NULL},
-	{{"AQRANKTHREADS=4", NULL}, true, FI(threads, 8), NULL},
-	{{"aqrank_threads=4", NULL}, true, FI(threads, 8), NULL},
-	{{"MY_AQRANK_THREADS=4", NULL}, true, FI(threads, 8), NULL},
-	{{"AQRANK=1", NULL}, true, FI(threads, 8), NULL},
-	{{"PATH=/usr/bin", "NOT_OURS=AQRANK_THREADS=3", NULL}, true, FI(threads, 8), NULL},
-	{{NULL}, true, FI(threads, 8), NULL},
+	{{"AQRANKTHREADS=4", NULL}, true, FI(threads, 16), NULL},
+	{{"aqrank_threads=4", NULL}, true, FI(threads, 16), NULL},
+	{{"MY_AQRANK_THREADS=4", NULL}, true, FI(threads, 16), NULL},
+	{{"AQRANK=1", NULL}, true, FI(threads, 16), NULL},
+	{{"PATH=/usr/bin", "NOT_OURS=AQRANK_THREADS=3", NULL}, true, FI(threads, 16), NULL},
+	{{NULL}, true, FI(threads, 16), NULL},
 	{{"AQRANK_NOW=", NULL}, true, FB(now_set, false), NULL},
 	{{"AQRANK_DATABASE_URL=postgresql:///aq?sslmode=disable", NULL}, true,
 	 FS(database_url, "postgresql:///aq?sslmode=disable"), NULL},
@@ -722,7 +722,7 @@ START_TEST(test_load_env_null)
 	char err[64] = "";
 	aq_config_init(&cfg);
 	ck_assert(aq_config_load_env(&cfg, NULL, err, sizeof err));
-	ck_assert_int_eq(cfg.threads, 8);
+	ck_assert_int_eq(cfg.threads, 16);
 	aq_config_cleanup(&cfg);
 }
 END_TEST
@@ -737,7 +737,7 @@ struct precedence_case {
 };
 
 static const struct precedence_case precedence_cases[] = {
-	{NULL, NULL, NULL, 8}, {"2", NULL, NULL, 2}, {NULL, "3", NULL, 3}, {NULL, NULL, "4", 4},
+	{NULL, NULL, NULL, 16}, {"2", NULL, NULL, 2}, {NULL, "3", NULL, 3}, {NULL, NULL, "4", 4},
 	{"2", "3", NULL, 3},   {"2", NULL, "4", 4},  {NULL, "3", "4", 4},  {"2", "3", "4", 4},
 };
 
@@ -826,7 +826,7 @@ START_TEST(test_cleanup_reinit)
 	aq_config_cleanup(&cfg); /* twice is harmless */
 	aq_config_init(&cfg);
 	ck_assert_str_eq(cfg.admin_token, "");
-	ck_assert_int_eq(cfg.threads, 8);
+	ck_assert_int_eq(cfg.threads, 16);
 	aq_config_cleanup(&cfg);
 }
 END_TEST

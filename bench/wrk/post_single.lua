@@ -8,6 +8,8 @@ end
 local counter = 0
 -- 2026-06-15 00:00:00 +08:00: "today" of the benchmark's frozen clock (15:30).
 local base = 1781452800
+-- Each wrk run of a phase gets its own AQ_BENCH_RUN (0, 1, ...) and so its own keys.
+local run = tonumber(os.getenv("AQ_BENCH_RUN") or "0")
 
 function setup(thread)
    setup_count = (setup_count or 0) + 1
@@ -19,9 +21,11 @@ function request()
    local n = #tokens
    local token = tokens[(counter % n) + 1]
    -- Real-time posts: instants in the clock's current hour (15:00-15:35, the 300 s skew
-   -- included), odd seconds, a separate range per wrk thread; after 2100 s of keys they wrap
-   -- (duplicates, still 200).
-   local t = base + 54000 + ((id or 0) * 500 + math.floor(counter / n) * 2 + 1) % 2100
+   -- included), odd seconds: 1050 per station, 105 for each of 5 runs x 2 wrk threads, one
+   -- per round over the stations. Past 105 rounds (105,000 requests per thread with 1000
+   -- stations) keys repeat: duplicates, still 200.
+   local slot = ((run % 5) * 2 + ((id or 1) - 1) % 2) * 105 + math.floor(counter / n) % 105
+   local t = base + 54000 + 2 * slot + 1
    local body = string.format('{"observed_at":"%s","pm25":%d,"pm10":%d}',
                               os.date("!%Y-%m-%dT%H:%M:%SZ", t), 30 + counter % 40, 60 + counter % 70)
    return wrk.format("POST", "/api/v1/readings",

@@ -381,6 +381,52 @@ class ReadingsTest(DaemonTestCase):
         self.assertEqual(psql("SELECT readings, pm25_sum FROM hourly h JOIN stations s ON s.id = h.station_id "
                               "WHERE s.code = 'CP-BIG' AND hour = 20", self.d.url), "3|30")
 
+    def test_concurrent_live_posts_each_told_their_own_outcome(self):
+        # Live single readings from many connections at once are grouped into shared
+        # statements and commits; each POST must still be told what became of its own
+        # reading. Keys collide across threads: even seconds with equal values (duplicates),
+        # odd seconds with each thread's own value (conflicts, audited).
+        import threading
+        codes = [f"GC-{i}" for i in range(4)]
+        tokens = [self.d.put_station(c, interval_s=60) for c in codes]
+        totals = {"accepted": 0, "duplicates": 0, "conflicts": 0}
+        lock, errors = threading.Lock(), []
+
+        def client(t):
+            for k in range(60):
+                station, second = (t + k) % 4, k % 30
+                pm25 = 30 + second if second % 2 == 0 else 100 + t
+                r = self.d.post_readings({"observed_at": f"2017-12-07T15:00:{second:02d}+08:00", "pm25": pm25},
+                                         token=tokens[station], expect=None)
+                with lock:
+                    if r.status != 200 or sum(r.json.values()) != 1:
+                        errors.append((r.status, r.json))
+                    else:
+                        for key in totals:
+                            totals[key] += r.json[key]
+
+        threads = [threading.Thread(target=client, args=(t,)) for t in range(16)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        self.assertEqual(errors, [])
+        where = "s.code LIKE 'GC-%'"
+        stored = int(psql(f"SELECT count(*) FROM readings r JOIN stations s ON s.id = r.station_id WHERE {where}",
+                          self.d.url))
+        self.assertEqual(stored, 4 * 30)  # every key once
+        self.assertEqual(totals["accepted"], stored)
+        self.assertEqual(sum(totals.values()), 16 * 60)
+        audited = psql(f"SELECT count(*), count(*) FILTER (WHERE extract(second FROM c.observed_at)::int % 2 = 0) "
+                       f"FROM reading_conflicts c JOIN stations s ON s.id = c.station_id WHERE {where}", self.d.url)
+        self.assertEqual(audited, f"{totals['conflicts']}|0")
+        self.assertGreater(totals["conflicts"], 0)
+        self.assertGreater(totals["duplicates"], 0)
+        # Every stored reading is in the aggregates once (the read folds what waits).
+        for code in codes:
+            hours = self.d.get(f"/api/v1/stations/{code}/hourly?date=2017-12-07").json["hours"]
+            self.assertEqual(hours[15]["readings"], 30, code)
+
     def test_paging_with_cursor_and_csv(self):
         tok = self.d.put_station("PAGE-1", name="翻页站", interval_s=60)
         self.d.post_readings([{"observed_at": f"2017-12-06T10:{m:02d}:00+08:00", "pm25": m, "pm10": m + 0.5}
