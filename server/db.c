@@ -230,25 +230,27 @@ PGresult *aq_db_exec_binary(struct aq_db *db, const struct aq_sql *sql, int npar
 	return exec_format(db, sql, nparams, params, 1, st);
 }
 
+/* Prepares sql on db's connection unless it already is. */
+static enum aq_status prepare(struct aq_db *db, const struct aq_sql *sql)
+{
+	if (!db->conn)
+		return AQ_ERR_DB_UNAVAILABLE;
+	if (is_prepared(db, sql))
+		return AQ_OK;
+	PGresult *r = PQprepare(db->conn, sql->name, sql->text, 0, NULL);
+	enum aq_status st = PQresultStatus(r) == PGRES_COMMAND_OK ? AQ_OK : classify(db, r);
+	PQclear(r);
+	if (st == AQ_OK && db->n_prepared < AQ_DB_MAX_PREPARED)
+		db->prepared[db->n_prepared++] = sql;
+	return st;
+}
+
 static PGresult *exec_format(struct aq_db *db, const struct aq_sql *sql, int nparams,
 			     const char *const *params, int result_format, enum aq_status *st)
 {
 	PGresult *r;
-	if (!db->conn) {
-		*st = AQ_ERR_DB_UNAVAILABLE;
+	if ((*st = prepare(db, sql)) != AQ_OK)
 		return NULL;
-	}
-	if (!is_prepared(db, sql)) {
-		r = PQprepare(db->conn, sql->name, sql->text, 0, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			*st = classify(db, r);
-			PQclear(r);
-			return NULL;
-		}
-		PQclear(r);
-		if (db->n_prepared < AQ_DB_MAX_PREPARED)
-			db->prepared[db->n_prepared++] = sql;
-	}
 	r = PQexecPrepared(db->conn, sql->name, nparams, params, NULL, NULL, result_format);
 	ExecStatusType s = PQresultStatus(r);
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
@@ -281,6 +283,53 @@ enum aq_status aq_db_rows(struct aq_db *db, const struct aq_sql *sql, int nparam
 	*out = array;
 	*count = rows;
 	return AQ_OK;
+}
+
+enum aq_status aq_db_rows_streamed(struct aq_db *db, const struct aq_sql *sql, int nparams,
+				   const char *const *params, size_t elem_size, aq_db_row_reader read, void **out,
+				   size_t *count)
+{
+	*out = NULL;
+	*count = 0;
+	enum aq_status st = prepare(db, sql);
+	if (st != AQ_OK)
+		return st;
+	if (!PQsendQueryPrepared(db->conn, sql->name, nparams, params, NULL, NULL, 0))
+		return classify(db, NULL);
+	PQsetSingleRowMode(db->conn);
+	unsigned char *array = NULL;
+	size_t rows = 0, cap = 0;
+	PGresult *r;
+	/* Every result is read, also after an error, so the connection is ready again. */
+	while ((r = PQgetResult(db->conn))) {
+		ExecStatusType s = PQresultStatus(r);
+		if (s == PGRES_SINGLE_TUPLE && st == AQ_OK) {
+			if (rows == cap) {
+				size_t grown_cap = cap ? cap * 2 : 256;
+				unsigned char *grown = realloc(array, grown_cap * elem_size);
+				if (!grown) {
+					st = AQ_ERR_INTERNAL;
+					PQclear(r);
+					continue;
+				}
+				array = grown;
+				cap = grown_cap;
+			}
+			memset(array + rows * elem_size, 0, elem_size);
+			read(r, 0, array + rows * elem_size);
+			rows++;
+		} else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && st == AQ_OK) {
+			st = classify(db, r);
+		}
+		PQclear(r);
+	}
+	if (st != AQ_OK) {
+		free(array);
+		return st;
+	}
+	*out = array ? array : calloc(1, elem_size);
+	*count = rows;
+	return *out ? AQ_OK : AQ_ERR_INTERNAL;
 }
 
 enum aq_status aq_db_scalar(struct aq_db *db, const struct aq_sql *sql, int nparams, const char *const *params,

@@ -166,7 +166,7 @@ enum aq_status aq_db_alert_hours(struct aq_db *db, int64_t from, int64_t to,
 	snprintf(a, sizeof a, "%lld", (long long)from);
 	snprintf(b, sizeof b, "%lld", (long long)to);
 	const char *params[] = {a, b};
-	return aq_db_rows(db, &sql_alert_hours, 2, params, sizeof **out, read_alert_hour, (void **)out, n);
+	return aq_db_rows_streamed(db, &sql_alert_hours, 2, params, sizeof **out, read_alert_hour, (void **)out, n);
 }
 
 /* Reads ALERT_COLUMNS starting at column c. */
