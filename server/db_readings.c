@@ -97,6 +97,10 @@ static const struct aq_sql sql_ingest = {
 static const struct aq_sql sql_ingest_groups = {
 	"readings_ingest_groups", AGG_IN_FROM_ARRAYS AGGREGATE INGEST_TAIL("$31", "$32")};
 
+/* The new rows of ins also wait in pending_hourly (pend), returning `returning`. */
+#define PENDING(returning) \
+	", pend AS (INSERT INTO pending_hourly (station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) " \
+	"  SELECT * FROM ins RETURNING " returning ") "
 /* Live readings (every one in the clock's current hour, the common case of a device posting
  * as it measures): no past day to lock or count late, no backfill to mark, and no aggregate
  * row to update — the new rows wait in pending_hourly until a reader or the background thread
@@ -105,18 +109,14 @@ static const struct aq_sql sql_ingest_groups = {
  * sql_ingest. */
 static const struct aq_sql sql_ingest_live = {
 	"readings_ingest_live",
-	INPUT_CTE INSERT_NEW
-	", pend AS (INSERT INTO pending_hourly (station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) "
-	"  SELECT * FROM ins RETURNING 1) "
+	INPUT_CTE INSERT_NEW PENDING("1")
 	"SELECT (SELECT count(*) FROM pend), 0, $16::text IS NOT NULL AND $17::text IS NOT NULL"};
 
 /* sql_ingest_live for a group of requests (group commit): the keys of the rows it inserted,
  * so that each request is told what became of its own readings. */
 static const struct aq_sql sql_ingest_live_keys = {
 	"readings_ingest_live_keys",
-	INPUT_CTE INSERT_NEW
-	", pend AS (INSERT INTO pending_hourly (station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) "
-	"  SELECT * FROM ins RETURNING station_id, observed_at) "
+	INPUT_CTE INSERT_NEW PENDING("station_id, observed_at")
 	"SELECT station_id, (extract(epoch FROM observed_at) * 1000000)::int8 FROM pend "
 	"WHERE $16::text IS NOT NULL AND $17::text IS NOT NULL"};
 
@@ -191,6 +191,20 @@ static void buf_str(struct buf *b, const char *text)
 	buf_add(b, text, strlen(text));
 }
 
+/* sep, then v as an array element or text, or `null` when absent. */
+static void buf_double(struct buf *b, const char *sep, bool present, double v, const char *null)
+{
+	char tmp[40];
+	buf_str(b, sep);
+	if (present) {
+		/* %.17g round-trips every double exactly. */
+		snprintf(tmp, sizeof tmp, "%.17g", v);
+		buf_str(b, tmp);
+	} else {
+		buf_str(b, null);
+	}
+}
+
 /* The 14 array parameters of INPUT_CTE for n readings. */
 struct batch_params {
 	struct buf arr[14];
@@ -212,16 +226,8 @@ static void batch_build(struct batch_params *bp, const struct aq_reading *readin
 		buf_str(&bp->arr[1], tmp);
 		bool flagged = false;
 		for (int f = 0; f < AQ_FIELDS; f++) {
-			buf_str(&bp->arr[2 + f], sep);
-			if (r->present & (1u << f)) {
-				/* %.17g round-trips every double exactly. */
-				snprintf(tmp, sizeof tmp, "%.17g", r->value[f]);
-				buf_str(&bp->arr[2 + f], tmp);
-			} else {
-				buf_str(&bp->arr[2 + f], "NULL");
-			}
-			if (r->flag[f] != 'N')
-				flagged = true;
+			buf_double(&bp->arr[2 + f], sep, r->present & (1u << f), r->value[f], "NULL");
+			flagged |= r->flag[f] != 'N';
 		}
 		buf_str(&bp->arr[13], sep);
 		if (flagged)
@@ -310,19 +316,6 @@ static enum aq_status ingest(struct aq_db *db, const struct batch_params *bp, si
 
 /* Batches at least this big are COPYed (below it, one statement is fewer round trips). */
 #define COPY_MIN_READINGS 64
-
-static void buf_double(struct buf *b, const char *sep, bool present, double v, const char *null)
-{
-	char tmp[40];
-	buf_str(b, sep);
-	if (present) {
-		/* %.17g round-trips every double exactly. */
-		snprintf(tmp, sizeof tmp, "%.17g", v);
-		buf_str(b, tmp);
-	} else {
-		buf_str(b, null);
-	}
-}
 
 static void put_be(struct buf *b, uint64_t v, int bytes)
 {
@@ -423,7 +416,7 @@ static void group_arrays(struct buf arr[30], const struct aq_hour_group *g, size
 }
 
 struct copy_batch {
-	struct buf rows;             /* COPY text */
+	struct buf rows;             /* COPY binary format */
 	struct buf arr[30];          /* station-hours */
 	const char *today, *hour_start;
 	struct aq_ingest_result *result;

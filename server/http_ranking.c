@@ -78,12 +78,12 @@ static const struct aq_aqi_standard *standard_of(int64_t day)
 	return aq_aqi_standard_for_date(y, m, d);
 }
 
-/* Loads and ranks day (live or from its snapshot). *problem explains a 4xx. */
 static double ms_since(int64_t start_us)
 {
 	return (double)(aq_monotonic_us() - start_us) / 1000.0;
 }
 
+/* Loads and ranks day (live or from its snapshot). *problem explains a 4xx. */
 static enum aq_status build_day(struct aq_app *app, struct aq_db *db, int64_t day,
 				const struct ranking_query *q, struct day_answer *a, const char **problem,
 				struct aq_ranking_timing *timing)
