@@ -63,6 +63,7 @@ struct aq_config {
 	double divergence_ratio;
 	double divergence_rise;
 	int alert_tick;
+	int events_keepalive; /* s between keep-alive comments on /api/v1/events */
 	char *webhook_url;
 	int webhook_format; /* enum aq_webhook_format */
 	int webhook_max_age;

@@ -1,8 +1,11 @@
-/* alert_eval.c — runs the alert rules (alerts.c) over closed hours and on the periodic tick,
- * and keeps the alerts table, the event log and the webhook outbox in step.
+/* alert_eval.c — runs the alert rules (alerts.c) over the hours readings fill and on the
+ * periodic tick, and keeps the alerts table, the event log and the webhook outbox in step.
  *
  * An hour of a station is closed when the clock has passed its end or a later reading of that
  * station arrived. Each station keeps a watermark (alert_state): hours before it were judged.
+ * The station's newest hour, still open, is judged too once it holds a valid hour's readings
+ * (an hourly station's one reading), and again as readings come, without moving the watermark:
+ * an alert fires while the hour runs, and the closed hour is judged once more at its end.
  * A pass takes a session advisory lock, so with several daemons one judges and none raises an
  * alert twice; it walks day by day (the day before gives the rules their history), one
  * transaction per day. Past days wait while a backfill is still arriving, like finalization. */
@@ -29,6 +32,7 @@ struct station_slot {
 	int64_t newest_us;
 	int64_t from_us;    /* first hour start still to judge */
 	int64_t closed_us;  /* hours starting before this are closed */
+	int64_t open_us;    /* the newest reading's hour while it is still open, else INT64_MIN */
 	struct aq_alert_hour hours[48]; /* the day before and the day being judged */
 };
 
@@ -97,9 +101,10 @@ static enum aq_status add_event(struct aq_db *db, const char *event, const struc
 	return st;
 }
 
-/* Applies one rule's verdict for station slot s at time at_us (data time). */
+/* Applies one rule's verdict for station slot s at time at_us (data time). hour_start is the
+ * start of the judged hour, INT64_MIN for a verdict not about an hour (offline). */
 static enum aq_status apply(struct pass *p, struct aq_db *db, const struct station_slot *s, int type,
-			    const struct aq_alert_verdict *v, int64_t at_us)
+			    const struct aq_alert_verdict *v, int64_t at_us, int64_t hour_start)
 {
 	const struct aq_config *cfg = p->app->cfg;
 	struct aq_alert *cur = find_active(p, s->st.id, type);
@@ -108,8 +113,17 @@ static enum aq_status apply(struct pass *p, struct aq_db *db, const struct stati
 		char message[320];
 		snprintf(message, sizeof message, "%.32s %.100s: %.159s", s->st.code, s->st.name, v->detail);
 		if (cur) {
-			cur->count++;
-			cur->last_seen_us = at_us;
+			/* The open hour is judged again with each new reading: the same hour is one
+			 * more sighting only once, and unchanged it is nothing new at all. */
+			bool same_hour = hour_start == INT64_MIN
+						 ? cur->last_seen_us == at_us
+						 : cur->last_seen_us > hour_start && cur->last_seen_us <= hour_start + US_PER_HOUR;
+			if (same_hour && cur->value == v->value && cur->threshold == v->threshold)
+				return AQ_OK;
+			if (!same_hour)
+				cur->count++;
+			if (at_us > cur->last_seen_us)
+				cur->last_seen_us = at_us;
 			cur->has_value = cur->has_threshold = true;
 			cur->value = v->value;
 			cur->threshold = v->threshold;
@@ -186,7 +200,7 @@ static enum aq_status offline_tx(struct aq_db *db, void *arg)
 					p->now_us, &v);
 		/* An offline alert resolves when data arrives: at the newest reading's time. */
 		int64_t at = v.fired ? p->now_us : (s->newest_us ? s->newest_us : p->now_us);
-		st = apply(p, db, s, AQ_ALERT_OFFLINE, &v, at);
+		st = apply(p, db, s, AQ_ALERT_OFFLINE, &v, at, INT64_MIN);
 	}
 	return st;
 }
@@ -226,6 +240,18 @@ static void fill_hours(struct pass *p, const struct aq_alert_hour_row *rows, siz
 	}
 }
 
+/* An open hour is judged as soon as it holds a valid hour's worth of readings of some
+ * pollutant (an hourly station: its one reading), and again with every reading after that,
+ * so an alert fires while the hour is still running instead of after it closes. */
+static bool hour_ready(const struct station_slot *s, const struct aq_alert_hour *h)
+{
+	int need = aq_hour_min_readings(s->st.interval_s);
+	for (int q = 0; q < AQ_POLLUTANTS; q++)
+		if (h->count[q] >= need)
+			return true;
+	return false;
+}
+
 static enum aq_status day_tx(struct aq_db *db, void *arg)
 {
 	struct pass *p = arg;
@@ -247,13 +273,19 @@ static enum aq_status day_tx(struct aq_db *db, void *arg)
 		}
 		for (size_t i = 0; st == AQ_OK && i < p->n; i++) {
 			const struct station_slot *s = &p->slots[i];
-			if (start < s->from_us || start >= s->closed_us || !s->hours[24 + h].has_data)
+			if (start < s->from_us || !s->hours[24 + h].has_data)
 				continue;
+			if (start >= s->closed_us && !(start == s->open_us && hour_ready(s, &s->hours[24 + h])))
+				continue;
+			/* A closed hour speaks at its end; the open one at the clock, inside the hour. */
+			int64_t at = start + US_PER_HOUR;
+			if (start >= s->closed_us && p->now_us < at)
+				at = p->now_us > start + AQ_US_PER_SEC ? p->now_us : start + AQ_US_PER_SEC;
 			struct aq_alert_verdict verdicts[AQ_ALERT_TYPES];
 			aq_alerts_judge_hour(&p->t, network, p->n, i, verdicts);
 			for (int type = 0; st == AQ_OK && type < AQ_ALERT_TYPES; type++)
 				if (type != AQ_ALERT_OFFLINE)
-					st = apply(p, db, s, type, &verdicts[type], start + US_PER_HOUR);
+					st = apply(p, db, s, type, &verdicts[type], at, start);
 		}
 	}
 	free(network);
@@ -313,12 +345,14 @@ int aq_alerts_run(struct aq_app *app)
 		s->closed_us = newest_hour > now_hour ? newest_hour : now_hour;
 		if (newest_hour != INT64_MIN && s->closed_us > newest_hour + US_PER_HOUR)
 			s->closed_us = newest_hour + US_PER_HOUR;
+		s->open_us = newest_hour >= s->closed_us ? newest_hour : INT64_MIN;
 		if (s->from_us == INT64_MIN)
 			s->from_us = s->st.first_day != INT64_MAX ? aq_local_midnight(s->st.first_day) : s->closed_us;
-		if (s->from_us < s->closed_us) {
+		int64_t judge_until = s->open_us != INT64_MIN ? s->open_us + US_PER_HOUR : s->closed_us;
+		if (s->from_us < judge_until) {
 			int64_t a, b;
 			aq_local_of(s->from_us, &a, NULL, NULL);
-			aq_local_of(s->closed_us - 1, &b, NULL, NULL);
+			aq_local_of(judge_until - 1, &b, NULL, NULL);
 			first_day = a < first_day ? a : first_day;
 			last_day = b > last_day ? b : last_day;
 		}

@@ -40,7 +40,7 @@ void aq_app_cleanup(struct aq_app *app)
 enum aq_status aq_app_services_new(struct aq_app *app)
 {
 	app->today = aq_today_cache_new();
-	app->events = aq_events_new();
+	app->events = aq_events_new(app->cfg->events_keepalive);
 	app->metrics = aq_metrics_new();
 	app->ratelimit = aq_ratelimit_new(app->cfg->rate_limit, app->cfg->rate_burst);
 	app->tokens = aq_token_cache_new();

@@ -127,6 +127,8 @@ static const struct key_def keys[] = {
 	 "national_divergence: or a rise of more than this fraction in one hour"},
 	{"AQRANK_ALERT_TICK", NULL, T_INT, O(alert_tick), "60", 1, 3600, NULL,
 	 "seconds between periodic alert checks (offline, closed hours)"},
+	{"AQRANK_EVENTS_KEEPALIVE", NULL, T_INT, O(events_keepalive), "15", 1, 3600, NULL,
+	 "seconds between keep-alive comments on the event stream"},
 	{"AQRANK_WEBHOOK_URL", NULL, T_URL, O(webhook_url), "", 0, 0, NULL,
 	 "POST each opened alert here (unset: no webhook)"},
 	{"AQRANK_WEBHOOK_FORMAT", NULL, T_ENUM, O(webhook_format), "json", 0, 0, webhook_choices,

@@ -44,7 +44,7 @@ static const struct aq_sql sql_alert_insert = {
 	"message) VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz, $5, $6, $7, $8) RETURNING id"};
 static const struct aq_sql sql_alert_bump = {
 	"alert_bump",
-	"UPDATE alerts SET count = count + 1, last_seen_at = greatest(last_seen_at, $2::timestamptz), "
+	"UPDATE alerts SET count = $7, last_seen_at = greatest(last_seen_at, $2::timestamptz), "
 	"value = $3, threshold = $4, pollutant = $5, message = $6 WHERE id = $1"};
 static const struct aq_sql sql_alert_resolve = {
 	"alert_resolve",
@@ -241,13 +241,14 @@ enum aq_status aq_db_alert_insert(struct aq_db *db, struct aq_alert *a)
 
 enum aq_status aq_db_alert_bump(struct aq_db *db, const struct aq_alert *a)
 {
-	char id[24], t[48], v[32], th[32];
+	char id[24], t[48], v[32], th[32], count[16];
 	enum aq_status st;
 	snprintf(id, sizeof id, "%lld", (long long)a->id);
+	snprintf(count, sizeof count, "%d", a->count);
 	us_text(a->last_seen_us, t);
 	const char *params[] = {id, t, num(v, sizeof v, a->has_value, a->value),
-				num(th, sizeof th, a->has_threshold, a->threshold), a->pollutant, a->message};
-	PQclear(aq_db_exec(db, &sql_alert_bump, 6, params, &st));
+				num(th, sizeof th, a->has_threshold, a->threshold), a->pollutant, a->message, count};
+	PQclear(aq_db_exec(db, &sql_alert_bump, 7, params, &st));
 	return st;
 }
 

@@ -56,7 +56,6 @@ struct pass_state {
 	int64_t last_ranking_us;   /* real time of the last ranking event */
 	int64_t ranking_version;
 	char ranking_etag[24];
-	int64_t last_keepalive_us;
 	int64_t last_prune_us;
 };
 
@@ -168,10 +167,6 @@ static void run_pass(struct aq_app *app, struct pass_state *ps)
 	/* Give freed memory back: big replies and batches leave free space behind that glibc
 	 * keeps otherwise, and the daemon should stay small for years. */
 	malloc_trim(0);
-	if (now - ps->last_keepalive_us >= 15 * AQ_US_PER_SEC) {
-		aq_events_comment(app->events, "keep-alive");
-		ps->last_keepalive_us = now;
-	}
 }
 
 static void *jobs_main(void *arg)

@@ -177,6 +177,7 @@ static const struct default_case defaults[] = {
 	{"AQRANK_DIVERGENCE_RATIO", FD(divergence_ratio, 1.5)},
 	{"AQRANK_DIVERGENCE_RISE", FD(divergence_rise, 0.5)},
 	{"AQRANK_ALERT_TICK", FI(alert_tick, 60)},
+	{"AQRANK_EVENTS_KEEPALIVE", FI(events_keepalive, 15)},
 	{"AQRANK_WEBHOOK_URL", FS(webhook_url, "")},
 	{"AQRANK_WEBHOOK_FORMAT", FI(webhook_format, AQ_WEBHOOK_JSON)},
 	{"AQRANK_WEBHOOK_MAX_AGE", FI(webhook_max_age, 86400)},

@@ -110,6 +110,8 @@ class SseClient:
 
     def __init__(self, port):
         self.events = []
+        self.comments = []      # (monotonic time, text) of every comment line
+        self.ended = None       # why the stream ended, once it has
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.conn.request("GET", "/api/v1/events")
         self.resp = self.conn.getresponse()
@@ -125,8 +127,11 @@ class SseClient:
                     name = line[7:]
                 elif line.startswith("data: "):
                     self.events.append((name, json.loads(line[6:])))
-        except Exception:
-            pass
+                elif line.startswith(":"):
+                    self.comments.append((time.monotonic(), line[1:].strip()))
+            self.ended = "end of stream"
+        except Exception as e:
+            self.ended = repr(e)
 
     def close(self):
         self.conn.close()
@@ -233,6 +238,117 @@ class StagedIncidentTest(unittest.TestCase):
         self.assertEqual(self.receiver.attempts, len(delivered) + 2)  # the two refused attempts were retried
         pending = psql("SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL", self.d.url)
         self.assertEqual(pending, "0")
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class LiveAlertTest(unittest.TestCase):
+    """Issue 13: a reading that raises an alert while its hour is still running reaches the
+    event stream, GET /api/v1/alerts and the webhook within seconds, once; later readings of
+    the same hour do not count it again; the stream stays healthy for a client that stays."""
+
+    CLOCK = "2017-12-06T23:00:00+08:00"
+
+    def test_alerts_of_the_open_hour(self):
+        receiver = Receiver()
+        env = {"AQRANK_NOW": self.CLOCK, "AQRANK_WEBHOOK_URL": receiver.url,
+               "AQRANK_EVENTS_KEEPALIVE": "1", "AQRANK_FINALIZE_QUIET": "0"}
+        try:
+            with Daemon(env=env) as d:
+                register(d)
+                token = d.post(f"/api/v1/stations/B/token", token=ADMIN).json["token"]
+                sse = SseClient(d.port)
+                wait_for(lambda: sse.comments, what="the stream's first line")
+                # Earlier hours, ordinary; then 23:00, the open hour: B exceeds (PM2.5 130 ->
+                # IAQI 172), D inverts (112 > 1.1 x 100), GC diverges (240 > 1.5 x median 150).
+                d.post_readings([{"station": c, "observed_at": f"2017-12-06T{h:02d}:00:00+08:00",
+                                  "pm25": baseline(c, h)[0], "pm10": baseline(c, h)[1]}
+                                 for c in STATIONS for h in (21, 22)])
+                wait_for(lambda: psql("SELECT count(*) FROM alert_state WHERE evaluated_through = "
+                                      "'2017-12-06T23:00:00+08:00'", d.url) == str(len(STATIONS)),
+                         what="hours before 23:00 judged")
+                self.assertEqual(d.get("/api/v1/alerts?status=all").json["alerts"], [])
+                opened_at = time.monotonic()
+                r = d.post("/api/v1/readings", body={"observed_at": self.CLOCK, "pm25": 130, "pm10": 150},
+                           token=token)
+                self.assertEqual(r.status, 200, r)
+                d.post_readings([
+                    {"station": "A", "observed_at": self.CLOCK, "pm25": 50, "pm10": 150},
+                    {"station": "C", "observed_at": self.CLOCK, "pm25": 50, "pm10": 150},
+                    {"station": "D", "observed_at": self.CLOCK, "pm25": 112, "pm10": 100},
+                    {"station": "GC", "observed_at": self.CLOCK, "pm25": 50, "pm10": 240}])
+
+                def streamed(station):
+                    return [e[1] for e in sse.events if e[0] == "alert" and e[1]["alert"]["station"] == station]
+
+                wait_for(lambda: streamed("B") and streamed("D") and streamed("GC"), timeout=15,
+                         what="alert events for B, D and GC")
+                self.assertLess(time.monotonic() - opened_at, 10)
+                b = streamed("B")
+                self.assertEqual(len(b), 1, b)
+                self.assertEqual(b[0]["event"], "opened")
+                self.assertEqual((b[0]["alert"]["type"], b[0]["alert"]["value"], b[0]["alert"]["threshold"]),
+                                 ("exceedance", 172, 150))
+                self.assertEqual([e["alert"]["type"] for e in streamed("D")], ["inversion"])
+                gc = streamed("GC")
+                self.assertEqual([(e["alert"]["type"], e["alert"]["severity"]) for e in gc],
+                                 [("national_divergence", "critical")])
+
+                listed = d.get("/api/v1/alerts?status=all&limit=100").json["alerts"]
+                self.assertEqual(sorted((a["station"], a["type"]) for a in listed),
+                                 [("B", "exceedance"), ("D", "inversion"), ("GC", "national_divergence")])
+                got = next(a for a in listed if a["station"] == "B")
+                self.assertEqual(got["id"], b[0]["alert"]["id"])
+                self.assertEqual((got["status"], got["count"]), ("open", 1))
+                # Stamped by the clock, inside the hour that raised it (not at its future end).
+                self.assertEqual(got["opened_at"], "2017-12-06T23:00:01+08:00")
+
+                # A second reading of the same hour moves the hourly mean (140 -> IAQI 186): the
+                # alert follows it, and it is still the one alert seen in one hour.
+                r = d.post("/api/v1/readings", body={"observed_at": "2017-12-06T23:00:30+08:00", "pm25": 150,
+                                                     "pm10": 150}, token=token)
+                self.assertEqual(r.status, 200, r)
+                wait_for(lambda: d.get("/api/v1/alerts?station=B").json["alerts"][0]["value"] == 186,
+                         what="the alert following the hour's mean")
+                again = d.get("/api/v1/alerts?status=all&station=B").json["alerts"]
+                self.assertEqual([(a["type"], a["count"]) for a in again], [("exceedance", 1)])
+                self.assertEqual(len(streamed("B")), 1)
+
+                # The webhook got each alert once.
+                wait_for(lambda: len(receiver.bodies) >= 3, what="deliveries")
+                time.sleep(1.5)
+                self.assertEqual(sorted((x["alert"]["station"], x["alert"]["type"]) for x in receiver.bodies),
+                                 [("B", "exceedance"), ("D", "inversion"), ("GC", "national_divergence")])
+
+                # The stream stays healthy: keep-alives keep coming (every second here) and the
+                # connection is still open.
+                seen = len(sse.comments)
+                time.sleep(3.5)
+                self.assertGreaterEqual(len(sse.comments) - seen, 2, sse.comments[-5:])
+                self.assertIsNone(sse.ended)
+                sse.close()
+        finally:
+            receiver.close()
+
+    def test_count_and_last_seen_bump_hour_by_hour(self):
+        env = {"AQRANK_NOW": "2017-12-06T22:30:00+08:00", "AQRANK_FINALIZE_QUIET": "0"}
+        with Daemon(env=env) as d:
+            register(d)
+            d.post_readings([{"station": "B", "observed_at": "2017-12-06T21:00:00+08:00", "pm25": 120,
+                              "pm10": 150}])
+            first = wait_for(lambda: d.get("/api/v1/alerts?station=B").json["alerts"], what="21:00 alert")
+            # 21:00 is closed by the clock (22:30): the hour speaks at its end.
+            self.assertEqual((first[0]["count"], first[0]["opened_at"], first[0]["last_seen_at"]),
+                             (1, "2017-12-06T22:00:00+08:00", "2017-12-06T22:00:00+08:00"))
+            d.post_readings([{"station": "B", "observed_at": "2017-12-06T22:00:00+08:00", "pm25": 125,
+                              "pm10": 150}])
+            wait_for(lambda: d.get("/api/v1/alerts?station=B").json["alerts"][0]["count"] == 2,
+                     what="the count bumped by the next hour")
+            a = d.get("/api/v1/alerts?station=B").json["alerts"]
+            self.assertEqual(len(a), 1)
+            self.assertEqual((a[0]["opened_at"], a[0]["last_seen_at"], a[0]["value"]),
+                             ("2017-12-06T22:00:00+08:00", "2017-12-06T22:30:00+08:00", 165))
+            time.sleep(2.5)  # more passes over the same open hour change nothing
+            self.assertEqual(d.get("/api/v1/alerts?station=B").json["alerts"][0]["count"], 2)
 
 
 @unittest.skipUnless(PG_URL, "needs the test cluster")

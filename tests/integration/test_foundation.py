@@ -548,6 +548,46 @@ class ConfigTest(unittest.TestCase):
             self.assertEqual(d.get("/healthz").status, 200)
             self.assertEqual(d.stop(sig), 0)
 
+    @unittest.skipUnless(PG_URL, "needs the test cluster")
+    def test_sigterm_finishes_in_flight_and_does_not_wait_for_streams(self):
+        """SIGTERM: a request in flight is answered in full (and stored), an event-stream
+        client and an idle keep-alive connection are closed, and the daemon is gone within
+        2 s (more under valgrind, whose exit alone takes seconds)."""
+        d = Daemon(env={"AQRANK_NOW": NOW}).start()
+        tok = d.put_station("STOP-1")
+        stream = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+        stream.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: t\r\n\r\n")
+        self.assertIn(b"200 OK", stream.recv(4096))
+        idle = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+        idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        self.assertIn(b"200 OK", idle.recv(4096))  # kept alive, then idle
+        body = ('{"observed_at": "2017-12-07T14:00:00+08:00", "pm25": 42}').encode()
+        slow = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+        slow.sendall(b"POST /api/v1/readings HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                     b"Authorization: Bearer " + tok.encode() + b"\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:10])
+        time.sleep(0.5)  # the request has begun: headers and part of the body are in
+        started = time.monotonic()
+        d.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        slow.sendall(body[10:])
+        reply = b""
+        while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+            chunk = slow.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+        self.assertIn(b"200 OK", reply.split(b"\r\n")[0])
+        self.assertIn(b'"accepted":1', reply)
+        code = d.proc.wait(30)
+        took = time.monotonic() - started
+        self.assertLess(took, 8 if os.environ.get("AQ_VALGRIND") else 2, f"stopped after {took:.1f} s")
+        self.assertEqual(code, 0)
+        for s in (stream, idle, slow):
+            s.close()
+        self.assertEqual(d.stop(), 0)  # the exit code again, and no sanitizer report
+        self.assertEqual(psql("SELECT count(*) FROM readings", d.url), "1")
+
 
 @unittest.skipUnless(PG_URL, "needs the test cluster")
 class DatabaseRestartTest(unittest.TestCase):
