@@ -58,6 +58,9 @@ void aq_hourly_compute(const struct aq_hour_sums *sums, int interval_s,
 #define AQ_COMPOSITE_DEFAULT_MASK (AQ_POLLUTANT_BIT(AQ_PM25) | AQ_POLLUTANT_BIT(AQ_PM10))
 
 /* Rules for one day. */
+/* Valid 8 h O3 windows (of the 17 ending 08:00–24:00) a whole day needs (HJ 663-2013). */
+#define AQ_O3_MIN_WINDOWS 14
+
 struct aq_day_rules {
 	int interval_s;                       /* station's expected reporting interval */
 	int min_hours;                        /* AQRANK_MIN_HOURS (20) or the provisional one */

@@ -14,12 +14,12 @@
 #include "aq_token.h"
 
 struct aq_metrics;
-struct aq_today_cache;
 struct aq_events;
 struct aq_jobs;
 struct aq_ratelimit;
 struct aq_hj212_server;
 struct aq_token_cache;
+struct aq_ingest_group;
 
 struct aq_app {
 	const struct aq_config *cfg;
@@ -31,11 +31,11 @@ struct aq_app {
 	atomic_bool schema_ready;                    /* migrations applied (or checked) */
 	pthread_mutex_t migrate_lock;
 	struct aq_metrics *metrics;
-	struct aq_today_cache *today;
 	struct aq_events *events;
 	struct aq_jobs *jobs; /* woken by ingest so that closed hours are judged at once */
 	struct aq_ratelimit *ratelimit;
 	struct aq_token_cache *tokens;
+	struct aq_ingest_group *ingest_group; /* group commit of live readings */
 	struct aq_hj212_server *hj212; /* NULL when AQRANK_HJ212_LISTEN is unset */
 	atomic_bool stopping;
 	/* Bumped on every local write and whenever the database's data_version moved (another
@@ -48,7 +48,8 @@ struct aq_app {
 void aq_app_init(struct aq_app *app, const struct aq_config *cfg);
 void aq_app_cleanup(struct aq_app *app);
 
-/* Creates the shared services of a serving daemon (metrics, caches, event hub). */
+/* Creates the shared services of a serving daemon (metrics, event hub, rate limits, token
+ * cache). */
 enum aq_status aq_app_services_new(struct aq_app *app);
 /* Frees them; NULL-safe per service. */
 void aq_app_services_free(struct aq_app *app);
@@ -58,12 +59,6 @@ void aq_app_services_free(struct aq_app *app);
  * cannot be reached or is not migrated. Give it back with aq_db_release(app->pool, db). */
 struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st);
 
-/* Notes that readings were stored: bumps data_version and wakes the background thread (the
- * readings may close hours to judge). */
-void aq_app_note_ingest(struct aq_app *app);
-/* Counts a stored batch in the metrics (accepted, duplicates, conflicts, late). */
-struct aq_ingest_result;
-void aq_app_count_ingest(struct aq_app *app, const struct aq_ingest_result *res);
 /* Notes any other write that changes what the API shows. */
 void aq_app_note_write(struct aq_app *app);
 

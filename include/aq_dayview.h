@@ -43,6 +43,9 @@ struct aq_dayview {
 /* Frees the stations of v. NULL-safe. */
 void aq_dayview_cleanup(struct aq_dayview *v);
 
+/* The AQI standard in force on a local day (days since 1970-01-01). Never NULL. */
+const struct aq_aqi_standard *aq_day_standard(int64_t day);
+
 /* "HJ633-2012/min20h": the AQI standard and the daily validity rule. */
 void aq_rule_version(const char *standard_name, int min_hours, char buf[64]);
 

@@ -82,13 +82,29 @@ struct aq_ingest_result {
  * (days before it may be finalized concurrently and are locked against that); readings
  * observed before hour_start_us (the start of the clock's current hour) fall in closed hours:
  * a backfill, which finalization and alert evaluation wait out. AQ_OK means committed.
- * A batch entirely in the current hour leaves its aggregate work in pending_hourly: whoever
- * reads the aggregates (hourly, days, stations' first day) calls aq_db_fold first. */
+ * A batch entirely in the current hour leaves its aggregate work in pending_hourly: every read
+ * of the aggregates below (hourly rows, days, stations' first days) folds it in first, once
+ * per borrow of the connection. */
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
 				     const int *station_ids, size_t n, const char *source, int64_t today,
 				     int64_t hour_start_us, struct aq_ingest_result *result);
+/* The group commit of live readings (ingest_group.c) in two steps. First one statement for
+ * the live readings (every one in the clock's current hour) of several requests, in queue
+ * order: it stores the new ones and returns their keys in *keys (malloc'd, *n_keys). */
+struct aq_reading_key {
+	int station_id;
+	int64_t observed_us;
+};
+enum aq_status aq_db_readings_insert_live(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
+					  size_t n, const char *source, struct aq_reading_key **keys, size_t *n_keys);
+/* Then, for a request of which the statement stored only result->accepted of its n readings:
+ * sorts the rest into conflicts (audited, like aq_db_readings_ingest) and duplicates. */
+enum aq_status aq_db_readings_sort_rest(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
+					size_t n, const char *source, struct aq_ingest_result *result);
+
 /* Folds the readings waiting in pending_hourly into the aggregates (waiting for a concurrent
- * fold to commit first). *moved (may be NULL): how many were folded. */
+ * fold to commit first). *moved (may be NULL): how many were folded. The reads fold by
+ * themselves; the background thread calls this to fold as soon as readings arrive. */
 enum aq_status aq_db_fold(struct aq_db *db, size_t *moved);
 
 /* Station ids for codes (one per reading); unknown codes get id 0, inactive ones -id. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "aq_csv.h"
+#include "aq_day.h"
 #include "aq_dayview.h"
 #include "aq_interview.h"
 #include "aq_json.h"
@@ -28,6 +29,33 @@ json_t *aq_json_day_ranking(const struct aq_dayview *v, const struct aq_day_rank
 			    const struct aq_ranking_meta *meta);
 /* Appends the ranking rows as CSV (header row first). */
 void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const struct aq_day_ranking *dr);
+
+/* How a built day is served. */
+struct aq_day_render {
+	bool csv;             /* CSV instead of JSON */
+	bool english;         /* category names in English */
+	const char *timezone; /* AQRANK_TIMEZONE, named in the reply */
+	int64_t now_us;       /* generated_at of a day that is not final */
+};
+
+/* The ranking reply of a built day (SPEC §6 "Ranking"), JSON or CSV, into *body (malloc'd,
+ * the caller frees) and *len. AQ_ERR_INTERNAL when out of memory. */
+enum aq_status aq_render_day(const struct aq_day *d, const struct aq_day_render *o, char **body, size_t *len);
+
+/* New JSON of the "ranking" event: the day, the ETag of its JSON reply, stations ranked,
+ * the district mean and the interview entries. */
+json_t *aq_json_ranking_event(const struct aq_day *d, const char *etag);
+
+/* New JSON of a campaign summary (SPEC §6 "summary"). */
+json_t *aq_json_day_summary(const struct aq_day_summary *s);
+
+/* New JSON of a station's daily series over [from, to] (GET …/daily). */
+json_t *aq_json_station_series(const struct aq_station *station, int64_t from, int64_t to,
+			       const struct aq_station_day *days, size_t n, bool english);
+
+/* New JSON of a station's hours of day (GET …/hourly). */
+json_t *aq_json_station_hours(const struct aq_station *station, int64_t day, const struct aq_hourly hours[24],
+			      const int readings[24], bool english);
 
 /* New JSON of an interview entry; stored entries carry id, provisional ones say so. */
 json_t *aq_json_interview(const struct aq_interview *iv, bool stored);

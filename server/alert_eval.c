@@ -313,9 +313,6 @@ int aq_alerts_run(struct aq_app *app)
 		return 0;
 	if (aq_db_alert_lock(db, &locked) != AQ_OK || !locked)
 		goto out;
-	/* The rules read the hourly aggregates and the stations' first days: fold first. */
-	if (aq_db_fold(db, NULL) != AQ_OK)
-		goto out;
 	thresholds_of(app->cfg, &p.t);
 	p.now_us = aq_clock_now(&app->clock);
 	if ((st = aq_db_station_list(db, -1, &stations, &n_stations)) != AQ_OK ||

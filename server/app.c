@@ -5,8 +5,7 @@
 #include "aq_ratelimit.h"
 #include "aq_token_cache.h"
 #include "aq_events.h"
-#include "aq_jobs.h"
-#include "aq_today.h"
+#include "aq_ingest_group.h"
 
 #include <string.h>
 
@@ -39,19 +38,18 @@ void aq_app_cleanup(struct aq_app *app)
 
 enum aq_status aq_app_services_new(struct aq_app *app)
 {
-	app->today = aq_today_cache_new();
 	app->events = aq_events_new(app->cfg->events_keepalive);
 	app->metrics = aq_metrics_new();
 	app->ratelimit = aq_ratelimit_new(app->cfg->rate_limit, app->cfg->rate_burst);
 	app->tokens = aq_token_cache_new();
-	return app->today && app->events && app->metrics && app->ratelimit && app->tokens ? AQ_OK
-												      : AQ_ERR_INTERNAL;
+	/* Two groups in flight, up to 1000 readings each (ingest_group.c). */
+	app->ingest_group = aq_ingest_group_new(2, 1000);
+	return app->events && app->metrics && app->ratelimit && app->tokens && app->ingest_group ? AQ_OK
+												: AQ_ERR_INTERNAL;
 }
 
 void aq_app_services_free(struct aq_app *app)
 {
-	aq_today_cache_free(app->today);
-	app->today = NULL;
 	aq_events_free(app->events);
 	app->events = NULL;
 	aq_metrics_free(app->metrics);
@@ -60,6 +58,8 @@ void aq_app_services_free(struct aq_app *app)
 	app->ratelimit = NULL;
 	aq_token_cache_free(app->tokens);
 	app->tokens = NULL;
+	aq_ingest_group_free(app->ingest_group);
+	app->ingest_group = NULL;
 }
 
 struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st)
@@ -92,20 +92,6 @@ int64_t aq_app_today(const struct aq_app *app)
 	int64_t day;
 	aq_local_of(aq_clock_now(&app->clock), &day, NULL, NULL);
 	return day;
-}
-
-void aq_app_note_ingest(struct aq_app *app)
-{
-	atomic_fetch_add(&app->data_version, 1);
-	aq_jobs_wake(app->jobs);
-}
-
-void aq_app_count_ingest(struct aq_app *app, const struct aq_ingest_result *res)
-{
-	aq_metrics_add(app->metrics, AQ_C_READINGS_ACCEPTED, res->accepted);
-	aq_metrics_add(app->metrics, AQ_C_READINGS_DUPLICATE, res->duplicates);
-	aq_metrics_add(app->metrics, AQ_C_READINGS_CONFLICT, res->conflicts);
-	aq_metrics_add(app->metrics, AQ_C_READINGS_LATE, res->late);
 }
 
 void aq_app_note_write(struct aq_app *app)

@@ -1,5 +1,6 @@
 /* dayview.c — a day of the network: daily values per station and the day's ranking. */
 #include "aq_dayview.h"
+#include "aq_time.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -14,6 +15,13 @@ void aq_dayview_cleanup(struct aq_dayview *v)
 	free(v->stations);
 	v->stations = NULL;
 	v->n = 0;
+}
+
+const struct aq_aqi_standard *aq_day_standard(int64_t day)
+{
+	int y, m, d;
+	aq_civil_from_days(day, &y, &m, &d);
+	return aq_aqi_standard_for_date(y, m, d);
 }
 
 void aq_rule_version(const char *standard_name, int min_hours, char buf[64])
@@ -32,13 +40,13 @@ void aq_dayview_compute(struct aq_dayview *v, const struct aq_aqi_standard *stan
 {
 	struct aq_day_rules rules = {
 		.min_hours = v->min_hours,
-		.min_o3_windows = 14,
+		.min_o3_windows = AQ_O3_MIN_WINDOWS,
 		.composite_mask = v->composite_mask,
 		.standard = standard,
 	};
 	if (v->is_today) {
 		rules.min_hours = aq_provisional_threshold(v->hours_elapsed, v->min_hours);
-		rules.min_o3_windows = aq_provisional_o3_windows(v->hours_elapsed, 14);
+		rules.min_o3_windows = aq_provisional_o3_windows(v->hours_elapsed, AQ_O3_MIN_WINDOWS);
 	}
 	for (size_t i = 0; i < v->n; i++) {
 		struct aq_day_station *s = &v->stations[i];

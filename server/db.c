@@ -16,7 +16,6 @@ struct aq_db_pool {
 	struct aq_db *conns;
 	bool *busy;
 	struct aq_daycache *day_cache;
-	struct aq_live_group *live_group;
 	int in_use;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
@@ -37,17 +36,14 @@ struct aq_db_pool *aq_db_pool_new(const char *url, const char *tz, int size)
 	pool->busy = calloc((size_t)size, sizeof *pool->busy);
 	/* Two days: today, recomputed on every change, and the past day read last. */
 	pool->day_cache = aq_daycache_new(2);
-	pool->live_group = aq_live_group_new();
-	if (!pool->url || !pool->tz || !pool->conns || !pool->busy || !pool->day_cache || !pool->live_group) {
+	if (!pool->url || !pool->tz || !pool->conns || !pool->busy || !pool->day_cache) {
 		aq_db_pool_free(pool);
 		return NULL;
 	}
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->freed, NULL);
-	for (int i = 0; i < size; i++) {
+	for (int i = 0; i < size; i++)
 		pool->conns[i].day_cache = pool->day_cache;
-		pool->conns[i].live_group = pool->live_group;
-	}
 	return pool;
 }
 
@@ -73,7 +69,6 @@ void aq_db_pool_free(struct aq_db_pool *pool)
 	free(pool->conns);
 	free(pool->busy);
 	aq_daycache_free(pool->day_cache);
-	aq_live_group_free(pool->live_group);
 	free(pool->url);
 	free(pool->tz);
 	free(pool);
@@ -143,6 +138,7 @@ struct aq_db *aq_db_acquire(struct aq_db_pool *pool, enum aq_status *st)
 		}
 	}
 	*st = AQ_OK;
+	db->folded = false;
 	return db;
 }
 
@@ -389,7 +385,10 @@ enum aq_status aq_db_copy_in(struct aq_db *db, const char *command, const char *
 	return st;
 }
 
-enum aq_status aq_db_tx(struct aq_db *db, aq_db_tx_fn fn, void *arg)
+/* Runs fn — inside BEGIN … COMMIT when tx, else as it stands (a single statement commits
+ * itself) — and again after a serialization failure or deadlock, up to 5 attempts with a
+ * short back-off: the one retry policy of the database layer. */
+static enum aq_status run_retrying(struct aq_db *db, bool tx, aq_db_tx_fn fn, void *arg)
 {
 	enum aq_status st = AQ_ERR_DB_RETRY;
 	for (int attempt = 0; attempt < 5 && st == AQ_ERR_DB_RETRY; attempt++) {
@@ -398,18 +397,53 @@ enum aq_status aq_db_tx(struct aq_db *db, aq_db_tx_fn fn, void *arg)
 			struct timespec pause = {0, (long)(attempt * 2 + rand() % 5) * 1000000L};
 			nanosleep(&pause, NULL);
 		}
-		st = aq_db_command(db, "BEGIN");
-		if (st != AQ_OK)
+		if (tx && (st = aq_db_command(db, "BEGIN")) != AQ_OK)
 			break;
 		st = fn(db, arg);
-		if (st == AQ_OK)
+		if (tx && st == AQ_OK)
 			st = aq_db_command(db, "COMMIT");
-		else if (!db->broken)
+		else if (tx && !db->broken)
 			aq_db_command(db, "ROLLBACK");
 	}
-	if (st != AQ_OK && db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE && !db->broken)
+	if (tx && st != AQ_OK && db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE && !db->broken)
 		aq_db_command(db, "ROLLBACK");
 	return st;
+}
+
+enum aq_status aq_db_tx(struct aq_db *db, aq_db_tx_fn fn, void *arg)
+{
+	return run_retrying(db, true, fn, arg);
+}
+
+struct exec_call {
+	const struct aq_sql *sql;
+	const struct aq_db_params *params;
+	PGresult *result;
+};
+
+static enum aq_status exec_once(struct aq_db *db, void *arg)
+{
+	struct exec_call *c = arg;
+	enum aq_status st;
+	PQclear(c->result);
+	c->result = aq_db_exec(db, c->sql, c->params->n, c->params->v, &st);
+	return st;
+}
+
+PGresult *aq_db_exec_retrying(struct aq_db *db, const struct aq_sql *sql, const struct aq_db_params *params,
+			      enum aq_status *st)
+{
+	struct exec_call c = {sql, params, NULL};
+	if (params->overflow) {
+		*st = AQ_ERR_INTERNAL;
+		return NULL;
+	}
+	*st = run_retrying(db, false, exec_once, &c);
+	if (*st != AQ_OK) {
+		PQclear(c.result);
+		return NULL;
+	}
+	return c.result;
 }
 
 static const struct aq_sql sql_migrations_table = {

@@ -124,6 +124,9 @@ static void read_watermark(const PGresult *r, int row, void *elem)
 
 enum aq_status aq_db_alert_watermarks(struct aq_db *db, struct aq_alert_watermark **out, size_t *n)
 {
+	enum aq_status st = aq_db_fold_once(db);
+	if (st != AQ_OK)
+		return st;
 	return aq_db_rows(db, &sql_watermarks, 0, NULL, sizeof **out, read_watermark, (void **)out, n);
 }
 
@@ -166,6 +169,9 @@ enum aq_status aq_db_alert_hours(struct aq_db *db, int64_t from, int64_t to,
 	snprintf(a, sizeof a, "%lld", (long long)from);
 	snprintf(b, sizeof b, "%lld", (long long)to);
 	const char *params[] = {a, b};
+	enum aq_status st = aq_db_fold_once(db);
+	if (st != AQ_OK)
+		return st;
 	return aq_db_rows_streamed(db, &sql_alert_hours, 2, params, sizeof **out, read_alert_hour, (void **)out, n);
 }
 

@@ -26,8 +26,36 @@ struct aq_db {
 	char last_constraint[64];    /* constraint named by the last unique violation */
 	char last_error[256];
 	struct aq_daycache *day_cache; /* the pool's, shared by its connections */
-	struct aq_live_group *live_group; /* the pool's: group commit of live readings */
+	bool folded;                 /* pending live readings folded since this borrow began */
 };
+
+/* Folds the live readings waiting in pending_hourly into the aggregates, once per borrow of
+ * the connection: every read of the aggregates (hourly rows, days, stations' first days)
+ * calls it first, so that no caller has to remember it (db_readings.c). */
+enum aq_status aq_db_fold_once(struct aq_db *db);
+
+/* The parameters of one statement, added in order ($1, $2, …) so that none is counted by
+ * hand. Values are borrowed: they must outlive the statement's execution. */
+#define AQ_DB_MAX_PARAMS 48
+struct aq_db_params {
+	const char *v[AQ_DB_MAX_PARAMS];
+	int n;
+	bool overflow; /* more than AQ_DB_MAX_PARAMS were added: a bug, refused at execution */
+};
+
+static inline void aq_db_param(struct aq_db_params *p, const char *value)
+{
+	if (p->n < AQ_DB_MAX_PARAMS)
+		p->v[p->n++] = value;
+	else
+		p->overflow = true;
+}
+
+/* Runs a prepared statement on its own (PostgreSQL's implicit transaction), and again after
+ * a serialization failure or deadlock — the retry policy of aq_db_tx. Result and statuses as
+ * aq_db_exec. */
+PGresult *aq_db_exec_retrying(struct aq_db *db, const struct aq_sql *sql, const struct aq_db_params *params,
+			      enum aq_status *st);
 
 /* Runs a prepared statement with text parameters (NULL entries are SQL NULL). Returns the
  * result (the caller PQclears it) with *st = AQ_OK, or NULL with *st = AQ_ERR_DB_RETRY
@@ -66,11 +94,6 @@ enum aq_status aq_db_scalar(struct aq_db *db, const struct aq_sql *sql, int npar
 /* Runs command (a COPY … FROM STDIN) and sends it len bytes of data in its text format.
  * Statuses as aq_db_exec (a duplicate key is AQ_ERR_CONFLICT). */
 enum aq_status aq_db_copy_in(struct aq_db *db, const char *command, const char *data, size_t len);
-
-/* The queue that groups concurrent live ingests into one statement (db_readings.c). */
-struct aq_live_group;
-struct aq_live_group *aq_live_group_new(void);
-void aq_live_group_free(struct aq_live_group *g);
 
 /* Runs a fixed command (BEGIN, COMMIT, ...) that has no parameters. */
 enum aq_status aq_db_command(struct aq_db *db, const char *command);

@@ -155,6 +155,8 @@ enum aq_status aq_db_day_info(struct aq_db *db, int64_t day, struct aq_day_info 
 	day_text(day, d);
 	const char *params[] = {d};
 	memset(out, 0, sizeof *out);
+	if ((st = aq_db_fold_once(db)) != AQ_OK)
+		return st;
 	PGresult *r = aq_db_exec(db, &sql_day_info, 1, params, &st);
 	if (st == AQ_OK && PQntuples(r) == 1) {
 		out->exists = true;
@@ -252,7 +254,7 @@ enum aq_status aq_db_day_load_live(struct aq_db *db, struct aq_dayview *v)
 {
 	struct aq_station *stations = NULL;
 	size_t n = 0;
-	enum aq_status st = aq_db_station_list(db, -1, &stations, &n);
+	enum aq_status st = aq_db_station_list(db, -1, &stations, &n); /* folds first */
 	if (st != AQ_OK)
 		return st;
 	v->stations = calloc(n ? n : 1, sizeof *v->stations);
@@ -391,8 +393,11 @@ enum aq_status aq_db_days_due(struct aq_db *db, int64_t before, int64_t *days, s
 	day_text(before, a);
 	snprintf(b, sizeof b, "%zu", max);
 	const char *params[] = {a, b};
-	enum aq_status st = day_list(db, &sql_days_due, 2, params, &list, &count);
 	*n = 0;
+	enum aq_status st = aq_db_fold_once(db); /* a day first seen live has its row after the fold */
+	if (st != AQ_OK)
+		return st;
+	st = day_list(db, &sql_days_due, 2, params, &list, &count);
 	for (size_t i = 0; st == AQ_OK && i < count && i < max; i++)
 		days[(*n)++] = list[i];
 	free(list);
@@ -665,6 +670,8 @@ enum aq_status aq_db_station_hours(struct aq_db *db, int station_id, int64_t fro
 	memset(hours, 0, slots * sizeof *hours);
 	if (readings)
 		memset(readings, 0, slots * sizeof *readings);
+	if ((st = aq_db_fold_once(db)) != AQ_OK)
+		return st;
 	PGresult *r = aq_db_exec(db, &sql_station_hours, 3, params, &st);
 	for (int row = 0; st == AQ_OK && row < PQntuples(r); row++) {
 		int64_t day = strtoll(PQgetvalue(r, row, 0), NULL, 10);

@@ -3,11 +3,11 @@
  * readings listing. Batches travel as PostgreSQL array parameters unnested server-side: one
  * round trip for 1 or 5000 readings. */
 #include "db_internal.h"
+#include "aq_buf.h"
 #include "aq_clock.h"
 #include "aq_hourgroup.h"
 #include "aq_time.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +93,7 @@ static const struct aq_sql sql_ingest = {
 	"readings_ingest", INPUT_CTE INSERT_NEW AGG_IN_FROM_INS AGGREGATE INGEST_TAIL("$16", "$17")};
 
 /* The rest of a batch COPYed into readings in the same transaction: its station-hours as
- * arrays ($1..$30, AGG_IN_FROM_ARRAYS), today ($31) and the current hour's start ($32). */
+ * arrays (AGG_IN_FROM_ARRAYS, $1 … $30), today ($31) and the current hour's start ($32). */
 static const struct aq_sql sql_ingest_groups = {
 	"readings_ingest_groups", AGG_IN_FROM_ARRAYS AGGREGATE INGEST_TAIL("$31", "$32")};
 
@@ -110,15 +110,14 @@ static const struct aq_sql sql_ingest_groups = {
 static const struct aq_sql sql_ingest_live = {
 	"readings_ingest_live",
 	INPUT_CTE INSERT_NEW PENDING("1")
-	"SELECT (SELECT count(*) FROM pend), 0, $16::text IS NOT NULL AND $17::text IS NOT NULL"};
+	"SELECT (SELECT count(*) FROM pend), 0"};
 
-/* sql_ingest_live for a group of requests (group commit): the keys of the rows it inserted,
+/* sql_ingest_live for a group of requests (ingest_group.c): the keys of the rows it inserted,
  * so that each request is told what became of its own readings. */
 static const struct aq_sql sql_ingest_live_keys = {
 	"readings_ingest_live_keys",
 	INPUT_CTE INSERT_NEW PENDING("station_id, observed_at")
-	"SELECT station_id, (extract(epoch FROM observed_at) * 1000000)::int8 FROM pend "
-	"WHERE $16::text IS NOT NULL AND $17::text IS NOT NULL"};
+	"SELECT station_id, (extract(epoch FROM observed_at) * 1000000)::int8 FROM pend"};
 
 /* Folds every waiting live reading into the aggregates, exactly as sql_ingest would have. A
  * concurrent fold's rows are waited for (their DELETE holds them) and then skipped. */
@@ -142,8 +141,7 @@ static const struct aq_sql sql_conflicts = {
 	"FROM input i JOIN readings r ON r.station_id = i.station_id AND r.observed_at = i.observed_at "
 	"WHERE (r.pm25, r.pm10, r.so2, r.no2, r.co, r.o3, r.temperature, r.humidity, r.pressure, "
 	"r.wind_speed, r.wind_direction, r.flags) IS DISTINCT FROM (i.pm25, i.pm10, i.so2, i.no2, i.co, "
-	"i.o3, i.temperature, i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags) "
-	"AND $16::text IS NOT NULL AND $17::text IS NOT NULL RETURNING 1"};
+	"i.o3, i.temperature, i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags) RETURNING 1"};
 
 static const struct aq_sql sql_station_ids = {
 	"station_ids",
@@ -158,130 +156,84 @@ static const struct aq_sql sql_readings_list = {
 	"WHERE station_id = $1 AND observed_at >= $2::timestamptz AND observed_at < $3::timestamptz "
 	"AND observed_at > $4::timestamptz ORDER BY observed_at LIMIT $5"};
 
-/* A growing text buffer for array literals. */
-struct buf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void buf_add(struct buf *b, const char *text, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *s = realloc(b->s, cap);
-		if (!s) {
-			b->oom = true;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, text, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void buf_str(struct buf *b, const char *text)
-{
-	buf_add(b, text, strlen(text));
-}
-
 /* sep, then v as an array element or text, or `null` when absent. */
-static void buf_double(struct buf *b, const char *sep, bool present, double v, const char *null)
+static void put_double(struct aq_buf *b, const char *sep, bool present, double v, const char *null)
 {
 	char tmp[40];
-	buf_str(b, sep);
+	aq_buf_str(b, sep);
 	if (present) {
 		/* %.17g round-trips every double exactly. */
 		snprintf(tmp, sizeof tmp, "%.17g", v);
-		buf_str(b, tmp);
+		aq_buf_str(b, tmp);
 	} else {
-		buf_str(b, null);
+		aq_buf_str(b, null);
 	}
 }
 
-/* The 14 array parameters of INPUT_CTE for n readings. */
-struct batch_params {
-	struct buf arr[14];
+/* The array parameters of INPUT_CTE ($1 … $14): station ids, instants, the fields, flags. */
+#define BATCH_ARRAYS (2 + AQ_FIELDS + 1)
+struct batch {
+	struct aq_buf arr[BATCH_ARRAYS];
 };
 
-static void batch_build(struct batch_params *bp, const struct aq_reading *readings,
-			const int *station_ids, size_t n)
+static void batch_build(struct batch *b, const struct aq_reading *readings, const int *station_ids, size_t n)
 {
 	char tmp[48];
-	for (int a = 0; a < 14; a++)
-		buf_str(&bp->arr[a], "{");
+	memset(b, 0, sizeof *b);
+	for (int a = 0; a < BATCH_ARRAYS; a++)
+		aq_buf_str(&b->arr[a], "{");
 	for (size_t i = 0; i < n; i++) {
 		const struct aq_reading *r = &readings[i];
 		const char *sep = i ? "," : "";
 		snprintf(tmp, sizeof tmp, "%s%d", sep, station_ids[i]);
-		buf_str(&bp->arr[0], tmp);
-		buf_str(&bp->arr[1], sep);
+		aq_buf_str(&b->arr[0], tmp);
+		aq_buf_str(&b->arr[1], sep);
 		aq_time_format(r->observed_us, 0, tmp, sizeof tmp);
-		buf_str(&bp->arr[1], tmp);
+		aq_buf_str(&b->arr[1], tmp);
 		bool flagged = false;
 		for (int f = 0; f < AQ_FIELDS; f++) {
-			buf_double(&bp->arr[2 + f], sep, r->present & (1u << f), r->value[f], "NULL");
+			put_double(&b->arr[2 + f], sep, r->present & (1u << f), r->value[f], "NULL");
 			flagged |= r->flag[f] != 'N';
 		}
-		buf_str(&bp->arr[13], sep);
+		aq_buf_str(&b->arr[BATCH_ARRAYS - 1], sep);
 		if (flagged)
-			buf_add(&bp->arr[13], r->flag, AQ_FIELDS);
+			aq_buf_add(&b->arr[BATCH_ARRAYS - 1], r->flag, AQ_FIELDS);
 		else
-			buf_str(&bp->arr[13], "NULL");
+			aq_buf_str(&b->arr[BATCH_ARRAYS - 1], "NULL");
 	}
-	for (int a = 0; a < 14; a++)
-		buf_str(&bp->arr[a], "}");
+	for (int a = 0; a < BATCH_ARRAYS; a++)
+		aq_buf_str(&b->arr[a], "}");
 }
 
-static void batch_cleanup(struct batch_params *bp)
+static void batch_free(struct batch *b)
 {
-	for (int a = 0; a < 14; a++)
-		free(bp->arr[a].s);
+	for (int a = 0; a < BATCH_ARRAYS; a++)
+		aq_buf_free(&b->arr[a]);
 }
 
-/* The 17 parameters of the ingest statements for a built batch; false if building it ran
- * out of memory. */
-static bool batch_params_list(const struct batch_params *bp, const char *source, const char *today,
-			      const char *hour_start, const char *params[17])
+/* Adds the batch's arrays ($1 … $14) and source ($15) to p; false when building the batch
+ * ran out of memory. */
+static bool batch_bind(const struct batch *b, const char *source, struct aq_db_params *p)
 {
 	bool oom = false;
-	for (int i = 0; i < 14; i++) {
-		params[i] = bp->arr[i].s;
-		oom |= bp->arr[i].oom;
+	for (int a = 0; a < BATCH_ARRAYS; a++) {
+		aq_db_param(p, b->arr[a].s);
+		oom |= b->arr[a].oom;
 	}
-	params[14] = source;
-	params[15] = today;
-	params[16] = hour_start;
+	aq_db_param(p, source);
 	return !oom;
 }
 
-/* Runs a statement on its own (PostgreSQL's implicit transaction), again after a
- * serialization failure or deadlock. */
-static PGresult *exec_retrying(struct aq_db *db, const struct aq_sql *sql, int n, const char *const *params,
-			       enum aq_status *st)
-{
-	PGresult *r = NULL;
-	for (int attempt = 0; attempt < 5; attempt++) {
-		r = aq_db_exec(db, sql, n, params, st);
-		if (*st != AQ_ERR_DB_RETRY)
-			break;
-	}
-	return r;
-}
-
 /* Sorts the readings of a batch that were not inserted (result->accepted of n were) into
- * conflicts, audited, and duplicates. params: the batch's 17 parameters. */
-static enum aq_status count_not_inserted(struct aq_db *db, const char *const *params, size_t n,
+ * conflicts, audited, and duplicates. */
+static enum aq_status count_not_inserted(struct aq_db *db, const struct batch *b, const char *source, size_t n,
 					 struct aq_ingest_result *result)
 {
+	struct aq_db_params p = {0};
 	enum aq_status st;
-	PGresult *r = exec_retrying(db, &sql_conflicts, 17, params, &st);
+	if (!batch_bind(b, source, &p))
+		return AQ_ERR_INTERNAL;
+	PGresult *r = aq_db_exec_retrying(db, &sql_conflicts, &p, &st);
 	if (st != AQ_OK)
 		return st;
 	result->conflicts = (size_t)PQntuples(r);
@@ -294,46 +246,49 @@ static enum aq_status count_not_inserted(struct aq_db *db, const char *const *pa
  * statement, COMMIT — the commit is what a single-reading POST waits for. Audit rows of
  * conflicts follow in a second statement only when something was not inserted; should the
  * daemon die between the two, the client got no 2xx, resends, and the conflict is audited
- * then. */
-static enum aq_status ingest(struct aq_db *db, const struct batch_params *bp, size_t n, const char *source,
+ * then. A live batch (every reading in the current hour) takes the lean statement. */
+static enum aq_status ingest(struct aq_db *db, const struct batch *b, size_t n, const char *source,
 			     const char *today, const char *hour_start, bool live, struct aq_ingest_result *result)
 {
-	const char *params[17];
+	struct aq_db_params p = {0};
 	enum aq_status st;
 
 	memset(result, 0, sizeof *result);
-	if (!batch_params_list(bp, source, today, hour_start, params))
+	if (!batch_bind(b, source, &p))
 		return AQ_ERR_INTERNAL;
-
-	PGresult *r = exec_retrying(db, live ? &sql_ingest_live : &sql_ingest, 17, params, &st);
+	if (!live) {
+		aq_db_param(&p, today);
+		aq_db_param(&p, hour_start);
+	}
+	PGresult *r = aq_db_exec_retrying(db, live ? &sql_ingest_live : &sql_ingest, &p, &st);
 	if (st != AQ_OK)
 		return st;
 	result->accepted = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	result->late = (size_t)strtoull(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
-	return result->accepted < n ? count_not_inserted(db, params, n, result) : AQ_OK;
+	return result->accepted < n ? count_not_inserted(db, b, source, n, result) : AQ_OK;
 }
 
 /* Batches at least this big are COPYed (below it, one statement is fewer round trips). */
 #define COPY_MIN_READINGS 64
 
-static void put_be(struct buf *b, uint64_t v, int bytes)
+static void put_be(struct aq_buf *b, uint64_t v, int bytes)
 {
 	unsigned char out[8];
 	for (int i = 0; i < bytes; i++)
 		out[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
-	buf_add(b, (const char *)out, (size_t)bytes);
+	aq_buf_add(b, out, (size_t)bytes);
 }
 
 /* A field of COPY's binary format: its length, then its bytes (length -1: NULL). */
-static void put_field(struct buf *b, const void *data, int len)
+static void put_field(struct aq_buf *b, const void *data, int len)
 {
 	put_be(b, (uint32_t)len, 4);
 	if (len > 0)
-		buf_add(b, data, (size_t)len);
+		aq_buf_add(b, data, (size_t)len);
 }
 
-static void put_float8(struct buf *b, bool present, double v)
+static void put_float8(struct aq_buf *b, bool present, double v)
 {
 	uint64_t bits;
 	memcpy(&bits, &v, sizeof bits);
@@ -350,11 +305,11 @@ static void put_float8(struct buf *b, bool present, double v)
 
 /* The rows of a batch in COPY's binary format: no number is formatted here or parsed there
  * (text formatting with %.17g was a quarter of the daemon's CPU in a backfill). */
-static void copy_rows(struct buf *b, const struct aq_reading *readings, const int *station_ids, size_t n,
+static void copy_rows(struct aq_buf *b, const struct aq_reading *readings, const int *station_ids, size_t n,
 		      const char *source)
 {
 	static const char header[] = "PGCOPY\n\377\r\n";
-	buf_add(b, header, 11);
+	aq_buf_add(b, header, 11);
 	put_be(b, 0, 4); /* flags */
 	put_be(b, 0, 4); /* header extension length */
 	for (size_t i = 0; i < n; i++) {
@@ -378,46 +333,49 @@ static void copy_rows(struct buf *b, const struct aq_reading *readings, const in
 	put_be(b, 0xffff, 2); /* trailer */
 }
 
-/* The 30 array parameters of AGG_IN_FROM_ARRAYS for a batch's station-hours. */
-static void group_arrays(struct buf arr[30], const struct aq_hour_group *g, size_t n)
+/* The array parameters of AGG_IN_FROM_ARRAYS: day, station, hour, readings, first and last
+ * instant, then sum, count, min and max per pollutant. */
+#define GROUP_ARRAYS (6 + 4 * AQ_POLLUTANTS)
+
+static void group_arrays(struct aq_buf arr[GROUP_ARRAYS], const struct aq_hour_group *g, size_t n)
 {
 	char tmp[48];
-	for (int a = 0; a < 30; a++)
-		buf_str(&arr[a], "{");
+	for (int a = 0; a < GROUP_ARRAYS; a++)
+		aq_buf_str(&arr[a], "{");
 	for (size_t i = 0; i < n; i++) {
 		const char *sep = i ? "," : "";
-		buf_str(&arr[0], sep);
+		aq_buf_str(&arr[0], sep);
 		aq_date_format(g[i].day, tmp);
-		buf_str(&arr[0], tmp);
+		aq_buf_str(&arr[0], tmp);
 		snprintf(tmp, sizeof tmp, "%s%d", sep, g[i].station_id);
-		buf_str(&arr[1], tmp);
+		aq_buf_str(&arr[1], tmp);
 		snprintf(tmp, sizeof tmp, "%s%d", sep, g[i].hour);
-		buf_str(&arr[2], tmp);
+		aq_buf_str(&arr[2], tmp);
 		snprintf(tmp, sizeof tmp, "%s%d", sep, g[i].readings);
-		buf_str(&arr[3], tmp);
-		buf_str(&arr[4], sep);
+		aq_buf_str(&arr[3], tmp);
+		aq_buf_str(&arr[4], sep);
 		aq_time_format(g[i].first_us, 0, tmp, sizeof tmp);
-		buf_str(&arr[4], tmp);
-		buf_str(&arr[5], sep);
+		aq_buf_str(&arr[4], tmp);
+		aq_buf_str(&arr[5], sep);
 		aq_time_format(g[i].last_us, 0, tmp, sizeof tmp);
-		buf_str(&arr[5], tmp);
+		aq_buf_str(&arr[5], tmp);
 		for (int p = 0; p < AQ_POLLUTANTS; p++) {
-			struct buf *col = &arr[6 + 4 * p];
+			struct aq_buf *col = &arr[6 + 4 * p];
 			int count = g[i].sums.count[p];
-			buf_double(&col[0], sep, true, g[i].sums.sum[p], "");
+			put_double(&col[0], sep, true, g[i].sums.sum[p], "");
 			snprintf(tmp, sizeof tmp, "%s%d", sep, count);
-			buf_str(&col[1], tmp);
-			buf_double(&col[2], sep, count > 0, g[i].min[p], "NULL");
-			buf_double(&col[3], sep, count > 0, g[i].max[p], "NULL");
+			aq_buf_str(&col[1], tmp);
+			put_double(&col[2], sep, count > 0, g[i].min[p], "NULL");
+			put_double(&col[3], sep, count > 0, g[i].max[p], "NULL");
 		}
 	}
-	for (int a = 0; a < 30; a++)
-		buf_str(&arr[a], "}");
+	for (int a = 0; a < GROUP_ARRAYS; a++)
+		aq_buf_str(&arr[a], "}");
 }
 
 struct copy_batch {
-	struct buf rows;             /* COPY binary format */
-	struct buf arr[30];          /* station-hours */
+	struct aq_buf rows;               /* COPY binary format */
+	struct aq_buf arr[GROUP_ARRAYS];  /* station-hours */
 	const char *today, *hour_start;
 	struct aq_ingest_result *result;
 };
@@ -430,12 +388,12 @@ static enum aq_status copy_batch_tx(struct aq_db *db, void *arg)
 		cb->rows.s, cb->rows.len);
 	if (st != AQ_OK)
 		return st;
-	const char *params[32];
-	for (int i = 0; i < 30; i++)
-		params[i] = cb->arr[i].s;
-	params[30] = cb->today;
-	params[31] = cb->hour_start;
-	PGresult *r = aq_db_exec(db, &sql_ingest_groups, 32, params, &st);
+	struct aq_db_params p = {0};
+	for (int a = 0; a < GROUP_ARRAYS; a++)
+		aq_db_param(&p, cb->arr[a].s);
+	aq_db_param(&p, cb->today);
+	aq_db_param(&p, cb->hour_start);
+	PGresult *r = aq_db_exec(db, &sql_ingest_groups, p.n, p.v, &st);
 	if (st != AQ_OK)
 		return st;
 	cb->result->accepted = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
@@ -469,221 +427,19 @@ static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *rea
 		copy_rows(&cb.rows, readings, station_ids, n, source);
 		group_arrays(cb.arr, groups, (size_t)n_groups);
 		bool oom = cb.rows.oom;
-		for (int a = 0; a < 30; a++)
+		for (int a = 0; a < GROUP_ARRAYS; a++)
 			oom |= cb.arr[a].oom;
 		memset(result, 0, sizeof *result);
 		if (!oom)
 			st = aq_db_tx(db, copy_batch_tx, &cb);
 	}
-	free(cb.rows.s);
-	for (int a = 0; a < 30; a++)
-		free(cb.arr[a].s);
+	aq_buf_free(&cb.rows);
+	for (int a = 0; a < GROUP_ARRAYS; a++)
+		aq_buf_free(&cb.arr[a]);
 	free(groups);
 	free(days);
 	free(hours);
 	return st;
-}
-
-/* Group commit of live readings. Single-reading POSTs arrive concurrently from many devices;
- * each as its own statement and commit cost PostgreSQL an executor start-up, a transaction
- * and a commit record per reading. Requests queue here instead; up to LIVE_LEADERS waiting
- * threads at a time each take what is queued (same source and hour) and run it as one
- * statement and commit with their own connection, then wake the others; meanwhile the next
- * group queues. A request's 2xx still follows the COMMIT of its readings; what each request is
- * told comes from the keys the statement inserted. Two groups in flight measured ~6% more
- * requests per second than one with 16 worker threads (with 8, one was better: most groups of
- * two held a single request). */
-#define LIVE_LEADERS 2
-#define LIVE_GROUP_MAX 1000 /* readings per group */
-
-struct live_request {
-	const struct aq_reading *readings;
-	const int *station_ids;
-	size_t n;
-	const char *source, *today, *hour_start;
-	struct aq_ingest_result *result;
-	enum aq_status st;
-	bool done;
-	struct live_request *next;
-};
-
-struct aq_live_group {
-	pthread_mutex_t lock;
-	pthread_cond_t finished;
-	struct live_request *head, *tail;
-	int leaders;
-};
-
-struct aq_live_group *aq_live_group_new(void)
-{
-	struct aq_live_group *g = calloc(1, sizeof *g);
-	if (g) {
-		pthread_mutex_init(&g->lock, NULL);
-		pthread_cond_init(&g->finished, NULL);
-	}
-	return g;
-}
-
-void aq_live_group_free(struct aq_live_group *g)
-{
-	if (!g)
-		return;
-	pthread_mutex_destroy(&g->lock);
-	pthread_cond_destroy(&g->finished);
-	free(g);
-}
-
-/* Takes from the queue (lock held) the requests that can share a statement with the first:
- * same source and hour, at most LIVE_GROUP_MAX readings (the first always). */
-static struct live_request *take_group(struct aq_live_group *g)
-{
-	struct live_request *first = g->head, *taken = NULL, **link = &taken, *keep = NULL, **keep_link = &keep;
-	size_t readings = 0;
-	for (struct live_request *r = g->head, *next; r; r = next) {
-		next = r->next;
-		r->next = NULL;
-		if (r == first || (strcmp(r->source, first->source) == 0 && strcmp(r->hour_start, first->hour_start) == 0 &&
-				   readings + r->n <= LIVE_GROUP_MAX)) {
-			readings += r->n;
-			*link = r;
-			link = &r->next;
-		} else {
-			*keep_link = r;
-			keep_link = &r->next;
-		}
-	}
-	g->head = keep;
-	g->tail = NULL;
-	for (struct live_request *r = keep; r; r = r->next)
-		g->tail = r;
-	return taken;
-}
-
-struct inserted_key {
-	int station_id;
-	int64_t observed_us;
-	bool claimed;
-};
-
-static int by_key(const void *a, const void *b)
-{
-	const struct inserted_key *x = a, *y = b;
-	if (x->station_id != y->station_id)
-		return (x->station_id > y->station_id) - (x->station_id < y->station_id);
-	return (x->observed_us > y->observed_us) - (x->observed_us < y->observed_us);
-}
-
-/* Runs one request alone, as without grouping. */
-static enum aq_status ingest_alone(struct aq_db *db, struct live_request *q)
-{
-	struct batch_params bp;
-	memset(&bp, 0, sizeof bp);
-	batch_build(&bp, q->readings, q->station_ids, q->n);
-	enum aq_status st = ingest(db, &bp, q->n, q->source, q->today, q->hour_start, true, q->result);
-	batch_cleanup(&bp);
-	return st;
-}
-
-/* Runs a group as one statement and tells each request what became of its readings; a
- * failed statement (e.g. a value PostgreSQL refuses) is retried request by request, so one
- * request's error is its own. */
-static void run_group(struct aq_db *db, struct live_request *group)
-{
-	size_t n = 0, at = 0;
-	for (struct live_request *q = group; q; q = q->next)
-		n += q->n;
-	struct aq_reading *readings = malloc(n * sizeof *readings);
-	int *ids = malloc(n * sizeof *ids);
-	struct batch_params bp;
-	memset(&bp, 0, sizeof bp);
-	PGresult *r = NULL;
-	enum aq_status st = AQ_ERR_INTERNAL;
-	if (readings && ids && group->next) {
-		for (struct live_request *q = group; q; q = q->next) {
-			memcpy(readings + at, q->readings, q->n * sizeof *readings);
-			memcpy(ids + at, q->station_ids, q->n * sizeof *ids);
-			at += q->n;
-		}
-		batch_build(&bp, readings, ids, n);
-		const char *params[17];
-		if (batch_params_list(&bp, group->source, group->today, group->hour_start, params))
-			r = exec_retrying(db, &sql_ingest_live_keys, 17, params, &st);
-	}
-	size_t n_keys = r ? (size_t)PQntuples(r) : 0;
-	struct inserted_key *keys = r ? calloc(n_keys ? n_keys : 1, sizeof *keys) : NULL;
-	if (!keys || st != AQ_OK) {
-		for (struct live_request *q = group; q; q = q->next)
-			q->st = ingest_alone(db, q);
-		goto out;
-	}
-	for (size_t k = 0; k < n_keys; k++)
-		keys[k] = (struct inserted_key){atoi(PQgetvalue(r, (int)k, 0)),
-						strtoll(PQgetvalue(r, (int)k, 1), NULL, 10), false};
-	qsort(keys, n_keys, sizeof *keys, by_key);
-	/* A key two requests sent was inserted from the first of them (unnest keeps the order). */
-	for (struct live_request *q = group; q; q = q->next) {
-		memset(q->result, 0, sizeof *q->result);
-		for (size_t i = 0; i < q->n; i++) {
-			struct inserted_key probe = {q->station_ids[i], q->readings[i].observed_us, false};
-			struct inserted_key *hit = bsearch(&probe, keys, n_keys, sizeof *keys, by_key);
-			if (hit && !hit->claimed) {
-				hit->claimed = true;
-				q->result->accepted++;
-			}
-		}
-		q->st = AQ_OK;
-		if (q->result->accepted < q->n) {
-			struct batch_params own;
-			memset(&own, 0, sizeof own);
-			batch_build(&own, q->readings, q->station_ids, q->n);
-			const char *params[17];
-			q->st = batch_params_list(&own, q->source, q->today, q->hour_start, params)
-					? count_not_inserted(db, params, q->n, q->result)
-					: AQ_ERR_INTERNAL;
-			batch_cleanup(&own);
-		}
-	}
-out:
-	free(keys);
-	PQclear(r);
-	batch_cleanup(&bp);
-	free(readings);
-	free(ids);
-}
-
-/* Live readings of one request: queued, and run in a group by whichever waiting thread
- * leads next (see struct aq_live_group). */
-static enum aq_status ingest_live_grouped(struct aq_db *db, struct live_request *req)
-{
-	struct aq_live_group *g = db->live_group;
-	pthread_mutex_lock(&g->lock);
-	if (g->tail)
-		g->tail->next = req;
-	else
-		g->head = req;
-	g->tail = req;
-	while (!req->done) {
-		if (g->leaders < LIVE_LEADERS && g->head) {
-			g->leaders++;
-			struct live_request *group = take_group(g);
-			pthread_mutex_unlock(&g->lock);
-			if (group->next)
-				run_group(db, group);
-			else
-				group->st = ingest_alone(db, group);
-			pthread_mutex_lock(&g->lock);
-			for (struct live_request *q = group, *next; q; q = next) {
-				next = q->next;
-				q->done = true; /* q may be gone as soon as its thread sees this */
-			}
-			g->leaders--;
-			pthread_cond_broadcast(&g->finished);
-		} else {
-			pthread_cond_wait(&g->finished, &g->lock);
-		}
-	}
-	pthread_mutex_unlock(&g->lock);
-	return req->st;
 }
 
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
@@ -698,55 +454,96 @@ enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *
 	bool live = true;
 	for (size_t i = 0; i < n && live; i++)
 		live = readings[i].observed_us >= hour_start_us; /* today, and no closed hour */
-	if (live && db->live_group) {
-		struct live_request req = {readings, station_ids, n, source, today_text, hour_text, result,
-					   AQ_ERR_INTERNAL, false, NULL};
-		return ingest_live_grouped(db, &req);
-	}
 	enum aq_status st = AQ_ERR_CONFLICT;
 	if (!live && n >= COPY_MIN_READINGS)
 		st = ingest_copy(db, readings, station_ids, n, source, today_text, hour_text, result);
 	if (st != AQ_ERR_CONFLICT)
 		return st;
-	struct batch_params bp;
-	memset(&bp, 0, sizeof bp);
-	batch_build(&bp, readings, station_ids, n);
-	st = ingest(db, &bp, n, source, today_text, hour_text, live, result);
-	batch_cleanup(&bp);
+	struct batch b;
+	batch_build(&b, readings, station_ids, n);
+	st = ingest(db, &b, n, source, today_text, hour_text, live, result);
+	batch_free(&b);
+	return st;
+}
+
+static void read_key(const PGresult *r, int row, void *elem)
+{
+	struct aq_reading_key *k = elem;
+	k->station_id = atoi(PQgetvalue(r, row, 0));
+	k->observed_us = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+}
+
+enum aq_status aq_db_readings_insert_live(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
+					  size_t n, const char *source, struct aq_reading_key **keys, size_t *n_keys)
+{
+	struct batch b;
+	struct aq_db_params p = {0};
+	enum aq_status st = AQ_ERR_INTERNAL;
+	*keys = NULL;
+	*n_keys = 0;
+	batch_build(&b, readings, station_ids, n);
+	if (batch_bind(&b, source, &p)) {
+		PGresult *r = aq_db_exec_retrying(db, &sql_ingest_live_keys, &p, &st);
+		if (st == AQ_OK) {
+			size_t rows = (size_t)PQntuples(r);
+			*keys = calloc(rows ? rows : 1, sizeof **keys);
+			for (size_t i = 0; *keys && i < rows; i++)
+				read_key(r, (int)i, &(*keys)[i]);
+			*n_keys = *keys ? rows : 0;
+			st = *keys ? AQ_OK : AQ_ERR_INTERNAL;
+		}
+		PQclear(r);
+	}
+	batch_free(&b);
+	return st;
+}
+
+enum aq_status aq_db_readings_sort_rest(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
+					size_t n, const char *source, struct aq_ingest_result *result)
+{
+	struct batch b;
+	batch_build(&b, readings, station_ids, n);
+	enum aq_status st = count_not_inserted(db, &b, source, n, result);
+	batch_free(&b);
 	return st;
 }
 
 enum aq_status aq_db_fold(struct aq_db *db, size_t *moved)
 {
 	enum aq_status st;
-	PGresult *r = exec_retrying(db, &sql_fold, 0, NULL, &st);
+	struct aq_db_params none = {0};
+	PGresult *r = aq_db_exec_retrying(db, &sql_fold, &none, &st);
 	if (st == AQ_OK && moved)
 		*moved = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
+	if (st == AQ_OK)
+		db->folded = true;
 	return st;
+}
+
+enum aq_status aq_db_fold_once(struct aq_db *db)
+{
+	return db->folded ? AQ_OK : aq_db_fold(db, NULL);
 }
 
 enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, size_t n, int *ids)
 {
-	struct buf b = {0};
+	struct aq_buf b = {0};
 	enum aq_status st;
-	buf_str(&b, "{");
+	aq_buf_str(&b, "{");
 	for (size_t i = 0; i < n; i++) {
-		if (i)
-			buf_str(&b, ",");
 		/* Codes are validated ([A-Za-z0-9_.-]); quoting keeps e.g. "NULL" a string. */
-		buf_str(&b, "\"");
-		buf_str(&b, codes[i]);
-		buf_str(&b, "\"");
+		aq_buf_str(&b, i ? ",\"" : "\"");
+		aq_buf_str(&b, codes[i]);
+		aq_buf_str(&b, "\"");
 	}
-	buf_str(&b, "}");
-	if (b.oom) {
-		free(b.s);
+	aq_buf_str(&b, "}");
+	char *list = aq_buf_take(&b);
+	if (!list)
 		return AQ_ERR_INTERNAL;
-	}
-	const char *params[] = {b.s};
+	const char *params[] = {list};
 	PGresult *r = aq_db_exec(db, &sql_station_ids, 1, params, &st);
-	free(b.s);
+	free(list);
 	if (st != AQ_OK)
 		return st;
 	/* Rows come back in the order of the codes (ORDER BY the ordinality): row i is codes[i]. */

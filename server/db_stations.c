@@ -123,6 +123,9 @@ static void read_station_row(const PGresult *r, int row, void *elem)
 enum aq_status aq_db_station_list(struct aq_db *db, int kind, struct aq_station **out, size_t *n)
 {
 	const char *params[] = {kind < 0 ? NULL : aq_station_kind_name(kind)};
+	enum aq_status st = aq_db_fold_once(db); /* first_day follows the readings folded */
+	if (st != AQ_OK)
+		return st;
 	return aq_db_rows(db, &sql_station_list, 1, params, sizeof **out, read_station_row, (void **)out, n);
 }
 

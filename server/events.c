@@ -2,17 +2,16 @@
  * listener (an event-stream connection) gets its own bounded buffer of Server-Sent Events
  * text. The hub knows nothing of HTTP: a listener's transport parks itself when it has
  * nothing to send and is woken by the hub when something arrives (http_events.c suspends and
- * resumes the connection). A ticker thread of its own sends the keep-alive comments, so a
+ * resumes the connection). A thread of its own (aq_worker.h) sends the keep-alive comments, so a
  * long job pass (finalizing a backfill, judging a month of alerts) never leaves a stream
  * silent long enough for a proxy or the connection timeout to cut it. */
 #include "aq_events.h"
+#include "aq_worker.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* A listener that falls this far behind is dropped rather than buffered without bound. */
 #define MAX_BACKLOG (1024 * 1024)
@@ -30,10 +29,7 @@ struct aq_event_listener {
 
 struct aq_events {
 	pthread_mutex_t lock;
-	pthread_cond_t tick;
-	pthread_t ticker;
-	bool ticker_running;
-	int keepalive_s;
+	struct aq_worker *ticker; /* the keep-alives */
 	struct aq_event_listener *head;
 	size_t count;
 	bool shutdown;
@@ -86,24 +82,10 @@ static void push_all(struct aq_events *hub, const char *text)
 	pthread_mutex_unlock(&hub->lock);
 }
 
-static void *ticker_main(void *arg)
+static bool keepalive_step(void *arg)
 {
-	struct aq_events *hub = arg;
-	pthread_mutex_lock(&hub->lock);
-	while (!hub->shutdown) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += hub->keepalive_s;
-		while (!hub->shutdown && pthread_cond_timedwait(&hub->tick, &hub->lock, &until) != ETIMEDOUT)
-			;
-		if (hub->shutdown)
-			break;
-		static const char keepalive[] = ": keep-alive\n\n";
-		for (struct aq_event_listener *l = hub->head; l; l = l->next)
-			push(l, keepalive, sizeof keepalive - 1);
-	}
-	pthread_mutex_unlock(&hub->lock);
-	return NULL;
+	aq_events_comment(arg, "keep-alive");
+	return false;
 }
 
 struct aq_events *aq_events_new(int keepalive_s)
@@ -112,10 +94,8 @@ struct aq_events *aq_events_new(int keepalive_s)
 	if (!hub)
 		return NULL;
 	pthread_mutex_init(&hub->lock, NULL);
-	pthread_cond_init(&hub->tick, NULL);
-	hub->keepalive_s = keepalive_s > 0 ? keepalive_s : 15;
-	hub->ticker_running = pthread_create(&hub->ticker, NULL, ticker_main, hub) == 0;
-	if (!hub->ticker_running) {
+	int every_ms = (keepalive_s > 0 ? keepalive_s : 15) * 1000;
+	if (!(hub->ticker = aq_worker_start(keepalive_step, hub, every_ms, every_ms))) {
 		aq_events_free(hub);
 		return NULL;
 	}
@@ -127,9 +107,7 @@ void aq_events_free(struct aq_events *hub)
 	if (!hub)
 		return;
 	aq_events_shutdown(hub);
-	if (hub->ticker_running)
-		pthread_join(hub->ticker, NULL);
-	pthread_cond_destroy(&hub->tick);
+	aq_worker_stop(hub->ticker);
 	pthread_mutex_destroy(&hub->lock);
 	free(hub);
 }
@@ -158,7 +136,6 @@ void aq_events_shutdown(struct aq_events *hub)
 		return;
 	pthread_mutex_lock(&hub->lock);
 	hub->shutdown = true;
-	pthread_cond_broadcast(&hub->tick);
 	for (struct aq_event_listener *l = hub->head; l; l = l->next) {
 		l->closing = true;
 		wake(l);

@@ -23,6 +23,7 @@
 struct aq_http {
 	struct MHD_Daemon *daemon;
 	struct aq_app *app;
+	struct aq_today_cache *today;
 	int port;
 	atomic_int in_flight; /* requests begun and not completed: what a stop waits for */
 };
@@ -295,6 +296,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!req)
 			return MHD_NO;
 		req->app = http->app;
+		req->today = http->today;
 		req->conn = conn;
 		req->method = method;
 		req->start_us = aq_monotonic_us();
@@ -442,10 +444,15 @@ struct aq_http *aq_http_start(struct aq_app *app)
 	if (!http)
 		return NULL;
 	http->app = app;
+	if (!(http->today = aq_today_cache_new())) {
+		free(http);
+		return NULL;
+	}
 	for (size_t i = 0; i < N_ROUTES && i < AQ_METRICS_ROUTES; i++)
 		app->metrics->route_names[i] = routes[i].pattern, app->metrics->route_methods[i] = routes[i].method;
 	if (!resolve(cfg->listen_host, cfg->listen_port, &addr)) {
 		aq_log(AQ_LOG_ERROR, "AQRANK_LISTEN=%s: not a numeric address", cfg->listen);
+		aq_today_cache_free(http->today);
 		free(http);
 		return NULL;
 	}
@@ -461,6 +468,7 @@ struct aq_http *aq_http_start(struct aq_app *app)
 			aq_log(AQ_LOG_ERROR, "cannot read AQRANK_TLS_CERT/AQRANK_TLS_KEY");
 			free(cert);
 			free(key);
+			aq_today_cache_free(http->today);
 			free(http);
 			return NULL;
 		}
@@ -478,6 +486,7 @@ struct aq_http *aq_http_start(struct aq_app *app)
 	free(key);
 	if (!http->daemon) {
 		aq_log(AQ_LOG_ERROR, "cannot listen on %s", cfg->listen);
+		aq_today_cache_free(http->today);
 		free(http);
 		return NULL;
 	}
@@ -505,6 +514,7 @@ void aq_http_stop(struct aq_http *http, int grace_s)
 		nanosleep(&pause, NULL);
 	}
 	MHD_stop_daemon(http->daemon);
+	aq_today_cache_free(http->today); /* after the daemon: its responses were queued */
 	free(http);
 }
 

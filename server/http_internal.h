@@ -40,6 +40,7 @@ struct aq_route {
 /* One HTTP request, from its first byte to the completion callback (http.c owns it). */
 struct aq_request {
 	struct aq_app *app;
+	struct aq_today_cache *today; /* the HTTP daemon's */
 	struct MHD_Connection *conn;
 	const struct aq_route *route;
 	const char *method; /* as received ("HEAD" is routed like "GET") */
@@ -124,8 +125,17 @@ enum MHD_Result aq_handle_events(struct aq_request *req);
 enum MHD_Result aq_handle_dashboard(struct aq_request *req);
 enum MHD_Result aq_handle_static(struct aq_request *req);
 
-/* Today's ranking through the cache (http_today.c). */
-struct aq_ranking_params;
-enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_params *p);
+/* ---- today's ranking through its cache (http_today.c) ---- */
+
+/* The cache in front of /api/v1/ranking/today: dashboards poll it all day, so its body is
+ * built only when the data or the clock's hour changed and served from memory (with its
+ * ETag, gzipped for those who accept it) otherwise. One per HTTP daemon. */
+struct aq_today_cache;
+struct aq_today_cache *aq_today_cache_new(void);
+void aq_today_cache_free(struct aq_today_cache *cache);
+/* Replies with today's ranking under q (its day is ignored) served as r. */
+struct aq_day_query;
+struct aq_day_render;
+enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_day_query *q, const struct aq_day_render *r);
 
 #endif

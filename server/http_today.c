@@ -4,9 +4,10 @@
  * ranking costs a lookup and, with If-None-Match, a 304. */
 #include "http_internal.h"
 #include "aq_clock.h"
+#include "aq_day.h"
 #include "aq_gzip.h"
+#include "aq_json_ranking.h"
 #include "aq_time.h"
-#include "aq_today.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -66,15 +67,15 @@ static int64_t hour_key(int64_t now, int64_t *until)
 	return day * 24 + hour;
 }
 
-enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_params *p)
+enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_day_query *q, const struct aq_day_render *r)
 {
 	struct aq_app *app = req->app;
-	struct aq_today_cache *c = app->today;
+	struct aq_today_cache *c = req->today;
 	char key[96];
 	enum MHD_Result ret;
 	/* The radius in whole metres: no floating-point formatting on every poll. */
-	snprintf(key, sizeof key, "%d|%s|%lld|%d|%d", (int)p->metric, p->near ? p->near : "",
-		 (long long)llround(p->radius_km * 1000.0), p->csv, p->english);
+	snprintf(key, sizeof key, "%d|%s|%lld|%d|%d", (int)q->metric, q->near ? q->near : "",
+		 (long long)llround(q->radius_km * 1000.0), r->csv, r->english);
 	int64_t version = atomic_load(&app->data_version), now = aq_clock_now(&app->clock);
 	bool gzip = aq_accepts_gzip(MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Accept-Encoding"));
 
@@ -97,15 +98,22 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_ranking_p
 
 	char *body = NULL;
 	size_t len = 0;
-	bool is_csv = false;
 	const char *problem = NULL;
 	int64_t until, hour = hour_key(now, &until);
-	enum aq_status st = aq_ranking_render(app, hour / 24, p, &body, &len, &is_csv, &problem, NULL);
+	struct aq_day_query today = *q;
+	struct aq_day_render how = *r;
+	struct aq_day d;
+	today.day = hour / 24;
+	how.now_us = now;
+	enum aq_status st = aq_day_build(app, &today, &d, &problem);
+	if (st == AQ_OK)
+		st = aq_render_day(&d, &how, &body, &len);
+	aq_day_cleanup(&d);
 	if (st != AQ_OK)
 		return aq_reply_error(req, st, problem, NULL);
 	char etag[24];
 	aq_etag_of(body, len, etag);
-	const char *type = is_csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
+	const char *type = r->csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
 	struct MHD_Response *resp = aq_reply_make_shared(app, type, body, len, etag);
 	/* Compressed once per rebuild, served to every poll that accepts it. */
 	struct MHD_Response *gz_resp = NULL;

@@ -4,6 +4,9 @@
 #include "aq_ingest.h"
 #include "aq_app.h"
 #include "aq_clock.h"
+#include "aq_ingest_group.h"
+#include "aq_jobs.h"
+#include "aq_metrics.h"
 #include "aq_time.h"
 
 enum aq_status aq_ingest_store(struct aq_app *app, struct aq_db *db, const struct aq_reading *readings,
@@ -14,11 +17,23 @@ enum aq_status aq_ingest_store(struct aq_app *app, struct aq_db *db, const struc
 	int hour;
 	aq_local_of(aq_clock_now(&app->clock), &day, &hour, NULL);
 	int64_t hour_start = aq_local_midnight(day) + (int64_t)hour * 3600 * AQ_US_PER_SEC;
-	enum aq_status st = aq_db_readings_ingest(db, readings, station_ids, n, source, day, hour_start, result);
+	bool live = app->ingest_group != NULL;
+	for (size_t i = 0; i < n && live; i++)
+		live = readings[i].observed_us >= hour_start; /* today, and no closed hour */
+	enum aq_status st = live ? aq_ingest_group_store(app->ingest_group, db, readings, station_ids, n, source, day,
+							 hour_start, result)
+				 : aq_db_readings_ingest(db, readings, station_ids, n, source, day, hour_start, result);
 	if (st != AQ_OK)
 		return st;
-	aq_app_count_ingest(app, result);
-	if (result->accepted > 0)
-		aq_app_note_ingest(app);
+	aq_metrics_add(app->metrics, AQ_C_READINGS_ACCEPTED, result->accepted);
+	aq_metrics_add(app->metrics, AQ_C_READINGS_DUPLICATE, result->duplicates);
+	aq_metrics_add(app->metrics, AQ_C_READINGS_CONFLICT, result->conflicts);
+	aq_metrics_add(app->metrics, AQ_C_READINGS_LATE, result->late);
+	if (result->accepted > 0) {
+		/* Caches of "today" compare against data_version; the background thread folds the
+		 * new readings and judges the hours they fill. */
+		atomic_fetch_add(&app->data_version, 1);
+		aq_jobs_wake(app->jobs);
+	}
 	return AQ_OK;
 }

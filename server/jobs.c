@@ -6,30 +6,20 @@
 #include "aq_clock.h"
 #include "aq_db.h"
 #include "aq_events.h"
-#include "aq_json.h"
+#include "aq_day.h"
+#include "aq_etag.h"
+#include "aq_json_ranking.h"
+#include "aq_log.h"
 #include "aq_metrics.h"
 #include "aq_time.h"
-#include "aq_today.h"
-#include "aq_etag.h"
-#include "aq_finalize.h"
-#include "aq_log.h"
+#include "aq_worker.h"
 
-#include <errno.h>
 #include <malloc.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-struct aq_jobs {
-	struct aq_app *app;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop;
-	bool woken;
-};
-
+/* Passes come no closer than this: every ingest wakes the thread, and under a stream of them
+ * a pass (a handful of queries, a fold and a malloc_trim) would otherwise run back to back. */
 #define MIN_PASS_GAP_MS 200
 
 /* Another daemon's writes show up as a moved data_version in the database. */
@@ -86,40 +76,40 @@ static void stream_events(struct aq_app *app, struct pass_state *ps)
 	aq_db_release(app->pool, db);
 }
 
-/* "ranking": today's provisional ranking changed (at most one every 10 s). */
+/* "ranking": today's provisional ranking changed (at most one every 10 s). The listener
+ * refetches /api/v1/ranking/today; the event says what changed, with the ETag of the JSON. */
 static void ranking_event(struct aq_app *app, struct pass_state *ps, int64_t now)
 {
 	int64_t version = atomic_load(&app->data_version);
 	if (version == ps->ranking_version || now - ps->last_ranking_us < 10 * AQ_US_PER_SEC ||
 	    aq_events_listeners(app->events) == 0)
 		return;
-	struct aq_ranking_params p = {(enum aq_metric)app->cfg->metric, NULL, app->cfg->radius_km, false, false};
+	const struct aq_config *cfg = app->cfg;
+	struct aq_day_query q = {aq_app_today(app), (enum aq_metric)cfg->metric, NULL, cfg->radius_km};
+	struct aq_day_render how = {false, false, cfg->timezone, aq_clock_now(&app->clock)};
+	struct aq_day d;
+	const char *problem;
 	char *body = NULL, etag[24];
 	size_t len;
-	bool is_csv;
-	const char *problem;
-	int64_t today = aq_app_today(app);
-	if (aq_ranking_render(app, today, &p, &body, &len, &is_csv, &problem, NULL) != AQ_OK)
-		return;
-	ps->ranking_version = version;
-	aq_etag_of(body, len, etag);
-	if (strcmp(etag, ps->ranking_etag) != 0) {
-		/* The listener refetches /api/v1/ranking/today; the event says what changed. */
-		json_t *full = json_loads(body, 0, NULL);
-		json_t *o = json_pack("{s:s, s:s, s:O?, s:O?, s:O?}", "date", json_string_value(json_object_get(full, "date")),
-				      "etag", etag, "stations_ranked", json_object_get(full, "stations_ranked"),
-				      "district_mean", json_object_get(full, "district_mean"), "interview",
-				      json_object_get(full, "interview"));
+	enum aq_status st = aq_day_build(app, &q, &d, &problem);
+	if (st == AQ_OK)
+		st = aq_render_day(&d, &how, &body, &len);
+	if (st == AQ_OK) {
+		ps->ranking_version = version;
+		aq_etag_of(body, len, etag);
+	}
+	if (st == AQ_OK && strcmp(etag, ps->ranking_etag) != 0) {
+		json_t *o = aq_json_ranking_event(&d, etag);
 		char *text = o ? json_dumps(o, AQ_JSON_DUMP_FLAGS) : NULL;
 		if (text)
 			aq_events_broadcast(app->events, "ranking", text);
 		free(text);
 		json_decref(o);
-		json_decref(full);
 		memcpy(ps->ranking_etag, etag, sizeof etag);
 		ps->last_ranking_us = now;
 	}
 	free(body);
+	aq_day_cleanup(&d);
 }
 
 /* Live readings wait in pending_hourly; folding them here, right after they arrive (an ingest
@@ -141,7 +131,7 @@ static void run_pass(struct aq_app *app, struct pass_state *ps)
 	int64_t now = aq_clock_now(NULL);
 	fold_pending(app);
 	watch_version(app, &ps->seen_version);
-	aq_finalize_due(app);
+	aq_day_finalize_due(app);
 	/* Alerts: on the tick, and within a second of new data (closed hours, offline ends). */
 	int64_t version = atomic_load(&app->data_version);
 	if (now - ps->last_alert_us >= (int64_t)app->cfg->alert_tick * AQ_US_PER_SEC ||
@@ -169,35 +159,17 @@ static void run_pass(struct aq_app *app, struct pass_state *ps)
 	malloc_trim(0);
 }
 
-static void *jobs_main(void *arg)
+struct aq_jobs {
+	struct aq_app *app;
+	struct pass_state ps;
+	struct aq_worker *worker;
+};
+
+static bool jobs_step(void *arg)
 {
 	struct aq_jobs *jobs = arg;
-	struct pass_state ps = {.seen_version = -1, .last_event_id = -1};
-	pthread_mutex_lock(&jobs->lock);
-	while (!jobs->stop) {
-		pthread_mutex_unlock(&jobs->lock);
-		run_pass(jobs->app, &ps);
-		pthread_mutex_lock(&jobs->lock);
-		if (jobs->stop)
-			break;
-		struct timespec soonest, until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		soonest = until;
-		soonest.tv_nsec += MIN_PASS_GAP_MS * 1000000L;
-		soonest.tv_sec += soonest.tv_nsec / 1000000000L;
-		soonest.tv_nsec %= 1000000000L;
-		until.tv_sec += 1;
-		/* Every ingest wakes this thread; under a stream of them, passes (each a handful of
-		 * queries, a fold and a malloc_trim) come no closer than MIN_PASS_GAP_MS. */
-		while (!jobs->stop && pthread_cond_timedwait(&jobs->wake, &jobs->lock, &soonest) != ETIMEDOUT)
-			;
-		while (!jobs->stop && !jobs->woken)
-			if (pthread_cond_timedwait(&jobs->wake, &jobs->lock, &until) == ETIMEDOUT)
-				break;
-		jobs->woken = false;
-	}
-	pthread_mutex_unlock(&jobs->lock);
-	return NULL;
+	run_pass(jobs->app, &jobs->ps);
+	return false;
 }
 
 struct aq_jobs *aq_jobs_start(struct aq_app *app)
@@ -206,12 +178,9 @@ struct aq_jobs *aq_jobs_start(struct aq_app *app)
 	if (!jobs)
 		return NULL;
 	jobs->app = app;
-	pthread_mutex_init(&jobs->lock, NULL);
-	pthread_cond_init(&jobs->wake, NULL);
-	if (pthread_create(&jobs->thread, NULL, jobs_main, jobs) != 0) {
+	jobs->ps = (struct pass_state){.seen_version = -1, .last_event_id = -1};
+	if (!(jobs->worker = aq_worker_start(jobs_step, jobs, 1000, MIN_PASS_GAP_MS))) {
 		aq_log(AQ_LOG_ERROR, "cannot start the background thread");
-		pthread_mutex_destroy(&jobs->lock);
-		pthread_cond_destroy(&jobs->wake);
 		free(jobs);
 		return NULL;
 	}
@@ -220,24 +189,14 @@ struct aq_jobs *aq_jobs_start(struct aq_app *app)
 
 void aq_jobs_wake(struct aq_jobs *jobs)
 {
-	if (!jobs)
-		return;
-	pthread_mutex_lock(&jobs->lock);
-	jobs->woken = true;
-	pthread_cond_signal(&jobs->wake);
-	pthread_mutex_unlock(&jobs->lock);
+	if (jobs)
+		aq_worker_wake(jobs->worker);
 }
 
 void aq_jobs_stop(struct aq_jobs *jobs)
 {
 	if (!jobs)
 		return;
-	pthread_mutex_lock(&jobs->lock);
-	jobs->stop = true;
-	pthread_cond_signal(&jobs->wake);
-	pthread_mutex_unlock(&jobs->lock);
-	pthread_join(jobs->thread, NULL);
-	pthread_mutex_destroy(&jobs->lock);
-	pthread_cond_destroy(&jobs->wake);
+	aq_worker_stop(jobs->worker);
 	free(jobs);
 }

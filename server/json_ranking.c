@@ -5,6 +5,7 @@
 #include "aq_time.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Published value of pollutant p, or null when its day (or hour) is not valid. */
@@ -306,4 +307,124 @@ void aq_csv_interviews(struct aq_csv *csv, const struct aq_interview *list, size
 		aq_csv_cell(csv, iv->note);
 		aq_csv_end_row(csv);
 	}
+}
+
+enum aq_status aq_render_day(const struct aq_day *d, const struct aq_day_render *o, char **body, size_t *len)
+{
+	*body = NULL;
+	*len = 0;
+	if (o->csv) {
+		struct aq_csv csv;
+		aq_csv_init(&csv);
+		aq_csv_day_ranking(&csv, &d->view, &d->ranking);
+		if (csv.oom) {
+			aq_csv_cleanup(&csv);
+			return AQ_ERR_INTERNAL;
+		}
+		*body = csv.text;
+		*len = csv.len;
+		return AQ_OK;
+	}
+	struct aq_ranking_meta meta = {
+		.timezone = o->timezone,
+		/* A final day's reply is the same until it is re-finalized: stamping it with its
+		 * finalization keeps the body (and so the ETag) stable, and polls get 304. */
+		.generated_us = d->view.final ? d->view.finalized_us : o->now_us,
+		.policy = d->view.policy,
+		.english = o->english,
+		.interview = d->interview,
+		.n_interview = d->n_interview,
+		.interview_stored = d->interview_stored,
+	};
+	json_t *j = aq_json_day_ranking(&d->view, &d->ranking, &meta);
+	*body = j ? json_dumps(j, AQ_JSON_DUMP_FLAGS) : NULL;
+	json_decref(j);
+	if (!*body)
+		return AQ_ERR_INTERNAL;
+	*len = strlen(*body);
+	return AQ_OK;
+}
+
+json_t *aq_json_ranking_event(const struct aq_day *d, const char *etag)
+{
+	char date[11];
+	const struct aq_ranking *r = &d->ranking.r;
+	aq_date_format(d->view.day, date);
+	json_t *interview = json_array();
+	for (size_t k = 0; k < d->n_interview; k++)
+		json_array_append_new(interview, aq_json_interview(&d->interview[k], d->interview_stored));
+	return json_pack("{s:s, s:s, s:I, s:o, s:o}", "date", date, "etag", etag, "stations_ranked", (json_int_t)r->of,
+			 "district_mean",
+			 r->has_mean ? aq_json_number(r->district_mean_published, aq_metric_decimals(d->ranking.metric))
+				     : json_null(),
+			 "interview", interview);
+}
+
+json_t *aq_json_day_summary(const struct aq_day_summary *s)
+{
+	char a[11], b[11];
+	int decimals = aq_metric_decimals(s->metric);
+	aq_date_format(s->from, a);
+	aq_date_format(s->to, b);
+	json_t *list = json_array();
+	for (size_t i = 0; i < s->sum.n_stations; i++) {
+		size_t k = s->sum.order[i];
+		const struct aq_summary_station *t = &s->sum.stations[k];
+		const struct aq_station *st = &s->stations[k];
+		json_t *o = json_object();
+		json_object_set_new(o, "station", json_string(st->code));
+		json_object_set_new(o, "name", json_string(st->name));
+		json_object_set_new(o, "unit", json_string(st->unit));
+		json_object_set_new(o, "days_valid", json_integer(t->days_valid));
+		json_object_set_new(o, "days_insufficient", json_integer(t->days_insufficient));
+		json_object_set_new(o, "mean_value", t->has_mean ? aq_json_number(t->mean_value, decimals) : json_null());
+		json_object_set_new(o, "rank", t->rank ? json_integer(t->rank) : json_null());
+		json_object_set_new(o, "best_rank", t->best_rank ? json_integer(t->best_rank) : json_null());
+		json_object_set_new(o, "worst_rank", t->worst_rank ? json_integer(t->worst_rank) : json_null());
+		json_object_set_new(o, "interview_days", json_integer(t->interview_days));
+		json_object_set_new(o, "longest_streak", json_integer(t->longest_streak));
+		json_array_append_new(list, o);
+	}
+	return json_pack("{s:s, s:s, s:s, s:I, s:o}", "from", a, "to", b, "metric", aq_metric_name(s->metric),
+			 "days_finalized", (json_int_t)s->days_finalized, "stations", list);
+}
+
+json_t *aq_json_station_series(const struct aq_station *station, int64_t from, int64_t to,
+			       const struct aq_station_day *days, size_t n, bool english)
+{
+	char a[11], b[11];
+	aq_date_format(from, a);
+	aq_date_format(to, b);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char d[11];
+		aq_date_format(days[i].day, d);
+		json_t *o = aq_json_daily_values(&days[i].daily, english);
+		json_object_set_new(o, "date", json_string(d));
+		json_object_set_new(o, "final", json_boolean(days[i].final));
+		json_object_set_new(o, "readings", json_integer(days[i].readings));
+		json_array_append_new(arr, o);
+	}
+	return json_pack("{s:s, s:s, s:s, s:o}", "station", station->code, "from", a, "to", b, "days", arr);
+}
+
+json_t *aq_json_station_hours(const struct aq_station *station, int64_t day, const struct aq_hourly hours[24],
+			      const int readings[24], bool english)
+{
+	char d[11];
+	int64_t midnight = aq_local_midnight(day);
+	json_t *arr = json_array();
+	for (int h = 0; h < 24; h++) {
+		char start[40];
+		json_t *o = aq_json_hourly_values(&hours[h], english);
+		aq_local_format(midnight + (int64_t)h * 3600 * AQ_US_PER_SEC, start, sizeof start);
+		json_object_set_new(o, "hour", json_integer(h));
+		json_object_set_new(o, "start", json_string(start));
+		json_object_set_new(o, "readings", json_integer(readings[h]));
+		json_array_append_new(arr, o);
+	}
+	aq_date_format(day, d);
+	return json_pack("{s:s, s:s, s:i, s:i, s:o}", "station", station->code, "date", d, "interval_s",
+			 station->interval_s, "min_readings_per_hour", aq_hour_min_readings(station->interval_s),
+			 "hours", arr);
 }

@@ -9,20 +9,15 @@
 #include "aq_json_alerts.h"
 #include "aq_log.h"
 #include "aq_metrics.h"
+#include "aq_worker.h"
 
 #include <curl/curl.h>
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct aq_webhook {
 	struct aq_app *app;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop;
+	struct aq_worker *worker; /* NULL without AQRANK_WEBHOOK_URL */
 };
 
 int aq_webhook_backoff(int attempts)
@@ -117,39 +112,18 @@ static enum aq_status deliver_tx(struct aq_db *db, void *arg)
 	return aq_db_outbox_done(db, item.id, ok, aq_webhook_backoff(item.attempts + 1), error);
 }
 
-static void *webhook_main(void *arg)
+/* One delivery attempt; true when there was something to deliver (try the next at once). */
+static bool webhook_step(void *arg)
 {
 	struct aq_webhook *w = arg;
-	struct aq_app *app = w->app;
-	bool enabled = app->cfg->webhook_url && app->cfg->webhook_url[0];
-	pthread_mutex_lock(&w->lock);
-	while (!w->stop) {
-		bool busy = false;
-		if (enabled) {
-			pthread_mutex_unlock(&w->lock);
-			enum aq_status st;
-			struct aq_db *db = aq_app_db(app, &st);
-			if (db) {
-				struct deliver_args a = {app, false};
-				st = aq_db_tx(db, deliver_tx, &a);
-				busy = st == AQ_OK && a.found;
-				aq_db_release(app->pool, db);
-			}
-			pthread_mutex_lock(&w->lock);
-		}
-		if (busy || w->stop)
-			continue;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 500 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&w->wake, &w->lock, &until);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
+	enum aq_status st;
+	struct aq_db *db = aq_app_db(w->app, &st);
+	if (!db)
+		return false;
+	struct deliver_args a = {w->app, false};
+	st = aq_db_tx(db, deliver_tx, &a);
+	aq_db_release(w->app->pool, db);
+	return st == AQ_OK && a.found;
 }
 
 struct aq_webhook *aq_webhook_start(struct aq_app *app)
@@ -158,11 +132,9 @@ struct aq_webhook *aq_webhook_start(struct aq_app *app)
 	if (!w)
 		return NULL;
 	w->app = app;
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
-	if (pthread_create(&w->thread, NULL, webhook_main, w) != 0) {
-		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->wake);
+	/* Without a receiver there is nothing to deliver, and no thread. */
+	if (app->cfg->webhook_url && app->cfg->webhook_url[0] &&
+	    !(w->worker = aq_worker_start(webhook_step, w, 500, 0))) {
 		free(w);
 		return NULL;
 	}
@@ -173,12 +145,6 @@ void aq_webhook_stop(struct aq_webhook *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->wake);
+	aq_worker_stop(w->worker);
 	free(w);
 }
