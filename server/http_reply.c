@@ -84,6 +84,8 @@ enum MHD_Result aq_reply_body(struct aq_request *req, unsigned status, const cha
 	add_common_headers(req->app, resp);
 	if (req->server_timing[0])
 		MHD_add_response_header(resp, "Server-Timing", req->server_timing);
+	if (status == MHD_HTTP_CREATED) /* a PUT that created its target: this path names it */
+		MHD_add_response_header(resp, "Location", req->path);
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"aqrank\"");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)

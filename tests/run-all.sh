@@ -13,6 +13,12 @@ status=0
 cleanup() { sh deploy/pg-local.sh destroy >/dev/null 2>&1 || true; }
 trap cleanup EXIT INT TERM
 
+# The cluster first: the day service's Check suite (check_day) runs against it too.
+sh deploy/pg-local.sh destroy >/dev/null 2>&1 || true
+sh deploy/pg-local.sh start || exit 1
+AQ_TEST_PG_URL=$(sh deploy/pg-local.sh url)
+export AQ_TEST_PG_URL AQ_PG_STATE
+
 echo "== unit tests"
 sh tests/run-unit.sh build/tests || status=1
 sh tests/run-unit.sh build-asan/tests || status=1
@@ -27,11 +33,10 @@ if [ -z "${AQ_QUICK:-}" ]; then
   echo "unit (valgrind): done"
 fi
 
+echo "== the independent reference's own checks (tests/reference)"
+python3 -m unittest discover -s tests/reference || status=1
+
 echo "== integration tests"
-sh deploy/pg-local.sh destroy >/dev/null 2>&1 || true
-sh deploy/pg-local.sh start || exit 1
-AQ_TEST_PG_URL=$(sh deploy/pg-local.sh url)
-export AQ_TEST_PG_URL AQ_PG_STATE
 
 echo "-- integration against build-asan/aqrankd (AddressSanitizer + UBSan)"
 AQ_BIN="$ROOT/build-asan/aqrankd" python3 -m unittest discover -s tests/integration -p 'test_*.py' \

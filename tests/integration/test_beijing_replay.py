@@ -198,6 +198,17 @@ class SampleReplayTest(unittest.TestCase):
         self.assertEqual(r.status, 200)
         self.assertEqual(r.json["late_readings"], 0)
         self.assertNotEqual(r.json["ranking"], before["ranking"])
+        # Re-finalized, the day is exactly what the reference makes of the data with the late
+        # reading in it: every rank, value, AQI, category and the interview list.
+        day = dt.date(2015, 12, 31)
+        with_late = aqref.load_prsa(SAMPLE, date_from=day, date_to=day)
+        with_late.add_reading(aqref.Reading("Gucheng", aqref.parse_rfc3339(when),
+                                            {"pm10": Fraction(999), "pm25": Fraction(999)}))
+        want = aqref.rank_day(aqref.compute_day(with_late, day), "pm10")
+        Comparer(self).ranking(r.json, want, "pm10", day)
+        gucheng = next(x for x in r.json["ranking"] + r.json["insufficient"] if x["station"] == "Gucheng")
+        was = next(x for x in before["ranking"] + before["insufficient"] if x["station"] == "Gucheng")
+        self.assertNotEqual(gucheng.get("value"), was.get("value"))
 
     def test_5_csv(self):
         r = self.d.get("/api/v1/ranking/2015-12-25?format=csv")

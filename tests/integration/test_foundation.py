@@ -133,7 +133,7 @@ class StationsTest(DaemonTestCase):
         self.assertTrue(s["token"].startswith("aqs_"))
         self.assertGreaterEqual(len(s["token"]) - 4, 32)  # >= 128 bits of hex
         self.assertEqual((s["unit"], s["interval_s"], s["active"]), ("东四街道", 60, True))
-        self.assertEqual(r.header("Location") or "", r.header("Location") or "")
+        self.assertEqual(r.header("Location"), "/api/v1/stations/HX-001")  # 201: where it now is
         r = self.d.request("PUT", "/api/v1/stations/HX-001", token=ADMIN, body={"name": "东四微站2"})
         self.assertEqual(r.status, 200, r)
         self.assertNotIn("token", r.json)
