@@ -84,7 +84,10 @@ struct aq_daily {
 	unsigned composite_mask;          /* copy of rules->composite_mask */
 	unsigned reported_mask;           /* pollutants with at least one counted reading */
 	bool has_composite;               /* every masked pollutant valid, mask not empty */
-	double composite;                 /* Σ published Cᵢ/Sᵢ, half-to-even 2 decimals */
+	double composite;                 /* Σ published Cᵢ/Sᵢ, half-to-even 2 decimals, Sᵢ the
+	                                   * grade-II annual limits in force */
+	unsigned over_limit_mask;         /* valid pollutants published above the 24 h limit in
+	                                   * force (超标: O3 against its 8 h limit) */
 };
 
 /* Computes one station-day.
@@ -96,13 +99,10 @@ void aq_daily_compute(const struct aq_hour_sums hours[24], const struct aq_day_r
 
 /* Completes a station-day whose valid_hours, valid, mean, o3_windows_valid, o3_1h_valid,
  * o3_1h_max, composite_mask and reported_mask are set (e.g. read back from a finalized
- * snapshot): computes published values, the AQI (invalid when a reported pollutant has no
- * valid day) and the composite index. aq_daily_compute ends with this. */
+ * snapshot) under a standard: published values, the AQI (a reported pollutant without a valid
+ * day: no AQI, except under HJ 633-2026 an AQI above 100), the days over the 24 h limits and
+ * the composite index. aq_daily_compute ends with this. */
 void aq_daily_finish(struct aq_daily *out, const struct aq_aqi_standard *standard);
-
-/* Composite-index standard Sᵢ of a pollutant: pm25 35, pm10 70, so2 60, no2 40, co 4, o3 160.
- * Returns 0 for an out-of-range value. */
-double aq_composite_standard(enum aq_pollutant p);
 
 /* Parses a comma-separated list of pollutant field names ("pm25,pm10"; spaces around names
  * allowed, no duplicates, not empty) into a mask. list may be NULL.

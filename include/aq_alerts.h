@@ -49,6 +49,10 @@ struct aq_alert_thresholds {
 	double divergence_ratio;    /* national_divergence: national PM > ratio × ring median … */
 	double divergence_rise;     /* … or rises by more than this fraction in one hour */
 	double radius_km;           /* the ring around a national point */
+	int floor_iaqi;             /* hotspot, interference, national_divergence fire only on a PM
+	                             * value above this IAQI's breakpoint … */
+	double floor_excess;        /* … that differs from the one it is compared with by ≥ this */
+	int standard_pin;           /* enum aq_standard_pin (AQRANK_AQI_STANDARD) */
 };
 
 /* One station-hour as the rules see it. PM values are the published (rounded) hourly means. */
@@ -60,6 +64,7 @@ struct aq_alert_hour {
 	double min[AQ_POLLUTANTS];      /* smallest and largest raw value per pollutant */
 	double max[AQ_POLLUTANTS];
 	int64_t first_us, last_us;      /* first and last observed_at of the hour's readings */
+	int64_t day;                    /* the local day of the hour: its standards in force */
 };
 
 /* A station with its consecutive hours, oldest first; hours[n_hours - 1] is the hour being

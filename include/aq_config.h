@@ -28,6 +28,7 @@ struct aq_config {
 	/* ranking rules */
 	int metric;              /* enum aq_metric */
 	unsigned composite_mask; /* bit (1u << enum aq_pollutant) per pollutant */
+	int aqi_standard;  /* enum aq_standard_pin */
 	int min_hours;
 	int insufficient; /* enum aq_insufficient_policy */
 	int interview_count;
@@ -62,6 +63,8 @@ struct aq_config {
 	double interference_stable;
 	double divergence_ratio;
 	double divergence_rise;
+	int alert_floor_iaqi;      /* the alerts' absolute floor: above this IAQI's breakpoint … */
+	double alert_floor_excess; /* … and this many µg/m³ from the reference */
 	int alert_tick;
 	int events_keepalive; /* s between keep-alive comments on /api/v1/events */
 	char *webhook_url;

@@ -77,6 +77,8 @@ struct aq_day_summary {
 	struct aq_station *stations; /* every station ranked on some day, n_stations */
 	size_t n_stations;
 	struct aq_summary sum;       /* sum.stations[k] is stations[k]; sum.order the ranking */
+	const struct aq_aqi_standard *standards[4]; /* the standards the days were judged by */
+	size_t n_standards;
 };
 enum aq_status aq_day_summary(struct aq_app *app, int64_t from, int64_t to, enum aq_metric metric,
 			      struct aq_day_summary *out);
@@ -88,6 +90,7 @@ struct aq_station_day {
 	bool final;        /* the values of the finalized snapshot */
 	int readings;
 	struct aq_daily daily;
+	const struct aq_aqi_standard *standard; /* the standards it was judged by */
 };
 /* A station's daily values over [from, to] (to ≤ today; today provisional): the snapshot's
  * values on final days, computed from the hourly sums on the others; days without readings
@@ -96,9 +99,9 @@ struct aq_station_day {
 enum aq_status aq_day_station_series(struct aq_app *app, const char *code, int64_t from, int64_t to,
 				     struct aq_station *station, struct aq_station_day **days, size_t *n);
 
-/* A station's 24 hours of day: hourly values (validity, published means, hourly AQI) and
- * raw readings per hour. */
+/* A station's 24 hours of day: hourly values (validity, published means, hourly AQI under
+ * *standard, the standards in force that day) and raw readings per hour. */
 enum aq_status aq_day_station_hours(struct aq_app *app, const char *code, int64_t day, struct aq_station *station,
-				    struct aq_hourly hours[24], int readings[24]);
+				    struct aq_hourly hours[24], int readings[24], const struct aq_aqi_standard **standard);
 
 #endif

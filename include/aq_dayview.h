@@ -36,6 +36,7 @@ struct aq_dayview {
 	enum aq_insufficient_policy policy;
 	int interview_count;
 	char rule_version[64];
+	const struct aq_aqi_standard *standard; /* the standards the day is judged by (static) */
 	struct aq_day_station *stations; /* owned, n entries, ordered by code */
 	size_t n;
 };
@@ -43,16 +44,22 @@ struct aq_dayview {
 /* Frees the stations of v. NULL-safe. */
 void aq_dayview_cleanup(struct aq_dayview *v);
 
-/* The AQI standard in force on a local day (days since 1970-01-01). Never NULL. */
-const struct aq_aqi_standard *aq_day_standard(int64_t day);
+/* The standards in force on a local day (days since 1970-01-01), or the pinned one. Never
+ * NULL. */
+const struct aq_aqi_standard *aq_day_standard(enum aq_standard_pin pin, int64_t day);
+/* The standard a rule_version names ("HJ633-2026/min20h": a snapshot's), with the limits of
+ * that day; the one in force on the day when the name is unknown. Never NULL. */
+const struct aq_aqi_standard *aq_day_standard_of_rule(const char *rule_version, int64_t day);
 
-/* "HJ633-2012/min20h": the AQI standard and the daily validity rule. */
-void aq_rule_version(const char *standard_name, int min_hours, char buf[64]);
+/* "HJ633-2012/min20h": the AQI standard and the daily validity rule; a pinned standard says
+ * so ("HJ633-2012/pinned/min20h"). */
+void aq_rule_version(const char *standard_name, bool pinned, int min_hours, char buf[64]);
 
-/* Computes every station's daily values of a live day from its hourly sums. For today
- * (v->is_today) the thresholds are provisional (aq_provisional_threshold with hours_elapsed)
- * and hours that have not begun are ignored. Sets ranked per station. */
-void aq_dayview_compute(struct aq_dayview *v, const struct aq_aqi_standard *standard);
+/* Computes every station's daily values of a live day from its hourly sums, under
+ * v->standard. For today (v->is_today) the thresholds are provisional
+ * (aq_provisional_threshold with hours_elapsed) and hours that have not begun are ignored.
+ * Sets ranked per station. */
+void aq_dayview_compute(struct aq_dayview *v);
 
 struct aq_nearest {
 	bool has;          /* there is an active national point */

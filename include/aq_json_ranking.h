@@ -55,7 +55,7 @@ json_t *aq_json_station_series(const struct aq_station *station, int64_t from, i
 
 /* New JSON of a station's hours of day (GET …/hourly). */
 json_t *aq_json_station_hours(const struct aq_station *station, int64_t day, const struct aq_hourly hours[24],
-			      const int readings[24], bool english);
+			      const int readings[24], const struct aq_aqi_standard *standard, bool english);
 
 /* New JSON of an interview entry; stored entries carry id, provisional ones say so. */
 json_t *aq_json_interview(const struct aq_interview *iv, bool stored);

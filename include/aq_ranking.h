@@ -124,6 +124,9 @@ struct aq_summary_day {
 	int rank;           /* that day's rank, when valid */
 	bool insufficient;  /* listed as insufficient that day */
 	bool interviewed;   /* on that day's interview list */
+	bool has_aqi;       /* the day had a daily AQI … */
+	int aqi;            /* … this one, under that day's standard */
+	unsigned over_limit_mask; /* pollutants over the 24 h limit in force that day (AQ_POLLUTANT_BIT) */
 };
 
 /* Campaign figures of one station. */
@@ -137,6 +140,11 @@ struct aq_summary_station {
 	int rank;             /* competition rank by mean_value, lower better; 0 = none */
 	int best_rank;        /* smallest daily rank over valid days; 0 = none */
 	int worst_rank;       /* largest daily rank over valid days; 0 = none */
+	int aqi_days;         /* days with a daily AQI */
+	int good_days;        /* of those, days with AQI ≤ 100 (优良天数) */
+	bool has_good_pct;    /* aqi_days > 0 */
+	double good_days_pct; /* good_days / aqi_days × 100, half-to-even 1 decimal */
+	int over_limit_days[AQ_POLLUTANTS]; /* days over each 24 h limit (超标天数) */
 };
 
 /* A campaign summary. Arrays are owned by the struct (NULL when n_stations == 0). */

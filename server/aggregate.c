@@ -38,15 +38,6 @@ int aq_provisional_o3_windows(int hours_elapsed, int full_threshold)
 	return (int)(((long long)windows * full_threshold + AQ_O3_WINDOWS - 1) / AQ_O3_WINDOWS);
 }
 
-static const double composite_standard[AQ_POLLUTANTS] = {
-	[AQ_PM25] = 35, [AQ_PM10] = 70, [AQ_SO2] = 60, [AQ_NO2] = 40, [AQ_CO] = 4, [AQ_O3] = 160,
-};
-
-double aq_composite_standard(enum aq_pollutant p)
-{
-	return (int)p >= 0 && (int)p < AQ_POLLUTANTS ? composite_standard[p] : 0.0;
-}
-
 static double publish(enum aq_pollutant p, double mean)
 {
 	return aq_round_half_even(mean, aq_pollutant_decimals(p));
@@ -134,7 +125,8 @@ static void daily_o3(const struct aq_hour_sums hours[24], int min_readings,
 	out->valid[AQ_O3] = out->o3_windows_valid >= need;
 }
 
-static void composite(struct aq_daily *out)
+/* Σ Cᵢ/Sᵢ with Sᵢ the grade-II annual limits of the standard in force (SPEC §3.5). */
+static void composite(struct aq_daily *out, const struct aq_aqi_standard *standard)
 {
 	unsigned mask = out->composite_mask & AQ_POLLUTANT_ALL_MASK;
 	if (mask == 0)
@@ -145,7 +137,7 @@ static void composite(struct aq_daily *out)
 			continue;
 		if (!out->valid[p])
 			return;
-		sum += out->published[p] / composite_standard[p];
+		sum += out->published[p] / standard->limit_annual[p];
 	}
 	out->has_composite = true;
 	out->composite = aq_round_half_even(sum, 2);
@@ -198,14 +190,23 @@ void aq_daily_finish(struct aq_daily *out, const struct aq_aqi_standard *standar
 					    ? publish((enum aq_pollutant)p, out->mean[p])
 					    : 0.0;
 	aq_aqi_daily(standard, out->valid, out->published, out->o3_1h_valid, out->o3_1h_max, &out->aqi);
-	/* A pollutant the station reported but without a valid day makes the AQI invalid:
-	 * otherwise a day of broken PM data with a few O3 hours would rank as "excellent". */
+	/* A pollutant the station reported but without a valid day: before 2026 the day has no
+	 * AQI (otherwise a day of broken PM data with a few O3 hours would rank "excellent");
+	 * under HJ 633-2026 §5.3.1 an AQI above 100 from the others is published — the day was at
+	 * least that bad — and one of 100 or less is not. */
+	bool missing = false;
 	for (int p = 0; p < AQ_POLLUTANTS; p++)
 		if ((out->reported_mask & AQ_POLLUTANT_BIT(p)) && !out->valid[p])
-			aq_aqi_invalidate(&out->aqi);
+			missing = true;
+	if (missing && !(standard->missing_publishes_over_100 && out->aqi.valid && out->aqi.aqi > 100))
+		aq_aqi_invalidate(&out->aqi);
+	out->over_limit_mask = 0;
+	for (int p = 0; p < AQ_POLLUTANTS; p++)
+		if (out->valid[p] && out->published[p] > standard->limit_24h[p])
+			out->over_limit_mask |= AQ_POLLUTANT_BIT(p);
 	out->has_composite = false;
 	out->composite = 0.0;
-	composite(out);
+	composite(out, standard);
 }
 
 bool aq_pollutant_mask_parse(const char *list, unsigned *mask)

@@ -68,6 +68,9 @@ static void thresholds_of(const struct aq_config *c, struct aq_alert_thresholds 
 		.divergence_ratio = c->divergence_ratio,
 		.divergence_rise = c->divergence_rise,
 		.radius_km = c->radius_km,
+		.floor_iaqi = c->alert_floor_iaqi,
+		.floor_excess = c->alert_floor_excess,
+		.standard_pin = c->aqi_standard,
 	};
 }
 
@@ -235,6 +238,7 @@ static void fill_hours(struct pass *p, const struct aq_alert_hour_row *rows, siz
 			}
 			h->first_us = row->first_us;
 			h->last_us = row->last_us;
+			h->day = row->day;
 			break;
 		}
 	}

@@ -137,17 +137,23 @@ static const struct aq_alert_hour *hour_back(const struct aq_alert_station *st, 
 	return k < st->n_hours ? &st->hours[st->n_hours - 1 - k] : NULL;
 }
 
-/* The hour carries no local date, so the UTC date of its first reading stands in: it can be
- * off by the zone offset only on the first day of a future standard. */
-static const struct aq_aqi_standard *standard_of(const struct aq_alert_hour *h)
+/* The standards in force on the hour's local day (or the pinned one). */
+static const struct aq_aqi_standard *standard_of(const struct aq_alert_thresholds *t, const struct aq_alert_hour *h)
 {
-	int64_t day = h->first_us / AQ_US_PER_DAY;
 	int y, m, d;
+	aq_civil_from_days(h->day, &y, &m, &d);
+	return aq_standard_in_force((enum aq_standard_pin)t->standard_pin, y, m, d);
+}
 
-	if (h->first_us % AQ_US_PER_DAY < 0)
-		day--;
-	aq_civil_from_days(day, &y, &m, &d);
-	return aq_aqi_standard_for_date(y, m, d);
+/* The ratio rules (hotspot, interference, national_divergence) fire on clean air too — a
+ * hotspot of PM2.5 27 against 16.5 µg/m³, both 优 — unless an absolute floor holds as well:
+ * the value above the breakpoint of the floor IAQI in the hour's standard (24 h PM tables, as
+ * the hourly AQI reads PM) and at least floor_excess µg/m³ from what it is compared with. */
+static bool above_floor(const struct aq_alert_thresholds *t, const struct aq_alert_hour *h, int p, double value,
+			double reference)
+{
+	double breakpoint = aq_iaqi_concentration(standard_of(t, h), (enum aq_pollutant)p, AQ_24H, t->floor_iaqi);
+	return above(value, breakpoint) && at_least(value - reference, t->floor_excess);
 }
 
 static double distance(const struct aq_alert_station *a, const struct aq_alert_station *b)
@@ -183,7 +189,7 @@ static void judge_exceedance(const struct aq_alert_thresholds *t, const struct a
 			     struct aq_alert_verdict *v)
 {
 	const struct aq_alert_hour *h = hour_back(st, 0);
-	const struct aq_aqi_standard *std = standard_of(h);
+	const struct aq_aqi_standard *std = standard_of(t, h);
 	int worst = -1, wp = -1;
 
 	for (int p = 0; p < PM_COUNT; p++) {
@@ -307,7 +313,8 @@ static enum outcome hotspot_against(const struct aq_alert_thresholds *t,
 			if (!a->pm_valid[p] || !b->pm_valid[p])
 				continue;
 			comparable = true;
-			holds = holds || above(a->pm[p], t->hotspot_ratio * b->pm[p]);
+			holds = holds || (above(a->pm[p], t->hotspot_ratio * b->pm[p]) &&
+					  above_floor(t, a, p, a->pm[p], b->pm[p]));
 		}
 		if (comparable && !holds)
 			return FAILS;
@@ -360,7 +367,8 @@ static void judge_hotspot(const struct aq_alert_thresholds *t,
 	/* Report the pollutant that holds in the judged hour (PM2.5 when both do). */
 	const struct aq_alert_hour *a = hour_back(st, 0), *b = hour_back(hit, 0);
 	int p = AQ_PM25;
-	if (!a->pm_valid[p] || !b->pm_valid[p] || !above(a->pm[p], t->hotspot_ratio * b->pm[p]))
+	if (!a->pm_valid[p] || !b->pm_valid[p] || !above(a->pm[p], t->hotspot_ratio * b->pm[p]) ||
+	    !above_floor(t, a, p, a->pm[p], b->pm[p]))
 		p = AQ_PM10;
 	verdict_fire(v, p, a->pm[p], t->hotspot_ratio * b->pm[p]);
 	set_detail(v,
@@ -423,8 +431,8 @@ static void judge_interference(const struct aq_alert_thresholds *t,
 			continue;
 		v->applicable = true;
 		double cur = h->pm[p], before = prev->pm[p], drop = before - cur;
-		if (!above(drop, t->interference_drop * before) ||
-		    !at_least(drop, t->interference_min))
+		if (!above(drop, t->interference_drop * before) || !at_least(drop, t->interference_min) ||
+		    !above_floor(t, prev, p, before, cur))
 			continue;
 		double change = median(ring, m);
 		if (!below(change, t->interference_stable))
@@ -459,7 +467,7 @@ static void judge_divergence(const struct aq_alert_thresholds *t,
 		double cur = h->pm[p];
 		if (m > 0) {
 			double mid = median(ring, m), limit = t->divergence_ratio * mid;
-			if (above(cur, limit)) {
+			if (above(cur, limit) && above_floor(t, h, p, cur, mid)) {
 				verdict_fire(v, p, cur, limit);
 				set_detail(v,
 					   "%s of %g µg/m³ is above %g × the median %g µg/m³ of "
@@ -471,7 +479,7 @@ static void judge_divergence(const struct aq_alert_thresholds *t,
 		}
 		if (has_prev) {
 			double limit = (1 + t->divergence_rise) * prev->pm[p];
-			if (above(cur, limit)) {
+			if (above(cur, limit) && above_floor(t, h, p, cur, prev->pm[p])) {
 				verdict_fire(v, p, cur, limit);
 				set_detail(
 					v,

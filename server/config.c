@@ -42,6 +42,8 @@ static const char *const policy_choices[] = {"separate", "worst", NULL};
 static const char *const log_format_choices[] = {"text", "json", NULL};
 static const char *const log_level_choices[] = {"debug", "info", "warn", "error", NULL};
 static const char *const webhook_choices[] = {"json", "dingtalk", "wecom", NULL};
+/* In the order of enum aq_standard_pin. */
+static const char *const standard_choices[] = {"auto", "HJ633-2012", "HJ633-2026", NULL};
 /* Same order as enum aq_pollutant. */
 static const char *const pollutant_names[] = {"pm25", "pm10", "so2", "no2", "co", "o3", NULL};
 
@@ -62,6 +64,8 @@ static const struct key_def keys[] = {
 	 "ranking metric: pm10, pm25, aqi, composite"},
 	{"AQRANK_COMPOSITE_POLLUTANTS", NULL, T_POLLUTANTS, O(composite_mask), "pm25,pm10", 0, 0, NULL,
 	 "pollutants of the composite index"},
+	{"AQRANK_AQI_STANDARD", NULL, T_ENUM, O(aqi_standard), "auto", 0, 0, standard_choices,
+	 "AQI standard: auto (the one in force on the data's date), HJ633-2012, HJ633-2026"},
 	{"AQRANK_MIN_HOURS", NULL, T_INT, O(min_hours), "20", 1, 24, NULL,
 	 "valid hours for a valid daily mean"},
 	{"AQRANK_INSUFFICIENT", NULL, T_ENUM, O(insufficient), "separate", 0, 0, policy_choices,
@@ -125,6 +129,10 @@ static const struct key_def keys[] = {
 	 "national_divergence: national PM above this × the ring median"},
 	{"AQRANK_DIVERGENCE_RISE", NULL, T_DOUBLE, O(divergence_rise), "0.5", 0, 1000, NULL,
 	 "national_divergence: or a rise of more than this fraction in one hour"},
+	{"AQRANK_ALERT_FLOOR_IAQI", NULL, T_INT, O(alert_floor_iaqi), "50", 0, 500, NULL,
+	 "hotspot, interference, national_divergence: the PM value must be above this IAQI's breakpoint"},
+	{"AQRANK_ALERT_FLOOR_EXCESS", NULL, T_DOUBLE, O(alert_floor_excess), "15", 0, 10000, NULL,
+	 "hotspot, interference, national_divergence: and differ from the reference by at least this, µg/m³"},
 	{"AQRANK_ALERT_TICK", NULL, T_INT, O(alert_tick), "60", 1, 3600, NULL,
 	 "seconds between periodic alert checks (offline, closed hours)"},
 	{"AQRANK_EVENTS_KEEPALIVE", NULL, T_INT, O(events_keepalive), "15", 1, 3600, NULL,

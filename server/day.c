@@ -45,7 +45,8 @@ static void rules_in_force(const struct aq_config *cfg, int64_t day, bool today,
 	v->interview_count = cfg->interview_count;
 	v->min_hours = cfg->min_hours;
 	v->composite_mask = cfg->composite_mask;
-	aq_rule_version(aq_day_standard(day)->name, v->min_hours, v->rule_version);
+	v->standard = aq_day_standard((enum aq_standard_pin)cfg->aqi_standard, day);
+	aq_rule_version(v->standard->name, cfg->aqi_standard != AQ_STANDARD_AUTO, v->min_hours, v->rule_version);
 }
 
 /* A finalized day judged by the rules it was finalized with. */
@@ -65,19 +66,19 @@ static void rules_of_snapshot(const struct aq_day_info *info, int64_t day, struc
 	aq_metric_from_name(info->metric, &v->metric);
 	aq_insufficient_policy_from_name(info->insufficient, &v->policy);
 	snprintf(v->rule_version, sizeof v->rule_version, "%s", info->rule_version);
+	v->standard = aq_day_standard_of_rule(info->rule_version, day); /* as finalized */
 }
 
 /* Fills v (its rules set) with its stations' values: the snapshot's for a final day, else
  * computed from the hourly sums. */
 static enum aq_status load_view(struct aq_db *db, struct aq_dayview *v, struct aq_day_timing *timing)
 {
-	const struct aq_aqi_standard *standard = aq_day_standard(v->day);
 	if (v->final)
-		return aq_db_day_load_snapshot(db, v, standard);
+		return aq_db_day_load_snapshot(db, v, v->standard);
 	enum aq_status st = aq_db_day_load_live(db, v);
 	int64_t mark = aq_monotonic_us();
 	if (st == AQ_OK)
-		aq_dayview_compute(v, standard);
+		aq_dayview_compute(v);
 	if (timing)
 		timing->rank_ms += ms_since(mark);
 	return st;
@@ -370,6 +371,12 @@ static enum aq_status summarize_day(struct aq_db *db, struct aq_day_summary *out
 	if ((st = load_view(db, &v, NULL)) == AQ_OK &&
 	    aq_dayview_rank(&v, out->metric, v.policy, v.interview_count, SIZE_MAX, radius_km, &dr) != 0)
 		st = AQ_ERR_INTERNAL;
+	/* The standards the period was judged by, each named once, in the order first met. */
+	size_t known = 0;
+	while (known < out->n_standards && out->standards[known] != v.standard)
+		known++;
+	if (known == out->n_standards && known < sizeof out->standards / sizeof out->standards[0])
+		out->standards[out->n_standards++] = v.standard;
 	for (size_t e = 0; st == AQ_OK && e < dr.n_entries; e++) {
 		const struct aq_day_station *s = &v.stations[dr.entry_station[e]];
 		size_t k = summary_station(out, index, &s->station);
@@ -386,6 +393,9 @@ static enum aq_status summarize_day(struct aq_db *db, struct aq_day_summary *out
 		r->day = (int)day;
 		aq_metric_value(&s->daily, out->metric, &r->valid, &r->value, &tie, &has_tie, &hours);
 		r->insufficient = !r->valid;
+		r->has_aqi = s->daily.aqi.valid;
+		r->aqi = s->daily.aqi.aqi;
+		r->over_limit_mask = s->daily.over_limit_mask;
 		for (size_t row = 0; row < dr.r.n_rows; row++)
 			if (dr.r.rows[row].entry == e && !dr.r.rows[row].insufficient)
 				r->rank = dr.r.rows[row].rank;
@@ -501,12 +511,12 @@ enum aq_status aq_day_station_series(struct aq_app *app, const char *code, int64
 			v.stations[0].readings = n_readings;
 			memcpy(v.stations[0].hours, &hours[base], sizeof v.stations[0].hours);
 			memcpy(v.stations[0].hour_readings, &readings[base], sizeof v.stations[0].hour_readings);
-			aq_dayview_compute(&v, aq_day_standard(day));
+			aq_dayview_compute(&v);
 			n_readings = v.stations[0].readings; /* today: the hours begun */
 			daily = &v.stations[0].daily;
 		}
 		if (st == AQ_OK && daily && (n_readings > 0 || info.final))
-			list[(*n)++] = (struct aq_station_day){day, info.final, n_readings, *daily};
+			list[(*n)++] = (struct aq_station_day){day, info.final, n_readings, *daily, v.standard};
 		aq_dayview_cleanup(&v);
 	}
 out:
@@ -525,7 +535,7 @@ out:
 }
 
 enum aq_status aq_day_station_hours(struct aq_app *app, const char *code, int64_t day, struct aq_station *station,
-				    struct aq_hourly hours[24], int readings[24])
+				    struct aq_hourly hours[24], int readings[24], const struct aq_aqi_standard **standard)
 {
 	struct aq_hour_sums sums[24];
 	enum aq_status st;
@@ -535,7 +545,8 @@ enum aq_status aq_day_station_hours(struct aq_app *app, const char *code, int64_
 	if ((st = aq_db_station_get(db, code, station)) == AQ_OK)
 		st = aq_db_station_hours(db, station->id, day, day, sums, readings);
 	aq_db_release(app->pool, db);
+	*standard = aq_day_standard((enum aq_standard_pin)app->cfg->aqi_standard, day);
 	for (int h = 0; st == AQ_OK && h < 24; h++)
-		aq_hourly_compute(&sums[h], station->interval_s, aq_day_standard(day), &hours[h]);
+		aq_hourly_compute(&sums[h], station->interval_s, *standard, &hours[h]);
 	return st;
 }

@@ -17,32 +17,33 @@ void aq_dayview_cleanup(struct aq_dayview *v)
 	v->n = 0;
 }
 
-const struct aq_aqi_standard *aq_day_standard(int64_t day)
+const struct aq_aqi_standard *aq_day_standard(enum aq_standard_pin pin, int64_t day)
 {
 	int y, m, d;
 	aq_civil_from_days(day, &y, &m, &d);
-	return aq_aqi_standard_for_date(y, m, d);
+	return aq_standard_in_force(pin, y, m, d);
 }
 
-void aq_rule_version(const char *standard_name, int min_hours, char buf[64])
+const struct aq_aqi_standard *aq_day_standard_of_rule(const char *rule_version, int64_t day)
 {
-	char compact[32];
-	size_t j = 0;
-	/* "HJ 633-2012" → "HJ633-2012" */
-	for (size_t i = 0; standard_name[i] && j + 1 < sizeof compact; i++)
-		if (standard_name[i] != ' ')
-			compact[j++] = standard_name[i];
-	compact[j] = '\0';
-	snprintf(buf, 64, "%s/min%dh", compact, min_hours);
+	int y, m, d;
+	aq_civil_from_days(day, &y, &m, &d);
+	const struct aq_aqi_standard *s = aq_standard_named(rule_version, strcspn(rule_version, "/"), y, m, d);
+	return s ? s : aq_standard_in_force(AQ_STANDARD_AUTO, y, m, d);
 }
 
-void aq_dayview_compute(struct aq_dayview *v, const struct aq_aqi_standard *standard)
+void aq_rule_version(const char *standard_name, bool pinned, int min_hours, char buf[64])
+{
+	snprintf(buf, 64, "%s/%smin%dh", standard_name, pinned ? "pinned/" : "", min_hours);
+}
+
+void aq_dayview_compute(struct aq_dayview *v)
 {
 	struct aq_day_rules rules = {
 		.min_hours = v->min_hours,
 		.min_o3_windows = AQ_O3_MIN_WINDOWS,
 		.composite_mask = v->composite_mask,
-		.standard = standard,
+		.standard = v->standard,
 	};
 	if (v->is_today) {
 		rules.min_hours = aq_provisional_threshold(v->hours_elapsed, v->min_hours);

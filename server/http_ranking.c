@@ -263,13 +263,14 @@ enum MHD_Result aq_handle_station_hourly(struct aq_request *req)
 	struct aq_station s;
 	struct aq_hourly hours[24];
 	int readings[24];
+	const struct aq_aqi_standard *standard;
 	if (date && !aq_date_parse(date, &day))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "date must be YYYY-MM-DD.", NULL);
-	enum aq_status st = aq_day_station_hours(req->app, req->params[0], day, &s, hours, readings);
+	enum aq_status st = aq_day_station_hours(req->app, req->params[0], day, &s, hours, readings, &standard);
 	if (st != AQ_OK)
 		return aq_reply_error(req, st, NULL, NULL);
 	return aq_reply_json(req, MHD_HTTP_OK,
-			     aq_json_station_hours(&s, day, hours, readings, lang && strcmp(lang, "en") == 0));
+			     aq_json_station_hours(&s, day, hours, readings, standard, lang && strcmp(lang, "en") == 0));
 }
 
 enum MHD_Result aq_handle_station_daily(struct aq_request *req)

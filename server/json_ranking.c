@@ -15,11 +15,12 @@ static json_t *pollutant_value(const bool *valid, const double *published, int p
 			: json_null();
 }
 
-static json_t *primary_list(const struct aq_aqi *aqi)
+/* The labels ("PM2.5", …) of the pollutants in mask. */
+static json_t *label_list(unsigned mask)
 {
 	json_t *arr = json_array();
-	for (int p = 0; aqi->valid && p < AQ_POLLUTANTS; p++)
-		if (aqi->primary_mask & AQ_POLLUTANT_BIT(p))
+	for (int p = 0; p < AQ_POLLUTANTS; p++)
+		if (mask & AQ_POLLUTANT_BIT(p))
 			json_array_append_new(arr, json_string(aq_pollutant_label((enum aq_pollutant)p)));
 	return arr;
 }
@@ -32,9 +33,21 @@ static void put_aqi(json_t *o, const struct aq_aqi *aqi, bool english)
 	json_object_set_new(o, "category",
 			    aqi->valid ? json_string(english ? aqi->category_en : aqi->category) : json_null());
 	json_object_set_new(o, "color", aqi->valid ? json_string(aqi->color) : json_null());
-	json_object_set_new(o, "primary_pollutants", primary_list(aqi));
+	json_object_set_new(o, "primary_pollutants", label_list(aqi->valid ? aqi->primary_mask : 0));
 	if (aqi->valid && aqi->above_scale)
 		json_object_set_new(o, "above_scale", json_true());
+	/* HJ 633-2012 reports the pollutants over IAQI 100 (超标污染物); HJ 633-2026 does not. */
+	if (aqi->reports_exceeding)
+		json_object_set_new(o, "exceeding_pollutants", label_list(aqi->valid ? aqi->exceeding_mask : 0));
+}
+
+/* The standards a value was judged by. */
+static void put_standard(json_t *o, const struct aq_aqi_standard *standard)
+{
+	if (!standard)
+		return;
+	json_object_set_new(o, "standard", json_string(standard->name));
+	json_object_set_new(o, "limits", json_string(standard->limits_name));
 }
 
 json_t *aq_json_daily_values(const struct aq_daily *d, bool english)
@@ -129,6 +142,7 @@ json_t *aq_json_day_ranking(const struct aq_dayview *v, const struct aq_day_rank
 	json_object_set_new(o, "generated_at", json_string(generated));
 	json_object_set_new(o, "hours_elapsed", json_integer(v->hours_elapsed));
 	json_object_set_new(o, "rule_version", json_string(v->rule_version));
+	put_standard(o, v->standard);
 	json_object_set_new(o, "insufficient_policy", json_string(aq_insufficient_policy_name(meta->policy)));
 	if (v->final) {
 		char when[40];
@@ -237,9 +251,9 @@ void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const st
 	int decimals = aq_metric_decimals(dr->metric);
 	char date[11];
 	aq_date_format(v->day, date);
-	aq_csv_row(csv, 17, "date", "rank", "station", "name", "unit", "metric", "value", "pm25", "pm10",
+	aq_csv_row(csv, 18, "date", "rank", "station", "name", "unit", "metric", "value", "pm25", "pm10",
 		   "aqi", "level", "category", "valid_hours", "interview", "nearest_national", "distance_km",
-		   "final");
+		   "final", "standard");
 	for (size_t k = 0; k < dr->r.n_rows; k++) {
 		const struct aq_rank_row *row = &dr->r.rows[k];
 		size_t i = dr->entry_station[row->entry];
@@ -269,6 +283,7 @@ void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const st
 		aq_csv_cell(csv, n->has ? v->stations[n->index].station.code : "");
 		cell_number(csv, n->has, n->distance_km, 2);
 		aq_csv_cell(csv, v->final ? "yes" : "no");
+		aq_csv_cell(csv, v->standard ? v->standard->name : "");
 		aq_csv_end_row(csv);
 	}
 }
@@ -360,6 +375,19 @@ json_t *aq_json_ranking_event(const struct aq_day *d, const char *etag)
 			 "interview", interview);
 }
 
+/* 优良天数 with its share, and 超标天数 per pollutant, each day under its own standard. */
+static void put_good_days(json_t *o, int aqi_days, int good_days, bool has_pct, double pct,
+			  const int over_limit_days[AQ_POLLUTANTS])
+{
+	json_t *over = json_object();
+	for (int p = 0; p < AQ_POLLUTANTS; p++)
+		json_object_set_new(over, aq_pollutant_field((enum aq_pollutant)p), json_integer(over_limit_days[p]));
+	json_object_set_new(o, "aqi_days", json_integer(aqi_days));
+	json_object_set_new(o, "good_days", json_integer(good_days));
+	json_object_set_new(o, "good_days_pct", has_pct ? aq_json_number(pct, 1) : json_null());
+	json_object_set_new(o, "over_limit_days", over);
+}
+
 json_t *aq_json_day_summary(const struct aq_day_summary *s)
 {
 	char a[11], b[11];
@@ -383,10 +411,14 @@ json_t *aq_json_day_summary(const struct aq_day_summary *s)
 		json_object_set_new(o, "worst_rank", t->worst_rank ? json_integer(t->worst_rank) : json_null());
 		json_object_set_new(o, "interview_days", json_integer(t->interview_days));
 		json_object_set_new(o, "longest_streak", json_integer(t->longest_streak));
+		put_good_days(o, t->aqi_days, t->good_days, t->has_good_pct, t->good_days_pct, t->over_limit_days);
 		json_array_append_new(list, o);
 	}
-	return json_pack("{s:s, s:s, s:s, s:I, s:o}", "from", a, "to", b, "metric", aq_metric_name(s->metric),
-			 "days_finalized", (json_int_t)s->days_finalized, "stations", list);
+	json_t *standards = json_array();
+	for (size_t k = 0; k < s->n_standards; k++)
+		json_array_append_new(standards, json_string(s->standards[k]->name));
+	return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "from", a, "to", b, "metric", aq_metric_name(s->metric),
+			 "days_finalized", (json_int_t)s->days_finalized, "standards", standards, "stations", list);
 }
 
 json_t *aq_json_station_series(const struct aq_station *station, int64_t from, int64_t to,
@@ -396,20 +428,32 @@ json_t *aq_json_station_series(const struct aq_station *station, int64_t from, i
 	aq_date_format(from, a);
 	aq_date_format(to, b);
 	json_t *arr = json_array();
+	int aqi_days = 0, good_days = 0, over[AQ_POLLUTANTS] = {0};
 	for (size_t i = 0; i < n; i++) {
 		char d[11];
+		const struct aq_daily *daily = &days[i].daily;
 		aq_date_format(days[i].day, d);
-		json_t *o = aq_json_daily_values(&days[i].daily, english);
+		json_t *o = aq_json_daily_values(daily, english);
 		json_object_set_new(o, "date", json_string(d));
 		json_object_set_new(o, "final", json_boolean(days[i].final));
 		json_object_set_new(o, "readings", json_integer(days[i].readings));
+		put_standard(o, days[i].standard);
+		json_object_set_new(o, "good", daily->aqi.valid ? json_boolean(daily->aqi.aqi <= 100) : json_null());
+		json_object_set_new(o, "over_limit", label_list(daily->over_limit_mask));
 		json_array_append_new(arr, o);
+		aqi_days += daily->aqi.valid;
+		good_days += daily->aqi.valid && daily->aqi.aqi <= 100;
+		for (int p = 0; p < AQ_POLLUTANTS; p++)
+			over[p] += (daily->over_limit_mask & AQ_POLLUTANT_BIT(p)) != 0;
 	}
-	return json_pack("{s:s, s:s, s:s, s:o}", "station", station->code, "from", a, "to", b, "days", arr);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:o}", "station", station->code, "from", a, "to", b, "days", arr);
+	put_good_days(o, aqi_days, good_days, aqi_days > 0,
+		      aqi_days > 0 ? aq_round_half_even(100.0 * good_days / aqi_days, 1) : 0, over);
+	return o;
 }
 
 json_t *aq_json_station_hours(const struct aq_station *station, int64_t day, const struct aq_hourly hours[24],
-			      const int readings[24], bool english)
+			      const int readings[24], const struct aq_aqi_standard *standard, bool english)
 {
 	char d[11];
 	int64_t midnight = aq_local_midnight(day);
@@ -424,7 +468,9 @@ json_t *aq_json_station_hours(const struct aq_station *station, int64_t day, con
 		json_array_append_new(arr, o);
 	}
 	aq_date_format(day, d);
-	return json_pack("{s:s, s:s, s:i, s:i, s:o}", "station", station->code, "date", d, "interval_s",
-			 station->interval_s, "min_readings_per_hour", aq_hour_min_readings(station->interval_s),
-			 "hours", arr);
+	json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:o}", "station", station->code, "date", d, "interval_s",
+			      station->interval_s, "min_readings_per_hour", aq_hour_min_readings(station->interval_s),
+			      "hours", arr);
+	put_standard(o, standard);
+	return o;
 }

@@ -378,6 +378,12 @@ int aq_summary_compute(const struct aq_summary_day *days, size_t n_days, size_t 
 			s->days_insufficient++;
 		if (d->interviewed)
 			iv[n_iv++] = (struct interviewed_day){ d->station, d->day };
+		if (d->has_aqi) {
+			s->aqi_days++;
+			s->good_days += d->aqi <= 100;
+		}
+		for (int p = 0; p < AQ_POLLUTANTS; p++)
+			s->over_limit_days[p] += (d->over_limit_mask & AQ_POLLUTANT_BIT(p)) != 0;
 		if (!d->valid)
 			continue;
 		s->days_valid++;
@@ -396,6 +402,10 @@ int aq_summary_compute(const struct aq_summary_day *days, size_t n_days, size_t 
 		if (s->days_valid > 0) {
 			s->has_mean = true;
 			s->mean_value = aq_round_half_even(sum[i] / s->days_valid, decimals);
+		}
+		if (s->aqi_days > 0) {
+			s->has_good_pct = true;
+			s->good_days_pct = aq_round_half_even(100.0 * s->good_days / s->aqi_days, 1);
 		}
 		items[i] = (struct station_item){ s, codes != NULL ? codes[i] : NULL, i };
 	}

@@ -428,8 +428,69 @@ END_TEST
 
 START_TEST(test_composite_standard)
 {
-	static const double s[AQ_POLLUTANTS] = { 35, 70, 60, 40, 4, 160 };
-	ck_assert_double_eq(aq_composite_standard((enum aq_pollutant)_i), s[_i]);
+	/* Sᵢ: the grade-II annual limits in force — 2012: 35 70 60 40 4 160; from 2026-03-01 the
+	 * GB 3095-2026 transition phase: PM2.5 30, PM10 60. */
+	static const double s2012[AQ_POLLUTANTS] = { 35, 70, 60, 40, 4, 160 };
+	static const double s2026[AQ_POLLUTANTS] = { 30, 60, 60, 40, 4, 160 };
+	ck_assert_double_eq(std2012()->limit_annual[_i], s2012[_i]);
+	ck_assert_double_eq(aq_aqi_standard_for_date(2026, 3, 1)->limit_annual[_i], s2026[_i]);
+}
+END_TEST
+
+/* A day computed under the 2012 and the 2026 standards side by side (2026-02-28 and
+ * 2026-03-01 with the same readings). */
+static struct aq_daily day_under(int y, int m, int d, double pm25, double pm10, bool no2_reported)
+{
+	struct aq_hour_sums hours[24];
+	struct aq_daily out;
+	struct aq_day_rules rules = rules_default();
+	rules.standard = aq_aqi_standard_for_date(y, m, d);
+	memset(hours, 0, sizeof hours);
+	for (int h = 0; h < 24; h++) {
+		put(hours, h, AQ_PM25, pm25, 1);
+		put(hours, h, AQ_PM10, pm10, 1);
+	}
+	if (no2_reported)
+		put(hours, 3, AQ_NO2, 30, 1); /* one hour: reported, never a valid day */
+	aq_daily_compute(hours, &rules, &out);
+	return out;
+}
+
+START_TEST(test_standard_of_the_date)
+{
+	/* PM2.5 70: 良 (94) on 2026-02-28, 轻度污染 (110) on 2026-03-01. */
+	struct aq_daily a = day_under(2026, 2, 28, 70, 40, false), b = day_under(2026, 3, 1, 70, 40, false);
+	ck_assert_int_eq(a.aqi.aqi, 94);
+	ck_assert_int_eq(a.aqi.level, 2);
+	ck_assert_int_eq(b.aqi.aqi, 110);
+	ck_assert_int_eq(b.aqi.level, 3);
+	/* Over the 24 h limit: 70 is under 2012's 75, over 2026's 60. */
+	ck_assert_uint_eq(a.over_limit_mask, 0);
+	ck_assert_uint_eq(b.over_limit_mask, AQ_POLLUTANT_BIT(AQ_PM25));
+	/* Composite Sᵢ: 70/35 + 40/70 = 2.571 → 2.57 (2012); 70/30 + 40/60 = 3.000 → 3.00 (2026). */
+	ck_assert_double_eq_tol(a.composite, 2.57, 1e-9);
+	ck_assert_double_eq_tol(b.composite, 3.00, 1e-9);
+	/* PM10 130: over 2026's 120, not 2012's 150. */
+	b = day_under(2026, 3, 1, 30, 130, false);
+	ck_assert_uint_eq(b.over_limit_mask, AQ_POLLUTANT_BIT(AQ_PM10));
+}
+END_TEST
+
+/* A reported pollutant (NO2) without a valid day: before 2026-03-01 no AQI at all; under
+ * HJ 633-2026 §5.3.1 the AQI of the others is published when above 100 (PM2.5 80 → 100 +
+ * 20/55 × 50 = 118.2 → 119), and not when 100 or less (PM2.5 50 → 80). */
+START_TEST(test_missing_pollutant_rule)
+{
+	struct aq_daily a = day_under(2026, 2, 28, 80, 40, true);
+	ck_assert(!a.aqi.valid);
+	struct aq_daily b = day_under(2026, 3, 1, 80, 40, true);
+	ck_assert(b.aqi.valid);
+	ck_assert_int_eq(b.aqi.aqi, 119);
+	ck_assert_uint_eq(b.aqi.primary_mask, AQ_POLLUTANT_BIT(AQ_PM25));
+	struct aq_daily c = day_under(2026, 3, 1, 50, 40, true);
+	ck_assert(!c.aqi.valid);
+	/* Nothing missing: both publish. */
+	ck_assert(day_under(2026, 2, 28, 80, 40, false).aqi.valid);
 }
 END_TEST
 
@@ -467,6 +528,8 @@ static Suite *aggregate_suite(void)
 	tcase_add_test(tc, test_composite_half_even);
 	tcase_add_loop_test(tc, test_mask_parse, 0, N(mask_cases));
 	tcase_add_loop_test(tc, test_composite_standard, 0, AQ_POLLUTANTS);
+	tcase_add_test(tc, test_standard_of_the_date);
+	tcase_add_test(tc, test_missing_pollutant_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }

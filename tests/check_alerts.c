@@ -505,6 +505,86 @@ START_TEST(test_network_rules)
 }
 END_TEST
 
+/* The absolute floor of the ratio rules (AQRANK_ALERT_FLOOR_IAQI 50, _EXCESS 15 µg/m³): the
+ * value must be above the IAQI-50 breakpoint (PM2.5 35, PM10 50) and 15 µg/m³ or more from
+ * what it is compared with. Returns whether rule `type` fired for station `judged` of a
+ * national point (NAT) and a ring station (NEAR) over n hours on local day `day`. */
+static bool floored(enum aq_alert_type type, size_t judged, size_t n, const double *nat, const double *near,
+		    bool pm10, int floor_iaqi, int64_t day)
+{
+	struct aq_alert_thresholds t = defaults;
+	struct aq_alert_hour h[2][MAXH];
+	struct aq_alert_verdict out[AQ_ALERT_TYPES];
+	t.floor_iaqi = floor_iaqi;
+	t.floor_excess = floor_iaqi > 0 ? 15 : 0;
+	t.interference_min = 10;
+	for (size_t k = 0; k < n; k++) {
+		h[0][k] = pm_hour(k, pm10 ? NV : nat[k], pm10 ? nat[k] : NV);
+		h[1][k] = pm_hour(k, pm10 ? NV : near[k], pm10 ? near[k] : NV);
+		h[0][k].day = h[1][k].day = day;
+	}
+	struct aq_alert_station net[2] = {
+		{ true, places[NAT].lat, places[NAT].lon, h[0], n },
+		{ false, places[NEAR].lat, places[NEAR].lon, h[1], n },
+	};
+	aq_alerts_judge_hour(&t, net, 2, judged, out);
+	return out[type].fired;
+}
+
+START_TEST(test_absolute_floors)
+{
+	int64_t d2017 = aq_days_from_civil(2017, 12, 7), d2026 = aq_days_from_civil(2026, 6, 1);
+	/* hotspot: PM2.5 27 against 16.5 (both 优) is 1.64 ×, but below 35: quiet; 36 against 22 is
+	 * above 35 and 1.5 ×, but only 14 more: quiet; 38 against 22: 16 more, fires. */
+	ck_assert(!floored(AQ_ALERT_HOTSPOT, 1, 3, (double[]){16.5, 16.5, 16.5}, (double[]){27, 27, 27}, false, 50, d2017));
+	ck_assert(!floored(AQ_ALERT_HOTSPOT, 1, 3, (double[]){22, 22, 22}, (double[]){36, 36, 36}, false, 50, d2017));
+	ck_assert(floored(AQ_ALERT_HOTSPOT, 1, 3, (double[]){22, 22, 22}, (double[]){38, 38, 38}, false, 50, d2017));
+	ck_assert(!floored(AQ_ALERT_HOTSPOT, 1, 3, (double[]){20, 20, 20}, (double[]){35, 35, 35}, false, 50, d2017));
+	/* Without a floor (0) the clean-air hotspot fires, as the ratio alone says. */
+	ck_assert(floored(AQ_ALERT_HOTSPOT, 1, 3, (double[]){16.5, 16.5, 16.5}, (double[]){27, 27, 27}, false, 0, d2017));
+	/* national_divergence against the ring median: PM2.5 36 vs 20 fires, 34 vs 20 does not
+	 * (below 35); the one-hour rise: PM10 40 → 61 fires, 30 → 46 does not (below 50). */
+	ck_assert(floored(AQ_ALERT_NATIONAL_DIVERGENCE, 0, 1, (double[]){36}, (double[]){20}, false, 50, d2017));
+	ck_assert(!floored(AQ_ALERT_NATIONAL_DIVERGENCE, 0, 1, (double[]){34}, (double[]){20}, false, 50, d2017));
+	ck_assert(floored(AQ_ALERT_NATIONAL_DIVERGENCE, 0, 2, (double[]){40, 61}, (double[]){60, 60}, true, 50, d2017));
+	ck_assert(!floored(AQ_ALERT_NATIONAL_DIVERGENCE, 0, 2, (double[]){30, 46}, (double[]){45, 45}, true, 50, d2017));
+	/* interference: a drop from 36 (above 35) fires, from 34 does not. */
+	ck_assert(floored(AQ_ALERT_INTERFERENCE, 0, 2, (double[]){36, 10}, (double[]){30, 30}, false, 50, d2017));
+	ck_assert(!floored(AQ_ALERT_INTERFERENCE, 0, 2, (double[]){34, 10}, (double[]){30, 30}, false, 50, d2017));
+	/* The floor follows the standard of the hour's day: at IAQI 100, PM2.5 70 against 40 is
+	 * below 75 under HJ 633-2012 and above 60 under HJ 633-2026. */
+	ck_assert(!floored(AQ_ALERT_HOTSPOT, 1, 3, (double[]){40, 40, 40}, (double[]){70, 70, 70}, false, 100, d2017));
+	ck_assert(floored(AQ_ALERT_HOTSPOT, 1, 3, (double[]){40, 40, 40}, (double[]){70, 70, 70}, false, 100, d2026));
+}
+END_TEST
+
+/* Exceedance reads the hour's standard: PM2.5 100 is IAQI 100 + 25/40 × 50 = 131.25 → 132 under
+ * 2012 and 100 + 40/55 × 50 = 136.4 → 137 under 2026; with the threshold at 135 only the day of
+ * 2026-03-01 fires, not the day before. */
+START_TEST(test_exceedance_by_standard)
+{
+	struct aq_alert_thresholds t = defaults;
+	struct aq_alert_verdict out[AQ_ALERT_TYPES];
+	t.alert_iaqi = 135;
+	for (int y = 0; y < 2; y++) {
+		struct aq_alert_hour h = pm_hour(0, 100, NV);
+		h.day = y == 0 ? aq_days_from_civil(2026, 2, 28) : aq_days_from_civil(2026, 3, 1);
+		struct aq_alert_station st = { false, places[NEAR].lat, places[NEAR].lon, &h, 1 };
+		aq_alerts_judge_hour(&t, &st, 1, 0, out);
+		ck_assert_int_eq(out[AQ_ALERT_EXCEEDANCE].fired, y == 1);
+		if (y == 1)
+			ck_assert_double_eq(out[AQ_ALERT_EXCEEDANCE].value, 137);
+	}
+	/* A pinned standard wins over the date. */
+	t.standard_pin = AQ_STANDARD_HJ633_2012;
+	struct aq_alert_hour h = pm_hour(0, 100, NV);
+	h.day = aq_days_from_civil(2026, 3, 1);
+	struct aq_alert_station st = { false, places[NEAR].lat, places[NEAR].lon, &h, 1 };
+	aq_alerts_judge_hour(&t, &st, 1, 0, out);
+	ck_assert(!out[AQ_ALERT_EXCEEDANCE].fired);
+}
+END_TEST
+
 /* What does not apply to a kind of station, and what judge_hour leaves to judge_offline. */
 START_TEST(test_kind_rules)
 {
@@ -634,6 +714,8 @@ static Suite *alerts_suite(void)
 	tc = tcase_create("network");
 	tcase_add_loop_test(tc, test_network_rules, 0, N(net_cases));
 	tcase_add_test(tc, test_kind_rules);
+	tcase_add_test(tc, test_absolute_floors);
+	tcase_add_test(tc, test_exceedance_by_standard);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("offline");

@@ -1,5 +1,5 @@
-/* check_aqi.c — Check suite for aqi.c: HJ 633-2012 known answers, every breakpoint of every
- * table (at, one published unit above and below; expected values computed independently in
+/* check_aqi.c — Check suite for aqi.c: HJ 633-2012 and HJ 633-2026 side by side — known answers,
+ * every breakpoint of every table (at, one published unit above and below; expected values computed independently in
  * exact rational arithmetic), above-scale and cross-table rules, levels, primary pollutants
  * and GB/T 8170 half-to-even rounding. */
 #include <check.h>
@@ -302,13 +302,380 @@ START_TEST(test_iaqi_breakpoints)
 }
 END_TEST
 
+/* --- HJ 633-2026 beside 2012 --- */
+
+static const struct aq_aqi_standard *std2026(void)
+{
+	return aq_aqi_standard_for_date(2026, 3, 1);
+}
+
+/* The SPEC §9 known answers under HJ 633-2026 (rounded up), and its rules above a column's
+ * last value: SO2 1 h > 800 → 200, O3 8 h > 800 → 300 (2012 switched tables instead). */
+static const struct iaqi_case known2026[] = {
+	{ AQ_PM25, AQ_24H, 60, 100, false },  { AQ_PM25, AQ_24H, 75, 114, false },
+	{ AQ_PM25, AQ_24H, 60.11, 101, false }, { AQ_PM25, AQ_24H, 115, 150, false },
+	{ AQ_PM10, AQ_24H, 120, 100, false }, { AQ_PM10, AQ_24H, 150, 112, false },
+	{ AQ_PM10, AQ_24H, 250, 150, false }, { AQ_SO2, AQ_1H, 801, 200, false },
+	{ AQ_SO2, AQ_1H, 5000, 200, false },  { AQ_O3, AQ_8H, 801, 300, false },
+	{ AQ_O3, AQ_8H, 2000, 300, false },   { AQ_PM25, AQ_24H, 501, 500, true },
+};
+
+START_TEST(test_iaqi_known_2026)
+{
+	const struct iaqi_case *c = &known2026[_i];
+	bool above = !c->above;
+	int v = aq_iaqi(std2026(), c->p, c->period, c->conc, &above);
+	ck_assert_msg(v == c->iaqi && above == c->above, "2026 %s period %d conc %g: IAQI %d above %d, want %d above %d",
+		      aq_pollutant_field(c->p), (int)c->period, c->conc, v, above, c->iaqi, c->above);
+}
+END_TEST
+
+/* Generated with exact fractions from the HJ 633-2026 table of SPEC §9 (PM2.5 IAQI-100 row
+ * at 60, PM10 at 120, the rest as 2012; fixed IAQIs above SO2 1 h and O3 8 h): for every
+ * breakpoint b of every column, b − unit, b and b + unit → ceil of the exact interpolation. */
+static const struct iaqi_case breakpoints2026[] = {
+	{ AQ_SO2, AQ_24H, -1, -1, false },
+	{ AQ_SO2, AQ_24H, 0, 0, false },
+	{ AQ_SO2, AQ_24H, 1, 1, false },
+	{ AQ_SO2, AQ_24H, 49, 49, false },
+	{ AQ_SO2, AQ_24H, 50, 50, false },
+	{ AQ_SO2, AQ_24H, 51, 51, false },
+	{ AQ_SO2, AQ_24H, 149, 100, false },
+	{ AQ_SO2, AQ_24H, 150, 100, false },
+	{ AQ_SO2, AQ_24H, 151, 101, false },
+	{ AQ_SO2, AQ_24H, 474, 150, false },
+	{ AQ_SO2, AQ_24H, 475, 150, false },
+	{ AQ_SO2, AQ_24H, 476, 151, false },
+	{ AQ_SO2, AQ_24H, 799, 200, false },
+	{ AQ_SO2, AQ_24H, 800, 200, false },
+	{ AQ_SO2, AQ_24H, 801, 201, false },
+	{ AQ_SO2, AQ_24H, 1599, 300, false },
+	{ AQ_SO2, AQ_24H, 1600, 300, false },
+	{ AQ_SO2, AQ_24H, 1601, 301, false },
+	{ AQ_SO2, AQ_24H, 2099, 400, false },
+	{ AQ_SO2, AQ_24H, 2100, 400, false },
+	{ AQ_SO2, AQ_24H, 2101, 401, false },
+	{ AQ_SO2, AQ_24H, 2619, 500, false },
+	{ AQ_SO2, AQ_24H, 2620, 500, false },
+	{ AQ_SO2, AQ_24H, 2621, 500, true },
+	{ AQ_SO2, AQ_1H, -1, -1, false },
+	{ AQ_SO2, AQ_1H, 0, 0, false },
+	{ AQ_SO2, AQ_1H, 1, 1, false },
+	{ AQ_SO2, AQ_1H, 149, 50, false },
+	{ AQ_SO2, AQ_1H, 150, 50, false },
+	{ AQ_SO2, AQ_1H, 151, 51, false },
+	{ AQ_SO2, AQ_1H, 499, 100, false },
+	{ AQ_SO2, AQ_1H, 500, 100, false },
+	{ AQ_SO2, AQ_1H, 501, 101, false },
+	{ AQ_SO2, AQ_1H, 649, 150, false },
+	{ AQ_SO2, AQ_1H, 650, 150, false },
+	{ AQ_SO2, AQ_1H, 651, 151, false },
+	{ AQ_SO2, AQ_1H, 799, 200, false },
+	{ AQ_SO2, AQ_1H, 800, 200, false },
+	{ AQ_SO2, AQ_1H, 801, 200, false },
+	{ AQ_NO2, AQ_24H, -1, -1, false },
+	{ AQ_NO2, AQ_24H, 0, 0, false },
+	{ AQ_NO2, AQ_24H, 1, 2, false },
+	{ AQ_NO2, AQ_24H, 39, 49, false },
+	{ AQ_NO2, AQ_24H, 40, 50, false },
+	{ AQ_NO2, AQ_24H, 41, 52, false },
+	{ AQ_NO2, AQ_24H, 79, 99, false },
+	{ AQ_NO2, AQ_24H, 80, 100, false },
+	{ AQ_NO2, AQ_24H, 81, 101, false },
+	{ AQ_NO2, AQ_24H, 179, 150, false },
+	{ AQ_NO2, AQ_24H, 180, 150, false },
+	{ AQ_NO2, AQ_24H, 181, 151, false },
+	{ AQ_NO2, AQ_24H, 279, 200, false },
+	{ AQ_NO2, AQ_24H, 280, 200, false },
+	{ AQ_NO2, AQ_24H, 281, 201, false },
+	{ AQ_NO2, AQ_24H, 564, 300, false },
+	{ AQ_NO2, AQ_24H, 565, 300, false },
+	{ AQ_NO2, AQ_24H, 566, 301, false },
+	{ AQ_NO2, AQ_24H, 749, 400, false },
+	{ AQ_NO2, AQ_24H, 750, 400, false },
+	{ AQ_NO2, AQ_24H, 751, 401, false },
+	{ AQ_NO2, AQ_24H, 939, 500, false },
+	{ AQ_NO2, AQ_24H, 940, 500, false },
+	{ AQ_NO2, AQ_24H, 941, 500, true },
+	{ AQ_NO2, AQ_1H, -1, -1, false },
+	{ AQ_NO2, AQ_1H, 0, 0, false },
+	{ AQ_NO2, AQ_1H, 1, 1, false },
+	{ AQ_NO2, AQ_1H, 99, 50, false },
+	{ AQ_NO2, AQ_1H, 100, 50, false },
+	{ AQ_NO2, AQ_1H, 101, 51, false },
+	{ AQ_NO2, AQ_1H, 199, 100, false },
+	{ AQ_NO2, AQ_1H, 200, 100, false },
+	{ AQ_NO2, AQ_1H, 201, 101, false },
+	{ AQ_NO2, AQ_1H, 699, 150, false },
+	{ AQ_NO2, AQ_1H, 700, 150, false },
+	{ AQ_NO2, AQ_1H, 701, 151, false },
+	{ AQ_NO2, AQ_1H, 1199, 200, false },
+	{ AQ_NO2, AQ_1H, 1200, 200, false },
+	{ AQ_NO2, AQ_1H, 1201, 201, false },
+	{ AQ_NO2, AQ_1H, 2339, 300, false },
+	{ AQ_NO2, AQ_1H, 2340, 300, false },
+	{ AQ_NO2, AQ_1H, 2341, 301, false },
+	{ AQ_NO2, AQ_1H, 3089, 400, false },
+	{ AQ_NO2, AQ_1H, 3090, 400, false },
+	{ AQ_NO2, AQ_1H, 3091, 401, false },
+	{ AQ_NO2, AQ_1H, 3839, 500, false },
+	{ AQ_NO2, AQ_1H, 3840, 500, false },
+	{ AQ_NO2, AQ_1H, 3841, 500, true },
+	{ AQ_PM10, AQ_24H, -1, -1, false },
+	{ AQ_PM10, AQ_24H, 0, 0, false },
+	{ AQ_PM10, AQ_24H, 1, 1, false },
+	{ AQ_PM10, AQ_24H, 49, 49, false },
+	{ AQ_PM10, AQ_24H, 50, 50, false },
+	{ AQ_PM10, AQ_24H, 51, 51, false },
+	{ AQ_PM10, AQ_24H, 119, 100, false },
+	{ AQ_PM10, AQ_24H, 120, 100, false },
+	{ AQ_PM10, AQ_24H, 121, 101, false },
+	{ AQ_PM10, AQ_24H, 249, 150, false },
+	{ AQ_PM10, AQ_24H, 250, 150, false },
+	{ AQ_PM10, AQ_24H, 251, 151, false },
+	{ AQ_PM10, AQ_24H, 349, 200, false },
+	{ AQ_PM10, AQ_24H, 350, 200, false },
+	{ AQ_PM10, AQ_24H, 351, 202, false },
+	{ AQ_PM10, AQ_24H, 419, 299, false },
+	{ AQ_PM10, AQ_24H, 420, 300, false },
+	{ AQ_PM10, AQ_24H, 421, 302, false },
+	{ AQ_PM10, AQ_24H, 499, 399, false },
+	{ AQ_PM10, AQ_24H, 500, 400, false },
+	{ AQ_PM10, AQ_24H, 501, 401, false },
+	{ AQ_PM10, AQ_24H, 599, 499, false },
+	{ AQ_PM10, AQ_24H, 600, 500, false },
+	{ AQ_PM10, AQ_24H, 601, 500, true },
+	{ AQ_CO, AQ_24H, -0.1, -1, false },
+	{ AQ_CO, AQ_24H, 0, 0, false },
+	{ AQ_CO, AQ_24H, 0.1, 3, false },
+	{ AQ_CO, AQ_24H, 1.9, 48, false },
+	{ AQ_CO, AQ_24H, 2, 50, false },
+	{ AQ_CO, AQ_24H, 2.1, 53, false },
+	{ AQ_CO, AQ_24H, 3.9, 98, false },
+	{ AQ_CO, AQ_24H, 4, 100, false },
+	{ AQ_CO, AQ_24H, 4.1, 101, false },
+	{ AQ_CO, AQ_24H, 13.9, 150, false },
+	{ AQ_CO, AQ_24H, 14, 150, false },
+	{ AQ_CO, AQ_24H, 14.1, 151, false },
+	{ AQ_CO, AQ_24H, 23.9, 200, false },
+	{ AQ_CO, AQ_24H, 24, 200, false },
+	{ AQ_CO, AQ_24H, 24.1, 201, false },
+	{ AQ_CO, AQ_24H, 35.9, 300, false },
+	{ AQ_CO, AQ_24H, 36, 300, false },
+	{ AQ_CO, AQ_24H, 36.1, 301, false },
+	{ AQ_CO, AQ_24H, 47.9, 400, false },
+	{ AQ_CO, AQ_24H, 48, 400, false },
+	{ AQ_CO, AQ_24H, 48.1, 401, false },
+	{ AQ_CO, AQ_24H, 59.9, 500, false },
+	{ AQ_CO, AQ_24H, 60, 500, false },
+	{ AQ_CO, AQ_24H, 60.1, 500, true },
+	{ AQ_CO, AQ_1H, -0.1, -1, false },
+	{ AQ_CO, AQ_1H, 0, 0, false },
+	{ AQ_CO, AQ_1H, 0.1, 1, false },
+	{ AQ_CO, AQ_1H, 4.9, 49, false },
+	{ AQ_CO, AQ_1H, 5, 50, false },
+	{ AQ_CO, AQ_1H, 5.1, 51, false },
+	{ AQ_CO, AQ_1H, 9.9, 99, false },
+	{ AQ_CO, AQ_1H, 10, 100, false },
+	{ AQ_CO, AQ_1H, 10.1, 101, false },
+	{ AQ_CO, AQ_1H, 34.9, 150, false },
+	{ AQ_CO, AQ_1H, 35, 150, false },
+	{ AQ_CO, AQ_1H, 35.1, 151, false },
+	{ AQ_CO, AQ_1H, 59.9, 200, false },
+	{ AQ_CO, AQ_1H, 60, 200, false },
+	{ AQ_CO, AQ_1H, 60.1, 201, false },
+	{ AQ_CO, AQ_1H, 89.9, 300, false },
+	{ AQ_CO, AQ_1H, 90, 300, false },
+	{ AQ_CO, AQ_1H, 90.1, 301, false },
+	{ AQ_CO, AQ_1H, 119.9, 400, false },
+	{ AQ_CO, AQ_1H, 120, 400, false },
+	{ AQ_CO, AQ_1H, 120.1, 401, false },
+	{ AQ_CO, AQ_1H, 149.9, 500, false },
+	{ AQ_CO, AQ_1H, 150, 500, false },
+	{ AQ_CO, AQ_1H, 150.1, 500, true },
+	{ AQ_O3, AQ_1H, -1, -1, false },
+	{ AQ_O3, AQ_1H, 0, 0, false },
+	{ AQ_O3, AQ_1H, 1, 1, false },
+	{ AQ_O3, AQ_1H, 159, 50, false },
+	{ AQ_O3, AQ_1H, 160, 50, false },
+	{ AQ_O3, AQ_1H, 161, 52, false },
+	{ AQ_O3, AQ_1H, 199, 99, false },
+	{ AQ_O3, AQ_1H, 200, 100, false },
+	{ AQ_O3, AQ_1H, 201, 101, false },
+	{ AQ_O3, AQ_1H, 299, 150, false },
+	{ AQ_O3, AQ_1H, 300, 150, false },
+	{ AQ_O3, AQ_1H, 301, 151, false },
+	{ AQ_O3, AQ_1H, 399, 200, false },
+	{ AQ_O3, AQ_1H, 400, 200, false },
+	{ AQ_O3, AQ_1H, 401, 201, false },
+	{ AQ_O3, AQ_1H, 799, 300, false },
+	{ AQ_O3, AQ_1H, 800, 300, false },
+	{ AQ_O3, AQ_1H, 801, 301, false },
+	{ AQ_O3, AQ_1H, 999, 400, false },
+	{ AQ_O3, AQ_1H, 1000, 400, false },
+	{ AQ_O3, AQ_1H, 1001, 401, false },
+	{ AQ_O3, AQ_1H, 1199, 500, false },
+	{ AQ_O3, AQ_1H, 1200, 500, false },
+	{ AQ_O3, AQ_1H, 1201, 500, true },
+	{ AQ_O3, AQ_8H, -1, -1, false },
+	{ AQ_O3, AQ_8H, 0, 0, false },
+	{ AQ_O3, AQ_8H, 1, 1, false },
+	{ AQ_O3, AQ_8H, 99, 50, false },
+	{ AQ_O3, AQ_8H, 100, 50, false },
+	{ AQ_O3, AQ_8H, 101, 51, false },
+	{ AQ_O3, AQ_8H, 159, 100, false },
+	{ AQ_O3, AQ_8H, 160, 100, false },
+	{ AQ_O3, AQ_8H, 161, 101, false },
+	{ AQ_O3, AQ_8H, 214, 150, false },
+	{ AQ_O3, AQ_8H, 215, 150, false },
+	{ AQ_O3, AQ_8H, 216, 151, false },
+	{ AQ_O3, AQ_8H, 264, 199, false },
+	{ AQ_O3, AQ_8H, 265, 200, false },
+	{ AQ_O3, AQ_8H, 266, 201, false },
+	{ AQ_O3, AQ_8H, 799, 300, false },
+	{ AQ_O3, AQ_8H, 800, 300, false },
+	{ AQ_O3, AQ_8H, 801, 300, false },
+	{ AQ_PM25, AQ_24H, -1, -1, false },
+	{ AQ_PM25, AQ_24H, 0, 0, false },
+	{ AQ_PM25, AQ_24H, 1, 2, false },
+	{ AQ_PM25, AQ_24H, 34, 49, false },
+	{ AQ_PM25, AQ_24H, 35, 50, false },
+	{ AQ_PM25, AQ_24H, 36, 52, false },
+	{ AQ_PM25, AQ_24H, 59, 98, false },
+	{ AQ_PM25, AQ_24H, 60, 100, false },
+	{ AQ_PM25, AQ_24H, 61, 101, false },
+	{ AQ_PM25, AQ_24H, 114, 150, false },
+	{ AQ_PM25, AQ_24H, 115, 150, false },
+	{ AQ_PM25, AQ_24H, 116, 152, false },
+	{ AQ_PM25, AQ_24H, 149, 199, false },
+	{ AQ_PM25, AQ_24H, 150, 200, false },
+	{ AQ_PM25, AQ_24H, 151, 201, false },
+	{ AQ_PM25, AQ_24H, 249, 299, false },
+	{ AQ_PM25, AQ_24H, 250, 300, false },
+	{ AQ_PM25, AQ_24H, 251, 301, false },
+	{ AQ_PM25, AQ_24H, 349, 399, false },
+	{ AQ_PM25, AQ_24H, 350, 400, false },
+	{ AQ_PM25, AQ_24H, 351, 401, false },
+	{ AQ_PM25, AQ_24H, 499, 500, false },
+	{ AQ_PM25, AQ_24H, 500, 500, false },
+	{ AQ_PM25, AQ_24H, 501, 500, true },
+};
+
+START_TEST(test_iaqi_breakpoints_2026)
+{
+	const struct iaqi_case *c = &breakpoints2026[_i];
+	bool above = false;
+	int v = aq_iaqi(std2026(), c->p, c->period, c->conc, &above);
+	ck_assert_msg(v == c->iaqi && above == c->above, "2026 %s period %d conc %.1f: IAQI %d above %d, want %d above %d",
+		      aq_pollutant_field(c->p), (int)c->period, c->conc, v, above, c->iaqi, c->above);
+}
+END_TEST
+
+/* Which standards are in force when: by the local date, or pinned; and named from a
+ * snapshot's rule_version. */
+START_TEST(test_standards_by_date)
+{
+	const struct aq_aqi_standard *a = aq_aqi_standard_for_date(2026, 2, 28);
+	const struct aq_aqi_standard *b = aq_aqi_standard_for_date(2026, 3, 1);
+	const struct aq_aqi_standard *c = aq_aqi_standard_for_date(2030, 12, 31);
+	const struct aq_aqi_standard *d = aq_aqi_standard_for_date(2031, 1, 1);
+	ck_assert_str_eq(a->name, "HJ633-2012");
+	ck_assert_str_eq(a->limits_name, "GB3095-2012");
+	ck_assert_str_eq(b->name, "HJ633-2026");
+	ck_assert_str_eq(b->limits_name, "GB3095-2026 transition");
+	ck_assert_ptr_eq(c, b);
+	ck_assert_str_eq(d->name, "HJ633-2026");
+	ck_assert_str_eq(d->limits_name, "GB3095-2026");
+	ck_assert_ptr_eq(aq_aqi_standard_for_date(1999, 1, 1), a);
+	/* GB 3095 grade-II limits: 24 h and annual (the composite's Sᵢ) per period. */
+	ck_assert_double_eq(a->limit_24h[AQ_PM25], 75);
+	ck_assert_double_eq(a->limit_24h[AQ_PM10], 150);
+	ck_assert_double_eq(a->limit_annual[AQ_PM25], 35);
+	ck_assert_double_eq(a->limit_annual[AQ_PM10], 70);
+	ck_assert_double_eq(b->limit_24h[AQ_PM25], 60);
+	ck_assert_double_eq(b->limit_24h[AQ_PM10], 120);
+	ck_assert_double_eq(b->limit_annual[AQ_PM25], 30);
+	ck_assert_double_eq(b->limit_annual[AQ_PM10], 60);
+	ck_assert_double_eq(d->limit_24h[AQ_PM25], 50);
+	ck_assert_double_eq(d->limit_annual[AQ_PM10], 50);
+	for (const struct aq_aqi_standard *s = a; s; s = s == a ? b : s == b ? d : NULL) {
+		ck_assert_double_eq(s->limit_annual[AQ_SO2], 60);
+		ck_assert_double_eq(s->limit_annual[AQ_NO2], 40);
+		ck_assert_double_eq(s->limit_annual[AQ_CO], 4);
+		ck_assert_double_eq(s->limit_annual[AQ_O3], 160);
+		ck_assert_double_eq(s->limit_24h[AQ_O3], 160);
+	}
+	ck_assert(a->reports_exceeding && !b->reports_exceeding);
+	ck_assert(!a->missing_publishes_over_100 && b->missing_publishes_over_100);
+	/* Pinned: the AQI standard whatever the date, with the limits that go with it then. */
+	ck_assert_ptr_eq(aq_standard_in_force(AQ_STANDARD_HJ633_2012, 2026, 6, 1), a);
+	ck_assert_ptr_eq(aq_standard_in_force(AQ_STANDARD_HJ633_2026, 2015, 6, 1), b);
+	ck_assert_ptr_eq(aq_standard_in_force(AQ_STANDARD_HJ633_2026, 2032, 6, 1), d);
+	ck_assert_ptr_eq(aq_standard_in_force(AQ_STANDARD_AUTO, 2026, 2, 28), a);
+	/* From a rule_version. */
+	ck_assert_ptr_eq(aq_standard_named("HJ633-2026/min20h", 10, 2026, 5, 1), b);
+	ck_assert_ptr_eq(aq_standard_named("HJ633-2012/min20h", 10, 2026, 5, 1), a);
+	ck_assert_ptr_null(aq_standard_named("HJ633-2019", 10, 2026, 5, 1));
+	enum aq_standard_pin pin = AQ_STANDARD_AUTO;
+	ck_assert(aq_standard_pin_from_name("HJ633-2026", &pin) && pin == AQ_STANDARD_HJ633_2026);
+	ck_assert(!aq_standard_pin_from_name("hj633-2026", &pin));
+}
+END_TEST
+
+/* A day at PM2.5 70 µg/m³: 良 (IAQI 94) under 2012, 轻度污染 (IAQI 110) under 2026; a day at
+ * PM2.5 60 and PM10 120 under 2026: AQI 100, both primary. The 2012 report lists the
+ * pollutants over IAQI 100, the 2026 one does not. */
+START_TEST(test_daily_aqi_both_standards)
+{
+	bool valid[AQ_POLLUTANTS] = { [AQ_PM25] = true, [AQ_PM10] = true };
+	double pub[AQ_POLLUTANTS] = { [AQ_PM25] = 70, [AQ_PM10] = 40 };
+	struct aq_aqi a;
+	aq_aqi_daily(std2012(), valid, pub, false, 0, &a);
+	ck_assert_int_eq(a.aqi, 94);
+	ck_assert_str_eq(a.category, "良");
+	ck_assert_uint_eq(a.exceeding_mask, 0);
+	ck_assert(a.reports_exceeding);
+	aq_aqi_daily(std2026(), valid, pub, false, 0, &a);
+	ck_assert_int_eq(a.aqi, 110);
+	ck_assert_str_eq(a.category, "轻度污染");
+	ck_assert(!a.reports_exceeding);
+	ck_assert_uint_eq(a.exceeding_mask, 0);
+	pub[AQ_PM25] = 60;
+	pub[AQ_PM10] = 120;
+	aq_aqi_daily(std2026(), valid, pub, false, 0, &a);
+	ck_assert_int_eq(a.aqi, 100);
+	ck_assert_uint_eq(a.primary_mask, AQ_POLLUTANT_BIT(AQ_PM25) | AQ_POLLUTANT_BIT(AQ_PM10));
+	pub[AQ_PM25] = 80; /* 2012: 107, over 100 */
+	pub[AQ_PM10] = 180; /* 2012: 115 */
+	aq_aqi_daily(std2012(), valid, pub, false, 0, &a);
+	ck_assert_uint_eq(a.exceeding_mask, AQ_POLLUTANT_BIT(AQ_PM25) | AQ_POLLUTANT_BIT(AQ_PM10));
+	ck_assert_uint_eq(a.primary_mask, AQ_POLLUTANT_BIT(AQ_PM10));
+}
+END_TEST
+
+/* The inverse of the IAQI (the alert floors): the concentration at which a column reaches an
+ * IAQI. */
+START_TEST(test_iaqi_concentration)
+{
+	ck_assert_double_eq(aq_iaqi_concentration(std2012(), AQ_PM25, AQ_24H, 50), 35);
+	ck_assert_double_eq(aq_iaqi_concentration(std2012(), AQ_PM10, AQ_24H, 50), 50);
+	ck_assert_double_eq(aq_iaqi_concentration(std2012(), AQ_PM25, AQ_24H, 100), 75);
+	ck_assert_double_eq(aq_iaqi_concentration(std2026(), AQ_PM25, AQ_24H, 100), 60);
+	ck_assert_double_eq(aq_iaqi_concentration(std2026(), AQ_PM10, AQ_24H, 75), 85); /* 50 + 70/2 */
+	ck_assert_double_eq(aq_iaqi_concentration(std2026(), AQ_PM25, AQ_24H, 0), 0);
+	ck_assert_double_eq(aq_iaqi_concentration(std2026(), AQ_PM25, AQ_24H, 600), 500);
+	ck_assert_double_eq(aq_iaqi_concentration(std2026(), AQ_PM25, AQ_1H, 50), -1);
+}
+END_TEST
+
 /* Every column of the table has its published breakpoints, and "—" cells are absent. */
 START_TEST(test_standard_shape)
 {
 	const struct aq_aqi_standard *s = std2012();
 	ck_assert_str_eq(s->name, "HJ633-2012");
 	ck_assert_ptr_eq(aq_aqi_standard_for_date(2013, 1, 1), s);
-	ck_assert_ptr_eq(aq_aqi_standard_for_date(2099, 12, 31), s);
+	ck_assert_ptr_eq(aq_aqi_standard_for_date(2026, 2, 28), s);
+	ck_assert_ptr_ne(aq_aqi_standard_for_date(2026, 3, 1), s);
 	ck_assert_int_eq(s->table[AQ_SO2][AQ_1H].n, 5);
 	ck_assert_int_eq(s->table[AQ_O3][AQ_8H].n, 6);
 	ck_assert_int_eq(s->table[AQ_PM25][AQ_1H].n, 0);
@@ -572,6 +939,11 @@ static Suite *aqi_suite(void)
 	tcase_add_loop_test(tc, test_iaqi_known, 0, N(known));
 	tcase_add_loop_test(tc, test_iaqi_breakpoints, 0, N(breakpoints));
 	tcase_add_test(tc, test_standard_shape);
+	tcase_add_loop_test(tc, test_iaqi_known_2026, 0, N(known2026));
+	tcase_add_loop_test(tc, test_iaqi_breakpoints_2026, 0, N(breakpoints2026));
+	tcase_add_test(tc, test_standards_by_date);
+	tcase_add_test(tc, test_daily_aqi_both_standards);
+	tcase_add_test(tc, test_iaqi_concentration);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("aqi");

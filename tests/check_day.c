@@ -265,7 +265,9 @@ START_TEST(test_series_and_summary)
 
 	struct aq_hourly hv[24];
 	int readings[24];
-	ck_assert_int_eq(aq_day_station_hours(&app, "C", TODAY, &s, hv, readings), AQ_OK);
+	const struct aq_aqi_standard *standard;
+	ck_assert_int_eq(aq_day_station_hours(&app, "C", TODAY, &s, hv, readings, &standard), AQ_OK);
+	ck_assert_str_eq(standard->name, "HJ633-2012");
 	ck_assert_int_eq(readings[9], 1);
 	ck_assert_int_eq(readings[10], 0);
 	ck_assert(hv[9].valid[AQ_PM10]);

@@ -34,7 +34,8 @@ static void make_view(struct aq_dayview *v, const struct spot *spots, size_t n, 
 	v->policy = AQ_INSUFFICIENT_SEPARATE;
 	v->interview_count = 1;
 	v->composite_mask = AQ_POLLUTANT_BIT(AQ_PM25) | AQ_POLLUTANT_BIT(AQ_PM10);
-	aq_rule_version(aq_day_standard(DAY)->name, v->min_hours, v->rule_version);
+	v->standard = aq_day_standard(AQ_STANDARD_AUTO, DAY);
+	aq_rule_version(v->standard->name, false, v->min_hours, v->rule_version);
 	v->stations = calloc(n, sizeof *v->stations);
 	v->n = n;
 	for (size_t i = 0; i < n; i++) {
@@ -76,7 +77,7 @@ START_TEST(test_whole_day_values)
 {
 	struct aq_dayview v;
 	make_view(&v, network, N_NETWORK, false, 24);
-	aq_dayview_compute(&v, aq_day_standard(DAY));
+	aq_dayview_compute(&v);
 	const struct aq_daily *a = &v.stations[0].daily;
 	ck_assert(a->valid[AQ_PM10] && a->valid[AQ_PM25]);
 	ck_assert_int_eq((int)a->published[AQ_PM10], 150);
@@ -101,7 +102,7 @@ START_TEST(test_provisional_today)
 	 * 10 hours make it complete; an 11th hour of readings is ignored only if not begun. */
 	struct aq_dayview v;
 	make_view(&v, network, N_NETWORK, true, 11);
-	aq_dayview_compute(&v, aq_day_standard(DAY));
+	aq_dayview_compute(&v);
 	ck_assert(v.stations[4].daily.valid[AQ_PM10]);
 	ck_assert_int_eq(v.stations[4].daily.valid_hours[AQ_PM10], 10);
 	/* A's 24 hours: the 13 not begun are forgotten (readings too). */
@@ -112,7 +113,7 @@ START_TEST(test_provisional_today)
 
 	/* 09:xx: 10 hours begun, ceil(10 × 20 / 24) = 9. */
 	make_view(&v, network, N_NETWORK, true, 10);
-	aq_dayview_compute(&v, aq_day_standard(DAY));
+	aq_dayview_compute(&v);
 	ck_assert_int_eq(v.stations[4].daily.valid_hours[AQ_PM10], 10);
 	ck_assert(v.stations[4].daily.valid[AQ_PM10]);
 	aq_dayview_cleanup(&v);
@@ -127,7 +128,7 @@ START_TEST(test_which_stations_take_part)
 	v.stations[1].station.created_day = DAY + 1;     /* registered later, no earlier readings */
 	v.stations[2].station.created_day = DAY + 1;
 	v.stations[2].station.first_day = DAY - 3;       /* registered later, backfilled history */
-	aq_dayview_compute(&v, aq_day_standard(DAY));
+	aq_dayview_compute(&v);
 	ck_assert(!v.stations[0].ranked);
 	ck_assert(!v.stations[1].ranked);
 	ck_assert(v.stations[2].ranked);
@@ -141,7 +142,7 @@ START_TEST(test_rank_network_and_ring)
 	struct aq_dayview v;
 	struct aq_day_ranking dr;
 	make_view(&v, network, N_NETWORK, false, 24);
-	aq_dayview_compute(&v, aq_day_standard(DAY));
+	aq_dayview_compute(&v);
 	ck_assert_int_eq(aq_dayview_rank(&v, AQ_METRIC_PM10, AQ_INSUFFICIENT_SEPARATE, 1, SIZE_MAX, 3.0, &dr), 0);
 	/* D 90, B 120, A 150, C 200; E insufficient; mean (90+120+150+200)/4 = 140. */
 	const char *order[] = {"D", "B", "A", "C"};
@@ -175,7 +176,7 @@ START_TEST(test_interview_entries)
 	struct aq_day_ranking dr;
 	struct aq_interview iv[1];
 	make_view(&v, network, N_NETWORK, false, 24);
-	aq_dayview_compute(&v, aq_day_standard(DAY));
+	aq_dayview_compute(&v);
 	ck_assert_int_eq(aq_dayview_rank(&v, AQ_METRIC_PM10, AQ_INSUFFICIENT_SEPARATE, 1, SIZE_MAX, 3.0, &dr), 0);
 	ck_assert_uint_eq(dr.r.n_interview, 1);
 	aq_dayview_interviews(&v, &dr, iv);
@@ -201,10 +202,16 @@ END_TEST
 START_TEST(test_rule_version_and_standard)
 {
 	char buf[64];
-	aq_rule_version("HJ 633-2012", 18, buf);
+	aq_rule_version("HJ633-2012", false, 18, buf);
 	ck_assert_str_eq(buf, "HJ633-2012/min18h");
-	ck_assert_ptr_nonnull(aq_day_standard(0));
-	ck_assert_ptr_nonnull(aq_day_standard(DAY));
+	aq_rule_version("HJ633-2026", true, 20, buf);
+	ck_assert_str_eq(buf, "HJ633-2026/pinned/min20h");
+	/* A snapshot's rule_version names its standard; an unknown one falls back to the date's. */
+	ck_assert_str_eq(aq_day_standard_of_rule("HJ633-2012/min20h", 20600)->name, "HJ633-2012");
+	ck_assert_str_eq(aq_day_standard_of_rule("HJ633-2026/min20h", 20600)->name, "HJ633-2026");
+	ck_assert_str_eq(aq_day_standard_of_rule("junk", 20600)->name, "HJ633-2026");
+	ck_assert_ptr_nonnull(aq_day_standard(AQ_STANDARD_AUTO, 0));
+	ck_assert_ptr_nonnull(aq_day_standard(AQ_STANDARD_AUTO, DAY));
 	aq_dayview_cleanup(NULL);
 	aq_day_ranking_cleanup(NULL);
 }

@@ -37,6 +37,7 @@ static void make_day(struct aq_day *d, bool final)
 	v->finalized_us = final ? INT64_C(1512610200000000) : 0; /* 2017-12-07T09:30:00+08:00 */
 	v->late_readings = final ? 2 : 0;
 	snprintf(v->rule_version, sizeof v->rule_version, "HJ633-2012/min20h");
+	v->standard = aq_day_standard(AQ_STANDARD_AUTO, DAY);
 	v->n = sizeof spots / sizeof spots[0];
 	v->stations = calloc(v->n, sizeof *v->stations);
 	for (size_t i = 0; i < v->n; i++) {
@@ -60,7 +61,7 @@ static void make_day(struct aq_day *d, bool final)
 			s->readings++;
 		}
 	}
-	aq_dayview_compute(v, aq_day_standard(DAY));
+	aq_dayview_compute(v);
 	aq_dayview_rank(v, AQ_METRIC_PM10, AQ_INSUFFICIENT_SEPARATE, 1, SIZE_MAX, 3.0, &d->ranking);
 	d->n_interview = d->ranking.r.n_interview;
 	d->interview = calloc(d->n_interview, sizeof *d->interview);
@@ -88,6 +89,8 @@ START_TEST(test_ranking_reply)
 	json_t *j = render_json(&d);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "date")), "2017-12-06");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "metric")), "pm10");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "standard")), "HJ633-2012");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "limits")), "GB3095-2012");
 	ck_assert_str_eq(json_string_value(json_object_get(j, "generated_at")), "2017-12-07T11:30:00+08:00");
 	ck_assert(json_is_false(json_object_get(j, "final")));
 	ck_assert_ptr_null(json_object_get(j, "finalized_at"));
@@ -107,6 +110,7 @@ START_TEST(test_ranking_reply)
 	ck_assert(json_is_true(json_object_get(last, "interview")));
 	ck_assert(json_is_null(json_object_get(last, "so2")));
 	ck_assert_ptr_null(json_object_get(last, "above_scale"));
+	ck_assert_uint_eq(json_array_size(json_object_get(last, "exceeding_pollutants")), 0); /* 2012: listed, none */
 	/* composite 50/35 + 100/70 = 1.428571 + 1.428571 = 2.857143 → 2.86 */
 	ck_assert_double_eq_tol(json_number_value(json_object_get(last, "composite")), 2.86, 1e-9);
 	json_t *insufficient = json_object_get(j, "insufficient");
@@ -185,9 +189,9 @@ START_TEST(test_summary)
 {
 	struct aq_day_summary s;
 	struct aq_summary_day days[] = {
-		{0, DAY, true, 100, 2, false, true},
-		{1, DAY, true, 80, 1, false, false},
-		{1, DAY + 1, true, 91, 1, false, false},
+		{0, DAY, true, 100, 2, false, true, true, 75, 0},
+		{1, DAY, true, 80, 1, false, false, true, 65, 0},
+		{1, DAY + 1, true, 91, 1, false, false, true, 121, AQ_POLLUTANT_BIT(AQ_PM10)},
 	};
 	const char *codes[] = {"M1", "M2"};
 	memset(&s, 0, sizeof s);
@@ -208,6 +212,11 @@ START_TEST(test_summary)
 	ck_assert_str_eq(json_string_value(json_object_get(m2, "station")), "M2");
 	ck_assert_double_eq(json_number_value(json_object_get(m2, "mean_value")), 86);
 	ck_assert_int_eq(json_integer_value(json_object_get(m2, "days_valid")), 2);
+	/* 优良天数: one of its two AQI days (65 and 121) is ≤ 100: 50.0 %; PM10 over its limit once. */
+	ck_assert_int_eq(json_integer_value(json_object_get(m2, "good_days")), 1);
+	ck_assert_double_eq(json_number_value(json_object_get(m2, "good_days_pct")), 50);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m2, "over_limit_days"), "pm10")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m2, "over_limit_days"), "pm25")), 0);
 	json_t *m1 = json_array_get(json_object_get(j, "stations"), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(m1, "interview_days")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(m1, "rank")), 2);
@@ -224,9 +233,10 @@ START_TEST(test_station_hours)
 	struct aq_hour_sums sums = {.sum = {[AQ_PM25] = 45 * 36.0}, .count = {[AQ_PM25] = 45}};
 	snprintf(st.code, sizeof st.code, "H1");
 	for (int h = 0; h < 24; h++)
-		aq_hourly_compute(h == 3 ? &sums : &(struct aq_hour_sums){0}, 60, aq_day_standard(DAY), &hours[h]);
+		aq_hourly_compute(h == 3 ? &sums : &(struct aq_hour_sums){0}, 60, aq_day_standard(AQ_STANDARD_AUTO, DAY), &hours[h]);
 	readings[3] = 45;
-	json_t *j = aq_json_station_hours(&st, DAY, hours, readings, false);
+	json_t *j = aq_json_station_hours(&st, DAY, hours, readings, aq_day_standard(AQ_STANDARD_AUTO, DAY), false);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "standard")), "HJ633-2012");
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "min_readings_per_hour")), 45);
 	json_t *h3 = json_array_get(json_object_get(j, "hours"), 3);
 	ck_assert_str_eq(json_string_value(json_object_get(h3, "start")), "2017-12-06T03:00:00+08:00");

@@ -293,33 +293,33 @@ END_TEST
 
 static const char *const summary_codes[] = { "HX-003", "HX-001", "HX-002", "HX-004" };
 
-/* station, day, valid, value, rank, insufficient, interviewed */
+/* station, day, valid, value, rank, insufficient, interviewed (no AQI: has_aqi, aqi, over_limit_mask) */
 static const struct aq_summary_day summary_days[] = {
 	/* HX-003: values 80 90 100 80 90 100 → 90; interviewed 100 101 _ 103 104 105 */
-	{ 0, 105, true, 100, 3, false, true },
-	{ 0, 100, true, 80, 3, false, true },
-	{ 0, 103, true, 80, 2, false, true },
-	{ 0, 101, true, 90, 3, false, true },
-	{ 0, 102, true, 100, 3, false, false },
-	{ 0, 104, true, 90, 3, false, true },
+	{ 0, 105, true, 100, 3, false, true, false, 0, 0 },
+	{ 0, 100, true, 80, 3, false, true, false, 0, 0 },
+	{ 0, 103, true, 80, 2, false, true, false, 0, 0 },
+	{ 0, 101, true, 90, 3, false, true, false, 0, 0 },
+	{ 0, 102, true, 100, 3, false, false, false, 0, 0 },
+	{ 0, 104, true, 90, 3, false, true, false, 0, 0 },
 	/* HX-001: 60 every day, rank 1 or 2; interviewed once (recorded twice) */
-	{ 1, 100, true, 60, 1, false, false },
-	{ 1, 101, true, 60, 1, false, false },
-	{ 1, 102, true, 60, 2, false, true },
-	{ 1, 102, false, 0, 0, false, true },
-	{ 1, 103, true, 60, 1, false, false },
-	{ 1, 104, true, 60, 1, false, false },
-	{ 1, 105, true, 60, 1, false, false },
+	{ 1, 100, true, 60, 1, false, false, false, 0, 0 },
+	{ 1, 101, true, 60, 1, false, false, false, 0, 0 },
+	{ 1, 102, true, 60, 2, false, true, false, 0, 0 },
+	{ 1, 102, false, 0, 0, false, true, false, 0, 0 },
+	{ 1, 103, true, 60, 1, false, false, false, 0, 0 },
+	{ 1, 104, true, 60, 1, false, false, false, 0, 0 },
+	{ 1, 105, true, 60, 1, false, false, false, 0, 0 },
 	/* HX-002: 59 62 59 62 → 60.5 → 60 (ties HX-001); two insufficient days */
-	{ 2, 100, true, 59, 1, false, false },
-	{ 2, 101, true, 62, 2, false, false },
-	{ 2, 102, true, 59, 1, false, false },
-	{ 2, 103, true, 62, 2, false, false },
-	{ 2, 104, false, 0, 0, true, true },
-	{ 2, 105, false, 0, 0, true, false },
+	{ 2, 100, true, 59, 1, false, false, false, 0, 0 },
+	{ 2, 101, true, 62, 2, false, false, false, 0, 0 },
+	{ 2, 102, true, 59, 1, false, false, false, 0, 0 },
+	{ 2, 103, true, 62, 2, false, false, false, 0, 0 },
+	{ 2, 104, false, 0, 0, true, true, false, 0, 0 },
+	{ 2, 105, false, 0, 0, true, false, false, 0, 0 },
 	/* HX-004: never valid */
-	{ 3, 100, false, 0, 0, true, false },
-	{ 3, 101, false, 0, 0, true, false },
+	{ 3, 100, false, 0, 0, true, false, false, 0, 0 },
+	{ 3, 101, false, 0, 0, true, false, false, 0, 0 },
 };
 
 struct summary_want {
@@ -402,7 +402,7 @@ START_TEST(test_summary_streak)
 	struct aq_summary_day days[8];
 	struct aq_summary s;
 	for (int i = 0; i < c->n; i++)
-		days[i] = (struct aq_summary_day){ 0, c->days[i], true, 100, 3, false, true };
+		days[i] = (struct aq_summary_day){ 0, c->days[i], true, 100, 3, false, true, false, 0, 0 };
 	ck_assert_int_eq(aq_summary_compute(days, (size_t)c->n, 1, NULL, AQ_METRIC_PM10, &s), 0);
 	ck_assert_msg(s.stations[0].longest_streak == c->streak, "case %d: streak %d, want %d", _i,
 		      s.stations[0].longest_streak, c->streak);
@@ -414,9 +414,9 @@ END_TEST
 START_TEST(test_summary_composite_and_errors)
 {
 	struct aq_summary_day days[] = {
-		{ 0, 1, true, 1.23, 1, false, false },
-		{ 0, 2, true, 1.24, 1, false, false },
-		{ 1, 1, true, 1.5, 2, false, false },
+		{ 0, 1, true, 1.23, 1, false, false, false, 0, 0 },
+		{ 0, 2, true, 1.24, 1, false, false, false, 0, 0 },
+		{ 1, 1, true, 1.5, 2, false, false, false, 0, 0 },
 	};
 	struct aq_summary s;
 	ck_assert_int_eq(aq_summary_compute(days, 3, 2, NULL, AQ_METRIC_COMPOSITE, &s), 0);
@@ -435,6 +435,44 @@ START_TEST(test_summary_composite_and_errors)
 	ck_assert_int_eq(aq_summary_compute(NULL, 0, 0, NULL, AQ_METRIC_PM10, &s), 0);
 	ck_assert_uint_eq(s.n_stations, 0);
 	aq_summary_cleanup(&s);
+}
+END_TEST
+
+/* 优良天数 and 超标天数: AQI days, those at or under 100, the share to one decimal (half to
+ * even), and days over each 24 h limit — counted on every record, valid metric or not. */
+START_TEST(test_summary_good_days)
+{
+	static const struct aq_summary_day days[] = {
+		{ 0, 1, true, 50, 1, false, false, true, 100, 0 },
+		{ 0, 2, true, 90, 2, false, false, true, 101, AQ_POLLUTANT_BIT(AQ_PM25) },
+		{ 0, 3, false, 0, 0, true, false, true, 130, AQ_POLLUTANT_BIT(AQ_PM25) | AQ_POLLUTANT_BIT(AQ_PM10) },
+		{ 0, 4, false, 0, 0, true, false, false, 0, 0 },
+		{ 1, 1, true, 40, 1, false, false, true, 60, 0 },
+		{ 1, 2, true, 40, 1, false, false, true, 70, 0 },
+		{ 1, 3, true, 40, 1, false, false, true, 80, 0 },
+		{ 1, 4, true, 40, 1, false, false, true, 200, AQ_POLLUTANT_BIT(AQ_O3) },
+		{ 1, 5, true, 40, 1, false, false, true, 90, 0 },
+		{ 1, 6, true, 40, 1, false, false, true, 95, 0 },
+	};
+	struct aq_summary sum;
+	ck_assert_int_eq(aq_summary_compute(days, N(days), 2, NULL, AQ_METRIC_PM10, &sum), 0);
+	/* station 0: AQI on 3 days, 1 of them ≤ 100: 33.3 %; PM2.5 over twice, PM10 once */
+	ck_assert_int_eq(sum.stations[0].aqi_days, 3);
+	ck_assert_int_eq(sum.stations[0].good_days, 1);
+	ck_assert(sum.stations[0].has_good_pct);
+	ck_assert_double_eq_tol(sum.stations[0].good_days_pct, 33.3, 1e-9);
+	ck_assert_int_eq(sum.stations[0].over_limit_days[AQ_PM25], 2);
+	ck_assert_int_eq(sum.stations[0].over_limit_days[AQ_PM10], 1);
+	/* station 1: 5 of 6: 83.333 → 83.3 */
+	ck_assert_int_eq(sum.stations[1].good_days, 5);
+	ck_assert_double_eq_tol(sum.stations[1].good_days_pct, 83.3, 1e-9);
+	ck_assert_int_eq(sum.stations[1].over_limit_days[AQ_O3], 1);
+	aq_summary_cleanup(&sum);
+	/* no AQI day at all: no share */
+	static const struct aq_summary_day none[] = { { 0, 1, false, 0, 0, true, false, false, 0, 0 } };
+	ck_assert_int_eq(aq_summary_compute(none, 1, 1, NULL, AQ_METRIC_PM10, &sum), 0);
+	ck_assert(!sum.stations[0].has_good_pct);
+	aq_summary_cleanup(&sum);
 }
 END_TEST
 
@@ -459,6 +497,7 @@ static Suite *ranking_suite(void)
 	tcase_add_test(tc, test_summary_order);
 	tcase_add_loop_test(tc, test_summary_streak, 0, N(streak_cases));
 	tcase_add_test(tc, test_summary_composite_and_errors);
+	tcase_add_test(tc, test_summary_good_days);
 	suite_add_tcase(s, tc);
 	return s;
 }

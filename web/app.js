@@ -65,6 +65,7 @@
       meta_metric: '排名指标',
       meta_mean: '区域均值',
       meta_generated: '数据时间',
+      meta_standard: '评价标准',
       meta_finalized: '终审时间',
       meta_ranked: '参与排名 {n} 站',
       col_rank: '排名',
@@ -94,6 +95,7 @@
       col_days_insufficient: '数据不足天数',
       col_interview_days: '约谈天数',
       col_streak: '最长连续约谈',
+      col_good_days: '优良天数（比例）',
       col_best_worst: '最好/最差',
       col_national: '国控点',
       interview_tag: '拟约谈',
@@ -194,6 +196,7 @@
       meta_metric: 'Metric',
       meta_mean: 'District mean',
       meta_generated: 'As of',
+      meta_standard: 'Standard',
       meta_finalized: 'Finalized',
       meta_ranked: '{n} stations ranked',
       col_rank: 'Rank',
@@ -223,6 +226,7 @@
       col_days_insufficient: 'Insufficient days',
       col_interview_days: 'Interview days',
       col_streak: 'Longest streak',
+      col_good_days: 'Good days (share)',
       col_best_worst: 'Best/worst',
       col_national: 'National point',
       interview_tag: 'Bottom 3',
@@ -582,6 +586,14 @@
     }
   }
 
+  /* The AQI standard and the limits a day was judged by (HJ 633-2026 / GB 3095-2026 from
+   * 2026-03-01): officials compare with the provincial platform, which names them too. */
+  function standardText(day) {
+    if (!day || !day.standard) return null;
+    return t('meta_standard') + ' ' + day.standard.replace('HJ633', 'HJ 633') +
+      (day.limits ? ' · ' + day.limits.replace('GB3095', 'GB 3095') : '');
+  }
+
   function metaLine(id, parts) {
     fill(id, parts.filter(Boolean).map(function (p) {
       return el('span', {class: 'meta-item'}, p);
@@ -601,7 +613,8 @@
       t('meta_metric') + ' ' + metricLabel(td.metric),
       td.district_mean !== null && td.district_mean !== undefined
         ? t('meta_mean') + ' ' + td.district_mean + (unit ? ' ' + unit : '') : null,
-      t('meta_generated') + ' ' + when(td.generated_at)
+      t('meta_generated') + ' ' + when(td.generated_at),
+      standardText(td)
     ]);
     var rows = td.ranking || [];
     var parts = [];
@@ -682,7 +695,8 @@
       t('meta_metric') + ' ' + metricLabel(ld.metric),
       t('meta_ranked', {n: ld.stations_ranked}),
       ld.district_mean !== null && ld.district_mean !== undefined
-        ? t('meta_mean') + ' ' + ld.district_mean + (metricUnit(ld.metric) ? ' ' + metricUnit(ld.metric) : '') : null
+        ? t('meta_mean') + ' ' + ld.district_mean + (metricUnit(ld.metric) ? ' ' + metricUnit(ld.metric) : '') : null,
+      standardText(ld)
     ]);
     var rows = ld.ranking || [];
     fill('latest-body', rows.length ? rankingTable(rows, ld.metric, t('latest_h') + ' ' + ld.date, false)
@@ -816,7 +830,8 @@
       return;
     }
     metaLine('summary-meta', [t('summary_meta', {from: s.from, to: s.to, n: s.days_finalized}),
-      t('meta_metric') + ' ' + metricLabel(s.metric)]);
+      t('meta_metric') + ' ' + metricLabel(s.metric),
+      s.standards && s.standards.length ? t('meta_standard') + ' ' + s.standards.join(' / ') : null]);
     var rows = s.stations || [];
     if (!rows.length) {
       fill('summary-body', empty(t('no_summary_rows')));
@@ -825,7 +840,7 @@
     var unit = metricUnit(s.metric);
     var heads = [[t('col_rank'), 'num'], t('col_site'),
       [t('col_mean') + (unit ? ' (' + unit + ')' : ''), 'num'], [t('col_days_valid'), 'num'],
-      [t('col_interview_days'), 'num'], [t('col_streak'), 'num']];
+      [t('col_interview_days'), 'num'], [t('col_streak'), 'num'], [t('col_good_days'), 'num']];
     fill('summary-body', table(t('summary_h'), heads, rows.map(function (r) {
       return el('tr', {'data-station': r.station, class: r.interview_days > 0 ? 'row-warn' : null}, [
         el('td', {class: 'num rank'}, num(r.rank)),
@@ -833,7 +848,9 @@
         el('td', {class: 'num strong'}, num(r.mean_value)),
         el('td', {class: 'num'}, num(r.days_valid)),
         el('td', {class: 'num'}, num(r.interview_days)),
-        el('td', {class: 'num'}, num(r.longest_streak))
+        el('td', {class: 'num'}, num(r.longest_streak)),
+        el('td', {class: 'num'}, r.good_days_pct === null || r.good_days_pct === undefined ? '—'
+          : r.good_days + ' (' + r.good_days_pct + '%)')
       ]);
     }), 'summary'));
   }

@@ -235,12 +235,23 @@ class DashboardTest(unittest.TestCase):
         got = rows(summary)
         self.assertEqual([code for code, _ in got], LATEST_ORDER)
         cells = {code: [td.words() for td in tr.find_all("td")] for code, tr in got}
-        # rank, station, mean, days valid, interview days, longest streak
+        # rank, station, mean, days valid, interview days, longest streak, good days (share)
         self.assertEqual(cells["HX-007"][0], "7")
         self.assertIn("天坛微站", cells["HX-007"][1])
-        self.assertEqual(cells["HX-007"][2:], ["160", "2", "2", "2"])
-        self.assertEqual(cells["HX-001"][2:], ["80", "2", "0", "0"])
+        self.assertEqual(cells["HX-007"][2:6], ["160", "2", "2", "2"])
+        self.assertEqual(cells["HX-001"][2:6], ["80", "2", "0", "0"])
+        api = {s["station"]: s for s in self.d.get("/api/v1/ranking/summary?from=2017-11-07&to=2017-12-06").json["stations"]}
+        for code, row in cells.items():
+            self.assertEqual(row[6], f"{api[code]['good_days']} ({api[code]['good_days_pct']:g}%)", code)
+        self.assertEqual(cells["HX-001"][6], "2 (100%)")  # PM10 80 and 81: AQI 65, 良, both days
         self.assertIn("2017-11-07 至 2017-12-06", summary.words())
+        self.assertIn("评价标准 HJ633-2012", summary.words())
+
+    def test_standard_named(self):
+        # The days of this page are 2017's: HJ 633-2012 with the GB 3095-2012 limits.
+        self.assertIn("评价标准 HJ 633-2012 · GB 3095-2012", self.section(self.zh, "today").words())
+        self.assertIn("评价标准 HJ 633-2012 · GB 3095-2012", self.section(self.zh, "latest").words())
+        self.assertIn("Standard HJ 633-2012 · GB 3095-2012", self.section(self.en, "today").words())
 
     def test_chinese_labels(self):
         html = self.zh.find("html")

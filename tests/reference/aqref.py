@@ -69,8 +69,32 @@ RANGES = {
     "wind_direction": (F(0), F(360)),
 }
 
-# Composite index (SPEC 3.5) denominators S_i.
-COMPOSITE_S = {"pm25": F(35), "pm10": F(70), "so2": F(60), "no2": F(40), "co": F(4), "o3": F(160)}
+# Composite index (SPEC 3.5) denominators S_i: the grade-II annual limits of the GB 3095 version
+# in force on the date (2012; 2026 transition phase 2026-03-01 .. 2030-12-31; 2026 final).
+COMPOSITE_S_BY = {
+    "GB3095-2012": {"pm25": F(35), "pm10": F(70), "so2": F(60), "no2": F(40), "co": F(4), "o3": F(160)},
+    "GB3095-2026 transition": {"pm25": F(30), "pm10": F(60), "so2": F(60), "no2": F(40), "co": F(4),
+                               "o3": F(160)},
+    "GB3095-2026": {"pm25": F(25), "pm10": F(50), "so2": F(60), "no2": F(40), "co": F(4), "o3": F(160)},
+}
+COMPOSITE_S = COMPOSITE_S_BY["GB3095-2012"]
+# GB 3095 grade-II 24 h limits (O3: 8 h), for days over the limit.
+LIMIT_24H_BY = {
+    "GB3095-2012": {"pm25": F(75), "pm10": F(150), "so2": F(150), "no2": F(80), "co": F(4), "o3": F(160)},
+    "GB3095-2026 transition": {"pm25": F(60), "pm10": F(120), "so2": F(150), "no2": F(80), "co": F(4),
+                               "o3": F(160)},
+    "GB3095-2026": {"pm25": F(50), "pm10": F(100), "so2": F(150), "no2": F(80), "co": F(4), "o3": F(160)},
+}
+CHANGE_2026 = dt.date(2026, 3, 1)
+FINAL_2031 = dt.date(2031, 1, 1)
+
+
+def standards_for(date: dt.date, pin: str = "auto"):
+    """(HJ 633 name, GB 3095 limits name) in force on a local date (SPEC 3.4, 3.5, 9)."""
+    aqi = pin if pin != "auto" else ("HJ633-2012" if date < CHANGE_2026 else "HJ633-2026")
+    if aqi == "HJ633-2012":
+        return aqi, "GB3095-2012"
+    return aqi, ("GB3095-2026" if date >= FINAL_2031 else "GB3095-2026 transition")
 DEFAULT_COMPOSITE = ("pm25", "pm10")
 
 METRICS = ("pm10", "pm25", "aqi", "composite")
@@ -82,7 +106,7 @@ DEFAULT_MIN_HOURS = 20
 O3_WINDOW_MIN_HOURS = 6
 O3_MIN_WINDOWS = 14
 DEFAULT_TZ = "Asia/Shanghai"
-RULE_VERSION_FMT = "HJ633-2012/min{min_hours}h"
+RULE_VERSION_FMT = "{standard}/min{min_hours}h"
 
 # HJ 633-2012 breakpoints (SPEC section 9): list of (concentration, IAQI).
 IAQI_STEPS = (0, 50, 100, 150, 200, 300, 400, 500)
@@ -106,6 +130,12 @@ BREAKPOINTS = {
         "pm25_24h": _table(0, 35, 75, 115, 150, 250, 350, 500),
     }
 }
+# HJ 633-2026 (SPEC 9): the 24 h PM rows at IAQI 100 move (PM2.5 75 -> 60, PM10 150 -> 120);
+# above a column's last value SO2 1 h gives 200 and O3 8 h gives 300 (OVERFLOW_FIXED).
+BREAKPOINTS["HJ633-2026"] = dict(BREAKPOINTS["HJ633-2012"],
+                                 pm10_24h=_table(0, 50, 120, 250, 350, 420, 500, 600),
+                                 pm25_24h=_table(0, 35, 60, 115, 150, 250, 350, 500))
+OVERFLOW_FIXED = {"HJ633-2026": {"so2_1h": 200, "o3_8h": 300}}
 DEFAULT_STANDARD = "HJ633-2012"
 
 LEVELS = (  # (max AQI, level, category, colour)
@@ -251,6 +281,9 @@ def iaqi(table: str, c, standard: str = DEFAULT_STANDARD):
     if c > top_c:
         if top_i == 500:
             return 500, True
+        fixed = OVERFLOW_FIXED.get(standard, {}).get(table)
+        if fixed is not None:
+            return fixed, False
         return None
     for (cl, il), (ch, ih) in zip(bps, bps[1:]):
         if cl <= c <= ch:
@@ -304,14 +337,14 @@ def aqi_from_iaqis(iaqis: dict):
     return aqi, level, cat, colour, primary, above
 
 
-def composite_index(pub: dict, pollutants=DEFAULT_COMPOSITE):
+def composite_index(pub: dict, pollutants=DEFAULT_COMPOSITE, limits: str = "GB3095-2012"):
     """Exact composite sum (unrounded) and its published value, or (None, None)."""
     total = F(0)
     for p in pollutants:
         c = pub.get(p)
         if c is None:
             return None, None
-        total += F(c) / COMPOSITE_S[p]
+        total += F(c) / COMPOSITE_S_BY[limits][p]
     return total, round_half_even(total, 2)
 
 
@@ -560,7 +593,7 @@ def hourly_means(readings, tz, interval_s: int):
 
 def station_day(st: Station, readings, tz, min_hours=DEFAULT_MIN_HOURS, hours_elapsed=24,
                 composite=DEFAULT_COMPOSITE, standard=DEFAULT_STANDARD, now=None,
-                aqi_requires="reported"):
+                aqi_requires="reported", limits="GB3095-2012"):
     """Every daily value of one station for one local day (dict).
 
     Fractions are exact; 'pub' holds published values (None when not valid).
@@ -614,7 +647,10 @@ def station_day(st: Station, readings, tz, min_hours=DEFAULT_MIN_HOURS, hours_el
     res["reported"] = reported
     if aqi_requires == "reported":
         if any(not res["valid"][p] for p in reported):
-            a = None
+            # SPEC 3.4: before 2026-03-01 no AQI; under HJ 633-2026 (5.3.1) an AQI above 100
+            # from the valid pollutants is published, one of 100 or less is not.
+            if not (standard == "HJ633-2026" and a is not None and a[0] > 100):
+                a = None
     elif aqi_requires != "any":
         raise ValueError(f"aqi_requires {aqi_requires}")
     if a is None:
@@ -623,7 +659,11 @@ def station_day(st: Station, readings, tz, min_hours=DEFAULT_MIN_HOURS, hours_el
     else:
         res.update(aqi=a[0], level=a[1], category=a[2], color=a[3], primary_pollutants=a[4],
                    above_scale=a[5])
-    exact, pub = composite_index(res["pub"], composite)
+    exact, pub = composite_index(res["pub"], composite, limits)
+    res["standard"] = standard
+    res["limits"] = limits
+    res["over_limit"] = [LABELS[p] for p in POLLUTANTS
+                         if res["pub"][p] is not None and res["pub"][p] > LIMIT_24H_BY[limits][p]]
     res["composite_exact"] = exact
     res["composite"] = pub
     res["composite_pollutants"] = tuple(composite)
@@ -632,8 +672,14 @@ def station_day(st: Station, readings, tz, min_hours=DEFAULT_MIN_HOURS, hours_el
 
 def compute_day(ds: Dataset, date: dt.date, now: dt.datetime | None = None,
                 min_hours=DEFAULT_MIN_HOURS, composite=DEFAULT_COMPOSITE,
-                standard=DEFAULT_STANDARD, aqi_requires="reported"):
-    """Daily values of every station for `date` (final unless `now` falls inside the day)."""
+                standard=None, aqi_requires="reported", pin="auto"):
+    """Daily values of every station for `date` (final unless `now` falls inside the day),
+    under the standards in force on the date (or `standard` when given, or the `pin`)."""
+    name, limits = standards_for(date, pin)
+    if standard is not None:
+        name = standard
+        limits = "GB3095-2012" if standard == "HJ633-2012" else standards_for(max(date, CHANGE_2026))[1]
+    standard = name
     he = hours_elapsed_at(date, now, ds.tz)
     day_end = dt.datetime(date.year, date.month, date.day, tzinfo=ds.tz) + dt.timedelta(days=1)
     final = now is None or now >= day_end
@@ -643,8 +689,10 @@ def compute_day(ds: Dataset, date: dt.date, now: dt.datetime | None = None,
         rs = ds.by_day.get(code, {}).get(date, [])
         stations[code] = station_day(st, rs, ds.tz, min_hours=min_hours,
                                      hours_elapsed=max(he, 0), composite=composite,
-                                     standard=standard, now=now, aqi_requires=aqi_requires)
+                                     standard=standard, now=now, aqi_requires=aqi_requires,
+                                     limits=limits)
     return {"date": date, "hours_elapsed": he, "final": final, "min_hours": min_hours,
+            "standard": standard, "limits": limits,
             "stations": stations, "meta": ds.stations, "tz": ds.tz,
             "has_readings": any(s["readings"] for s in stations.values())}
 
@@ -745,7 +793,8 @@ def rank_day(day: dict, metric: str = "pm10", policy: str = "separate",
                     "district_mean": district_mean, "pct_above_mean": r["pct_above_mean"],
                     "valid_hours": r["valid_hours"],
                     "reason": "insufficient_data" if r["value"] is None else "ranking",
-                    "rule_version": RULE_VERSION_FMT.format(min_hours=day["min_hours"])})
+                    "rule_version": RULE_VERSION_FMT.format(standard=day.get("standard", DEFAULT_STANDARD),
+                                                            min_hours=day["min_hours"])})
     nat = []
     for code in sorted(national):
         sd = day["stations"][code]
@@ -753,7 +802,9 @@ def rank_day(day: dict, metric: str = "pm10", policy: str = "separate",
                     "aqi": sd["aqi"], "valid_hours": metric_valid_hours(sd, metric)})
     return {"date": day["date"], "metric": metric, "policy": policy, "final": day["final"],
             "hours_elapsed": day["hours_elapsed"],
-            "rule_version": RULE_VERSION_FMT.format(min_hours=day["min_hours"]),
+            "rule_version": RULE_VERSION_FMT.format(standard=day.get("standard", DEFAULT_STANDARD),
+                                                    min_hours=day["min_hours"]),
+            "standard": day.get("standard", DEFAULT_STANDARD),
             "stations_ranked": of, "district_mean": district_mean,
             "district_mean_exact": mean_exact, "ranking": ranking,
             "insufficient": insufficient, "interview": interview, "national": nat}

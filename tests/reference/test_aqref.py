@@ -137,6 +137,38 @@ class KnownAnswers(unittest.TestCase):
         self.assertEqual((a[0], a[4]), (100, ["PM2.5", "PM10", "NO2"]))
 
 
+class KnownAnswers2026(unittest.TestCase):
+    """SPEC section 9 known answers under HJ 633-2026, the standards chosen by the date, and the
+    2026 rules: composite S_i, days over the limit, a missing pollutant (HJ 633-2026 5.3.1)."""
+
+    def test_known_answers(self):
+        for table, c, want in [("pm25_24h", "60", 100), ("pm25_24h", "75", 114), ("pm25_24h", "60.11", 101),
+                               ("pm25_24h", "115", 150), ("pm10_24h", "120", 100), ("pm10_24h", "150", 112),
+                               ("pm10_24h", "250", 150), ("so2_1h", "801", 200), ("o3_8h", "801", 300)]:
+            with self.subTest(table=table, c=c):
+                self.assertEqual(aqref.iaqi(table, F(c), "HJ633-2026"), (want, False))
+
+    def test_day_pm25_60_pm10_120(self):
+        a = aqref.aqi_from_iaqis(aqref.daily_iaqi({"pm25": F(60), "pm10": F(120)}, standard="HJ633-2026"))
+        self.assertEqual((a[0], a[4]), (100, ["PM2.5", "PM10"]))
+
+    def test_standards_by_date(self):
+        self.assertEqual(aqref.standards_for(dt.date(2026, 2, 28)), ("HJ633-2012", "GB3095-2012"))
+        self.assertEqual(aqref.standards_for(dt.date(2026, 3, 1)), ("HJ633-2026", "GB3095-2026 transition"))
+        self.assertEqual(aqref.standards_for(dt.date(2031, 1, 1)), ("HJ633-2026", "GB3095-2026"))
+        self.assertEqual(aqref.standards_for(dt.date(2027, 1, 1), "HJ633-2012"), ("HJ633-2012", "GB3095-2012"))
+
+    def test_same_readings_either_side_of_the_change(self):
+        before, after = dt.date(2026, 2, 28), dt.date(2026, 3, 1)
+        a = aqref.compute_day(const_day(before, {"A": (70, 40)}), before)["stations"]["A"]
+        b = aqref.compute_day(const_day(after, {"A": (70, 40)}), after)["stations"]["A"]
+        self.assertEqual((a["aqi"], a["category"], a["standard"]), (94, "良", "HJ633-2012"))
+        self.assertEqual((b["aqi"], b["category"], b["standard"]), (110, "轻度污染", "HJ633-2026"))
+        # Composite: 70/35 + 40/70 = 2.571 -> 2.57; 70/30 + 40/60 = 3 -> 3.00
+        self.assertEqual((a["composite"], b["composite"]), (F("2.57"), F(3)))
+        self.assertEqual((a["over_limit"], b["over_limit"]), ([], ["PM2.5"]))
+
+
 class Rounding(unittest.TestCase):
     def test_half_to_even(self):
         for x, want in [("0.5", 0), ("1.5", 2), ("2.5", 2), ("3.5", 4), ("-0.5", 0),
