@@ -29,6 +29,8 @@ struct aq_config {
 	int metric;              /* enum aq_metric */
 	unsigned composite_mask; /* bit (1u << enum aq_pollutant) per pollutant */
 	int aqi_standard;  /* enum aq_standard_pin */
+	double composite_weights[6]; /* the period composite's wᵢ by enum aq_pollutant */
+	int interview_by;  /* 0 station, 1 unit */
 	int min_hours;
 	int insufficient; /* enum aq_insufficient_policy */
 	int interview_count;

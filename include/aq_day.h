@@ -20,6 +20,7 @@
 #include "aq_status.h"
 
 struct aq_app;
+struct aq_db;
 
 /* Which day and how to rank it. */
 struct aq_day_query {
@@ -56,6 +57,13 @@ enum aq_status aq_day_build(struct aq_app *app, const struct aq_day_query *q, st
 			    const char **problem);
 /* Frees what out holds. NULL-safe; out may be reused afterwards. */
 void aq_day_cleanup(struct aq_day *d);
+
+/* The daily values of every station on day (no ranking): the snapshot's for a final day
+ * (*final true, *stamp its finalization time), else computed live by the rules in force (today
+ * provisionally). db is the caller's connection. An empty view (v->n 0) for a day without
+ * readings. v is always safe to aq_dayview_cleanup. */
+enum aq_status aq_day_values(struct aq_app *app, struct aq_db *db, int64_t day, struct aq_dayview *v, bool *final,
+			     int64_t *stamp);
 
 /* Finalizes a past day in one transaction: snapshot of every station's daily values, the
  * interview list with streaks, the day marked final with the rules in force. With force an

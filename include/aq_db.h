@@ -147,6 +147,9 @@ enum aq_status aq_db_day_load_snapshot(struct aq_db *db, struct aq_dayview *v,
 enum aq_status aq_db_latest_final_day(struct aq_db *db, int64_t *day, bool *found);
 /* Finalized days in [from, to], oldest first, in a malloc'd array. */
 enum aq_status aq_db_final_days(struct aq_db *db, int64_t from, int64_t to, int64_t **days, size_t *n);
+/* For each day of [from, to]: stamps[day - from] is its finalization time (µs since the
+ * epoch), 0 when it has readings and no snapshot yet, -1 when it has no readings. */
+enum aq_status aq_db_day_stamps(struct aq_db *db, int64_t from, int64_t to, int64_t *stamps);
 /* Days before `before` with readings and no snapshot, oldest first, at most max. */
 enum aq_status aq_db_days_due(struct aq_db *db, int64_t before, int64_t *days, size_t max, size_t *n);
 

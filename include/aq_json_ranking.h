@@ -13,6 +13,7 @@
 #include "aq_dayview.h"
 #include "aq_interview.h"
 #include "aq_json.h"
+#include "aq_periods.h"
 
 struct aq_ranking_meta {
 	const char *timezone;
@@ -56,6 +57,11 @@ json_t *aq_json_station_series(const struct aq_station *station, int64_t from, i
 /* New JSON of a station's hours of day (GET …/hourly). */
 json_t *aq_json_station_hours(const struct aq_station *station, int64_t day, const struct aq_hourly hours[24],
 			      const int readings[24], const struct aq_aqi_standard *standard, bool english);
+
+/* New JSON of a period ranking (month, year, to date, campaign; a day by unit). */
+json_t *aq_json_period(const struct aq_period_result *r);
+/* Appends a period ranking as CSV (header row first). */
+void aq_csv_period(struct aq_csv *csv, const struct aq_period_result *r);
 
 /* New JSON of an interview entry; stored entries carry id, provisional ones say so. */
 json_t *aq_json_interview(const struct aq_interview *iv, bool stored);

@@ -1,6 +1,7 @@
 /* config.c — the configuration table: every AQRANK_* key with its type, bounds, default, flag
  * and meaning, and the parsers that apply text to it. Adding a key is one table row. */
 #include "aq_config.h"
+#include "aq_period.h"
 #include "aq_clock.h"
 #include "aq_time.h"
 
@@ -23,6 +24,7 @@ enum key_type {
 	T_LISTEN,   /* host:port */
 	T_LISTEN_OPT, /* host:port or empty (off) */
 	T_POLLUTANTS, /* comma list of pm25,pm10,so2,no2,co,o3 → bit mask */
+	T_WEIGHTS,    /* pollutant:weight list → double[AQ_POLLUTANTS] */
 	T_URL,      /* http:// or https:// URL, or empty */
 };
 
@@ -44,6 +46,7 @@ static const char *const log_level_choices[] = {"debug", "info", "warn", "error"
 static const char *const webhook_choices[] = {"json", "dingtalk", "wecom", NULL};
 /* In the order of enum aq_standard_pin. */
 static const char *const standard_choices[] = {"auto", "HJ633-2012", "HJ633-2026", NULL};
+static const char *const interview_by_choices[] = {"station", "unit", NULL};
 /* Same order as enum aq_pollutant. */
 static const char *const pollutant_names[] = {"pm25", "pm10", "so2", "no2", "co", "o3", NULL};
 
@@ -66,6 +69,10 @@ static const struct key_def keys[] = {
 	 "pollutants of the composite index"},
 	{"AQRANK_AQI_STANDARD", NULL, T_ENUM, O(aqi_standard), "auto", 0, 0, standard_choices,
 	 "AQI standard: auto (the one in force on the data's date), HJ633-2012, HJ633-2026"},
+	{"AQRANK_COMPOSITE_WEIGHTS", NULL, T_WEIGHTS, O(composite_weights), "", 0, 0, NULL,
+	 "period composite index weights, e.g. pm25:3,no2:2,o3:2 (unnamed pollutants weigh 1)"},
+	{"AQRANK_INTERVIEW_BY", NULL, T_ENUM, O(interview_by), "station", 0, 0, interview_by_choices,
+	 "who is summoned in the rankings' interview block: station or unit (street / township)"},
 	{"AQRANK_MIN_HOURS", NULL, T_INT, O(min_hours), "20", 1, 24, NULL,
 	 "valid hours for a valid daily mean"},
 	{"AQRANK_INSUFFICIENT", NULL, T_ENUM, O(insufficient), "separate", 0, 0, policy_choices,
@@ -338,6 +345,15 @@ bool aq_config_set(struct aq_config *cfg, const char *key, const char *value, ch
 		*(is_hj ? &cfg->hj212_port : &cfg->listen_port) = port;
 		return true;
 	}
+	case T_WEIGHTS:
+		if (!aq_weights_parse(value, (double *)slot)) {
+			snprintf(err, errlen,
+				 "%s=%s: must be a comma list of pollutant:weight (pm25, pm10, so2, no2, co, o3; weights "
+				 "above 0, at most 100)",
+				 key, value);
+			return false;
+		}
+		return true;
 	case T_POLLUTANTS:
 		if (!parse_pollutants(value, (unsigned *)slot)) {
 			snprintf(err, errlen, "%s=%s: must be a comma list of pm25, pm10, so2, no2, co, o3", key,

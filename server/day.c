@@ -189,6 +189,28 @@ enum aq_status aq_day_build(struct aq_app *app, const struct aq_day_query *q, st
 	return st;
 }
 
+enum aq_status aq_day_values(struct aq_app *app, struct aq_db *db, int64_t day, struct aq_dayview *v, bool *final,
+			     int64_t *stamp)
+{
+	struct aq_day_info info;
+	int hours_elapsed;
+	int64_t today = clock_today(app, &hours_elapsed);
+	memset(v, 0, sizeof *v);
+	*final = false;
+	*stamp = 0;
+	enum aq_status st = aq_db_day_info(db, day, &info);
+	if (st != AQ_OK || day > today || (!info.exists && day < today))
+		return st;
+	if (info.final) {
+		rules_of_snapshot(&info, day, v);
+		*final = true;
+		*stamp = info.finalized_us;
+	} else {
+		rules_in_force(app->cfg, day, day == today, hours_elapsed, v);
+	}
+	return load_view(db, v, NULL);
+}
+
 void aq_day_cleanup(struct aq_day *d)
 {
 	if (!d)

@@ -44,6 +44,10 @@ static const struct aq_sql sql_final_days = {
 	"final_days",
 	"SELECT day - date '1970-01-01' FROM days WHERE finalized_at IS NOT NULL "
 	"AND day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int) ORDER BY day"};
+static const struct aq_sql sql_day_stamps = {
+	"day_stamps",
+	"SELECT day - date '1970-01-01', coalesce((extract(epoch FROM finalized_at) * 1000000)::int8, 0) "
+	"FROM days WHERE day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int)"};
 static const struct aq_sql sql_days_due = {
 	"days_due",
 	"SELECT day - date '1970-01-01' FROM days WHERE finalized_at IS NULL AND day < " DAY_PARAM
@@ -383,6 +387,37 @@ enum aq_status aq_db_final_days(struct aq_db *db, int64_t from, int64_t to, int6
 	day_text(to, b);
 	const char *params[] = {a, b};
 	return day_list(db, &sql_final_days, 2, params, days, n);
+}
+
+struct day_stamp {
+	int64_t day, stamp;
+};
+
+static void read_day_stamp(const PGresult *r, int row, void *elem)
+{
+	struct day_stamp *d = elem;
+	d->day = strtoll(PQgetvalue(r, row, 0), NULL, 10);
+	d->stamp = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+}
+
+enum aq_status aq_db_day_stamps(struct aq_db *db, int64_t from, int64_t to, int64_t *stamps)
+{
+	char a[24], b[24];
+	struct day_stamp *rows = NULL;
+	size_t n = 0;
+	for (int64_t d = from; d <= to; d++)
+		stamps[d - from] = -1;
+	day_text(from, a);
+	day_text(to, b);
+	const char *params[] = {a, b};
+	enum aq_status st = aq_db_fold_once(db);
+	if (st == AQ_OK)
+		st = aq_db_rows(db, &sql_day_stamps, 2, params, sizeof *rows, read_day_stamp, (void **)&rows, &n);
+	for (size_t i = 0; st == AQ_OK && i < n; i++)
+		if (rows[i].day >= from && rows[i].day <= to)
+			stamps[rows[i].day - from] = rows[i].stamp;
+	free(rows);
+	return st;
 }
 
 enum aq_status aq_db_days_due(struct aq_db *db, int64_t before, int64_t *days, size_t max, size_t *n)

@@ -46,6 +46,11 @@ static const struct aq_route routes[] = {
 	{"GET", "/api/v1/ranking/today", aq_handle_ranking_today, AQ_AUTH_READ, false, "ranking_today"},
 	{"GET", "/api/v1/ranking/latest", aq_handle_ranking_latest, AQ_AUTH_READ, false, "ranking_latest"},
 	{"GET", "/api/v1/ranking/summary", aq_handle_ranking_summary, AQ_AUTH_READ, false, "ranking_summary"},
+	{"GET", "/api/v1/ranking/month-to-date", aq_handle_ranking_month_to_date, AQ_AUTH_READ, false, "ranking_mtd"},
+	{"GET", "/api/v1/ranking/year-to-date", aq_handle_ranking_year_to_date, AQ_AUTH_READ, false, "ranking_ytd"},
+	{"GET", "/api/v1/ranking/campaign", aq_handle_ranking_campaign, AQ_AUTH_READ, false, "ranking_campaign"},
+	{"GET", "/api/v1/ranking/month/{}", aq_handle_ranking_month, AQ_AUTH_READ, false, "ranking_month"},
+	{"GET", "/api/v1/ranking/year/{}", aq_handle_ranking_year, AQ_AUTH_READ, false, "ranking_year"},
 	{"GET", "/api/v1/ranking/{}", aq_handle_ranking_day, AQ_AUTH_READ, false, "ranking_day"},
 	{"POST", "/api/v1/ranking/{}/finalize", aq_handle_ranking_finalize, AQ_AUTH_ADMIN, true, "ranking_finalize"},
 	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews"},
@@ -98,9 +103,16 @@ static void route_request(struct aq_request *req)
 		if (!path_known)
 			snprintf(req->allow, sizeof req->allow, "OPTIONS");
 		path_known = true;
-		size_t used = strlen(req->allow);
-		snprintf(req->allow + used, sizeof req->allow - used, ", %s%s", routes[i].method,
-			 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
+		/* A path several patterns match (/ranking/today and /ranking/{}) names each method once. */
+		char entry[24];
+		snprintf(entry, sizeof entry, ", %s", routes[i].method);
+		size_t used = strlen(req->allow), len = strlen(entry);
+		bool listed = false;
+		for (const char *at = strstr(req->allow, entry); at && !listed; at = strstr(at + 1, entry))
+			listed = at[len] == '\0' || at[len] == ',';
+		if (!listed)
+			snprintf(req->allow + used, sizeof req->allow - used, "%s%s", entry,
+				 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
 		if (!req->route && strcmp(routes[i].method, method) == 0) {
 			req->route = &routes[i];
 			match(routes[i].pattern, req->path, req, true);

@@ -6,6 +6,7 @@
 #include "aq_csv.h"
 #include "aq_day.h"
 #include "aq_json_ranking.h"
+#include "aq_periods.h"
 #include "aq_time.h"
 
 #include <stdint.h>
@@ -76,6 +77,132 @@ static enum MHD_Result reply_day(struct aq_request *req, int64_t day)
 			     body, len, NULL);
 }
 
+static bool parse_range(struct aq_request *req, int64_t *from, int64_t *to, int max_days, bool required,
+			int64_t default_to, const char **problem);
+
+/* ---- period rankings: month, year, to date, campaign; a day by unit ---- */
+
+/* metric, by, pollutants, baseline of a period request into q (its kind and days set). */
+static enum aq_status parse_period_query(struct aq_request *req, struct aq_period_query *q, const char **problem)
+{
+	const struct aq_config *cfg = req->app->cfg;
+	const char *metric = aq_request_query(req, "metric"), *by = aq_request_query(req, "by");
+	const char *pollutants = aq_request_query(req, "pollutants"), *baseline = aq_request_query(req, "baseline");
+	int y, m, d;
+	/* Periods rank by the composite index, as the provincial notices do; a day keeps its metric. */
+	q->metric = AQ_PM_COMPOSITE;
+	if (q->kind == AQ_PERIOD_DAY)
+		aq_period_metric_from_name(aq_metric_name((enum aq_metric)cfg->metric), &q->metric);
+	q->by_unit = cfg->interview_by == 1;
+	q->pollutants = cfg->composite_mask;
+	aq_civil_from_days(q->from, &y, &m, &d);
+	q->baseline_year = y - 1;
+	if (metric && !aq_period_metric_from_name(metric, &q->metric)) {
+		*problem = "metric must be one of " AQ_PERIOD_METRIC_NAMES ".";
+		return AQ_ERR_INVALID_PARAMETER;
+	}
+	if (by && strcmp(by, "station") != 0 && strcmp(by, "unit") != 0) {
+		*problem = "by must be station or unit.";
+		return AQ_ERR_INVALID_PARAMETER;
+	}
+	if (by)
+		q->by_unit = strcmp(by, "unit") == 0;
+	if (pollutants && (!aq_pollutant_mask_parse(pollutants, &q->pollutants) || !q->pollutants)) {
+		*problem = "pollutants must be a comma list of pm25, pm10, so2, no2, co, o3.";
+		return AQ_ERR_INVALID_PARAMETER;
+	}
+	if (baseline) {
+		char *end;
+		long year = strtol(baseline, &end, 10);
+		if (end == baseline || *end || year < 2000 || year >= y) {
+			*problem = "baseline must be a year before the period's (e.g. 2025).";
+			return AQ_ERR_INVALID_PARAMETER;
+		}
+		q->baseline_year = (int)year;
+	}
+	return AQ_OK;
+}
+
+static enum MHD_Result reply_period(struct aq_request *req, struct aq_period_query *q)
+{
+	const char *problem = NULL, *format = aq_request_query(req, "format");
+	struct aq_period_result r;
+	if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "format must be json or csv.", NULL);
+	enum aq_status st = parse_period_query(req, q, &problem);
+	if (st == AQ_OK)
+		st = aq_period_build(req->app, q, &r, &problem);
+	else
+		memset(&r, 0, sizeof r);
+	enum MHD_Result result;
+	if (st != AQ_OK) {
+		result = aq_reply_error(req, st, problem, NULL);
+	} else if (format && strcmp(format, "csv") == 0) {
+		struct aq_csv csv;
+		aq_csv_init(&csv);
+		aq_csv_period(&csv, &r);
+		result = aq_reply_csv(req, &csv, NULL);
+	} else {
+		result = aq_reply_json(req, MHD_HTTP_OK, aq_json_period(&r));
+	}
+	aq_period_cleanup(&r);
+	return result;
+}
+
+static int days_in_month(int y, int m)
+{
+	return (int)(aq_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - aq_days_from_civil(y, m, 1));
+}
+
+enum MHD_Result aq_handle_ranking_month(struct aq_request *req)
+{
+	int y, m, n = 0;
+	const char *p = req->params[0];
+	if (strlen(p) != 7 || sscanf(p, "%4d-%2d%n", &y, &m, &n) != 2 || n != 7 || m < 1 || m > 12 || y < 2000)
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "The month must be YYYY-MM.", NULL);
+	struct aq_period_query q = {.kind = AQ_PERIOD_MONTH, .from = aq_days_from_civil(y, m, 1)};
+	q.to = q.from + days_in_month(y, m) - 1;
+	return reply_period(req, &q);
+}
+
+enum MHD_Result aq_handle_ranking_year(struct aq_request *req)
+{
+	int y, n = 0;
+	const char *p = req->params[0];
+	if (strlen(p) != 4 || sscanf(p, "%4d%n", &y, &n) != 1 || n != 4 || y < 2000)
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "The year must be YYYY.", NULL);
+	struct aq_period_query q = {.kind = AQ_PERIOD_YEAR, .from = aq_days_from_civil(y, 1, 1),
+				    .to = aq_days_from_civil(y, 12, 31)};
+	return reply_period(req, &q);
+}
+
+enum MHD_Result aq_handle_ranking_month_to_date(struct aq_request *req)
+{
+	int y, m, d;
+	int64_t today = aq_app_today(req->app);
+	aq_civil_from_days(today, &y, &m, &d);
+	struct aq_period_query q = {.kind = AQ_PERIOD_MONTH_TO_DATE, .from = aq_days_from_civil(y, m, 1), .to = today};
+	return reply_period(req, &q);
+}
+
+enum MHD_Result aq_handle_ranking_year_to_date(struct aq_request *req)
+{
+	int y, m, d;
+	int64_t today = aq_app_today(req->app);
+	aq_civil_from_days(today, &y, &m, &d);
+	struct aq_period_query q = {.kind = AQ_PERIOD_YEAR_TO_DATE, .from = aq_days_from_civil(y, 1, 1), .to = today};
+	return reply_period(req, &q);
+}
+
+enum MHD_Result aq_handle_ranking_campaign(struct aq_request *req)
+{
+	const char *problem = NULL;
+	struct aq_period_query q = {.kind = AQ_PERIOD_CAMPAIGN};
+	if (!parse_range(req, &q.from, &q.to, 366, true, 0, &problem))
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, problem, NULL);
+	return reply_period(req, &q);
+}
+
 enum MHD_Result aq_handle_ranking_today(struct aq_request *req)
 {
 	return reply_day(req, aq_app_today(req->app));
@@ -106,8 +233,14 @@ static bool parse_day_param(struct aq_request *req, int64_t *day)
 enum MHD_Result aq_handle_ranking_day(struct aq_request *req)
 {
 	int64_t day;
+	const char *by = aq_request_query(req, "by");
 	if (!parse_day_param(req, &day))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "The date must be YYYY-MM-DD.", NULL);
+	if (by && strcmp(by, "station") != 0) {
+		/* Streets and townships ranked for one day: a period of one day. */
+		struct aq_period_query q = {.kind = AQ_PERIOD_DAY, .from = day, .to = day};
+		return reply_period(req, &q);
+	}
 	return reply_day(req, day);
 }
 

@@ -474,3 +474,215 @@ json_t *aq_json_station_hours(const struct aq_station *station, int64_t day, con
 	put_standard(o, standard);
 	return o;
 }
+
+/* ---- period rankings ---- */
+
+static json_t *pollutant_map(const struct aq_period_value *v, const double *values, int decimals_or_pub,
+			     unsigned mask)
+{
+	json_t *o = json_object();
+	for (int p = 0; p < AQ_POLLUTANTS; p++) {
+		if (!(mask & AQ_POLLUTANT_BIT(p)))
+			continue;
+		int decimals = decimals_or_pub < 0 ? aq_pollutant_decimals((enum aq_pollutant)p) : decimals_or_pub;
+		json_object_set_new(o, aq_pollutant_field((enum aq_pollutant)p),
+				    v->valid[p] ? aq_json_number(aq_round_half_even(values[p], decimals), decimals)
+						: json_null());
+	}
+	return o;
+}
+
+static unsigned reported_mask(const struct aq_period_value *v)
+{
+	unsigned mask = 0;
+	for (int p = 0; p < AQ_POLLUTANTS; p++)
+		if (v->valid_days[p] > 0)
+			mask |= AQ_POLLUTANT_BIT(p);
+	return mask;
+}
+
+static int period_decimals(enum aq_period_metric m)
+{
+	return m == AQ_PM_COMPOSITE ? 2 : m >= AQ_PM_COMPOSITE_CHANGE ? 1 : 0;
+}
+
+/* The subject's own fields: a station, or a unit with its stations. */
+static void put_subject(json_t *o, const struct aq_period_result *r, const struct aq_period_row *row)
+{
+	if (r->query.by_unit) {
+		json_t *members = json_array();
+		for (size_t m = 0; m < row->n_members; m++)
+			json_array_append_new(members, json_string(r->stations[row->members[m]].code));
+		json_object_set_new(o, "unit", json_string(row->key));
+		json_object_set_new(o, "stations", members);
+	} else {
+		json_object_set_new(o, "station", json_string(row->key));
+		json_object_set_new(o, "name", json_string(row->name));
+		json_object_set_new(o, "unit", json_string(row->unit));
+	}
+}
+
+static json_t *period_row(const struct aq_period_result *r, const struct aq_period_row *row)
+{
+	const struct aq_period_value *v = &row->value;
+	int decimals = period_decimals(r->query.metric);
+	unsigned measured = reported_mask(v) | r->query.pollutants;
+	json_t *o = json_object();
+	put_subject(o, r, row);
+	json_object_set_new(o, "value", row->has_metric ? aq_json_number(row->metric_value, decimals) : json_null());
+	json_object_set_new(o, "composite", v->has_composite ? aq_json_number(v->composite, 2) : json_null());
+	json_object_set_new(o, "largest",
+			    v->largest >= 0 ? json_string(aq_pollutant_label((enum aq_pollutant)v->largest)) : json_null());
+	json_object_set_new(o, "sub_indices", pollutant_map(v, v->sub_index, 2, measured));
+	json_object_set_new(o, "concentrations", pollutant_map(v, v->conc, -1, measured));
+	json_t *days = json_object();
+	for (int p = 0; p < AQ_POLLUTANTS; p++)
+		if (measured & AQ_POLLUTANT_BIT(p))
+			json_object_set_new(days, aq_pollutant_field((enum aq_pollutant)p), json_integer(v->valid_days[p]));
+	json_object_set_new(o, "valid_days", days);
+	json_object_set_new(o, "aqi_mean", v->has_aqi ? json_integer((json_int_t)v->aqi_mean) : json_null());
+	json_object_set_new(o, "aqi_days", json_integer(v->aqi_days));
+	json_object_set_new(o, "good_days", json_integer(v->good_days));
+	if (r->query.metric >= AQ_PM_COMPOSITE_CHANGE) {
+		const struct aq_period_value *b = &row->base;
+		double base_value = 0;
+		bool has_base = false;
+		switch (r->query.metric) {
+		case AQ_PM_COMPOSITE_CHANGE: has_base = b->has_composite, base_value = b->composite; break;
+		case AQ_PM_PM25_CHANGE: has_base = b->valid[AQ_PM25], base_value = b->conc[AQ_PM25]; break;
+		case AQ_PM_PM10_CHANGE: has_base = b->valid[AQ_PM10], base_value = b->conc[AQ_PM10]; break;
+		default: has_base = b->has_aqi, base_value = b->aqi_mean; break;
+		}
+		int bd = r->query.metric == AQ_PM_COMPOSITE_CHANGE ? 2 : 0;
+		json_object_set_new(o, "baseline_value", has_base ? aq_json_number(base_value, bd) : json_null());
+		json_object_set_new(o, "change_pct", row->has_change ? aq_json_number(row->change, 1) : json_null());
+	}
+	return o;
+}
+
+static bool period_picked(const struct aq_period_result *r, size_t k)
+{
+	for (size_t i = 0; i < r->ranking.n_interview; i++)
+		if (r->ranking.interview[i].entry == k)
+			return true;
+	return false;
+}
+
+json_t *aq_json_period(const struct aq_period_result *r)
+{
+	char from[11], to[11];
+	const struct aq_period_query *q = &r->query;
+	int decimals = period_decimals(q->metric);
+	aq_date_format(q->from, from);
+	aq_date_format(q->to, to);
+	json_t *o = json_object();
+	json_object_set_new(o, "period", json_string(aq_period_kind_name(q->kind)));
+	json_object_set_new(o, "from", json_string(from));
+	json_object_set_new(o, "to", json_string(to));
+	json_object_set_new(o, "days", json_integer(r->days));
+	json_object_set_new(o, "days_with_data", json_integer(r->days_with_data));
+	json_object_set_new(o, "min_valid_days", json_integer(r->min_days));
+	json_object_set_new(o, "by", json_string(q->by_unit ? "unit" : "station"));
+	json_object_set_new(o, "metric", json_string(aq_period_metric_name(q->metric)));
+	json_t *pollutants = json_array();
+	for (int p = 0; p < AQ_POLLUTANTS; p++)
+		if (q->pollutants & AQ_POLLUTANT_BIT(p))
+			json_array_append_new(pollutants, json_string(aq_pollutant_field((enum aq_pollutant)p)));
+	json_object_set_new(o, "pollutants", pollutants);
+	if (r->weighted) {
+		json_t *w = json_object();
+		for (int p = 0; p < AQ_POLLUTANTS; p++)
+			if (q->pollutants & AQ_POLLUTANT_BIT(p))
+				json_object_set_new(w, aq_pollutant_field((enum aq_pollutant)p), json_real(r->weights[p]));
+		json_object_set_new(o, "weights", w);
+	}
+	put_standard(o, r->standard);
+	if (r->straddles)
+		json_object_set_new(o, "standard_note",
+				    json_string("The period straddles a change of standard: it is judged by the "
+						"standards in force on its last day."));
+	json_object_set_new(o, "rule_version", json_string(r->rule_version));
+	json_object_set_new(o, "final", json_boolean(r->final));
+	if (q->metric >= AQ_PM_COMPOSITE_CHANGE) {
+		char bf[11], bt[11];
+		aq_date_format(r->base_from, bf);
+		aq_date_format(r->base_to, bt);
+		json_object_set_new(o, "baseline", json_pack("{s:s, s:s, s:i}", "from", bf, "to", bt, "year", q->baseline_year));
+	}
+	if (r->days_with_data == 0)
+		json_object_set_new(o, "reason", json_string("There are no readings in this period."));
+	json_object_set_new(o, "subjects_ranked", json_integer((json_int_t)r->ranking.of));
+	json_object_set_new(o, "mean", r->ranking.has_mean ? aq_json_number(aq_round_half_even(r->ranking.district_mean,
+											       decimals),
+									       decimals)
+							   : json_null());
+	json_t *rows = json_array();
+	for (size_t i = 0; i < r->ranking.n_rows; i++) {
+		const struct aq_rank_row *rr = &r->ranking.rows[i];
+		json_t *row = period_row(r, &r->rows[rr->entry]);
+		json_object_set_new(row, "rank", json_integer(rr->rank));
+		json_object_set_new(row, "interview", json_boolean(period_picked(r, rr->entry)));
+		json_array_append_new(rows, row);
+	}
+	json_object_set_new(o, "ranking", rows);
+	json_t *insufficient = json_array();
+	for (size_t i = 0; i < r->ranking.n_insufficient; i++)
+		json_array_append_new(insufficient, period_row(r, &r->rows[r->ranking.insufficient[i]]));
+	json_object_set_new(o, "insufficient", insufficient);
+	if (q->metric >= AQ_PM_COMPOSITE_CHANGE) {
+		json_t *none = json_array();
+		for (size_t i = 0; i < r->n_no_baseline; i++)
+			json_array_append_new(none, period_row(r, &r->rows[r->no_baseline[i]]));
+		json_object_set_new(o, "no_baseline", none);
+	}
+	json_t *interview = json_array();
+	for (size_t i = 0; i < r->ranking.n_interview; i++) {
+		const struct aq_interview_pick *pick = &r->ranking.interview[i];
+		const struct aq_period_row *row = &r->rows[pick->entry];
+		json_t *e = json_object();
+		put_subject(e, r, row);
+		json_object_set_new(e, "rank", json_integer(pick->rank));
+		json_object_set_new(e, "value", row->has_metric ? aq_json_number(row->metric_value, decimals) : json_null());
+		json_object_set_new(e, "reason", json_string(aq_interview_reason_name(pick->reason)));
+		json_array_append_new(interview, e);
+	}
+	json_object_set_new(o, "interview", interview);
+	return o;
+}
+
+void aq_csv_period(struct aq_csv *csv, const struct aq_period_result *r)
+{
+	char from[11], to[11];
+	int decimals = period_decimals(r->query.metric);
+	aq_date_format(r->query.from, from);
+	aq_date_format(r->query.to, to);
+	aq_csv_row(csv, 16, "from", "to", "rank", r->query.by_unit ? "unit" : "station", "name", "unit", "metric",
+		   "value", "composite", "largest", "pm25", "pm10", "valid_days_pm25", "valid_days_pm10", "interview",
+		   "standard");
+	for (size_t i = 0; i < r->ranking.n_rows; i++) {
+		const struct aq_rank_row *rr = &r->ranking.rows[i];
+		const struct aq_period_row *row = &r->rows[rr->entry];
+		const struct aq_period_value *v = &row->value;
+		char rank[16], d25[16], d10[16];
+		snprintf(rank, sizeof rank, "%d", rr->rank);
+		snprintf(d25, sizeof d25, "%d", v->valid_days[AQ_PM25]);
+		snprintf(d10, sizeof d10, "%d", v->valid_days[AQ_PM10]);
+		aq_csv_cell(csv, from);
+		aq_csv_cell(csv, to);
+		aq_csv_cell(csv, rank);
+		aq_csv_cell(csv, row->key);
+		aq_csv_cell(csv, row->name);
+		aq_csv_cell(csv, row->unit);
+		aq_csv_cell(csv, aq_period_metric_name(r->query.metric));
+		cell_number(csv, row->has_metric, row->metric_value, decimals);
+		cell_number(csv, v->has_composite, v->composite, 2);
+		aq_csv_cell(csv, v->largest >= 0 ? aq_pollutant_label((enum aq_pollutant)v->largest) : "");
+		cell_number(csv, v->valid[AQ_PM25], v->conc[AQ_PM25], 0);
+		cell_number(csv, v->valid[AQ_PM10], v->conc[AQ_PM10], 0);
+		aq_csv_cell(csv, d25);
+		aq_csv_cell(csv, d10);
+		aq_csv_cell(csv, period_picked(r, rr->entry) ? "yes" : "no");
+		aq_csv_cell(csv, r->standard ? r->standard->name : "");
+		aq_csv_end_row(csv);
+	}
+}

@@ -810,6 +810,136 @@ def rank_day(day: dict, metric: str = "pm10", policy: str = "separate",
             "insufficient": insufficient, "interview": interview, "national": nat}
 
 
+# ---------------------------------------------------------------------------------------------
+# Periods (issue 14): the city-ranking rule (环办监测〔2018〕19号) on stations or units
+# ---------------------------------------------------------------------------------------------
+
+def period_min_days(date_from: dt.date, date_to: dt.date) -> int:
+    """Valid days a pollutant needs: a whole month 27 (February 25), a whole year 324 (HJ 663-2013),
+    another span its share of the year's, ceil(days * 324 / 365)."""
+    days = (date_to - date_from).days + 1
+    month_end = (date_to + dt.timedelta(days=1)).day == 1
+    if date_from.day == 1 and month_end and (date_from.year, date_from.month) == (date_to.year, date_to.month):
+        return 25 if date_from.month == 2 else 27
+    if (date_from.month, date_from.day) == (1, 1) and (date_to.month, date_to.day) == (12, 31) \
+            and date_from.year == date_to.year:
+        return 324
+    return math.ceil(F(days * 324, 365))
+
+
+def percentile_hj663(values, p):
+    """HJ 663-2013: X sorted ascending, k = 1 + (n - 1) p / 100, s = floor(k),
+    X_s + (X_(s+1) - X_s)(k - s), positions from 1."""
+    xs = sorted(values)
+    n = len(xs)
+    k = 1 + F(n - 1) * F(p) / 100
+    s = math.floor(k)
+    if s >= n:
+        return xs[-1]
+    return xs[s - 1] + (xs[s] - xs[s - 1]) * (k - s)
+
+
+def assess_period(ds: Dataset, date_from: dt.date, date_to: dt.date, pollutants=DEFAULT_COMPOSITE,
+                  by_unit=False, weights=None, pin="auto", min_days=None):
+    """Every subject's period values: {key: {...}} for stations, or units (the mean of the valid
+    member stations' published daily values, day by day).  Concentrations: period means, CO the
+    95th and O3 the 90th percentile of the daily values, published like daily values; valid with
+    at least min_days valid days; sub-indices C/S over the annual limits in force on the last
+    day; composite the weighted sum, half-to-even to 2 decimals."""
+    weights = weights or {}
+    limits = standards_for(date_to, pin)[1]
+    need = min_days if min_days is not None else period_min_days(date_from, date_to)
+    days = []
+    d = date_from
+    while d <= date_to:
+        days.append(compute_day(ds, d, pin=pin))
+        d += dt.timedelta(days=1)
+    subjects = {}
+    for code in sorted(ds.stations):
+        st = ds.stations[code]
+        if st.kind != "micro" or not st.active:
+            continue
+        key = (st.unit or "") if by_unit else code
+        subjects.setdefault(key, []).append(code)
+    out = {}
+    for key, members in subjects.items():
+        series = {p: [] for p in POLLUTANTS}
+        aqis = []
+        for day in days:
+            for p in POLLUTANTS:
+                vals = [day["stations"][c]["pub"][p] for c in members
+                        if c in day["stations"] and day["stations"][c]["pub"][p] is not None]
+                if vals:
+                    series[p].append(sum(vals, F(0)) / len(vals))
+            a = [F(day["stations"][c]["aqi"]) for c in members
+                 if c in day["stations"] and day["stations"][c]["aqi"] is not None]
+            if a:
+                aqis.append(sum(a, F(0)) / len(a))
+        conc, valid = {}, {}
+        for p in POLLUTANTS:
+            xs = series[p]
+            if not xs:
+                conc[p] = None
+                valid[p] = False
+                continue
+            v = percentile_hj663(xs, 95 if p == "co" else 90) if p in ("co", "o3") else sum(xs, F(0)) / len(xs)
+            conc[p] = round_half_even(v, PUB_DECIMALS[p])
+            valid[p] = len(xs) >= need
+        sub = {p: conc[p] / COMPOSITE_S_BY[limits][p] for p in POLLUTANTS if valid[p]}
+        composite = None
+        if all(valid[p] for p in pollutants):
+            composite = round_half_even(sum((F(weights.get(p, 1)) * sub[p] for p in pollutants), F(0)), 2)
+        out[key] = {"key": key, "members": members, "conc": conc, "valid": valid,
+                    "valid_days": {p: len(series[p]) for p in POLLUTANTS}, "sub_indices": sub,
+                    "composite": composite,
+                    "aqi_mean": round_half_even(sum(aqis, F(0)) / len(aqis), 0) if aqis and len(aqis) >= need else None,
+                    "good_days": sum(1 for a in aqis if a <= 100)}
+    return {"limits": limits, "min_days": need, "subjects": out}
+
+
+def period_metric(v: dict, metric: str):
+    if metric == "composite":
+        return v["composite"]
+    if metric in ("pm25", "pm10"):
+        return v["conc"][metric] if v["valid"][metric] else None
+    if metric == "aqi":
+        return v["aqi_mean"]
+    raise ValueError(metric)
+
+
+def rank_period(assessed: dict, metric="composite", baseline: dict | None = None):
+    """Competition ranking of the subjects, lower first; ties by the other PM (missing last),
+    then key. Change metrics (metric_change) rank (now - base) / base * 100, 1 decimal."""
+    change = metric.endswith("_change")
+    base_metric = metric[:-7] if change else metric
+    dec = 1 if change else METRIC_DECIMALS[base_metric]
+    other = "pm25" if base_metric == "pm10" else "pm10"
+    rows, insufficient, no_baseline = [], [], []
+    for key, v in assessed["subjects"].items():
+        now = period_metric(v, base_metric)
+        value = now
+        if change and now is not None:
+            b = baseline["subjects"].get(key) if baseline else None
+            bv = period_metric(b, base_metric) if b else None
+            if bv is None or bv <= 0:
+                no_baseline.append(key)
+                continue
+            value = round_half_even((now - bv) / bv * 100, 1)
+        if value is None:
+            insufficient.append(key)
+            continue
+        o = v["conc"][other] if v["valid"][other] else None
+        rows.append((round_half_even(value, dec), o is None, o if o is not None else F(0), key))
+    rows.sort()
+    ranked, prev, rank = [], None, 0
+    for i, (value, _, _, key) in enumerate(rows):
+        if value != prev:
+            rank = i + 1
+            prev = value
+        ranked.append({"key": key, "rank": rank, "value": value})
+    return {"ranking": ranked, "insufficient": sorted(insufficient), "no_baseline": sorted(no_baseline)}
+
+
 def interview_streaks(ds: Dataset, dates, metric="pm10", policy="separate", interview_count=3,
                       **kw):
     """{date: {station: consecutive_days}} over consecutive calendar `dates` (sorted)."""
