@@ -197,6 +197,50 @@ enum aq_status aq_db_bump_version(struct aq_db *db, int64_t *version);
 /* Current data version. */
 enum aq_status aq_db_data_version(struct aq_db *db, int64_t *version);
 
+/* ---- finalized months and years (db_periods.c) ---- */
+
+struct aq_period_info {
+	bool final;             /* a snapshot exists */
+	int64_t finalized_us;
+	char rule_version[128];
+	int min_days;
+	int days_with_data;
+};
+/* The snapshot of period kind ("month", "year") key ("2026-11", "2026"); final false if none. */
+enum aq_status aq_db_period_info(struct aq_db *db, const char *kind, const char *key, struct aq_period_info *out);
+
+/* One subject's kept period values. */
+struct aq_period_stored {
+	char subject[256]; /* station code or unit name */
+	char name[256];
+	char unit[256];
+	char members[4096]; /* station codes, comma separated */
+	int valid_days[AQ_POLLUTANTS];
+	double conc[AQ_POLLUTANTS];
+	int aqi_days;
+	double aqi_mean;
+	int good_days;
+};
+/* The kept subjects (stations, or units) of a period, by subject, in a malloc'd array. */
+enum aq_status aq_db_period_rows(struct aq_db *db, const char *kind, const char *key, bool by_unit,
+				 struct aq_period_stored **out, size_t *n);
+/* Inside a transaction: the period's advisory lock (false: another daemon holds it). */
+enum aq_status aq_db_period_lock(struct aq_db *db, const char *kind, const char *key, bool *locked);
+/* Inside a transaction: replaces the period's snapshot header (its rows go with the old one). */
+enum aq_status aq_db_period_write_header(struct aq_db *db, const char *kind, const char *key, int64_t first_day,
+					 int64_t last_day, const char *rule_version, int min_days, int days_with_data);
+/* Inside the same transaction: one subject's values. */
+enum aq_status aq_db_period_write_row(struct aq_db *db, const char *kind, const char *key, bool by_unit,
+				      const struct aq_period_stored *s);
+/* Late data of days [from, to] since a period was finalized at since_us: readings counted late
+ * on them, and days finalized again after it. */
+enum aq_status aq_db_period_late(struct aq_db *db, int64_t from, int64_t to, int64_t since_us, int *late_readings,
+				 int *days_refinalized);
+/* Months or years (kind) whose days with data are all final, that ended before today and have
+ * no snapshot, oldest first, at most max: their keys in a malloc'd array. */
+enum aq_status aq_db_periods_due(struct aq_db *db, const char *kind, int64_t today, size_t max, char (**keys)[16],
+				 size_t *n);
+
 /* ---- alerts, events, webhook outbox (db_alerts.c) ---- */
 
 /* Session-level advisory lock of the alert evaluator: one daemon judges at a time. */

@@ -59,8 +59,13 @@ struct aq_period_value {
 	int good_days;                      /* days with AQI ≤ 100 */
 };
 
-/* Assesses one subject's period. */
+/* Assesses one subject's period: its concentrations and day counts from the series, then
+ * aq_period_derive. */
 void aq_period_compute(const struct aq_period_series *s, const struct aq_period_rules *r, struct aq_period_value *out);
+/* Derives everything else of v from its valid_days, conc, aqi_days, aqi_mean and good_days
+ * (as kept in a finalized period) under the rules: validity, sub-indices, composite, the
+ * largest, has_aqi. */
+void aq_period_derive(struct aq_period_value *v, const struct aq_period_rules *r);
 
 /* The change of a period value against its baseline in percent, (now − base) / base × 100,
  * half-to-even to one decimal; false when base ≤ 0 (no change can be stated). */

@@ -46,8 +46,9 @@ struct aq_period_row {
 	char key[256];              /* station code, or the unit's name */
 	char name[256];             /* station name ("" for a unit) */
 	char unit[256];
-	size_t *members;            /* units: indices into the result's stations (owned) */
+	size_t *members;            /* indices into the result's stations (owned; computed rows) */
 	size_t n_members;
+	char *member_codes;         /* its stations' codes, comma separated (owned) */
 	struct aq_period_value value;
 	bool has_base;
 	struct aq_period_value base;
@@ -68,8 +69,12 @@ struct aq_period_result {
 	bool weighted;              /* AQRANK_COMPOSITE_WEIGHTS is not all 1 */
 	double weights[AQ_POLLUTANTS];
 	char rule_version[128];
-	bool final;                 /* every day of the period is finalized */
-	int late_readings;          /* readings that came after its days were finalized */
+	bool final;                 /* a finalized month or year (its kept snapshot), or every day
+	                             * of the period is finalized */
+	bool from_snapshot;         /* served from the period's snapshot */
+	int64_t finalized_us;       /* from_snapshot: when */
+	int late_readings;          /* from_snapshot: readings its days took after they were final */
+	int days_refinalized;       /* from_snapshot: its days finalized again since */
 	struct aq_station *stations; /* the stations of the period, by code (owned) */
 	size_t n_stations;
 	struct aq_period_row *rows; /* one per subject (owned), in no particular order */
@@ -85,6 +90,17 @@ struct aq_period_result {
 enum aq_status aq_period_build(struct aq_app *app, const struct aq_period_query *q, struct aq_period_result *out,
 			       const char **problem);
 void aq_period_cleanup(struct aq_period_result *r);
+
+/* Finalizes a calendar month (kind AQ_PERIOD_MONTH, from its first day) or year from its days'
+ * values: keeps every station's and every unit's period values, under the rules in force, in
+ * one transaction. With force an existing snapshot is replaced. *done false when another daemon
+ * holds it or it exists (without force). AQ_ERR_CONFLICT when the period has not ended. */
+enum aq_status aq_period_finalize(struct aq_app *app, enum aq_period_kind kind, int64_t from, bool force, bool *done);
+/* The periodic job: finalizes every month and year whose days are all finalized. Returns how
+ * many. */
+int aq_period_finalize_due(struct aq_app *app);
+/* The first and last day of the month or year that starts at from. */
+int64_t aq_period_last_day(enum aq_period_kind kind, int64_t from);
 
 /* The cache of every station's daily values per finalized day that the period rankings read
  * (one per daemon; a day is read again when it is re-finalized). */

@@ -118,6 +118,8 @@ enum MHD_Result aq_handle_ranking_year(struct aq_request *req);
 enum MHD_Result aq_handle_ranking_month_to_date(struct aq_request *req);
 enum MHD_Result aq_handle_ranking_year_to_date(struct aq_request *req);
 enum MHD_Result aq_handle_ranking_campaign(struct aq_request *req);
+enum MHD_Result aq_handle_period_finalize_month(struct aq_request *req);
+enum MHD_Result aq_handle_period_finalize_year(struct aq_request *req);
 enum MHD_Result aq_handle_ranking_finalize(struct aq_request *req);
 enum MHD_Result aq_handle_ranking_summary(struct aq_request *req);
 enum MHD_Result aq_handle_interviews_list(struct aq_request *req);

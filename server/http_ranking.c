@@ -79,6 +79,8 @@ static enum MHD_Result reply_day(struct aq_request *req, int64_t day)
 
 static bool parse_range(struct aq_request *req, int64_t *from, int64_t *to, int max_days, bool required,
 			int64_t default_to, const char **problem);
+static bool parse_month(struct aq_request *req, int64_t *from);
+static bool parse_year(struct aq_request *req, int64_t *from);
 
 /* ---- period rankings: month, year, to date, campaign; a day by unit ---- */
 
@@ -149,31 +151,74 @@ static enum MHD_Result reply_period(struct aq_request *req, struct aq_period_que
 	return result;
 }
 
-static int days_in_month(int y, int m)
-{
-	return (int)(aq_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - aq_days_from_civil(y, m, 1));
-}
-
 enum MHD_Result aq_handle_ranking_month(struct aq_request *req)
 {
-	int y, m, n = 0;
-	const char *p = req->params[0];
-	if (strlen(p) != 7 || sscanf(p, "%4d-%2d%n", &y, &m, &n) != 2 || n != 7 || m < 1 || m > 12 || y < 2000)
+	struct aq_period_query q = {.kind = AQ_PERIOD_MONTH};
+	if (!parse_month(req, &q.from))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "The month must be YYYY-MM.", NULL);
-	struct aq_period_query q = {.kind = AQ_PERIOD_MONTH, .from = aq_days_from_civil(y, m, 1)};
-	q.to = q.from + days_in_month(y, m) - 1;
+	q.to = aq_period_last_day(AQ_PERIOD_MONTH, q.from);
 	return reply_period(req, &q);
 }
 
 enum MHD_Result aq_handle_ranking_year(struct aq_request *req)
 {
+	struct aq_period_query q = {.kind = AQ_PERIOD_YEAR};
+	if (!parse_year(req, &q.from))
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "The year must be YYYY.", NULL);
+	q.to = aq_period_last_day(AQ_PERIOD_YEAR, q.from);
+	return reply_period(req, &q);
+}
+
+/* POST /api/v1/ranking/month/{m}/finalize and …/year/{y}/finalize (admin): keep the period's
+ * values from its days now, or again. */
+static enum MHD_Result finalize_period(struct aq_request *req, enum aq_period_kind kind, int64_t from)
+{
+	bool done = false;
+	enum aq_status st = aq_period_finalize(req->app, kind, from, true, &done);
+	if (st == AQ_ERR_CONFLICT)
+		return aq_reply_error(req, st, "A period can be finalized once it is over.", NULL);
+	if (st != AQ_OK)
+		return aq_reply_error(req, st, NULL, NULL);
+	if (!done)
+		return aq_reply_error(req, AQ_ERR_CONFLICT, "Another daemon is finalizing that period; retry.", NULL);
+	struct aq_period_query q = {.kind = kind, .from = from, .to = aq_period_last_day(kind, from)};
+	return reply_period(req, &q);
+}
+
+static bool parse_month(struct aq_request *req, int64_t *from)
+{
+	int y, m, n = 0;
+	const char *p = req->params[0];
+	if (strlen(p) != 7 || sscanf(p, "%4d-%2d%n", &y, &m, &n) != 2 || n != 7 || m < 1 || m > 12 || y < 2000)
+		return false;
+	*from = aq_days_from_civil(y, m, 1);
+	return true;
+}
+
+static bool parse_year(struct aq_request *req, int64_t *from)
+{
 	int y, n = 0;
 	const char *p = req->params[0];
 	if (strlen(p) != 4 || sscanf(p, "%4d%n", &y, &n) != 1 || n != 4 || y < 2000)
+		return false;
+	*from = aq_days_from_civil(y, 1, 1);
+	return true;
+}
+
+enum MHD_Result aq_handle_period_finalize_month(struct aq_request *req)
+{
+	int64_t from;
+	if (!parse_month(req, &from))
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "The month must be YYYY-MM.", NULL);
+	return finalize_period(req, AQ_PERIOD_MONTH, from);
+}
+
+enum MHD_Result aq_handle_period_finalize_year(struct aq_request *req)
+{
+	int64_t from;
+	if (!parse_year(req, &from))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "The year must be YYYY.", NULL);
-	struct aq_period_query q = {.kind = AQ_PERIOD_YEAR, .from = aq_days_from_civil(y, 1, 1),
-				    .to = aq_days_from_civil(y, 12, 31)};
-	return reply_period(req, &q);
+	return finalize_period(req, AQ_PERIOD_YEAR, from);
 }
 
 enum MHD_Result aq_handle_ranking_month_to_date(struct aq_request *req)

@@ -7,6 +7,7 @@
 #include "aq_db.h"
 #include "aq_events.h"
 #include "aq_day.h"
+#include "aq_periods.h"
 #include "aq_etag.h"
 #include "aq_json_ranking.h"
 #include "aq_log.h"
@@ -47,6 +48,7 @@ struct pass_state {
 	int64_t ranking_version;
 	char ranking_etag[24];
 	int64_t last_prune_us;
+	int64_t last_period_us;    /* real time of the last look for months and years to finalize */
 };
 
 /* Streams events other daemons (or this one) logged since the last pass. */
@@ -131,7 +133,12 @@ static void run_pass(struct aq_app *app, struct pass_state *ps)
 	int64_t now = aq_clock_now(NULL);
 	fold_pending(app);
 	watch_version(app, &ps->seen_version);
-	aq_day_finalize_due(app);
+	/* Months and years are finalized once their days are: looked for after a day was, and
+	 * every minute (a re-finalized day, a daemon that missed it). */
+	if (aq_day_finalize_due(app) > 0 || now - ps->last_period_us >= 60 * AQ_US_PER_SEC) {
+		aq_period_finalize_due(app);
+		ps->last_period_us = now;
+	}
 	/* Alerts: on the tick, and within a second of new data (closed hours, offline ends). */
 	int64_t version = atomic_load(&app->data_version);
 	if (now - ps->last_alert_us >= (int64_t)app->cfg->alert_tick * AQ_US_PER_SEC ||

@@ -511,8 +511,11 @@ static void put_subject(json_t *o, const struct aq_period_result *r, const struc
 {
 	if (r->query.by_unit) {
 		json_t *members = json_array();
-		for (size_t m = 0; m < row->n_members; m++)
-			json_array_append_new(members, json_string(r->stations[row->members[m]].code));
+		for (const char *c = row->member_codes; c && *c;) {
+			size_t n = strcspn(c, ",");
+			json_array_append_new(members, json_stringn(c, n));
+			c += n + (c[n] == ',');
+		}
 		json_object_set_new(o, "unit", json_string(row->key));
 		json_object_set_new(o, "stations", members);
 	} else {
@@ -603,6 +606,13 @@ json_t *aq_json_period(const struct aq_period_result *r)
 						"standards in force on its last day."));
 	json_object_set_new(o, "rule_version", json_string(r->rule_version));
 	json_object_set_new(o, "final", json_boolean(r->final));
+	if (r->from_snapshot) {
+		char when[40];
+		aq_local_format(r->finalized_us, when, sizeof when);
+		json_object_set_new(o, "finalized_at", json_string(when));
+		json_object_set_new(o, "late_readings", json_integer(r->late_readings));
+		json_object_set_new(o, "days_refinalized", json_integer(r->days_refinalized));
+	}
 	if (q->metric >= AQ_PM_COMPOSITE_CHANGE) {
 		char bf[11], bt[11];
 		aq_date_format(r->base_from, bf);

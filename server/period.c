@@ -64,6 +64,8 @@ bool aq_weights_parse(const char *text, double weights[AQ_POLLUTANTS])
 		s = end;
 		while (isspace((unsigned char)*s))
 			s++;
+		if (*s == ',' && s[1] == '\0')
+			return false; /* a trailing comma: a pollutant missing */
 		if (*s == ',')
 			s++;
 		else if (*s)
@@ -103,44 +105,50 @@ static double period_concentration(enum aq_pollutant p, const double *daily, siz
 	return aq_round_half_even(v, aq_pollutant_decimals(p));
 }
 
-void aq_period_compute(const struct aq_period_series *s, const struct aq_period_rules *r, struct aq_period_value *out)
+void aq_period_derive(struct aq_period_value *v, const struct aq_period_rules *r)
 {
-	memset(out, 0, sizeof *out);
-	out->largest = -1;
 	double sum = 0, heaviest = -1;
 	bool complete = (r->composite_mask & AQ_POLLUTANT_ALL_MASK) != 0;
+	v->largest = -1;
 	for (int i = 0; i < AQ_POLLUTANTS; i++) {
 		enum aq_pollutant p = (enum aq_pollutant)i;
-		out->valid_days[p] = (int)s->n[p];
-		out->valid[p] = s->n[p] > 0 && (int)s->n[p] >= r->min_days;
-		out->conc[p] = period_concentration(p, s->daily[p], s->n[p]);
-		if (out->valid[p])
-			out->sub_index[p] = out->conc[p] / r->standard->limit_annual[p];
+		v->valid[p] = v->valid_days[p] > 0 && v->valid_days[p] >= r->min_days;
+		v->sub_index[p] = v->valid[p] ? v->conc[p] / r->standard->limit_annual[p] : 0;
 		if (!(r->composite_mask & AQ_POLLUTANT_BIT(p)))
 			continue;
-		if (!out->valid[p]) {
+		if (!v->valid[p]) {
 			complete = false;
 			continue;
 		}
-		double weighted = r->weights[p] * out->sub_index[p];
+		double weighted = r->weights[p] * v->sub_index[p];
 		sum += weighted;
 		if (weighted > heaviest) {
 			heaviest = weighted;
-			out->largest = i;
+			v->largest = i;
 		}
 	}
-	out->has_composite = complete;
-	out->composite = complete ? aq_round_half_even(sum, 2) : 0;
+	v->has_composite = complete;
+	v->composite = complete ? aq_round_half_even(sum, 2) : 0;
 	if (!complete)
-		out->largest = -1;
+		v->largest = -1;
+	v->has_aqi = v->aqi_days > 0 && v->aqi_days >= r->min_days;
+}
+
+void aq_period_compute(const struct aq_period_series *s, const struct aq_period_rules *r, struct aq_period_value *out)
+{
+	memset(out, 0, sizeof *out);
+	for (int i = 0; i < AQ_POLLUTANTS; i++) {
+		out->valid_days[i] = (int)s->n[i];
+		out->conc[i] = period_concentration((enum aq_pollutant)i, s->daily[i], s->n[i]);
+	}
 	double aqi_sum = 0;
 	for (size_t i = 0; i < s->n_aqi; i++) {
 		aqi_sum += s->aqi[i];
 		out->good_days += s->aqi[i] <= 100;
 	}
 	out->aqi_days = (int)s->n_aqi;
-	out->has_aqi = s->n_aqi > 0 && (int)s->n_aqi >= r->min_days;
 	out->aqi_mean = s->n_aqi ? aq_round_half_even(aqi_sum / (double)s->n_aqi, 0) : 0;
+	aq_period_derive(out, r);
 }
 
 bool aq_period_change(double now, double base, double *pct)

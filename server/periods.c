@@ -12,6 +12,7 @@
 #include "aq_clock.h"
 #include "aq_day.h"
 #include "aq_db.h"
+#include "aq_log.h"
 #include "aq_time.h"
 
 #include <math.h>
@@ -294,28 +295,45 @@ static enum aq_status period_stations(struct aq_db *db, int64_t to, struct aq_pe
 	return AQ_OK;
 }
 
+/* Appends code to a comma-separated list (grown as needed). False on ENOMEM. */
+static bool codes_add(char **list, const char *code)
+{
+	size_t have = *list ? strlen(*list) : 0, add = strlen(code);
+	char *grown = realloc(*list, have + add + 2);
+	if (!grown)
+		return false;
+	if (have)
+		grown[have++] = ',';
+	memcpy(grown + have, code, add + 1);
+	*list = grown;
+	return true;
+}
+
 /* One row per station, or per unit (in the order of the first member met, stations being by
  * code). */
-static enum aq_status make_rows(struct aq_period_result *out)
+static enum aq_status make_rows(struct aq_period_result *out, bool by_unit)
 {
 	out->rows = calloc(out->n_stations ? out->n_stations : 1, sizeof *out->rows);
+	out->n_rows = 0;
 	if (!out->rows)
 		return AQ_ERR_INTERNAL;
 	for (size_t i = 0; i < out->n_stations; i++) {
 		const struct aq_station *s = &out->stations[i];
 		struct aq_period_row *row = NULL;
-		for (size_t k = 0; out->query.by_unit && k < out->n_rows && !row; k++)
+		for (size_t k = 0; by_unit && k < out->n_rows && !row; k++)
 			if (strcmp(out->rows[k].key, s->unit) == 0)
 				row = &out->rows[k];
 		if (!row) {
 			row = &out->rows[out->n_rows++];
-			snprintf(row->key, sizeof row->key, "%s", out->query.by_unit ? s->unit : s->code);
-			snprintf(row->name, sizeof row->name, "%s", out->query.by_unit ? "" : s->name);
+			snprintf(row->key, sizeof row->key, "%s", by_unit ? s->unit : s->code);
+			snprintf(row->name, sizeof row->name, "%s", by_unit ? "" : s->name);
 			snprintf(row->unit, sizeof row->unit, "%s", s->unit);
 			if (!(row->members = calloc(out->n_stations, sizeof *row->members)))
 				return AQ_ERR_INTERNAL;
 		}
 		row->members[row->n_members++] = i;
+		if (!codes_add(&row->member_codes, s->code))
+			return AQ_ERR_INTERNAL;
 	}
 	return AQ_OK;
 }
@@ -357,56 +375,122 @@ static void metric_of(const struct aq_period_result *r, struct aq_period_row *ro
 	e->value = row->metric_value;
 }
 
-static enum aq_status assess(struct aq_app *app, struct aq_db *db, struct aq_period_result *out)
+/* Every row's values over [from, to] from the days (base: into row->base). */
+static enum aq_status assess(struct aq_app *app, struct aq_db *db, struct aq_period_result *out, int64_t from,
+			     int64_t to, const struct aq_period_rules *rules, bool base)
 {
-	const struct aq_period_query *q = &out->query;
-	size_t n_days = (size_t)(q->to - q->from + 1), n_base = 0;
-	struct day_block **blocks = calloc(n_days, sizeof *blocks), **base = NULL;
+	size_t n_days = (size_t)(to - from + 1);
+	struct day_block **blocks = calloc(n_days, sizeof *blocks);
 	struct series_buf buf;
 	enum aq_status st = AQ_ERR_INTERNAL;
 	bool buf_ok = series_buf_new(&buf, n_days);
-	if (!blocks || !buf_ok)
-		goto out;
-	if ((st = days_load(app, db, q->from, q->to, blocks)) != AQ_OK)
-		goto out;
-	for (size_t d = 0; d < n_days; d++) {
-		out->days_with_data += blocks[d] && blocks[d]->n > 0;
-		out->final = out->final && blocks[d] && blocks[d]->stamp > 0;
-	}
-	struct aq_period_rules rules = {.min_days = out->min_days, .composite_mask = q->pollutants,
-					.standard = out->standard};
-	memcpy(rules.weights, out->weights, sizeof rules.weights);
-	if (is_change(q->metric)) {
-		n_base = (size_t)(out->base_to - out->base_from + 1);
-		if (!(base = calloc(n_base, sizeof *base))) {
-			st = AQ_ERR_INTERNAL;
-			goto out;
+	if (blocks && buf_ok && (st = days_load(app, db, from, to, blocks)) == AQ_OK) {
+		for (size_t d = 0; !base && d < n_days; d++) {
+			out->days_with_data += blocks[d] && blocks[d]->n > 0;
+			out->final = out->final && (!blocks[d] || blocks[d]->n == 0 || blocks[d]->stamp > 0);
 		}
-		if ((st = days_load(app, db, out->base_from, out->base_to, base)) != AQ_OK)
-			goto out;
-	}
-	for (size_t k = 0; k < out->n_rows; k++) {
-		struct aq_period_row *row = &out->rows[k];
-		struct aq_period_series s;
-		gather(blocks, n_days, out->stations, row->members, row->n_members, &buf, &s);
-		aq_period_compute(&s, &rules, &row->value);
-		if (base) {
-			/* The baseline is judged by the same rules (limits, days needed), so a change says
-			 * how the air changed, not how the standard did. */
-			struct aq_period_rules base_rules = rules;
-			base_rules.min_days = aq_period_min_days(out->base_from, out->base_to);
-			gather(base, n_base, out->stations, row->members, row->n_members, &buf, &s);
-			aq_period_compute(&s, &base_rules, &row->base);
-			row->has_base = true;
+		for (size_t k = 0; k < out->n_rows; k++) {
+			struct aq_period_row *row = &out->rows[k];
+			struct aq_period_series s;
+			gather(blocks, n_days, out->stations, row->members, row->n_members, &buf, &s);
+			aq_period_compute(&s, rules, base ? &row->base : &row->value);
+			row->has_base = row->has_base || base;
 		}
 	}
-	st = AQ_OK;
-out:
 	days_release(app, blocks, n_days);
-	days_release(app, base, n_base);
 	free(blocks);
-	free(base);
 	series_buf_free(&buf);
+	return st;
+}
+
+/* "month" / "year" and "2026-11" / "2026" of a whole calendar month or year; false for any
+ * other span. */
+static bool snapshot_key(int64_t from, int64_t to, const char **kind, char key[16])
+{
+	int y, m, d;
+	aq_civil_from_days(from, &y, &m, &d);
+	if (d != 1)
+		return false;
+	if (to == aq_period_last_day(AQ_PERIOD_MONTH, from)) {
+		*kind = "month";
+		snprintf(key, 16, "%04d-%02d", y, m);
+		return true;
+	}
+	if (m == 1 && to == aq_period_last_day(AQ_PERIOD_YEAR, from)) {
+		*kind = "year";
+		snprintf(key, 16, "%04d", y);
+		return true;
+	}
+	return false;
+}
+
+/* The kept values of a finalized period into the rows (base: into row->base, matched by
+ * subject; otherwise the rows are made from the snapshot). *found false when there is none. */
+static enum aq_status from_snapshot(struct aq_db *db, struct aq_period_result *out, int64_t from, int64_t to,
+				    struct aq_period_rules *rules, bool base, bool *found)
+{
+	const char *kind;
+	char key[16];
+	struct aq_period_info info;
+	struct aq_period_stored *kept = NULL;
+	size_t n = 0;
+	*found = false;
+	if (!snapshot_key(from, to, &kind, key))
+		return AQ_OK;
+	enum aq_status st = aq_db_period_info(db, kind, key, &info);
+	if (st != AQ_OK || !info.final)
+		return st;
+	if ((st = aq_db_period_rows(db, kind, key, out->query.by_unit, &kept, &n)) != AQ_OK)
+		return st;
+	*found = true;
+	rules->min_days = info.min_days; /* judged by the rules it was finalized with */
+	if (!base) {
+		out->from_snapshot = true;
+		out->final = true;
+		out->finalized_us = info.finalized_us;
+		out->min_days = info.min_days;
+		out->days_with_data = info.days_with_data;
+		snprintf(out->rule_version, sizeof out->rule_version, "%s", info.rule_version);
+		/* Its standard is the one it was finalized with. */
+		out->standard = aq_day_standard_of_rule(info.rule_version, to);
+		rules->standard = out->standard;
+		st = aq_db_period_late(db, from, to, info.finalized_us, &out->late_readings, &out->days_refinalized);
+		free(out->rows);
+		out->rows = calloc(n ? n : 1, sizeof *out->rows);
+		out->n_rows = 0;
+		if (!out->rows)
+			st = AQ_ERR_INTERNAL;
+	}
+	for (size_t i = 0; st == AQ_OK && i < n; i++) {
+		const struct aq_period_stored *k = &kept[i];
+		struct aq_period_row *row = NULL;
+		if (base) {
+			for (size_t j = 0; j < out->n_rows && !row; j++)
+				if (strcmp(out->rows[j].key, k->subject) == 0)
+					row = &out->rows[j];
+			if (!row)
+				continue;
+		} else {
+			row = &out->rows[out->n_rows++];
+			snprintf(row->key, sizeof row->key, "%s", k->subject);
+			snprintf(row->name, sizeof row->name, "%s", k->name);
+			snprintf(row->unit, sizeof row->unit, "%s", k->unit);
+			if (!(row->member_codes = strdup(k->members))) {
+				st = AQ_ERR_INTERNAL;
+				break;
+			}
+		}
+		struct aq_period_value *v = base ? &row->base : &row->value;
+		memset(v, 0, sizeof *v);
+		memcpy(v->valid_days, k->valid_days, sizeof v->valid_days);
+		memcpy(v->conc, k->conc, sizeof v->conc);
+		v->aqi_days = k->aqi_days;
+		v->aqi_mean = k->aqi_mean;
+		v->good_days = k->good_days;
+		aq_period_derive(v, rules);
+		row->has_base = row->has_base || base;
+	}
+	free(kept);
 	return st;
 }
 
@@ -445,15 +529,24 @@ static enum aq_status rank(const struct aq_app *app, struct aq_period_result *ou
 	return rc == 0 ? AQ_OK : AQ_ERR_INTERNAL;
 }
 
-enum aq_status aq_period_build(struct aq_app *app, const struct aq_period_query *q, struct aq_period_result *out,
-			       const char **problem)
+int64_t aq_period_last_day(enum aq_period_kind kind, int64_t from)
+{
+	int y, m, d;
+	aq_civil_from_days(from, &y, &m, &d);
+	if (kind == AQ_PERIOD_YEAR)
+		return aq_days_from_civil(y + 1, 1, 1) - 1;
+	return aq_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - 1;
+}
+
+/* Everything of q's result that does not need the database: the days, the days needed, the
+ * standard, the weights, the baseline period, the rule version. */
+static enum aq_status prepare(struct aq_app *app, const struct aq_period_query *q, struct aq_period_result *out,
+			      struct aq_period_rules *rules, const char **problem)
 {
 	const struct aq_config *cfg = app->cfg;
-	int y, m, d;
+	int64_t today = aq_app_today(app);
 	memset(out, 0, sizeof *out);
 	out->query = *q;
-	*problem = NULL;
-	int64_t today = aq_app_today(app);
 	if (q->to < q->from) {
 		*problem = "The period ends before it begins.";
 		return AQ_ERR_INVALID_PARAMETER;
@@ -472,8 +565,6 @@ enum aq_status aq_period_build(struct aq_app *app, const struct aq_period_query 
 	/* A period under way needs its share of the days the whole period needs. */
 	int whole = (int)(q->to - q->from + 1);
 	out->min_days = (aq_period_min_days(q->from, q->to) * out->days + whole - 1) / whole;
-	if (out->min_days < 1)
-		out->min_days = 1;
 	/* A period is judged by the standards in force on its last day, and says when its first
 	 * day was under others. */
 	out->standard = aq_day_standard((enum aq_standard_pin)cfg->aqi_standard, out->query.to);
@@ -481,14 +572,13 @@ enum aq_status aq_period_build(struct aq_app *app, const struct aq_period_query 
 	memcpy(out->weights, cfg->composite_weights, sizeof out->weights);
 	for (int p = 0; p < AQ_POLLUTANTS; p++)
 		out->weighted = out->weighted || ((q->pollutants & AQ_POLLUTANT_BIT(p)) && out->weights[p] != 1);
-	aq_civil_from_days(out->query.from, &y, &m, &d);
-	int shift = is_change(q->metric) ? y - q->baseline_year : 0;
 	if (is_change(q->metric)) {
-		int by, bm, bd;
-		aq_civil_from_days(out->query.from, &by, &bm, &bd);
-		out->base_from = aq_days_from_civil(by - shift, bm, bm == 2 && bd == 29 ? 28 : bd);
-		aq_civil_from_days(out->query.to, &by, &bm, &bd);
-		out->base_to = aq_days_from_civil(by - shift, bm, bm == 2 && bd == 29 ? 28 : bd);
+		int y, m, d, shift;
+		aq_civil_from_days(out->query.from, &y, &m, &d);
+		shift = y - q->baseline_year;
+		out->base_from = aq_days_from_civil(y - shift, m, m == 2 && d == 29 ? 28 : d);
+		aq_civil_from_days(out->query.to, &y, &m, &d);
+		out->base_to = aq_days_from_civil(y - shift, m, m == 2 && d == 29 ? 28 : d);
 	}
 	char pollutants[64] = "";
 	for (int p = 0; p < AQ_POLLUTANTS; p++)
@@ -500,17 +590,61 @@ enum aq_status aq_period_build(struct aq_app *app, const struct aq_period_query 
 	for (char *c = out->rule_version; *c; c++)
 		if (*c == ' ')
 			*c = '_';
-	out->final = true;
-	enum aq_status st;
+	*rules = (struct aq_period_rules){.min_days = out->min_days, .composite_mask = q->pollutants,
+					  .standard = out->standard};
+	memcpy(rules->weights, out->weights, sizeof rules->weights);
+	return AQ_OK;
+}
+
+enum aq_status aq_period_build(struct aq_app *app, const struct aq_period_query *q, struct aq_period_result *out,
+			       const char **problem)
+{
+	struct aq_period_rules rules;
+	bool kept = false, base_kept = false;
+	*problem = NULL;
+	enum aq_status st = prepare(app, q, out, &rules, problem);
+	if (st != AQ_OK)
+		return st;
 	struct aq_db *db = aq_app_db(app, &st);
 	if (!db)
 		return st;
-	if ((st = period_stations(db, out->query.to, out)) == AQ_OK && (st = make_rows(out)) == AQ_OK)
-		st = assess(app, db, out);
+	out->final = true;
+	/* A month or year over and finalized: its kept values; otherwise from the days. */
+	if (out->query.to == q->to)
+		st = from_snapshot(db, out, q->from, q->to, &rules, false, &kept);
+	if (st == AQ_OK && !kept && (st = period_stations(db, out->query.to, out)) == AQ_OK &&
+	    (st = make_rows(out, q->by_unit)) == AQ_OK)
+		st = assess(app, db, out, out->query.from, out->query.to, &rules, false);
+	if (st == AQ_OK && is_change(q->metric)) {
+		/* The baseline is judged by the same rules (limits, weights), so a change says how the
+		 * air changed, not how the standard did; with the days its own span needs. */
+		struct aq_period_rules base_rules = rules;
+		base_rules.min_days = aq_period_min_days(out->base_from, out->base_to);
+		st = from_snapshot(db, out, out->base_from, out->base_to, &base_rules, true, &base_kept);
+		if (st == AQ_OK && !base_kept && !out->stations && (st = period_stations(db, out->query.to, out)) == AQ_OK) {
+			/* Rows made from a snapshot have no station indices: map their codes. */
+			for (size_t k = 0; st == AQ_OK && k < out->n_rows; k++) {
+				struct aq_period_row *row = &out->rows[k];
+				if (!(row->members = calloc(out->n_stations ? out->n_stations : 1, sizeof *row->members)))
+					st = AQ_ERR_INTERNAL;
+				for (size_t i = 0; st == AQ_OK && i < out->n_stations; i++) {
+					const char *codes = row->member_codes, *code = out->stations[i].code;
+					size_t len = strlen(code);
+					for (const char *at = strstr(codes, code); at; at = strstr(at + 1, code))
+						if ((at == codes || at[-1] == ',') && (at[len] == ',' || at[len] == '\0')) {
+							row->members[row->n_members++] = i;
+							break;
+						}
+				}
+			}
+		}
+		if (st == AQ_OK && !base_kept)
+			st = assess(app, db, out, out->base_from, out->base_to, &base_rules, true);
+	}
 	aq_db_release(app->pool, db);
 	if (st == AQ_OK)
 		st = rank(app, out);
-	out->final = out->final && out->days_with_data > 0;
+	out->final = out->final && out->days_with_data > 0 && out->query.to == q->to;
 	return st;
 }
 
@@ -518,11 +652,131 @@ void aq_period_cleanup(struct aq_period_result *r)
 {
 	if (!r)
 		return;
-	for (size_t k = 0; r->rows && k < r->n_rows; k++)
+	for (size_t k = 0; r->rows && k < r->n_rows; k++) {
 		free(r->rows[k].members);
+		free(r->rows[k].member_codes);
+	}
 	free(r->rows);
 	free(r->stations);
 	free(r->no_baseline);
 	aq_ranking_cleanup(&r->ranking);
 	memset(r, 0, sizeof *r);
+}
+
+/* ---- finalization ---- */
+
+struct finalize_args {
+	struct aq_app *app;
+	enum aq_period_kind kind;
+	int64_t from;
+	bool force;
+	bool *done;
+};
+
+/* Keeps the rows of result (station or unit rows) for the period. */
+static enum aq_status keep_rows(struct aq_db *db, const char *kind, const char *key, const struct aq_period_result *r,
+				bool by_unit)
+{
+	enum aq_status st = AQ_OK;
+	struct aq_period_stored *k = malloc(sizeof *k);
+	if (!k)
+		return AQ_ERR_INTERNAL;
+	for (size_t i = 0; st == AQ_OK && i < r->n_rows; i++) {
+		const struct aq_period_row *row = &r->rows[i];
+		memset(k, 0, sizeof *k);
+		snprintf(k->subject, sizeof k->subject, "%s", row->key);
+		snprintf(k->name, sizeof k->name, "%s", row->name);
+		snprintf(k->unit, sizeof k->unit, "%s", row->unit);
+		snprintf(k->members, sizeof k->members, "%s", row->member_codes ? row->member_codes : "");
+		memcpy(k->valid_days, row->value.valid_days, sizeof k->valid_days);
+		memcpy(k->conc, row->value.conc, sizeof k->conc);
+		k->aqi_days = row->value.aqi_days;
+		k->aqi_mean = row->value.aqi_mean;
+		k->good_days = row->value.good_days;
+		st = aq_db_period_write_row(db, kind, key, by_unit, k);
+	}
+	free(k);
+	return st;
+}
+
+static enum aq_status finalize_tx(struct aq_db *db, void *arg)
+{
+	struct finalize_args *a = arg;
+	struct aq_app *app = a->app;
+	int64_t to = aq_period_last_day(a->kind, a->from);
+	const char *kind, *problem;
+	char key[16];
+	struct aq_period_info info;
+	struct aq_period_result r[2];
+	struct aq_period_rules rules;
+	bool locked;
+	*a->done = false;
+	memset(r, 0, sizeof r);
+	snapshot_key(a->from, to, &kind, key);
+	enum aq_status st = aq_db_period_lock(db, kind, key, &locked);
+	if (st != AQ_OK || !locked || (st = aq_db_period_info(db, kind, key, &info)) != AQ_OK || (info.final && !a->force))
+		return st;
+	for (int by_unit = 0; st == AQ_OK && by_unit < 2; by_unit++) {
+		struct aq_period_query q = {a->kind, a->from, to, AQ_PM_COMPOSITE, by_unit, app->cfg->composite_mask, 0};
+		if ((st = prepare(app, &q, &r[by_unit], &rules, &problem)) == AQ_OK &&
+		    (st = period_stations(db, to, &r[by_unit])) == AQ_OK && (st = make_rows(&r[by_unit], by_unit)) == AQ_OK)
+			st = assess(app, db, &r[by_unit], a->from, to, &rules, false);
+	}
+	if (st == AQ_OK)
+		st = aq_db_period_write_header(db, kind, key, a->from, to, r[0].rule_version, r[0].min_days,
+					       r[0].days_with_data);
+	for (int by_unit = 0; st == AQ_OK && by_unit < 2; by_unit++)
+		st = keep_rows(db, kind, key, &r[by_unit], by_unit);
+	*a->done = st == AQ_OK;
+	aq_period_cleanup(&r[0]);
+	aq_period_cleanup(&r[1]);
+	return st;
+}
+
+enum aq_status aq_period_finalize(struct aq_app *app, enum aq_period_kind kind, int64_t from, bool force, bool *done)
+{
+	struct finalize_args a = {app, kind, from, force, done};
+	*done = false;
+	if (aq_period_last_day(kind, from) >= aq_app_today(app))
+		return AQ_ERR_CONFLICT;
+	enum aq_status st;
+	struct aq_db *db = aq_app_db(app, &st);
+	if (!db)
+		return st;
+	st = aq_db_tx(db, finalize_tx, &a);
+	aq_db_release(app->pool, db);
+	if (st == AQ_OK && *done) {
+		aq_app_note_write(app);
+		char first[11];
+		aq_date_format(from, first);
+		aq_log(AQ_LOG_INFO, "finalized the %s from %s%s", kind == AQ_PERIOD_YEAR ? "year" : "month", first,
+		       force ? " (again, on request)" : "");
+	}
+	return st;
+}
+
+int aq_period_finalize_due(struct aq_app *app)
+{
+	int finalized = 0;
+	enum aq_status st;
+	struct aq_db *db = aq_app_db(app, &st);
+	if (!db)
+		return 0;
+	char(*months)[16] = NULL, (*years)[16] = NULL;
+	size_t n_months = 0, n_years = 0;
+	st = aq_db_periods_due(db, "month", aq_app_today(app), 24, &months, &n_months);
+	if (st == AQ_OK)
+		st = aq_db_periods_due(db, "year", aq_app_today(app), 4, &years, &n_years);
+	aq_db_release(app->pool, db);
+	for (size_t i = 0; st == AQ_OK && i < n_months + n_years && !atomic_load(&app->stopping); i++) {
+		bool year = i >= n_months, done = false;
+		const char *key = year ? years[i - n_months] : months[i];
+		int y = atoi(key), m = year ? 1 : atoi(key + 5);
+		st = aq_period_finalize(app, year ? AQ_PERIOD_YEAR : AQ_PERIOD_MONTH, aq_days_from_civil(y, m, 1), false,
+					&done);
+		finalized += done;
+	}
+	free(months);
+	free(years);
+	return finalized;
 }

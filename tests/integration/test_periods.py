@@ -198,6 +198,64 @@ class MonthRankingTest(PeriodChecks, unittest.TestCase):
         self.assertIn("no readings", got["reason"])
 
 
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class PeriodFinalizationTest(unittest.TestCase):
+    """A month is finalized when its days are, kept until re-finalized, and counts late data;
+    a year likewise."""
+
+    def test_month_and_year_kept_until_refinalized(self):
+        env = {"AQRANK_NOW": "2026-12-03T12:00:00+08:00", "AQRANK_FINALIZE_QUIET": "0",
+               "AQRANK_FINALIZE_AFTER": "0", "AQRANK_ALERT_TICK": "3600"}
+        with Daemon(env=env) as d:
+            values = {"A": (30, 60), "B": (45, 90), "C": (60, 120)}
+            for code in values:
+                d.put_station(code, unit=f"{code}街道")
+            readings = []
+            for code, (pm25, pm10) in values.items():
+                for day in range(1, 31):
+                    for h in range(24):
+                        readings.append({"station": code, "observed_at": f"2026-11-{day:02d}T{h:02d}:00:00+08:00",
+                                         "pm25": pm25, "pm10": pm10})
+                for day in (30, 31):
+                    readings.append({"station": code, "observed_at": f"2025-12-{day}T10:00:00+08:00",
+                                     "pm25": pm25, "pm10": pm10})
+            for i in range(0, len(readings), 5000):
+                d.post_readings(readings[i:i + 5000])
+            month = wait_for(lambda: (lambda b: b if b.get("finalized_at") else None)(
+                d.get("/api/v1/ranking/month/2026-11").json), timeout=120, what="the month finalized")
+            # 2026 transition limits (PM2.5 30, PM10 60): A 1 + 1 = 2.00, B 3.00, C 4.00.
+            self.assertEqual([(r["station"], r["value"]) for r in month["ranking"]], [("A", 2.0), ("B", 3.0), ("C", 4.0)])
+            self.assertEqual((month["final"], month["late_readings"], month["days_refinalized"]), (True, 0, 0))
+            self.assertTrue(month["rule_version"].startswith("HJ633-2026/GB3095-2026_transition/composite:pm25,pm10/"))
+            units = d.get("/api/v1/ranking/month/2026-11?by=unit").json
+            self.assertEqual(units["finalized_at"], month["finalized_at"])
+            self.assertEqual([(r["unit"], r["stations"]) for r in units["ranking"]],
+                             [("A街道", ["A"]), ("B街道", ["B"]), ("C街道", ["C"])])
+            year = wait_for(lambda: (lambda b: b if b.get("finalized_at") else None)(
+                d.get("/api/v1/ranking/year/2025").json), timeout=60, what="the year 2025 finalized")
+            self.assertEqual((year["days_with_data"], year["min_valid_days"], len(year["insufficient"])), (2, 324, 3))
+            # A late reading on 2026-11-15 (PM2.5 1900, PM10 4000 at 00:30): the kept month does not
+            # move, and says so.
+            d.post_readings([{"station": "A", "observed_at": "2026-11-15T00:30:00+08:00", "pm25": 1900, "pm10": 4000}])
+            again = d.get("/api/v1/ranking/month/2026-11").json
+            self.assertEqual(again["ranking"], month["ranking"])
+            self.assertEqual(again["late_readings"], 1)
+            self.assertEqual(d.post("/api/v1/ranking/2026-11-15/finalize", token=ADMIN).status, 200)
+            again = d.get("/api/v1/ranking/month/2026-11").json
+            self.assertEqual((again["ranking"], again["days_refinalized"]), (month["ranking"], 1))
+            # Re-finalized: the hour 00 of the 15th is (30 + 1900) / 2 = 965, its day (23·30 + 965)/24
+            # = 68.96 → 69, the month (29·30 + 69) / 30 = 31.3 → 31; PM10 (23·60 + 2030)/24 = 142.08 →
+            # 142, (29·60 + 142) / 30 = 62.73 → 63: 31/30 + 63/60 = 1.0333 + 1.05 = 2.08.
+            self.assertEqual(d.post("/api/v1/ranking/month/2026-11/finalize").status, 401)
+            r = d.post("/api/v1/ranking/month/2026-11/finalize", token=ADMIN)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual((r.json["ranking"][0]["station"], r.json["ranking"][0]["value"]), ("A", 2.08))
+            self.assertEqual((r.json["late_readings"], r.json["days_refinalized"]), (0, 0))  # the day took it in
+            # A period not over cannot be finalized.
+            r = d.post("/api/v1/ranking/month/2026-12/finalize", token=ADMIN)
+            self.assertEqual(r.status, 409, r)
+
+
 @unittest.skipUnless(os.path.isdir(SHARED) and PG_URL, "../shared/data/beijing not present")
 class YearRankingTest(PeriodChecks, unittest.TestCase):
     def test_year_2016(self):
