@@ -14,7 +14,7 @@ import threading
 import time
 import unittest
 
-from harness import ADMIN, DaemonTestCase, wait_for
+from harness import ADMIN, Daemon, DaemonTestCase, wait_for
 
 FIGURES = os.path.join(os.path.dirname(__file__), "..", "..", "build", "reliability")
 DAY, NOW = "2017-12-06", "2017-12-07T10:30:00+08:00"
@@ -135,6 +135,43 @@ class CsvFormulaTest(DaemonTestCase):
                 for cell in row:
                     if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
                         float(cell)  # only a number may start so
+
+
+class LogInjectionTest(DaemonTestCase):
+    """Item 6: a %0a in a path cannot forge a log line, nor %1b colour the operator's terminal."""
+    FORGED = "2017-12-07T15:00:00.000000+08:00 info POST /api/v1/stations/FORGED 201 0 0.1ms"
+
+    def forged_request(self):
+        quoted = self.FORGED.replace(" ", "%20").replace(":", "%3a")
+        out = raw(self.d.port, f"GET /healthz%0a{quoted}%0d%0a%1b[31mred%1b[0m HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        self.assertEqual(status_of(out), 404, out)
+        out = raw(self.d.port, b"GET /api/v1/stations/%e4%b8%9c%ff%c2%9b HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(status_of(out), 404, out)
+
+    def test_forged_line_is_escaped(self):
+        before = len(self.d.lines)
+        self.forged_request()
+        line = wait_for(lambda: [l for l in self.d.lines[before:] if "/healthz" in l], 5, "the request line")
+        self.assertEqual(len(line), 1, self.d.lines[before:])
+        self.assertIn("/healthz\\x0a2017-12-07T15", line[0])
+        self.assertIn("\\x0d\\x0a\\x1b[31mred\\x1b[0m 404", line[0])
+        wait_for(lambda: any("/api/v1/stations/" in l for l in self.d.lines[before:]), 5, "the second line")
+        new = self.d.lines[before:]
+        self.assertFalse([l for l in new if l.startswith("2017-12-07T15:00:00.000000")], new)
+        self.assertFalse([l for l in new if "\x1b" in l or "\r" in l], new)
+        self.assertTrue([l for l in new if "/api/v1/stations/东\\xff\\u{009b} 404" in l], new)
+
+    def test_json_log_lines_stay_json(self):
+        d = Daemon(env={"AQRANK_LOG_FORMAT": "json"}).start()
+        try:
+            before = len(d.lines)
+            out = raw(d.port, b"GET /x%0a%22%5c%1b%ff HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertEqual(status_of(out), 404, out)
+            self.assertEqual(body_of(out)["error"]["code"], "not_found")  # %ff: still a JSON answer
+            line = wait_for(lambda: [l for l in d.lines[before:] if '"status":404' in l], 5, "the request line")
+            self.assertEqual(json.loads(line[0])["path"], '/x\\x0a"\\\\\\x1b\\xff')
+        finally:
+            self.assertEqual(d.stop(), 0)
 
 
 if __name__ == "__main__":
