@@ -24,6 +24,10 @@ void aq_app_init(struct aq_app *app, const struct aq_config *cfg)
 		aq_token_hash(cfg->read_token, app->read_hash);
 		app->has_read = true;
 	}
+	if (cfg->metrics_token && cfg->metrics_token[0]) {
+		aq_token_hash(cfg->metrics_token, app->metrics_hash);
+		app->has_metrics = true;
+	}
 	atomic_init(&app->schema_ready, false);
 	atomic_init(&app->stopping, false);
 	atomic_init(&app->data_version, 0);

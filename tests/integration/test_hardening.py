@@ -6,6 +6,7 @@ read token, a JSON 414, Content-Length with chunked, one clock).
 Each test fails against the daemon as it was before issue 23; the figures they measure are
 written to build/reliability/ for docs/RELIABILITY.md."""
 import csv
+import http.client
 import io
 import json
 import os
@@ -58,6 +59,28 @@ def raw(port, data, timeout=10, source=None):
         return out
     finally:
         s.close()
+
+
+def get_from(port, path, source, token=None, headers=None, timeout=10):
+    """GET from source (an address of this host, e.g. 127.0.0.2): (status, headers, body)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
+    try:
+        hdrs = dict(headers or {})
+        if token:
+            hdrs["Authorization"] = "Bearer " + token
+        c.request("GET", path, headers=hdrs)
+        r = c.getresponse()
+        return r.status, dict(r.getheaders()), r.read()
+    finally:
+        c.close()
+
+
+def rss_kb(pid, field="VmRSS"):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
 
 
 def status_of(out):
@@ -172,6 +195,83 @@ class LogInjectionTest(DaemonTestCase):
             self.assertEqual(json.loads(line[0])["path"], '/x\\x0a"\\\\\\x1b\\xff')
         finally:
             self.assertEqual(d.stop(), 0)
+
+
+class NulTest(DaemonTestCase):
+    """Item 7: %00 anywhere in a path or a parameter is a 400, not a truncation."""
+
+    def test_nul_in_path_and_parameters(self):
+        for method, path in (("PUT", "/api/v1/stations/HX%00A"), ("GET", "/static/app.js%00.html"),
+                             ("GET", "/api/v1/ranking/today?metric=pm10%00"),
+                             ("GET", "/api/v1/stations?kind=micro%00x"), ("GET", "/healthz?x=%00"),
+                             ("GET", "/api/v1/stations/HX%2500A%00")):
+            body = {"name": "x", "kind": "micro", "lat": 1, "lon": 1} if method == "PUT" else None
+            r = self.d.request(method, path, body=body, token=ADMIN)
+            self.assertError(r, 400, "bad_request")
+            self.assertIn("%00", r.json["error"]["message"])
+        self.assertError(self.d.get("/api/v1/stations/HX"), 404, "unknown_station")
+        # %25 is a percent sign, not a NUL: a code that cannot exist, nothing more.
+        self.assertError(self.d.get("/api/v1/stations/HX%2500A"), 404, "unknown_station")
+        self.assertEqual(self.d.get("/static/app.js").status, 200)
+        self.assertEqual(self.d.get("/api/v1/ranking/today?metric=pm10").status, 200)
+
+    def test_raw_nul_byte_in_request_line(self):
+        out = raw(self.d.port, b"GET /static/app.js\x00.html HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertNotEqual(status_of(out), 200, out[:200])
+        self.assertNotIn(b"<html", out.lower())
+
+
+class HygieneTest(DaemonTestCase):
+    """Item 8: /metrics behind the read token, JSON 414, Content-Length with chunked."""
+    ENV = {"AQRANK_READ_TOKEN": READ}
+
+    def test_metrics_needs_the_read_token(self):
+        self.assertError(self.d.get("/metrics"), 401, "unauthorized")
+        self.assertError(self.d.get("/metrics", token="not-a-token-of-this-daemon"), 401, "unauthorized")
+        self.assertEqual(self.d.get("/metrics", token=READ).status, 200)
+        self.assertEqual(self.d.get("/metrics", token=ADMIN).status, 200)
+        self.assertEqual(self.d.get("/healthz").status, 200)  # health stays open
+
+    def test_long_uri_gets_json_414(self):
+        for n in (9 * 1024, 60 * 1024):
+            out = raw(self.d.port, b"GET /api/v1/stations?x=" + b"a" * n + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertEqual(status_of(out), 414, out[:300])
+            self.assertEqual(body_of(out)["error"]["code"], "uri_too_long")
+        # Up to the limit, the request is answered as usual.
+        r = self.d.get("/api/v1/stations?x=" + "a" * 7000, token=READ)
+        self.assertEqual(r.status, 200, r)
+
+    def test_content_length_with_chunked_is_400(self):
+        tok = None
+        body = b'{"name": "smuggled", "kind": "micro", "lat": 1, "lon": 1}'
+        chunked = hex(len(body))[2:].encode() + b"\r\n" + body + b"\r\n0\r\n\r\n"
+        out = raw(self.d.port, b"PUT /api/v1/stations/SMUG-1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                  + ADMIN.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: "
+                  + str(len(chunked)).encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)
+        self.assertEqual(status_of(out), 400, out[:300])
+        self.assertEqual(body_of(out)["error"]["code"], "bad_request")
+        self.assertError(self.d.get("/api/v1/stations/SMUG-1", token=READ), 404, "unknown_station")
+        # Either framing alone is fine.
+        out = raw(self.d.port, b"PUT /api/v1/stations/SMUG-2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                  + ADMIN.encode() + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked"
+                  + b"\r\nConnection: close\r\n\r\n" + chunked)
+        self.assertEqual(status_of(out), 201, out[:300])
+        self.assertIsNone(tok)
+
+
+class MetricsTokenTest(DaemonTestCase):
+    """Item 8: AQRANK_METRICS_TOKEN, when set, is what /metrics needs (or the admin token)."""
+    METRICS = "metrics-token-for-tests-0123456"
+    ENV = {"AQRANK_READ_TOKEN": READ, "AQRANK_METRICS_TOKEN": METRICS}
+
+    def test_metrics_token(self):
+        self.assertError(self.d.get("/metrics"), 401, "unauthorized")
+        self.assertEqual(self.d.get("/metrics", token=self.METRICS).status, 200)
+        self.assertEqual(self.d.get("/metrics", token=ADMIN).status, 200)
+        self.assertError(self.d.get("/metrics", token=READ), 403, "forbidden")
+        # The metrics token opens nothing else.
+        self.assertError(self.d.get("/api/v1/stations", token=self.METRICS), 403, "forbidden")
+        self.assertError(self.d.post("/api/v1/readings", body={}, token=self.METRICS), 403, "forbidden")
 
 
 if __name__ == "__main__":
