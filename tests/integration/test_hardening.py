@@ -274,5 +274,185 @@ class MetricsTokenTest(DaemonTestCase):
         self.assertError(self.d.post("/api/v1/readings", body={}, token=self.METRICS), 403, "forbidden")
 
 
+def send_head(port, head, source=None, timeout=10):
+    """Opens a connection, sends a request head only, returns the socket."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                 source_address=(source, 0) if source else None)
+    s.sendall(head)
+    return s
+
+
+def read_answer(s):
+    out = b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        out += chunk
+        head, sep, body = out.partition(b"\r\n\r\n")
+        if sep:
+            length = [l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+            if length and len(body) >= int(length[0].split(b":")[1]):
+                break
+    return out
+
+
+BIG = 2 * 1024 * 1024
+
+
+class BodyAfterTokenTest(DaemonTestCase):
+    """Item 4: route, method, size and token are checked when the head arrives; a refused
+    request is answered before any of its body is read."""
+    ENV = {"AQRANK_NOW": NOW}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tok = cls.d.put_station("BODY-1")
+
+    def refused_before_body(self, head, status, code):
+        s = send_head(self.d.port, head, timeout=5)
+        try:
+            out = read_answer(s)  # no byte of the body was sent
+        finally:
+            s.close()
+        self.assertEqual(status_of(out), status, (head[:80], out[:300]))
+        self.assertEqual(body_of(out)["error"]["code"], code)
+        return out
+
+    def test_answers_before_the_body(self):
+        def head(method, path, token=None, ctype=b"application/json", length=BIG):
+            h = method + b" " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Length: " + str(length).encode()
+            if ctype:
+                h += b"\r\nContent-Type: " + ctype
+            if token:
+                h += b"\r\nAuthorization: Bearer " + token.encode()
+            return h + b"\r\n\r\n"
+        out = self.refused_before_body(head(b"POST", b"/api/v1/readings"), 401, "unauthorized")
+        self.assertIn(b"WWW-Authenticate: Bearer", out)
+        self.refused_before_body(head(b"POST", b"/api/v1/readings", "wrong-token-0123456789abcdef"), 401,
+                                 "unauthorized")
+        self.refused_before_body(head(b"PUT", b"/api/v1/stations/BODY-2", self.tok), 403, "forbidden")
+        self.refused_before_body(head(b"PATCH", b"/api/v1/readings", self.tok), 405, "method_not_allowed")
+        self.refused_before_body(head(b"POST", b"/api/v1/nowhere", self.tok), 404, "not_found")
+        self.refused_before_body(head(b"POST", b"/api/v1/readings", self.tok, b"text/plain"), 415,
+                                 "unsupported_media_type")
+        self.refused_before_body(head(b"POST", b"/api/v1/readings", self.tok, length=BIG + 1), 413,
+                                 "body_too_large")
+        s = send_head(self.d.port, b"POST /api/v1/readings HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
+                      b"\r\nContent-Type: application/json\r\n\r\n", timeout=5)
+        try:
+            self.assertEqual(status_of(read_answer(s)), 401)
+        finally:
+            s.close()
+        # An authorized request still sends its body and is answered after it.
+        r = self.d.post("/api/v1/readings", body={"observed_at": "2017-12-07T09:00:00+08:00", "pm25": 1},
+                        token=self.tok)
+        self.assertEqual(r.status, 200, r)
+
+    def test_rss_stays_low_under_unauthenticated_posts(self):
+        pid = self.d.proc.pid
+        before = rss_kb(pid)
+        body = b"[" + b" " * (BIG - 2) + b"]"
+        statuses = []
+
+        def attacker():
+            try:
+                s = send_head(self.d.port, b"POST /api/v1/readings HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                              b"application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n",
+                              timeout=30)
+                try:
+                    try:
+                        s.sendall(body)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    statuses.append(status_of(read_answer(s)))
+                finally:
+                    s.close()
+            except OSError as e:
+                statuses.append(repr(e))
+        threads = [threading.Thread(target=attacker) for _ in range(100)]
+        for t in threads:
+            t.start()
+        peak = before
+        while any(t.is_alive() for t in threads):
+            peak = max(peak, rss_kb(pid))
+            time.sleep(0.01)
+        for t in threads:
+            t.join()
+        peak = max(peak, rss_kb(pid))
+        grown_mb = (peak - before) / 1024
+        figure("unauth_posts", {"posts": 100, "body_bytes": len(body), "rss_before_mb": round(before / 1024, 1),
+                                "rss_peak_mb": round(peak / 1024, 1), "grown_mb": round(grown_mb, 1)})
+        self.assertLess(grown_mb, 40, f"RSS {before / 1024:.0f} MB → peak {peak / 1024:.0f} MB")
+        self.assertGreaterEqual(statuses.count(401), 90, statuses)
+        self.assertEqual(self.d.get("/healthz").status, 200)
+
+
+class AuthFailureLimitTest(DaemonTestCase):
+    """Item 5: failed token checks are limited per client address (429 with Retry-After, JSON),
+    with AQRANK_RATE_LIMIT unset; another address is unaffected; a missing token is no
+    attempt."""
+    ENV = {"AQRANK_TRUSTED_PROXIES": "", "AQRANK_AUTH_FAIL_LIMIT": "5", "AQRANK_READ_TOKEN": READ}
+
+    def test_failures_limited_per_address(self):
+        statuses = []
+        for i in range(8):
+            status, headers, body = get_from(self.d.port, "/api/v1/stations", "127.0.0.3", token=f"guess-{i:026d}")
+            statuses.append(status)
+            if status == 429:
+                self.assertEqual(json.loads(body)["error"]["code"], "rate_limited")
+                self.assertGreaterEqual(int(headers["Retry-After"]), 1)
+        self.assertEqual(statuses, [401] * 5 + [429] * 3)
+        # The right token from there waits too: a guess that succeeds must look like one that fails.
+        self.assertEqual(get_from(self.d.port, "/api/v1/stations", "127.0.0.3", token=READ)[0], 429)
+        # Another address is unaffected, and has its own budget.
+        self.assertEqual(get_from(self.d.port, "/api/v1/stations", "127.0.0.2", token=READ)[0], 200)
+        self.assertEqual(get_from(self.d.port, "/api/v1/stations", "127.0.0.2", token="x" * 20)[0], 401)
+        # Admin routes (a database lookup of station tokens) are covered the same way.
+        for _ in range(5):
+            get_from(self.d.port, "/api/v1/stations", "127.0.0.5", token="y" * 20)
+        r = self.d.request("POST", "/api/v1/stations/ANY/token", token=ADMIN)  # 127.0.0.1: unaffected
+        self.assertIn(r.status, (200, 404), r)
+        c = http.client.HTTPConnection("127.0.0.1", self.d.port, timeout=10, source_address=("127.0.0.5", 0))
+        c.request("POST", "/api/v1/readings", body=b"{}", headers={"Authorization": "Bearer " + "z" * 20,
+                                                                   "Content-Type": "application/json"})
+        self.assertEqual(c.getresponse().status, 429)
+        c.close()
+        metrics = self.d.get("/metrics", token=READ).body.decode()
+        self.assertRegex(metrics, r"aqrank_auth_failures_total ([6-9]|\d\d)")
+        self.assertRegex(metrics, r"aqrank_auth_limited_total [4-9]")
+
+    def test_missing_token_is_no_attempt(self):
+        for _ in range(10):
+            self.assertEqual(get_from(self.d.port, "/api/v1/stations", "127.0.0.4")[0], 401)
+        self.assertEqual(get_from(self.d.port, "/api/v1/stations", "127.0.0.4", token=READ)[0], 200)
+
+
+class AuthFailureDefaultsTest(DaemonTestCase):
+    """Item 5 with the defaults (AQRANK_AUTH_FAIL_LIMIT=20, loopback a trusted proxy): the
+    issue's 2000 wrong tokens get 429 after 20; behind the proxy, the client named by X-Real-IP
+    is the one limited."""
+
+    def test_default_limit_and_x_real_ip(self):
+        t0 = time.monotonic()
+        statuses = [self.d.post("/api/v1/readings", body={}, token=f"guess-{i:026d}",
+                                headers={"X-Real-IP": "198.51.100.7"}).status for i in range(200)]
+        elapsed = time.monotonic() - t0
+        self.assertEqual(statuses[:20], [401] * 20)
+        self.assertEqual(statuses[20:], [429] * 180)
+        # Another client behind the same proxy is unaffected.
+        r = self.d.request("PUT", "/api/v1/stations/DEF-1", body={"name": "x", "kind": "micro", "lat": 1, "lon": 1},
+                           token=ADMIN, headers={"X-Real-IP": "198.51.100.8"})
+        self.assertEqual(r.status, 201, r)
+        figure("auth_failures", {"wrong_tokens": 200, "answered_401_or_403": 200 - statuses.count(429),
+                                 "answered_429": statuses.count(429), "seconds": round(elapsed, 2)})
+        # Without X-Real-IP the proxy itself is the client: a budget of its own.
+        self.assertEqual(self.d.post("/api/v1/readings", body={}, token="q" * 20).status, 401)
+
+
 if __name__ == "__main__":
     unittest.main()
