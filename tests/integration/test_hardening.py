@@ -454,5 +454,153 @@ class AuthFailureDefaultsTest(DaemonTestCase):
         self.assertEqual(self.d.post("/api/v1/readings", body={}, token="q" * 20).status, 401)
 
 
+def open_idle(port, n, source=None):
+    socks = []
+    for _ in range(n):
+        try:
+            socks.append(socket.create_connection(("127.0.0.1", port), timeout=5,
+                                                  source_address=(source, 0) if source else None))
+        except OSError:
+            break
+    return socks
+
+
+def still_open(socks, wait=0.3):
+    """How many of socks the server has not closed (a closed one reads end-of-file or a reset)."""
+    open_ = 0
+    for s in socks:
+        s.settimeout(wait)
+        try:
+            if s.recv(1) != b"":
+                open_ += 1
+        except socket.timeout:
+            open_ += 1
+        except OSError:
+            pass
+        wait = 0.01  # the first wait covers them all
+    return open_
+
+
+class ConnectionLimitTest(DaemonTestCase):
+    """Item 3: with the default per-address limit (64), an address that opens hundreds of idle
+    connections holds 64 of them; a client from another address is served at once."""
+    ENV = {"AQRANK_TRUSTED_PROXIES": ""}  # the attacker is 127.0.0.1: not a proxy here
+    ATTACK = int(os.environ.get("AQ_ATTACK_CONNECTIONS", "300"))
+
+    def test_per_address_limit_on_by_default(self):
+        idle = open_idle(self.d.port, self.ATTACK)
+        try:
+            time.sleep(0.5)
+            held = still_open(idle)
+            times = []
+            for _ in range(20):
+                t0 = time.monotonic()
+                status, _, _ = get_from(self.d.port, "/healthz", "127.0.0.2", timeout=5)
+                times.append(time.monotonic() - t0)
+                self.assertEqual(status, 200)
+            worst = max(times)
+            # The attacker's own next connection is refused (closed at once).
+            extra = open_idle(self.d.port, 1)
+            refused = still_open(extra) == 0
+            for s in extra:
+                s.close()
+            metrics = get_from(self.d.port, "/metrics", "127.0.0.2")[2].decode()
+        finally:
+            for s in idle:
+                s.close()
+        figure("connection_limit", {"attack_connections": len(idle), "held": held,
+                                    "worst_other_client_ms": round(worst * 1000, 1)})
+        self.assertLessEqual(held, 64 + 4, "per-address limit")  # + at most one race per worker
+        self.assertGreaterEqual(held, 60)
+        self.assertTrue(refused)
+        self.assertLess(worst, 0.5, times)
+        self.assertRegex(metrics, r"aqrank_connections_refused_total [1-9]")
+        # Once they are gone, the address is served again.
+        wait_for(lambda: self.d.get("/healthz").status == 200, 5, "the attacker's address served again")
+
+
+class HeaderDeadlineTest(DaemonTestCase):
+    """Item 3: a client that trickles its head byte by byte is cut at AQRANK_HEADER_TIMEOUT,
+    though each byte restarts the idle timeout (30 s); event streams, idle keep-alive
+    connections and slow bodies of valid clients are not cut."""
+    ENV = {"AQRANK_HEADER_TIMEOUT": "2", "AQRANK_CONN_TIMEOUT": "30", "AQRANK_EVENTS_KEEPALIVE": "1",
+           "AQRANK_NOW": NOW}
+
+    def held_for(self, s, trickle, limit=8.0):
+        """Seconds until the server closes s, trickling one header byte every trickle s."""
+        t0 = time.monotonic()
+        s.settimeout(trickle)
+        while time.monotonic() - t0 < limit:
+            try:
+                if s.recv(1) == b"":
+                    break
+            except socket.timeout:
+                try:
+                    s.sendall(b"a")
+                except OSError:
+                    break
+            except OSError:
+                break
+        return time.monotonic() - t0
+
+    def test_trickled_and_silent_heads_are_cut(self):
+        silent = socket.create_connection(("127.0.0.1", self.d.port))
+        t_silent = time.monotonic()
+        trickler = send_head(self.d.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        try:
+            trickled = self.held_for(trickler, 0.5)
+            silent.settimeout(5)
+            try:
+                silent.recv(1)
+            except OSError:
+                pass
+            quiet = time.monotonic() - t_silent
+        finally:
+            trickler.close()
+            silent.close()
+        figure("header_deadline", {"header_timeout_s": 2, "idle_timeout_s": 30, "trickle_every_s": 0.5,
+                                   "trickler_held_s": round(trickled, 2), "silent_held_s": round(quiet, 2)})
+        self.assertGreaterEqual(trickled, 1.9)
+        self.assertLess(trickled, 3.5)
+        self.assertLess(quiet, 3.5)
+        self.assertRegex(self.d.get("/metrics").body.decode(), r"aqrank_header_timeouts_total [1-9]")
+
+    def test_valid_clients_are_not_cut(self):
+        tok = self.d.put_station("SLOW-1")
+        # An event stream stays open past the header deadline and keeps receiving.
+        events = send_head(self.d.port, b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        events.settimeout(5)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += events.recv(4096)
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+        t_events = time.monotonic()
+        c = http.client.HTTPConnection("127.0.0.1", self.d.port, timeout=10)
+        try:
+            # A kept-alive connection may idle past the header deadline between requests.
+            for pause in (0, 3):
+                time.sleep(pause)
+                c.request("GET", "/healthz")
+                r = c.getresponse()
+                r.read()
+                self.assertEqual(r.status, 200)
+            # A slow body after an accepted head: the idle timeout applies, not the deadline.
+            body = json.dumps({"observed_at": "2017-12-07T09:30:00+08:00", "pm25": 12}).encode()
+            s = send_head(self.d.port, b"POST /api/v1/readings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                          + tok.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: "
+                          + str(len(body)).encode() + b"\r\n\r\n")
+            try:
+                for i in range(0, len(body), 10):
+                    time.sleep(0.4)
+                    s.sendall(body[i:i + 10])
+                self.assertEqual(status_of(read_answer(s)), 200)
+            finally:
+                s.close()
+            self.assertGreater(time.monotonic() - t_events, 3)
+            self.assertTrue(events.recv(4096), "the stream is still open and sending keep-alives")
+        finally:
+            c.close()
+            events.close()
+
 if __name__ == "__main__":
     unittest.main()
