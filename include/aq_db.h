@@ -83,10 +83,11 @@ struct aq_ingest_result {
  * observed before hour_start_us (the start of the clock's current hour) fall in closed hours:
  * a backfill, which finalization and alert evaluation wait out. AQ_OK means committed.
  * A batch entirely in the current hour leaves its aggregate work in pending_hourly: whoever
- * reads the aggregates (hourly, days, stations' first day) calls aq_db_fold first. */
+ * reads the aggregates (hourly, days, stations' first day) calls aq_db_fold first. now_us (the
+ * daemon's clock, frozen by AQRANK_NOW) is stored as the readings' received_at. */
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
 				     const int *station_ids, size_t n, const char *source, int64_t today,
-				     int64_t hour_start_us, struct aq_ingest_result *result);
+				     int64_t hour_start_us, int64_t now_us, struct aq_ingest_result *result);
 /* Folds the readings waiting in pending_hourly into the aggregates (waiting for a concurrent
  * fold to commit first). *moved (may be NULL): how many were folded. */
 enum aq_status aq_db_fold(struct aq_db *db, size_t *moved);
@@ -148,8 +149,9 @@ enum aq_status aq_db_interview_streaks(struct aq_db *db, int64_t day, const int 
  * status and note; the others are removed. Later days' streaks are recomputed. */
 enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struct aq_interview *list,
 				      size_t n);
-/* Inside a transaction: records the snapshot's rules and marks the day final (late_readings
- * back to 0: the snapshot now holds every reading). */
+/* Inside a transaction: records the snapshot's rules and marks the day final at
+ * v->finalized_us (the daemon's clock) — late_readings back to 0: the snapshot now holds
+ * every reading. */
 enum aq_status aq_db_day_mark_final(struct aq_db *db, const struct aq_dayview *v);
 
 struct aq_interview_filter {

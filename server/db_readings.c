@@ -36,8 +36,8 @@
  * Past days are share-locked so that the finalizer (which locks the day FOR UPDATE) either
  * sees this batch in its snapshot or, finishing first, has this batch counted as late. */
 #define INSERT_NEW \
-	", ins AS (INSERT INTO readings (station_id, observed_at, " VALUE_COLUMNS ", source) " \
-	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15 FROM input " \
+	", ins AS (INSERT INTO readings (station_id, observed_at, " VALUE_COLUMNS ", source, received_at) " \
+	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15, $18::timestamptz FROM input " \
 	"  ON CONFLICT (station_id, observed_at) DO NOTHING " \
 	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) "
 /* agg_in: one row per station-hour that new readings touch — what they add to its hourly
@@ -136,9 +136,9 @@ static const struct aq_sql sql_fold = {
 static const struct aq_sql sql_conflicts = {
 	"readings_conflicts",
 	INPUT_CTE
-	"INSERT INTO reading_conflicts (station_id, observed_at, " VALUE_COLUMNS ", source) "
+	"INSERT INTO reading_conflicts (station_id, observed_at, " VALUE_COLUMNS ", source, received_at) "
 	"SELECT i.station_id, i.observed_at, i.pm25, i.pm10, i.so2, i.no2, i.co, i.o3, i.temperature, "
-	"i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags, $15 "
+	"i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags, $15, $18::timestamptz "
 	"FROM input i JOIN readings r ON r.station_id = i.station_id AND r.observed_at = i.observed_at "
 	"WHERE (r.pm25, r.pm10, r.so2, r.no2, r.co, r.o3, r.temperature, r.humidity, r.pressure, "
 	"r.wind_speed, r.wind_direction, r.flags) IS DISTINCT FROM (i.pm25, i.pm10, i.so2, i.no2, i.co, "
@@ -245,10 +245,10 @@ static void batch_cleanup(struct batch_params *bp)
 		free(bp->arr[a].s);
 }
 
-/* The 17 parameters of the ingest statements for a built batch; false if building it ran
- * out of memory. */
+/* The 18 parameters of the ingest statements for a built batch (received: received_at, the
+ * daemon's clock); false if building it ran out of memory. */
 static bool batch_params_list(const struct batch_params *bp, const char *source, const char *today,
-			      const char *hour_start, const char *params[17])
+			      const char *hour_start, const char *received, const char *params[18])
 {
 	bool oom = false;
 	for (int i = 0; i < 14; i++) {
@@ -258,6 +258,7 @@ static bool batch_params_list(const struct batch_params *bp, const char *source,
 	params[14] = source;
 	params[15] = today;
 	params[16] = hour_start;
+	params[17] = received;
 	return !oom;
 }
 
@@ -276,12 +277,12 @@ static PGresult *exec_retrying(struct aq_db *db, const struct aq_sql *sql, int n
 }
 
 /* Sorts the readings of a batch that were not inserted (result->accepted of n were) into
- * conflicts, audited, and duplicates. params: the batch's 17 parameters. */
+ * conflicts, audited, and duplicates. params: the batch's 18 parameters. */
 static enum aq_status count_not_inserted(struct aq_db *db, const char *const *params, size_t n,
 					 struct aq_ingest_result *result)
 {
 	enum aq_status st;
-	PGresult *r = exec_retrying(db, &sql_conflicts, 17, params, &st);
+	PGresult *r = exec_retrying(db, &sql_conflicts, 18, params, &st);
 	if (st != AQ_OK)
 		return st;
 	result->conflicts = (size_t)PQntuples(r);
@@ -296,16 +297,17 @@ static enum aq_status count_not_inserted(struct aq_db *db, const char *const *pa
  * daemon die between the two, the client got no 2xx, resends, and the conflict is audited
  * then. */
 static enum aq_status ingest(struct aq_db *db, const struct batch_params *bp, size_t n, const char *source,
-			     const char *today, const char *hour_start, bool live, struct aq_ingest_result *result)
+			     const char *today, const char *hour_start, const char *received, bool live,
+			     struct aq_ingest_result *result)
 {
-	const char *params[17];
+	const char *params[18];
 	enum aq_status st;
 
 	memset(result, 0, sizeof *result);
-	if (!batch_params_list(bp, source, today, hour_start, params))
+	if (!batch_params_list(bp, source, today, hour_start, received, params))
 		return AQ_ERR_INTERNAL;
 
-	PGresult *r = exec_retrying(db, live ? &sql_ingest_live : &sql_ingest, 17, params, &st);
+	PGresult *r = exec_retrying(db, live ? &sql_ingest_live : &sql_ingest, 18, params, &st);
 	if (st != AQ_OK)
 		return st;
 	result->accepted = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
@@ -351,7 +353,7 @@ static void put_float8(struct buf *b, bool present, double v)
 /* The rows of a batch in COPY's binary format: no number is formatted here or parsed there
  * (text formatting with %.17g was a quarter of the daemon's CPU in a backfill). */
 static void copy_rows(struct buf *b, const struct aq_reading *readings, const int *station_ids, size_t n,
-		      const char *source)
+		      const char *source, int64_t received_us)
 {
 	static const char header[] = "PGCOPY\n\377\r\n";
 	buf_add(b, header, 11);
@@ -359,7 +361,7 @@ static void copy_rows(struct buf *b, const struct aq_reading *readings, const in
 	put_be(b, 0, 4); /* header extension length */
 	for (size_t i = 0; i < n; i++) {
 		const struct aq_reading *r = &readings[i];
-		put_be(b, 2 + AQ_FIELDS + 2, 2);
+		put_be(b, 2 + AQ_FIELDS + 3, 2);
 		put_be(b, 4, 4);
 		put_be(b, (uint32_t)station_ids[i], 4);
 		put_be(b, 8, 4);
@@ -374,6 +376,8 @@ static void copy_rows(struct buf *b, const struct aq_reading *readings, const in
 		else
 			put_field(b, NULL, -1);
 		put_field(b, source, (int)strlen(source));
+		put_be(b, 8, 4);
+		put_be(b, (uint64_t)(received_us - PG_EPOCH_US), 8);
 	}
 	put_be(b, 0xffff, 2); /* trailer */
 }
@@ -426,7 +430,8 @@ static enum aq_status copy_batch_tx(struct aq_db *db, void *arg)
 {
 	struct copy_batch *cb = arg;
 	enum aq_status st = aq_db_copy_in(db,
-		"COPY readings (station_id, observed_at, " VALUE_COLUMNS ", source) FROM STDIN (FORMAT binary)",
+		"COPY readings (station_id, observed_at, " VALUE_COLUMNS ", source, received_at) FROM STDIN "
+		"(FORMAT binary)",
 		cb->rows.s, cb->rows.len);
 	if (st != AQ_OK)
 		return st;
@@ -451,7 +456,7 @@ static enum aq_status copy_batch_tx(struct aq_db *db, void *arg)
  * conflicts. */
 static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
 				  size_t n, const char *source, const char *today, const char *hour_start,
-				  struct aq_ingest_result *result)
+				  int64_t received_us, struct aq_ingest_result *result)
 {
 	int64_t *days = malloc(n * sizeof *days);
 	int *hours = malloc(n * sizeof *hours);
@@ -466,7 +471,7 @@ static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *rea
 		n_groups = aq_hour_groups(readings, station_ids, days, hours, n, &groups);
 	}
 	if (n_groups >= 0) {
-		copy_rows(&cb.rows, readings, station_ids, n, source);
+		copy_rows(&cb.rows, readings, station_ids, n, source, received_us);
 		group_arrays(cb.arr, groups, (size_t)n_groups);
 		bool oom = cb.rows.oom;
 		for (int a = 0; a < 30; a++)
@@ -500,7 +505,7 @@ struct live_request {
 	const struct aq_reading *readings;
 	const int *station_ids;
 	size_t n;
-	const char *source, *today, *hour_start;
+	const char *source, *today, *hour_start, *received;
 	struct aq_ingest_result *result;
 	enum aq_status st;
 	bool done;
@@ -579,7 +584,7 @@ static enum aq_status ingest_alone(struct aq_db *db, struct live_request *q)
 	struct batch_params bp;
 	memset(&bp, 0, sizeof bp);
 	batch_build(&bp, q->readings, q->station_ids, q->n);
-	enum aq_status st = ingest(db, &bp, q->n, q->source, q->today, q->hour_start, true, q->result);
+	enum aq_status st = ingest(db, &bp, q->n, q->source, q->today, q->hour_start, q->received, true, q->result);
 	batch_cleanup(&bp);
 	return st;
 }
@@ -605,9 +610,10 @@ static void run_group(struct aq_db *db, struct live_request *group)
 			at += q->n;
 		}
 		batch_build(&bp, readings, ids, n);
-		const char *params[17];
-		if (batch_params_list(&bp, group->source, group->today, group->hour_start, params))
-			r = exec_retrying(db, &sql_ingest_live_keys, 17, params, &st);
+		/* One statement, one received_at: the first request's (they commit together). */
+		const char *params[18];
+		if (batch_params_list(&bp, group->source, group->today, group->hour_start, group->received, params))
+			r = exec_retrying(db, &sql_ingest_live_keys, 18, params, &st);
 	}
 	size_t n_keys = r ? (size_t)PQntuples(r) : 0;
 	struct inserted_key *keys = r ? calloc(n_keys ? n_keys : 1, sizeof *keys) : NULL;
@@ -636,8 +642,8 @@ static void run_group(struct aq_db *db, struct live_request *group)
 			struct batch_params own;
 			memset(&own, 0, sizeof own);
 			batch_build(&own, q->readings, q->station_ids, q->n);
-			const char *params[17];
-			q->st = batch_params_list(&own, q->source, q->today, q->hour_start, params)
+			const char *params[18];
+			q->st = batch_params_list(&own, q->source, q->today, q->hour_start, q->received, params)
 					? count_not_inserted(db, params, q->n, q->result)
 					: AQ_ERR_INTERNAL;
 			batch_cleanup(&own);
@@ -688,30 +694,31 @@ static enum aq_status ingest_live_grouped(struct aq_db *db, struct live_request 
 
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
 				     const int *station_ids, size_t n, const char *source, int64_t today,
-				     int64_t hour_start_us, struct aq_ingest_result *result)
+				     int64_t hour_start_us, int64_t now_us, struct aq_ingest_result *result)
 {
-	char today_text[11], hour_text[48];
+	char today_text[11], hour_text[48], received[48];
 	/* Only past days can be finalized, so only they are share-locked: today's ingest never
 	 * touches the (hot) days row of today. */
 	aq_date_format(today, today_text);
 	aq_time_format(hour_start_us, 0, hour_text, sizeof hour_text);
+	aq_time_format(now_us, 0, received, sizeof received);
 	bool live = true;
 	for (size_t i = 0; i < n && live; i++)
 		live = readings[i].observed_us >= hour_start_us; /* today, and no closed hour */
 	if (live && db->live_group) {
-		struct live_request req = {readings, station_ids, n, source, today_text, hour_text, result,
+		struct live_request req = {readings, station_ids, n, source, today_text, hour_text, received, result,
 					   AQ_ERR_INTERNAL, false, NULL};
 		return ingest_live_grouped(db, &req);
 	}
 	enum aq_status st = AQ_ERR_CONFLICT;
 	if (!live && n >= COPY_MIN_READINGS)
-		st = ingest_copy(db, readings, station_ids, n, source, today_text, hour_text, result);
+		st = ingest_copy(db, readings, station_ids, n, source, today_text, hour_text, now_us, result);
 	if (st != AQ_ERR_CONFLICT)
 		return st;
 	struct batch_params bp;
 	memset(&bp, 0, sizeof bp);
 	batch_build(&bp, readings, station_ids, n);
-	st = ingest(db, &bp, n, source, today_text, hour_text, live, result);
+	st = ingest(db, &bp, n, source, today_text, hour_text, received, live, result);
 	batch_cleanup(&bp);
 	return st;
 }

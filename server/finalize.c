@@ -51,6 +51,7 @@ static enum aq_status finalize_tx(struct aq_db *db, void *arg)
 	if (st != AQ_OK || !locked || (final && !a->force))
 		return st;
 	prepare_view(cfg, a->day, &v);
+	v.finalized_us = aq_clock_now(&a->app->clock); /* the one clock, frozen by AQRANK_NOW */
 	memset(&dr, 0, sizeof dr);
 	if ((st = aq_db_day_load_live(db, &v)) != AQ_OK)
 		goto out;

@@ -10,11 +10,12 @@ enum aq_status aq_ingest_store(struct aq_app *app, struct aq_db *db, const struc
 			       const int *station_ids, size_t n, const char *source,
 			       struct aq_ingest_result *result)
 {
-	int64_t day;
+	int64_t day, now = aq_clock_now(&app->clock);
 	int hour;
-	aq_local_of(aq_clock_now(&app->clock), &day, &hour, NULL);
+	aq_local_of(now, &day, &hour, NULL);
 	int64_t hour_start = aq_local_midnight(day) + (int64_t)hour * 3600 * AQ_US_PER_SEC;
-	enum aq_status st = aq_db_readings_ingest(db, readings, station_ids, n, source, day, hour_start, result);
+	enum aq_status st =
+		aq_db_readings_ingest(db, readings, station_ids, n, source, day, hour_start, now, result);
 	if (st != AQ_OK)
 		return st;
 	aq_app_count_ingest(app, result);

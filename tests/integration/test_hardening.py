@@ -15,7 +15,7 @@ import threading
 import time
 import unittest
 
-from harness import ADMIN, Daemon, DaemonTestCase, wait_for
+from harness import ADMIN, Daemon, DaemonTestCase, psql, wait_for
 
 FIGURES = os.path.join(os.path.dirname(__file__), "..", "..", "build", "reliability")
 DAY, NOW = "2017-12-06", "2017-12-07T10:30:00+08:00"
@@ -601,6 +601,37 @@ class HeaderDeadlineTest(DaemonTestCase):
         finally:
             c.close()
             events.close()
+
+class OneClockTest(DaemonTestCase):
+    """Item 8: received_at, finalized_at and generated_at come from the daemon's clock, which
+    AQRANK_NOW freezes, like everything else."""
+    ENV = {"AQRANK_NOW": NOW, "AQRANK_MIN_HOURS": "1", "AQRANK_FINALIZE_QUIET": "100000",
+           "AQRANK_FINALIZE_AFTER": "2592000"}
+
+    def test_one_clock(self):
+        self.d.put_station("CLK-1")
+        live = {"station": "CLK-1", "observed_at": "2017-12-07T10:05:00+08:00", "pm10": 50, "pm25": 20}
+        past = [{"station": "CLK-1", "observed_at": f"{DAY}T{h:02d}:00:00+08:00", "pm10": 60, "pm25": 30}
+                for h in range(3)]
+        copied = [{"station": "CLK-1", "observed_at": f"2017-12-05T{m // 60:02d}:{m % 60:02d}:00+08:00",
+                   "pm10": 70, "pm25": 35} for m in range(100)]  # 64 or more: the COPY path
+        self.d.post_readings([live])
+        self.d.post_readings(past)
+        self.d.post_readings(copied)
+        self.d.post_readings([dict(live, pm10=51)])  # a conflict, kept for audit
+        for day, n in (("2017-12-07", 1), (DAY, 3), ("2017-12-05", 100)):
+            r = self.d.get(f"/api/v1/stations/CLK-1/readings?from={day}T00:00:00%2B08:00&to={day}T23:59:59%2B08:00")
+            got = {x["received_at"] for x in r.json["readings"]}
+            self.assertEqual(got, {NOW}, day)
+            self.assertEqual(len(r.json["readings"]), n)
+        self.assertEqual(psql("SELECT DISTINCT received_at = '2017-12-07T10:30:00+08:00' FROM reading_conflicts",
+                              self.d.url), "t")
+        r = self.d.post(f"/api/v1/ranking/{DAY}/finalize", token=ADMIN)
+        self.assertEqual(r.status, 200, r)
+        day = self.d.get(f"/api/v1/ranking/{DAY}").json
+        self.assertEqual((day["finalized_at"], day["generated_at"]), (NOW, NOW))
+        self.assertEqual(self.d.get("/api/v1/ranking/today").json["generated_at"], NOW)
+
 
 if __name__ == "__main__":
     unittest.main()
