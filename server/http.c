@@ -365,7 +365,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	req->http = http;
 	req->conn = conn;
 	req->start_us = aq_monotonic_us();
-	atomic_fetch_add(&http->in_flight, 1);
 	size_t n = strlen(uri);
 	req->uri_end = uri + n;
 	if (n > MAX_URI_BYTES)
@@ -393,7 +392,8 @@ static enum MHD_Result on_head(struct aq_request *req, const char *url, const ch
 			       const char *version)
 {
 	struct MHD_Connection *conn = req->conn;
-	req->method = method;
+	req->method = method; /* from now on the request is in flight (what a stop waits for) */
+	atomic_fetch_add(&req->http->in_flight, 1);
 	if (raw_nul_in_uri(req, version))
 		req->uri_error = AQ_ERR_BAD_REQUEST;
 	req->path = strdup(url);
@@ -488,11 +488,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)code;
 	if (!req)
 		return;
-	atomic_fetch_sub(&http->in_flight, 1);
 	aq_guard_request_ended(http->guard, conn);
 	/* A request whose head never completed (libmicrohttpd refused it, or the client left)
-	 * reached no handler: nothing to log or count. */
+	 * reached no handler: nothing to log or count, and it was never in flight. */
 	if (req->method) {
+		atomic_fetch_sub(&http->in_flight, 1);
 		double ms = (double)(aq_monotonic_us() - req->start_us) / 1000.0;
 		aq_log_request(req->method, req->path ? req->path : "?", req->status, req->bytes, ms);
 		aq_metrics_request(req->app->metrics, req->route ? (int)(req->route - routes) : -1, req->status,
