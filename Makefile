@@ -41,7 +41,7 @@ TEST_BINS  := $(patsubst tests/%.c,$(BUILDDIR)/tests/%,$(TEST_SRCS))
         compile_commands clean fuzz
 all: $(BUILDDIR)/aqrankd
 
-$(BUILDDIR)/obj/%.o: server/%.c $(wildcard include/*.h) | $(BUILDDIR)/obj
+$(BUILDDIR)/obj/%.o: server/%.c $(wildcard include/*.h server/*.h) | $(BUILDDIR)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # The dashboard and the migrations are embedded in the binary: no CDN, no files to install.
@@ -126,7 +126,8 @@ fuzz_time_SRCS     := server/timeutil.c
 fuzz_query_SRCS    := server/timeutil.c server/clock.c server/ranking.c server/alert.c \
                       server/alerts.c server/interview.c server/station.c server/aqi.c \
                       server/reading.c
-fuzz_config_SRCS   := server/config.c server/clock.c server/timeutil.c server/period.c server/aqi.c
+fuzz_config_SRCS   := server/config.c server/clock.c server/timeutil.c server/period.c server/aqi.c \
+                      server/addr.c
 fuzz_csv_SRCS      := server/csv.c
 fuzz_hj212_SRCS    := server/hj212.c server/reading.c server/timeutil.c server/aqi.c
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))

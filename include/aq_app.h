@@ -26,9 +26,10 @@ struct aq_app {
 	const struct aq_config *cfg;
 	struct aq_clock clock;
 	struct aq_db_pool *pool;
-	bool has_admin, has_read;
+	bool has_admin, has_read, has_metrics;
 	unsigned char admin_hash[AQ_TOKEN_HASH_LEN]; /* hashes only: tokens are compared hashed */
 	unsigned char read_hash[AQ_TOKEN_HASH_LEN];
+	unsigned char metrics_hash[AQ_TOKEN_HASH_LEN];
 	atomic_bool schema_ready;                    /* migrations applied (or checked) */
 	pthread_mutex_t migrate_lock;
 	struct aq_metrics *metrics;

@@ -40,11 +40,15 @@ struct aq_config {
 	/* access */
 	char *admin_token;
 	char *read_token;
+	char *metrics_token; /* unset: /metrics needs what GET endpoints need */
 	char *cors_origin;
 	long max_body;
 	int conn_limit;
 	int per_ip_limit;
 	int conn_timeout;
+	int header_timeout;    /* s from a connection's start to a whole request head */
+	char *trusted_proxies; /* aq_addr_list text */
+	int auth_fail_limit;   /* failed token checks per address per minute; 0 = off */
 	double rate_limit; /* requests per second per token; 0 = off */
 	int rate_burst;
 	char *tls_cert;

@@ -84,10 +84,11 @@ struct aq_ingest_result {
  * a backfill, which finalization and alert evaluation wait out. AQ_OK means committed.
  * A batch entirely in the current hour leaves its aggregate work in pending_hourly: every read
  * of the aggregates below (hourly rows, days, stations' first days) folds it in first, once
- * per borrow of the connection. */
+ * per borrow of the connection. now_us (the daemon's clock, frozen by AQRANK_NOW) is stored as
+ * the readings' received_at. */
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
 				     const int *station_ids, size_t n, const char *source, int64_t today,
-				     int64_t hour_start_us, struct aq_ingest_result *result);
+				     int64_t hour_start_us, int64_t now_us, struct aq_ingest_result *result);
 /* The group commit of live readings (ingest_group.c) in two steps. First one statement for
  * the live readings (every one in the clock's current hour) of several requests, in queue
  * order: it stores the new ones and returns their keys in *keys (malloc'd, *n_keys). */
@@ -96,11 +97,12 @@ struct aq_reading_key {
 	int64_t observed_us;
 };
 enum aq_status aq_db_readings_insert_live(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
-					  size_t n, const char *source, struct aq_reading_key **keys, size_t *n_keys);
+					  size_t n, const char *source, int64_t now_us, struct aq_reading_key **keys,
+					  size_t *n_keys);
 /* Then, for a request of which the statement stored only result->accepted of its n readings:
  * sorts the rest into conflicts (audited, like aq_db_readings_ingest) and duplicates. */
 enum aq_status aq_db_readings_sort_rest(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
-					size_t n, const char *source, struct aq_ingest_result *result);
+					size_t n, const char *source, int64_t now_us, struct aq_ingest_result *result);
 
 /* Folds the readings waiting in pending_hourly into the aggregates (waiting for a concurrent
  * fold to commit first). *moved (may be NULL): how many were folded. The reads fold by
@@ -147,8 +149,9 @@ enum aq_status aq_db_day_load_snapshot(struct aq_db *db, struct aq_dayview *v,
 enum aq_status aq_db_latest_final_day(struct aq_db *db, int64_t *day, bool *found);
 /* Finalized days in [from, to], oldest first, in a malloc'd array. */
 enum aq_status aq_db_final_days(struct aq_db *db, int64_t from, int64_t to, int64_t **days, size_t *n);
-/* For each day of [from, to]: stamps[day - from] is its finalization time (µs since the
- * epoch), 0 when it has readings and no snapshot yet, -1 when it has no readings. */
+/* For each day of [from, to]: stamps[day - from] is how many times it was finalized (a new
+ * number for each new snapshot; times alone cannot tell, a frozen clock stands still), 0 when
+ * it has readings and no snapshot yet, -1 when it has no readings. */
 enum aq_status aq_db_day_stamps(struct aq_db *db, int64_t from, int64_t to, int64_t *stamps);
 /* Days before `before` with readings and no snapshot, oldest first, at most max. */
 enum aq_status aq_db_days_due(struct aq_db *db, int64_t before, int64_t *days, size_t max, size_t *n);
@@ -167,8 +170,9 @@ enum aq_status aq_db_interview_streaks(struct aq_db *db, int64_t day, const int 
  * status and note; the others are removed. Later days' streaks are recomputed. */
 enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struct aq_interview *list,
 				      size_t n);
-/* Inside a transaction: records the snapshot's rules and marks the day final (late_readings
- * back to 0: the snapshot now holds every reading). */
+/* Inside a transaction: records the snapshot's rules and marks the day final at
+ * v->finalized_us (the daemon's clock) — late_readings back to 0: the snapshot now holds
+ * every reading. */
 enum aq_status aq_db_day_mark_final(struct aq_db *db, const struct aq_dayview *v);
 
 struct aq_interview_filter {
@@ -226,15 +230,17 @@ enum aq_status aq_db_period_rows(struct aq_db *db, const char *kind, const char 
 				 struct aq_period_stored **out, size_t *n);
 /* Inside a transaction: the period's advisory lock (false: another daemon holds it). */
 enum aq_status aq_db_period_lock(struct aq_db *db, const char *kind, const char *key, bool *locked);
-/* Inside a transaction: replaces the period's snapshot header (its rows go with the old one). */
+/* Inside a transaction: replaces the period's snapshot header (its rows go with the old one),
+ * finalized at finalized_us (the daemon's clock). */
 enum aq_status aq_db_period_write_header(struct aq_db *db, const char *kind, const char *key, int64_t first_day,
-					 int64_t last_day, const char *rule_version, int min_days, int days_with_data);
+					 int64_t last_day, const char *rule_version, int min_days, int days_with_data,
+					 int64_t finalized_us);
 /* Inside the same transaction: one subject's values. */
 enum aq_status aq_db_period_write_row(struct aq_db *db, const char *kind, const char *key, bool by_unit,
 				      const struct aq_period_stored *s);
-/* Late data of days [from, to] since a period was finalized at since_us: readings counted late
- * on them, and days finalized again after it. */
-enum aq_status aq_db_period_late(struct aq_db *db, int64_t from, int64_t to, int64_t since_us, int *late_readings,
+/* Late data of a kept period's days: readings counted late on them, and how many times they
+ * were finalized again since the period was kept. */
+enum aq_status aq_db_period_late(struct aq_db *db, const char *kind, const char *key, int *late_readings,
 				 int *days_refinalized);
 /* Months or years (kind) whose days with data are all final, that ended before today and have
  * no snapshot, oldest first, at most max: their keys in a malloc'd array. */

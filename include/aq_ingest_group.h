@@ -22,12 +22,12 @@ struct aq_ingest_group *aq_ingest_group_new(int leaders, size_t max_readings);
 void aq_ingest_group_free(struct aq_ingest_group *g);
 
 /* Stores n live readings of one request (station_ids[i] for readings[i]; every reading in the
- * hour starting hour_start_us, of today) as part of a group, waiting until that group
+ * hour starting hour_start_us, of today; received at now_us) as part of a group, waiting until that group
  * committed; db is the caller's connection, used if this thread leads a group. Counts and
  * statuses as aq_db_readings_ingest, for this request's readings alone: a failing group is
  * redone request by request, so one request's bad value is its own error. */
 enum aq_status aq_ingest_group_store(struct aq_ingest_group *g, struct aq_db *db, const struct aq_reading *readings,
 				     const int *station_ids, size_t n, const char *source, int64_t today,
-				     int64_t hour_start_us, struct aq_ingest_result *result);
+				     int64_t hour_start_us, int64_t now_us, struct aq_ingest_result *result);
 
 #endif

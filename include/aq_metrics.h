@@ -24,6 +24,10 @@ enum aq_counter {
 	AQ_C_WEBHOOK_DELIVERED,
 	AQ_C_WEBHOOK_FAILED,
 	AQ_C_RATE_LIMITED,
+	AQ_C_CONN_REFUSED,   /* connections closed at accept: their address was at AQRANK_PER_IP_LIMIT */
+	AQ_C_HEADER_TIMEOUTS, /* connections cut: no complete request head within the deadline */
+	AQ_C_AUTH_FAILURES,  /* requests whose bearer token matched nothing */
+	AQ_C_AUTH_LIMITED,   /* requests refused: their address failed authentication too often */
 	AQ_COUNTERS
 };
 

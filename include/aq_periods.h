@@ -102,10 +102,4 @@ int aq_period_finalize_due(struct aq_app *app);
 /* The first and last day of the month or year that starts at from. */
 int64_t aq_period_last_day(enum aq_period_kind kind, int64_t from);
 
-/* The cache of every station's daily values per finalized day that the period rankings read
- * (one per daemon; a day is read again when it is re-finalized). */
-struct aq_period_cache;
-struct aq_period_cache *aq_period_cache_new(void);
-void aq_period_cache_free(struct aq_period_cache *c);
-
 #endif

@@ -7,6 +7,7 @@
 enum aq_status {
 	AQ_OK = 0,
 	AQ_ERR_INVALID_JSON,           /* 400 */
+	AQ_ERR_BAD_REQUEST,            /* 400: a request HTTP itself refuses (NUL in the URI, ambiguous framing) */
 	AQ_ERR_UNAUTHORIZED,           /* 401, with WWW-Authenticate: Bearer */
 	AQ_ERR_FORBIDDEN,              /* 403 */
 	AQ_ERR_NOT_FOUND,              /* 404 */
@@ -15,6 +16,7 @@ enum aq_status {
 	AQ_ERR_METHOD_NOT_ALLOWED,     /* 405, with Allow */
 	AQ_ERR_CONFLICT,               /* 409 */
 	AQ_ERR_BODY_TOO_LARGE,         /* 413 */
+	AQ_ERR_URI_TOO_LONG,           /* 414 */
 	AQ_ERR_UNSUPPORTED_MEDIA_TYPE, /* 415 */
 	AQ_ERR_INVALID_READING,        /* 422 */
 	AQ_ERR_INVALID_PARAMETER,      /* 422 */

@@ -4,6 +4,11 @@
 -- with days. The values are the inputs of every metric (concentrations, valid days, the AQI
 -- figures); the composite is recomputed from them by the rules recorded in rule_version.
 
+-- Each finalization of a day counts, so a kept period can tell how many times its days were
+-- finalized again since (the one clock can stand still under AQRANK_NOW: times alone cannot).
+ALTER TABLE days ADD COLUMN finalizations integer NOT NULL DEFAULT 0;
+UPDATE days SET finalizations = 1 WHERE finalized_at IS NOT NULL;
+
 CREATE TABLE periods (
     kind          text NOT NULL CHECK (kind IN ('month', 'year')),
     key           text NOT NULL,              -- '2026-11', '2026'
@@ -13,6 +18,7 @@ CREATE TABLE periods (
     rule_version  text NOT NULL,
     min_days      integer NOT NULL,
     days_with_data integer NOT NULL,
+    days_finalizations bigint NOT NULL,       -- Σ days.finalizations when it was kept
     PRIMARY KEY (kind, key)
 );
 

@@ -6,7 +6,7 @@
 #include "aq_token_cache.h"
 #include "aq_events.h"
 #include "aq_ingest_group.h"
-#include "aq_periods.h"
+#include "aq_period_cache.h"
 
 #include <string.h>
 
@@ -23,6 +23,10 @@ void aq_app_init(struct aq_app *app, const struct aq_config *cfg)
 	if (cfg->read_token && cfg->read_token[0]) {
 		aq_token_hash(cfg->read_token, app->read_hash);
 		app->has_read = true;
+	}
+	if (cfg->metrics_token && cfg->metrics_token[0]) {
+		aq_token_hash(cfg->metrics_token, app->metrics_hash);
+		app->has_metrics = true;
 	}
 	atomic_init(&app->schema_ready, false);
 	atomic_init(&app->stopping, false);

@@ -2,6 +2,7 @@
  * and meaning, and the parsers that apply text to it. Adding a key is one table row. */
 #include "aq_config.h"
 #include "aq_period.h"
+#include "aq_addr.h"
 #include "aq_clock.h"
 #include "aq_time.h"
 
@@ -26,6 +27,7 @@ enum key_type {
 	T_POLLUTANTS, /* comma list of pm25,pm10,so2,no2,co,o3 → bit mask */
 	T_WEIGHTS,    /* pollutant:weight list → double[AQ_POLLUTANTS] */
 	T_URL,      /* http:// or https:// URL, or empty */
+	T_ADDRLIST, /* comma list of addresses and networks (aq_addr.h), or empty */
 };
 
 struct key_def {
@@ -89,16 +91,24 @@ static const struct key_def keys[] = {
 	 "admin bearer token (unset: admin endpoints answer 403)"},
 	{"AQRANK_READ_TOKEN", NULL, T_SECRET, O(read_token), "", 0, 0, NULL,
 	 "when set, GET endpoints need it (or the admin token)"},
+	{"AQRANK_METRICS_TOKEN", NULL, T_SECRET, O(metrics_token), "", 0, 0, NULL,
+	 "when set, /metrics needs it (or the admin token); unset: /metrics needs what GETs need"},
 	{"AQRANK_CORS_ORIGIN", NULL, T_STRING, O(cors_origin), "", 0, 0, NULL,
 	 "Access-Control-Allow-Origin value (unset: no CORS)"},
 	{"AQRANK_MAX_BODY", NULL, T_INT, O(max_body), "2097152", 1024, 1073741824.0, NULL,
 	 "largest request body, bytes"},
 	{"AQRANK_CONN_LIMIT", NULL, T_INT, O(conn_limit), "1024", 4, 100000, NULL,
 	 "open HTTP connections at most"},
-	{"AQRANK_PER_IP_LIMIT", NULL, T_INT, O(per_ip_limit), "0", 0, 100000, NULL,
-	 "open connections per client address (0 = no limit)"},
+	{"AQRANK_PER_IP_LIMIT", NULL, T_INT, O(per_ip_limit), "64", 0, 100000, NULL,
+	 "open connections per client address, IPv6 per /64 (0 = no limit; trusted proxies exempt)"},
 	{"AQRANK_CONN_TIMEOUT", NULL, T_INT, O(conn_timeout), "30", 1, 3600, NULL,
 	 "seconds an idle or slow connection may stay open"},
+	{"AQRANK_HEADER_TIMEOUT", NULL, T_INT, O(header_timeout), "10", 1, 3600, NULL,
+	 "seconds a new connection has to send a whole request head, however slowly it trickles"},
+	{"AQRANK_TRUSTED_PROXIES", NULL, T_ADDRLIST, O(trusted_proxies), "127.0.0.1,::1", 0, 0, NULL,
+	 "reverse proxies (addresses, networks): no per-address connection limit, X-Real-IP believed"},
+	{"AQRANK_AUTH_FAIL_LIMIT", NULL, T_INT, O(auth_fail_limit), "20", 0, 1000000, NULL,
+	 "failed token checks a client address may make per minute, then 429 (0 = no limit)"},
 	{"AQRANK_RATE_LIMIT", NULL, T_DOUBLE, O(rate_limit), "0", 0, 1e6, NULL,
 	 "requests per second per token (0 = off)"},
 	{"AQRANK_RATE_BURST", NULL, T_INT, O(rate_burst), "100", 1, 1000000, NULL,
@@ -269,6 +279,15 @@ bool aq_config_set(struct aq_config *cfg, const char *key, const char *value, ch
 			return false;
 		}
 		return replace_string((char **)slot, value);
+	case T_ADDRLIST: {
+		struct aq_addr_list list;
+		char inner[160];
+		if (!aq_addr_list_parse(value, &list, inner, sizeof inner)) {
+			snprintf(err, errlen, "%s: %s", key, inner);
+			return false;
+		}
+		return replace_string((char **)slot, value);
+	}
 	case T_URL:
 		if (*value && strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) {
 			snprintf(err, errlen, "%s=%s: must be an http:// or https:// URL", key, value);
@@ -385,6 +404,7 @@ void aq_config_cleanup(struct aq_config *cfg)
 		case T_STRING:
 		case T_SECRET:
 		case T_URL:
+		case T_ADDRLIST:
 		case T_TIMEZONE:
 		case T_LISTEN:
 		case T_LISTEN_OPT: {

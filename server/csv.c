@@ -32,7 +32,48 @@ void aq_csv_init(struct aq_csv *csv)
 	put(csv, "\xEF\xBB\xBF", 3);
 }
 
-void aq_csv_cell(struct aq_csv *csv, const char *value)
+bool aq_csv_is_formula(const char *text)
+{
+	return text && *text && strchr("=+-@\t\r", *text) != NULL;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* -?digits[.digits][(e|E)[+-]digits]: what our own number formatting produces, and nothing
+ * a spreadsheet evaluates as a formula ("-2+3" and "-A1" are not of this form). */
+static bool is_plain_number(const char *s)
+{
+	const char *p = s;
+	if (*p == '-')
+		p++;
+	if (!is_digit(*p))
+		return false;
+	while (is_digit(*p))
+		p++;
+	if (*p == '.') {
+		p++;
+		if (!is_digit(*p))
+			return false;
+		while (is_digit(*p))
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!is_digit(*p))
+			return false;
+		while (is_digit(*p))
+			p++;
+	}
+	return *p == '\0';
+}
+
+/* One cell; neutralize: prefix a formula with ' (inside the quotes, when quoted). */
+static void put_cell(struct aq_csv *csv, const char *value, bool neutralize)
 {
 	if (csv->row_started)
 		put(csv, ",", 1);
@@ -40,17 +81,31 @@ void aq_csv_cell(struct aq_csv *csv, const char *value)
 	if (!value)
 		return;
 	size_t n = strlen(value);
-	if (strpbrk(value, ",\"\r\n") == NULL) {
+	bool quote = strpbrk(value, ",\"\r\n") != NULL;
+	if (quote)
+		put(csv, "\"", 1);
+	if (neutralize && aq_csv_is_formula(value))
+		put(csv, "'", 1);
+	if (!quote) {
 		put(csv, value, n);
 		return;
 	}
-	put(csv, "\"", 1);
 	for (const char *p = value; *p; p++) {
 		if (*p == '"')
 			put(csv, "\"", 1);
 		put(csv, p, 1);
 	}
 	put(csv, "\"", 1);
+}
+
+void aq_csv_cell(struct aq_csv *csv, const char *value)
+{
+	put_cell(csv, value, true);
+}
+
+void aq_csv_number(struct aq_csv *csv, const char *value)
+{
+	put_cell(csv, value, !value || !is_plain_number(value));
 }
 
 void aq_csv_end_row(struct aq_csv *csv)

@@ -246,6 +246,7 @@ static enum aq_status finalize_tx(struct aq_db *db, void *arg)
 	if (st != AQ_OK || !locked || (final && !a->force))
 		return st;
 	rules_in_force(a->app->cfg, a->day, false, 24, &v);
+	v.finalized_us = aq_clock_now(&a->app->clock); /* the one clock, frozen by AQRANK_NOW */
 	if ((st = load_view(db, &v, NULL)) != AQ_OK || (st = aq_db_snapshot_write(db, &v)) != AQ_OK)
 		goto out;
 	if (aq_dayview_rank(&v, v.metric, v.policy, v.interview_count, SIZE_MAX, a->app->cfg->radius_km, &dr) != 0) {

@@ -2,7 +2,7 @@
  * period values, writing them inside the finalization transaction, the late data since, and
  * which periods are due. */
 #include "db_internal.h"
-#include "aq_buf.h"
+#include "aq_time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +23,18 @@ static const struct aq_sql sql_period_lock = {
 static const struct aq_sql sql_period_clear = {"period_clear", "DELETE FROM periods WHERE kind = $1 AND key = $2"};
 static const struct aq_sql sql_period_insert = {
 	"period_insert",
-	"INSERT INTO periods (kind, key, first_day, last_day, rule_version, min_days, days_with_data) "
-	"VALUES ($1, $2, " DAY(3) ", " DAY(4) ", $5, $6, $7)"};
+	"INSERT INTO periods (kind, key, first_day, last_day, rule_version, min_days, days_with_data, finalized_at, "
+	"days_finalizations) VALUES ($1, $2, " DAY(3) ", " DAY(4) ", $5, $6, $7, $8::timestamptz, "
+	"(SELECT coalesce(sum(finalizations), 0) FROM days WHERE day BETWEEN " DAY(3) " AND " DAY(4) "))"};
 static const struct aq_sql sql_period_value = {
 	"period_value",
 	"INSERT INTO period_values (kind, key, by_unit, subject, name, unit, members, valid_days, conc, aqi_days, "
 	"aqi_mean, good_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::int[], $9::float8[], $10, $11, $12)"};
 static const struct aq_sql sql_period_late = {
 	"period_late",
-	"SELECT coalesce(sum(late_readings), 0), count(*) FILTER (WHERE finalized_at > to_timestamp($3::int8 / 1e6)) "
-	"FROM days WHERE day BETWEEN " DAY(1) " AND " DAY(2)};
+	"SELECT coalesce(sum(d.late_readings), 0), coalesce(sum(d.finalizations), 0) - p.days_finalizations "
+	"FROM periods p LEFT JOIN days d ON d.day BETWEEN p.first_day AND p.last_day "
+	"WHERE p.kind = $1 AND p.key = $2 GROUP BY p.days_finalizations"};
 /* Calendar months (kind 'month') or years whose days with data are all finalized, that ended
  * before today ($1) and have no snapshot yet, oldest first. */
 static const struct aq_sql sql_periods_due = {
@@ -105,20 +107,22 @@ enum aq_status aq_db_period_lock(struct aq_db *db, const char *kind, const char 
 }
 
 enum aq_status aq_db_period_write_header(struct aq_db *db, const char *kind, const char *key, int64_t first_day,
-					 int64_t last_day, const char *rule_version, int min_days, int days_with_data)
+					 int64_t last_day, const char *rule_version, int min_days, int days_with_data,
+					 int64_t finalized_us)
 {
-	char a[24], b[24], m[16], d[16];
+	char a[24], b[24], m[16], d[16], at[48];
 	enum aq_status st;
 	snprintf(a, sizeof a, "%lld", (long long)first_day);
 	snprintf(b, sizeof b, "%lld", (long long)last_day);
 	snprintf(m, sizeof m, "%d", min_days);
 	snprintf(d, sizeof d, "%d", days_with_data);
+	aq_time_format(finalized_us, 0, at, sizeof at);
 	const char *clear[] = {kind, key};
 	PQclear(aq_db_exec(db, &sql_period_clear, 2, clear, &st));
 	if (st != AQ_OK)
 		return st;
-	const char *params[] = {kind, key, a, b, rule_version, m, d};
-	PQclear(aq_db_exec(db, &sql_period_insert, 7, params, &st));
+	const char *params[] = {kind, key, a, b, rule_version, m, d, at};
+	PQclear(aq_db_exec(db, &sql_period_insert, 8, params, &st));
 	return st;
 }
 
@@ -142,17 +146,14 @@ enum aq_status aq_db_period_write_row(struct aq_db *db, const char *kind, const 
 	return st;
 }
 
-enum aq_status aq_db_period_late(struct aq_db *db, int64_t from, int64_t to, int64_t since_us, int *late_readings,
+enum aq_status aq_db_period_late(struct aq_db *db, const char *kind, const char *key, int *late_readings,
 				 int *days_refinalized)
 {
-	char a[24], b[24], c[24];
 	enum aq_status st;
-	snprintf(a, sizeof a, "%lld", (long long)from);
-	snprintf(b, sizeof b, "%lld", (long long)to);
-	snprintf(c, sizeof c, "%lld", (long long)since_us);
-	const char *params[] = {a, b, c};
-	PGresult *r = aq_db_exec(db, &sql_period_late, 3, params, &st);
-	if (st == AQ_OK) {
+	const char *params[] = {kind, key};
+	*late_readings = *days_refinalized = 0;
+	PGresult *r = aq_db_exec(db, &sql_period_late, 2, params, &st);
+	if (st == AQ_OK && PQntuples(r) == 1) {
 		*late_readings = atoi(PQgetvalue(r, 0, 0));
 		*days_refinalized = atoi(PQgetvalue(r, 0, 1));
 	}

@@ -46,7 +46,7 @@ static const struct aq_sql sql_final_days = {
 	"AND day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int) ORDER BY day"};
 static const struct aq_sql sql_day_stamps = {
 	"day_stamps",
-	"SELECT day - date '1970-01-01', coalesce((extract(epoch FROM finalized_at) * 1000000)::int8, 0) "
+	"SELECT day - date '1970-01-01', CASE WHEN finalized_at IS NULL THEN 0 ELSE finalizations END "
 	"FROM days WHERE day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int)"};
 static const struct aq_sql sql_days_due = {
 	"days_due",
@@ -94,7 +94,7 @@ static const struct aq_sql sql_restreak = {
 	"WHERE i.day = " DAY_PARAM};
 static const struct aq_sql sql_mark_final = {
 	"day_mark_final",
-	"UPDATE days SET finalized_at = now(), late_readings = 0, rule_version = $2, metric = $3, "
+	"UPDATE days SET finalized_at = $8::timestamptz, late_readings = 0, finalizations = finalizations + 1, rule_version = $2, metric = $3, "
 	"min_hours = $4, insufficient = $5, interview_count = $6, composite_mask = $7 "
 	"WHERE day = " DAY_PARAM};
 #define INTERVIEW_COLUMNS                                                                          \
@@ -588,15 +588,16 @@ enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struc
 
 enum aq_status aq_db_day_mark_final(struct aq_db *db, const struct aq_dayview *v)
 {
-	char d[24], hours[16], count[16], mask[16];
+	char d[24], hours[16], count[16], mask[16], at[48];
 	enum aq_status st;
 	day_text(v->day, d);
 	snprintf(hours, sizeof hours, "%d", v->min_hours);
 	snprintf(count, sizeof count, "%d", v->interview_count);
 	snprintf(mask, sizeof mask, "%u", v->composite_mask);
+	aq_time_format(v->finalized_us, 0, at, sizeof at);
 	const char *params[] = {d, v->rule_version, aq_metric_name(v->metric), hours,
-				aq_insufficient_policy_name(v->policy), count, mask};
-	PQclear(aq_db_exec(db, &sql_mark_final, 7, params, &st));
+				aq_insufficient_policy_name(v->policy), count, mask, at};
+	PQclear(aq_db_exec(db, &sql_mark_final, 8, params, &st));
 	if (st == AQ_OK)
 		PQclear(aq_db_exec(db, &sql_bump_version, 0, NULL, &st));
 	return st;

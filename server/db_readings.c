@@ -36,8 +36,8 @@
  * Past days are share-locked so that the finalizer (which locks the day FOR UPDATE) either
  * sees this batch in its snapshot or, finishing first, has this batch counted as late. */
 #define INSERT_NEW \
-	", ins AS (INSERT INTO readings (station_id, observed_at, " VALUE_COLUMNS ", source) " \
-	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15 FROM input " \
+	", ins AS (INSERT INTO readings (station_id, observed_at, " VALUE_COLUMNS ", source, received_at) " \
+	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15, $16::timestamptz FROM input " \
 	"  ON CONFLICT (station_id, observed_at) DO NOTHING " \
 	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) "
 /* agg_in: one row per station-hour that new readings touch — what they add to its hourly
@@ -90,7 +90,7 @@
 	"(SELECT v FROM version), (SELECT count(*) FROM backfill)"
 
 static const struct aq_sql sql_ingest = {
-	"readings_ingest", INPUT_CTE INSERT_NEW AGG_IN_FROM_INS AGGREGATE INGEST_TAIL("$16", "$17")};
+	"readings_ingest", INPUT_CTE INSERT_NEW AGG_IN_FROM_INS AGGREGATE INGEST_TAIL("$17", "$18")};
 
 /* The rest of a batch COPYed into readings in the same transaction: its station-hours as
  * arrays (AGG_IN_FROM_ARRAYS, $1 … $30), today ($31) and the current hour's start ($32). */
@@ -135,9 +135,9 @@ static const struct aq_sql sql_fold = {
 static const struct aq_sql sql_conflicts = {
 	"readings_conflicts",
 	INPUT_CTE
-	"INSERT INTO reading_conflicts (station_id, observed_at, " VALUE_COLUMNS ", source) "
+	"INSERT INTO reading_conflicts (station_id, observed_at, " VALUE_COLUMNS ", source, received_at) "
 	"SELECT i.station_id, i.observed_at, i.pm25, i.pm10, i.so2, i.no2, i.co, i.o3, i.temperature, "
-	"i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags, $15 "
+	"i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags, $15, $16::timestamptz "
 	"FROM input i JOIN readings r ON r.station_id = i.station_id AND r.observed_at = i.observed_at "
 	"WHERE (r.pm25, r.pm10, r.so2, r.no2, r.co, r.o3, r.temperature, r.humidity, r.pressure, "
 	"r.wind_speed, r.wind_direction, r.flags) IS DISTINCT FROM (i.pm25, i.pm10, i.so2, i.no2, i.co, "
@@ -211,9 +211,9 @@ static void batch_free(struct batch *b)
 		aq_buf_free(&b->arr[a]);
 }
 
-/* Adds the batch's arrays ($1 … $14) and source ($15) to p; false when building the batch
- * ran out of memory. */
-static bool batch_bind(const struct batch *b, const char *source, struct aq_db_params *p)
+/* Adds the batch's arrays ($1 … $14), source ($15) and received_at ($16: the daemon's clock,
+ * the one AQRANK_NOW freezes) to p; false when building the batch ran out of memory. */
+static bool batch_bind(const struct batch *b, const char *source, const char *received, struct aq_db_params *p)
 {
 	bool oom = false;
 	for (int a = 0; a < BATCH_ARRAYS; a++) {
@@ -221,17 +221,18 @@ static bool batch_bind(const struct batch *b, const char *source, struct aq_db_p
 		oom |= b->arr[a].oom;
 	}
 	aq_db_param(p, source);
+	aq_db_param(p, received);
 	return !oom;
 }
 
 /* Sorts the readings of a batch that were not inserted (result->accepted of n were) into
  * conflicts, audited, and duplicates. */
-static enum aq_status count_not_inserted(struct aq_db *db, const struct batch *b, const char *source, size_t n,
-					 struct aq_ingest_result *result)
+static enum aq_status count_not_inserted(struct aq_db *db, const struct batch *b, const char *source,
+					 const char *received, size_t n, struct aq_ingest_result *result)
 {
 	struct aq_db_params p = {0};
 	enum aq_status st;
-	if (!batch_bind(b, source, &p))
+	if (!batch_bind(b, source, received, &p))
 		return AQ_ERR_INTERNAL;
 	PGresult *r = aq_db_exec_retrying(db, &sql_conflicts, &p, &st);
 	if (st != AQ_OK)
@@ -248,13 +249,14 @@ static enum aq_status count_not_inserted(struct aq_db *db, const struct batch *b
  * daemon die between the two, the client got no 2xx, resends, and the conflict is audited
  * then. A live batch (every reading in the current hour) takes the lean statement. */
 static enum aq_status ingest(struct aq_db *db, const struct batch *b, size_t n, const char *source,
-			     const char *today, const char *hour_start, bool live, struct aq_ingest_result *result)
+			     const char *received, const char *today, const char *hour_start, bool live,
+			     struct aq_ingest_result *result)
 {
 	struct aq_db_params p = {0};
 	enum aq_status st;
 
 	memset(result, 0, sizeof *result);
-	if (!batch_bind(b, source, &p))
+	if (!batch_bind(b, source, received, &p))
 		return AQ_ERR_INTERNAL;
 	if (!live) {
 		aq_db_param(&p, today);
@@ -266,7 +268,7 @@ static enum aq_status ingest(struct aq_db *db, const struct batch *b, size_t n, 
 	result->accepted = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	result->late = (size_t)strtoull(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
-	return result->accepted < n ? count_not_inserted(db, b, source, n, result) : AQ_OK;
+	return result->accepted < n ? count_not_inserted(db, b, source, received, n, result) : AQ_OK;
 }
 
 /* Batches at least this big are COPYed (below it, one statement is fewer round trips). */
@@ -306,7 +308,7 @@ static void put_float8(struct aq_buf *b, bool present, double v)
 /* The rows of a batch in COPY's binary format: no number is formatted here or parsed there
  * (text formatting with %.17g was a quarter of the daemon's CPU in a backfill). */
 static void copy_rows(struct aq_buf *b, const struct aq_reading *readings, const int *station_ids, size_t n,
-		      const char *source)
+		      const char *source, int64_t received_us)
 {
 	static const char header[] = "PGCOPY\n\377\r\n";
 	aq_buf_add(b, header, 11);
@@ -314,7 +316,7 @@ static void copy_rows(struct aq_buf *b, const struct aq_reading *readings, const
 	put_be(b, 0, 4); /* header extension length */
 	for (size_t i = 0; i < n; i++) {
 		const struct aq_reading *r = &readings[i];
-		put_be(b, 2 + AQ_FIELDS + 2, 2);
+		put_be(b, 2 + AQ_FIELDS + 3, 2);
 		put_be(b, 4, 4);
 		put_be(b, (uint32_t)station_ids[i], 4);
 		put_be(b, 8, 4);
@@ -329,6 +331,8 @@ static void copy_rows(struct aq_buf *b, const struct aq_reading *readings, const
 		else
 			put_field(b, NULL, -1);
 		put_field(b, source, (int)strlen(source));
+		put_be(b, 8, 4);
+		put_be(b, (uint64_t)(received_us - PG_EPOCH_US), 8);
 	}
 	put_be(b, 0xffff, 2); /* trailer */
 }
@@ -384,7 +388,8 @@ static enum aq_status copy_batch_tx(struct aq_db *db, void *arg)
 {
 	struct copy_batch *cb = arg;
 	enum aq_status st = aq_db_copy_in(db,
-		"COPY readings (station_id, observed_at, " VALUE_COLUMNS ", source) FROM STDIN (FORMAT binary)",
+		"COPY readings (station_id, observed_at, " VALUE_COLUMNS ", source, received_at) FROM STDIN "
+		"(FORMAT binary)",
 		cb->rows.s, cb->rows.len);
 	if (st != AQ_OK)
 		return st;
@@ -409,7 +414,7 @@ static enum aq_status copy_batch_tx(struct aq_db *db, void *arg)
  * conflicts. */
 static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
 				  size_t n, const char *source, const char *today, const char *hour_start,
-				  struct aq_ingest_result *result)
+				  int64_t received_us, struct aq_ingest_result *result)
 {
 	int64_t *days = malloc(n * sizeof *days);
 	int *hours = malloc(n * sizeof *hours);
@@ -424,7 +429,7 @@ static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *rea
 		n_groups = aq_hour_groups(readings, station_ids, days, hours, n, &groups);
 	}
 	if (n_groups >= 0) {
-		copy_rows(&cb.rows, readings, station_ids, n, source);
+		copy_rows(&cb.rows, readings, station_ids, n, source, received_us);
 		group_arrays(cb.arr, groups, (size_t)n_groups);
 		bool oom = cb.rows.oom;
 		for (int a = 0; a < GROUP_ARRAYS; a++)
@@ -444,9 +449,10 @@ static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *rea
 
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
 				     const int *station_ids, size_t n, const char *source, int64_t today,
-				     int64_t hour_start_us, struct aq_ingest_result *result)
+				     int64_t hour_start_us, int64_t now_us, struct aq_ingest_result *result)
 {
-	char today_text[11], hour_text[48];
+	char today_text[11], hour_text[48], received[48];
+	aq_time_format(now_us, 0, received, sizeof received);
 	/* Only past days can be finalized, so only they are share-locked: today's ingest never
 	 * touches the (hot) days row of today. */
 	aq_date_format(today, today_text);
@@ -456,12 +462,12 @@ enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *
 		live = readings[i].observed_us >= hour_start_us; /* today, and no closed hour */
 	enum aq_status st = AQ_ERR_CONFLICT;
 	if (!live && n >= COPY_MIN_READINGS)
-		st = ingest_copy(db, readings, station_ids, n, source, today_text, hour_text, result);
+		st = ingest_copy(db, readings, station_ids, n, source, today_text, hour_text, now_us, result);
 	if (st != AQ_ERR_CONFLICT)
 		return st;
 	struct batch b;
 	batch_build(&b, readings, station_ids, n);
-	st = ingest(db, &b, n, source, today_text, hour_text, live, result);
+	st = ingest(db, &b, n, source, received, today_text, hour_text, live, result);
 	batch_free(&b);
 	return st;
 }
@@ -474,15 +480,18 @@ static void read_key(const PGresult *r, int row, void *elem)
 }
 
 enum aq_status aq_db_readings_insert_live(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
-					  size_t n, const char *source, struct aq_reading_key **keys, size_t *n_keys)
+					  size_t n, const char *source, int64_t now_us, struct aq_reading_key **keys,
+					  size_t *n_keys)
 {
 	struct batch b;
 	struct aq_db_params p = {0};
 	enum aq_status st = AQ_ERR_INTERNAL;
+	char received[48];
+	aq_time_format(now_us, 0, received, sizeof received);
 	*keys = NULL;
 	*n_keys = 0;
 	batch_build(&b, readings, station_ids, n);
-	if (batch_bind(&b, source, &p)) {
+	if (batch_bind(&b, source, received, &p)) {
 		PGresult *r = aq_db_exec_retrying(db, &sql_ingest_live_keys, &p, &st);
 		if (st == AQ_OK) {
 			size_t rows = (size_t)PQntuples(r);
@@ -499,11 +508,13 @@ enum aq_status aq_db_readings_insert_live(struct aq_db *db, const struct aq_read
 }
 
 enum aq_status aq_db_readings_sort_rest(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
-					size_t n, const char *source, struct aq_ingest_result *result)
+					size_t n, const char *source, int64_t now_us, struct aq_ingest_result *result)
 {
 	struct batch b;
+	char received[48];
+	aq_time_format(now_us, 0, received, sizeof received);
 	batch_build(&b, readings, station_ids, n);
-	enum aq_status st = count_not_inserted(db, &b, source, n, result);
+	enum aq_status st = count_not_inserted(db, &b, source, received, n, result);
 	batch_free(&b);
 	return st;
 }

@@ -1,8 +1,11 @@
 /* http.c — the HTTP daemon: libmicrohttpd with a worker thread pool, the static route table
- * (404 vs 405 with Allow), and the request lifecycle in one place: the first call allocates
- * the request and routes it, body chunks are gathered up to the limit, the last call checks
- * auth, parses JSON once and runs the handler, and the completion callback logs and frees. */
+ * (404 vs 405 with Allow), and the request lifecycle in one place: the request line allocates
+ * the request (on_uri), the first call routes it — and, when a body follows, checks
+ * everything that does not need the body (route, method, size, token) before a byte of it is
+ * read —, body chunks are gathered up to the limit, the last call parses JSON once and runs
+ * the handler, and the completion callback logs and frees. */
 #include "http_internal.h"
+#include "aq_addr.h"
 #include "aq_log.h"
 #include "aq_metrics.h"
 #include "aq_ratelimit.h"
@@ -24,6 +27,8 @@ struct aq_http {
 	struct MHD_Daemon *daemon;
 	struct aq_app *app;
 	struct aq_today_cache *today;
+	struct aq_guard *guard;              /* per-address connections, request-head deadline */
+	struct aq_ratelimit *auth_failures;  /* failed token checks per client address */
 	int port;
 	atomic_int in_flight; /* requests begun and not completed: what a stop waits for */
 };
@@ -33,7 +38,7 @@ static const struct aq_route routes[] = {
 	{"GET", "/static/{}", aq_handle_static, AQ_AUTH_OPEN, false, "static"},
 	{"GET", "/healthz", aq_handle_healthz, AQ_AUTH_OPEN, false, "healthz"},
 	{"GET", "/readyz", aq_handle_readyz, AQ_AUTH_OPEN, false, "readyz"},
-	{"GET", "/metrics", aq_handle_metrics, AQ_AUTH_OPEN, false, "metrics"},
+	{"GET", "/metrics", aq_handle_metrics, AQ_AUTH_METRICS, false, "metrics"},
 	{"GET", "/api/v1/stations", aq_handle_station_list, AQ_AUTH_READ, false, "stations"},
 	{"GET", "/api/v1/stations/{}", aq_handle_station_get, AQ_AUTH_READ, false, "station"},
 	{"PUT", "/api/v1/stations/{}", aq_handle_station_put, AQ_AUTH_ADMIN, true, "station"},
@@ -144,6 +149,9 @@ struct aq_db *aq_request_db(struct aq_request *req, enum MHD_Result *result)
 
 /* Headers larger than this (all names and values) are refused with 431. */
 #define MAX_HEADER_BYTES (32 * 1024)
+/* Request URIs (path and query, as sent) longer than this are refused with 414: nginx's
+ * default limit of a request line, far above what any client of ours sends. */
+#define MAX_URI_BYTES (8 * 1024)
 /* Each connection's libmicrohttpd memory pool: headers up to MAX_HEADER_BYTES fit with room
  * to spare, so our JSON 431 answers them (up to ~63 KB; beyond, libmicrohttpd's own 431
  * page). No larger: libmicrohttpd 0.9.75 zeroes the whole pool between keep-alive requests,
@@ -172,7 +180,11 @@ static enum aq_status authenticate(struct aq_request *req, const unsigned char h
 		req->role = AQ_ROLE_READ;
 		return AQ_OK;
 	}
-	if (req->route->auth == AQ_AUTH_READ || req->route->auth == AQ_AUTH_OPEN)
+	if (app->has_metrics && aq_token_hash_equal(hash, app->metrics_hash)) {
+		req->role = AQ_ROLE_METRICS;
+		return AQ_OK;
+	}
+	if (req->route->auth != AQ_AUTH_STATION && req->route->auth != AQ_AUTH_ADMIN)
 		return AQ_ERR_UNAUTHORIZED;
 	if (aq_token_cache_get(app->tokens, hash, aq_monotonic_us(), &req->station)) {
 		req->role = AQ_ROLE_STATION;
@@ -191,27 +203,60 @@ static enum aq_status authenticate(struct aq_request *req, const unsigned char h
 	return st;
 }
 
-/* Applies the route's auth rule. AQ_OK or the status to answer with. */
+/* The client address failed authentications are counted by: the peer, or — when the peer is
+ * a trusted proxy (AQRANK_TRUSTED_PROXIES) that names the client in X-Real-IP — that client;
+ * IPv6 by /64. */
+static void failure_key(struct aq_request *req, unsigned char key[32])
+{
+	struct aq_addr peer;
+	memset(&peer, 0, sizeof peer);
+	aq_guard_peer(req->conn, &peer);
+	if (aq_guard_trusted(req->http->guard, &peer)) {
+		const char *real = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Real-IP");
+		struct aq_addr client;
+		if (real && aq_addr_parse(real, &client))
+			peer = client;
+	}
+	struct aq_addr k = aq_addr_client_key(&peer);
+	aq_addr_key_bytes(&k, key);
+}
+
+/* Applies the route's auth rule. AQ_OK or the status to answer with. A token that matches
+ * nothing counts against the client's address; once AQRANK_AUTH_FAIL_LIMIT failures are
+ * spent, any token from there is refused (429) before it is checked, so that guessing gets
+ * nowhere and costs the database nothing. */
 static enum aq_status authorize(struct aq_request *req)
 {
 	const char *header = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Authorization");
 	const char *token = NULL;
+	struct aq_app *app = req->app;
 	enum aq_auth need = req->route->auth;
 
+	if (need == AQ_AUTH_METRICS) /* its own token if set, else as any GET */
+		need = app->has_metrics ? AQ_AUTH_METRICS : AQ_AUTH_READ;
 	if (header && strncasecmp(header, "Bearer ", 7) == 0) {
 		token = header + 7;
 		while (*token == ' ')
 			token++;
 	}
-	if (need == AQ_AUTH_OPEN || (need == AQ_AUTH_READ && !req->app->has_read))
+	if (need == AQ_AUTH_OPEN || (need == AQ_AUTH_READ && !app->has_read))
 		return AQ_OK;
-	if (need == AQ_AUTH_ADMIN && !req->app->has_admin)
+	if (need == AQ_AUTH_ADMIN && !app->has_admin)
 		return AQ_ERR_FORBIDDEN; /* SPEC: without an admin token set, admin endpoints answer 403 */
 	if (!token || !*token)
 		return AQ_ERR_UNAUTHORIZED;
-	unsigned char hash[AQ_TOKEN_HASH_LEN];
+	unsigned char hash[AQ_TOKEN_HASH_LEN], client[32];
+	failure_key(req, client);
+	if (!aq_ratelimit_peek(req->http->auth_failures, client, aq_monotonic_us(), &req->retry_after)) {
+		aq_metrics_add(app->metrics, AQ_C_AUTH_LIMITED, 1);
+		return AQ_ERR_RATE_LIMITED;
+	}
 	aq_token_hash(token, hash);
 	enum aq_status st = authenticate(req, hash);
+	if (st == AQ_ERR_UNAUTHORIZED) {
+		aq_metrics_add(app->metrics, AQ_C_AUTH_FAILURES, 1);
+		aq_ratelimit_take(req->http->auth_failures, client, aq_monotonic_us(), NULL);
+	}
 	if (st != AQ_OK)
 		return st;
 	if (!aq_ratelimit_take(req->app->ratelimit, hash, aq_monotonic_us(), &req->retry_after)) {
@@ -223,6 +268,8 @@ static enum aq_status authorize(struct aq_request *req)
 	case AQ_AUTH_STATION:
 		return req->role == AQ_ROLE_STATION || req->role == AQ_ROLE_ADMIN ? AQ_OK : AQ_ERR_FORBIDDEN;
 	case AQ_AUTH_ADMIN: return req->role == AQ_ROLE_ADMIN ? AQ_OK : AQ_ERR_FORBIDDEN;
+	case AQ_AUTH_METRICS:
+		return req->role == AQ_ROLE_METRICS || req->role == AQ_ROLE_ADMIN ? AQ_OK : AQ_ERR_FORBIDDEN;
 	default: return AQ_OK;
 	}
 }
@@ -259,30 +306,52 @@ static enum MHD_Result answer_options(struct aq_request *req)
 	return ret;
 }
 
-/* The last call: everything is in; answer. */
-static enum MHD_Result dispatch(struct aq_request *req)
+/* What can be answered before the body is read: the route, the method, the size and the
+ * token. AQ_OK, or the status to answer with (reply_head_error). */
+static enum aq_status check_head(struct aq_request *req)
 {
 	enum aq_status st;
-	if (req->early_error == AQ_ERR_HEADERS_TOO_LARGE)
-		return aq_reply_errorf(req, AQ_ERR_HEADERS_TOO_LARGE, "The request headers exceed %d bytes.",
-				       MAX_HEADER_BYTES);
-	if (req->early_error != AQ_OK) {
-		if (req->early_error == AQ_ERR_NOT_FOUND)
-			return aq_reply_errorf(req, AQ_ERR_NOT_FOUND, "No resource at %s.", req->path);
-		return aq_reply_errorf(req, req->early_error, "%s is not allowed here; allowed: %s.",
-				       req->method, req->allow);
-	}
+	if (req->early_error != AQ_OK)
+		return req->early_error;
 	if (!req->route)
-		return answer_options(req);
+		return AQ_OK; /* OPTIONS */
 	/* A path that names a station by a code no station can have names no station. */
 	if (req->params[0] && strncmp(req->route->pattern, "/api/v1/stations/{}", 19) == 0 &&
 	    strcmp(req->method, "PUT") != 0 && !aq_station_code_valid(req->params[0]))
-		return aq_reply_error(req, AQ_ERR_UNKNOWN_STATION, NULL, NULL);
+		return AQ_ERR_UNKNOWN_STATION;
 	if (req->body_too_large)
-		return aq_reply_errorf(req, AQ_ERR_BODY_TOO_LARGE, "The body is larger than %ld bytes.",
-				       req->app->cfg->max_body);
-	if ((st = authorize(req)) != AQ_OK)
-		return aq_reply_error(req, st, NULL, NULL);
+		return AQ_ERR_BODY_TOO_LARGE;
+	if (!req->authorized) {
+		if ((st = authorize(req)) != AQ_OK)
+			return st;
+		req->authorized = true;
+	}
+	return AQ_OK;
+}
+
+/* The answer to a failed check_head. */
+static enum MHD_Result reply_head_error(struct aq_request *req, enum aq_status st)
+{
+	switch (st) {
+	case AQ_ERR_HEADERS_TOO_LARGE:
+		return aq_reply_errorf(req, st, "The request headers exceed %d bytes.", MAX_HEADER_BYTES);
+	case AQ_ERR_NOT_FOUND: return aq_reply_errorf(req, st, "No resource at %s.", req->path);
+	case AQ_ERR_METHOD_NOT_ALLOWED:
+		return aq_reply_errorf(req, st, "%s is not allowed here; allowed: %s.", req->method, req->allow);
+	case AQ_ERR_BODY_TOO_LARGE:
+		return aq_reply_errorf(req, st, "The body is larger than %ld bytes.", req->app->cfg->max_body);
+	default: return aq_reply_error(req, st, NULL, NULL);
+	}
+}
+
+/* The last call: everything is in; answer. */
+static enum MHD_Result dispatch(struct aq_request *req)
+{
+	enum aq_status st = check_head(req);
+	if (st != AQ_OK)
+		return reply_head_error(req, st);
+	if (!req->route)
+		return answer_options(req);
 	if (req->body_len > 0) {
 		if (!req->route->json_body)
 			return aq_reply_error(req, AQ_ERR_UNSUPPORTED_MEDIA_TYPE, "This endpoint takes no body.", NULL);
@@ -299,46 +368,104 @@ static enum MHD_Result dispatch(struct aq_request *req)
 	return req->route->handler(req);
 }
 
+/* Called by libmicrohttpd as soon as a request line is parsed, with the URI as the client sent
+ * it (before %-decoding, which would cut a path at a %00): the request is allocated here, and
+ * what only the raw URI shows is noted for the first call to answer. (libmicrohttpd answers a
+ * request line larger than the connection's memory pool itself, before this is called.) */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct aq_http *http = cls;
+	struct aq_request *req = calloc(1, sizeof *req);
+	if (!req)
+		return NULL;
+	req->app = http->app;
+	req->http = http;
+	req->today = http->today;
+	req->conn = conn;
+	req->start_us = aq_monotonic_us();
+	size_t n = strlen(uri);
+	req->uri_end = uri + n;
+	if (n > MAX_URI_BYTES)
+		req->uri_error = AQ_ERR_URI_TOO_LONG;
+	else if (strstr(uri, "%00"))
+		req->uri_error = AQ_ERR_BAD_REQUEST;
+	return req;
+}
+
+/* True when the request line held a raw NUL byte in its URI. libmicrohttpd 0.9.75 parses the
+ * line in place: the URI is followed by the (terminated) space and the version, so a URI
+ * whose string ends before that space was cut by a NUL of its own. Only pointers are compared
+ * (nothing is read past the string); any other layout counts as no NUL. test_hardening checks
+ * that this still catches one. */
+static bool raw_nul_in_uri(const struct aq_request *req, const char *version)
+{
+	return req->uri_end && version && version > req->uri_end + 1 &&
+	       (size_t)(version - req->uri_end) <= MAX_URI_BYTES;
+}
+
+/* The first call: the head is complete. Returns MHD_YES to go on (body, then the last call),
+ * or what answering now returned. An answer queued now makes libmicrohttpd close the
+ * connection after it, unread body and all — what a refused request deserves. */
+static enum MHD_Result on_head(struct aq_request *req, const char *url, const char *method,
+			       const char *version)
+{
+	struct MHD_Connection *conn = req->conn;
+	req->method = method; /* from now on the request is in flight (what a stop waits for) */
+	atomic_fetch_add(&req->http->in_flight, 1);
+	if (raw_nul_in_uri(req, version))
+		req->uri_error = AQ_ERR_BAD_REQUEST;
+	req->path = strdup(url);
+	if (!req->path)
+		return MHD_NO;
+	aq_guard_request_begun(req->http->guard, conn);
+	route_request(req);
+	if (req->uri_error == AQ_ERR_URI_TOO_LONG)
+		return aq_reply_errorf(req, AQ_ERR_URI_TOO_LONG, "The request URI is longer than %d bytes.",
+				       MAX_URI_BYTES);
+	if (req->uri_error == AQ_ERR_BAD_REQUEST)
+		return aq_reply_error(req, AQ_ERR_BAD_REQUEST, "The path or a parameter holds a NUL byte (%00).",
+				      NULL);
+	req->uri_end = NULL; /* MHD's line buffer is not ours to point into any longer */
+	size_t header_bytes = 0;
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header_bytes, &header_bytes);
+	if (header_bytes > MAX_HEADER_BYTES) {
+		/* Refused here, as JSON; beyond the connection's memory pool libmicrohttpd would
+		 * refuse first, with its own page. */
+		req->early_error = AQ_ERR_HEADERS_TOO_LARGE;
+		return dispatch(req);
+	}
+	const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	const char *chunked = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+	if (length && chunked) /* RFC 9112 §6.3: ambiguous framing, the way to request smuggling */
+		return aq_reply_error(req, AQ_ERR_BAD_REQUEST,
+				      "Content-Length and Transfer-Encoding together are not accepted.", NULL);
+	if (length && strtoll(length, NULL, 10) > req->app->cfg->max_body)
+		req->body_too_large = true;
+	if ((!length || strtoll(length, NULL, 10) <= 0) && !chunked)
+		return MHD_YES; /* no body: answered on the next call, keeping the connection */
+	/* A body follows: refuse before reading it whatever can be refused without it. */
+	enum aq_status st = check_head(req);
+	if (st != AQ_OK)
+		return reply_head_error(req, st);
+	if (req->route && !req->route->json_body)
+		return aq_reply_error(req, AQ_ERR_UNSUPPORTED_MEDIA_TYPE, "This endpoint takes no body.", NULL);
+	if (req->route && !is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type")))
+		return aq_reply_error(req, AQ_ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL);
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
-	struct aq_http *http = cls;
 	struct aq_request *req = *con_cls;
-	(void)version;
+	(void)cls;
+	(void)conn;
 
-	if (!req) {
-		req = calloc(1, sizeof *req);
-		if (!req)
-			return MHD_NO;
-		req->app = http->app;
-		req->today = http->today;
-		req->conn = conn;
-		req->method = method;
-		req->start_us = aq_monotonic_us();
-		req->path = strdup(url);
-		*con_cls = req;
-		atomic_fetch_add(&http->in_flight, 1);
-		if (!req->path)
-			return MHD_NO;
-		route_request(req);
-		size_t header_bytes = 0;
-		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header_bytes, &header_bytes);
-		if (header_bytes > MAX_HEADER_BYTES) {
-			/* Refused here, as JSON; beyond the connection's memory pool libmicrohttpd would
-			 * refuse first, with its own page. */
-			req->early_error = AQ_ERR_HEADERS_TOO_LARGE;
-			return dispatch(req);
-		}
-		const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (length && strtoll(length, NULL, 10) > req->app->cfg->max_body) {
-			/* Refuse now rather than read a body we would throw away. MHD closes the
-			 * connection after this reply, which is what we want here. */
-			req->body_too_large = true;
-			return dispatch(req);
-		}
-		return MHD_YES;
-	}
+	if (!req) /* on_uri could not allocate */
+		return MHD_NO;
+	if (!req->method)
+		return on_head(req, url, method, version);
 	if (*upload_data_size > 0) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
@@ -376,14 +503,19 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct aq_http *http = cls;
 	struct aq_request *req = *con_cls;
-	(void)conn;
 	(void)code;
 	if (!req)
 		return;
-	atomic_fetch_sub(&http->in_flight, 1);
-	double ms = (double)(aq_monotonic_us() - req->start_us) / 1000.0;
-	aq_log_request(req->method, req->path ? req->path : "?", req->status, req->bytes, ms);
-	aq_metrics_request(req->app->metrics, req->route ? (int)(req->route - routes) : -1, req->status, ms / 1000);
+	aq_guard_request_ended(http->guard, conn);
+	/* A request whose head never completed (libmicrohttpd refused it, or the client left)
+	 * reached no handler: nothing to log or count, and it was never in flight. */
+	if (req->method) {
+		atomic_fetch_sub(&http->in_flight, 1);
+		double ms = (double)(aq_monotonic_us() - req->start_us) / 1000.0;
+		aq_log_request(req->method, req->path ? req->path : "?", req->status, req->bytes, ms);
+		aq_metrics_request(req->app->metrics, req->route ? (int)(req->route - routes) : -1, req->status,
+				   ms / 1000);
+	}
 	for (int i = 0; i < AQ_MAX_PATH_PARAMS; i++)
 		free(req->params[i]);
 	json_decref(req->json);
@@ -468,9 +600,7 @@ struct aq_http *aq_http_start(struct aq_app *app)
 		app->metrics->route_names[i] = routes[i].pattern, app->metrics->route_methods[i] = routes[i].method;
 	if (!resolve(cfg->listen_host, cfg->listen_port, &addr)) {
 		aq_log(AQ_LOG_ERROR, "AQRANK_LISTEN=%s: not a numeric address", cfg->listen);
-		aq_today_cache_free(http->today);
-		free(http);
-		return NULL;
+		goto fail;
 	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
@@ -484,31 +614,46 @@ struct aq_http *aq_http_start(struct aq_app *app)
 			aq_log(AQ_LOG_ERROR, "cannot read AQRANK_TLS_CERT/AQRANK_TLS_KEY");
 			free(cert);
 			free(key);
-			aq_today_cache_free(http->today);
-			free(http);
-			return NULL;
+			goto fail;
 		}
 		flags |= MHD_USE_TLS;
 	}
+	http->guard = aq_guard_new(cfg, app->metrics);
+	/* Failed token checks: AQRANK_AUTH_FAIL_LIMIT per minute per client address, all at once
+	 * at most (0: no limit). */
+	http->auth_failures = aq_ratelimit_new(cfg->auth_fail_limit / 60.0, cfg->auth_fail_limit);
+	if (!http->guard || !http->auth_failures) {
+		free(cert);
+		free(key);
+		goto fail;
+	}
+	/* The per-address limit is the guard's (accept policy), not MHD_OPTION_PER_IP_CONNECTION_
+	 * LIMIT, which cannot exempt a reverse proxy. */
 	http->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, http, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)cfg->conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_limit,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, http, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, http,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-		cert, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
+		flags, 0, aq_guard_accept, http->guard, on_request, http, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->conn_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)cfg->conn_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, http,
+		MHD_OPTION_NOTIFY_CONNECTION, aq_guard_notify, http->guard, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+		http, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, http, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+		tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+		MHD_OPTION_END);
 	free(cert);
 	free(key);
 	if (!http->daemon) {
 		aq_log(AQ_LOG_ERROR, "cannot listen on %s", cfg->listen);
-		aq_today_cache_free(http->today);
-		free(http);
-		return NULL;
+		goto fail;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(http->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	http->port = info ? info->port : cfg->listen_port;
 	return http;
+fail:
+	aq_guard_free(http->guard);
+	aq_ratelimit_free(http->auth_failures);
+	aq_today_cache_free(http->today);
+	free(http);
+	return NULL;
 }
 
 int aq_http_port(const struct aq_http *http)
@@ -531,12 +676,14 @@ void aq_http_stop(struct aq_http *http, int grace_s)
 	}
 	MHD_stop_daemon(http->daemon);
 	aq_today_cache_free(http->today); /* after the daemon: its responses were queued */
+	aq_guard_free(http->guard);
+	aq_ratelimit_free(http->auth_failures);
 	free(http);
 }
 
 void aq_http_print_routes(FILE *out)
 {
-	static const char *const auth[] = {"open", "read", "station", "admin"};
+	static const char *const auth[] = {"open", "read", "station", "admin", "metrics"};
 	for (size_t i = 0; i < N_ROUTES; i++)
 		fprintf(out, "%s %s %s\n", routes[i].method, routes[i].pattern, auth[routes[i].auth]);
 }

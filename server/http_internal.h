@@ -15,13 +15,14 @@
 #include "aq_status.h"
 
 enum aq_auth {
-	AQ_AUTH_OPEN,    /* never needs a token (health, metrics, dashboard) */
+	AQ_AUTH_OPEN,    /* never needs a token (health, dashboard) */
 	AQ_AUTH_READ,    /* open, unless AQRANK_READ_TOKEN is set */
 	AQ_AUTH_STATION, /* a station token (for its own station) or the admin token */
 	AQ_AUTH_ADMIN,   /* the admin token */
+	AQ_AUTH_METRICS, /* AQRANK_METRICS_TOKEN (or admin) when set; else as AQ_AUTH_READ */
 };
 
-enum aq_role { AQ_ROLE_NONE, AQ_ROLE_READ, AQ_ROLE_STATION, AQ_ROLE_ADMIN };
+enum aq_role { AQ_ROLE_NONE, AQ_ROLE_READ, AQ_ROLE_STATION, AQ_ROLE_ADMIN, AQ_ROLE_METRICS };
 
 #define AQ_MAX_PATH_PARAMS 3
 
@@ -37,9 +38,10 @@ struct aq_route {
 	const char *name; /* metrics label */
 };
 
-/* One HTTP request, from its first byte to the completion callback (http.c owns it). */
+/* One HTTP request, from its request line to the completion callback (http.c owns it). */
 struct aq_request {
 	struct aq_app *app;
+	struct aq_http *http;
 	struct aq_today_cache *today; /* the HTTP daemon's */
 	struct MHD_Connection *conn;
 	const struct aq_route *route;
@@ -50,6 +52,9 @@ struct aq_request {
 	char allow[64];     /* Allow header for 405 and OPTIONS */
 	char server_timing[96]; /* Server-Timing header of a computed reply, or "" */
 	enum aq_status early_error; /* found on the first call, answered on the last */
+	enum aq_status uri_error;   /* what the raw request line showed (NUL, length) */
+	const char *uri_end;        /* end of the URI string in MHD's buffer, until the first call */
+	bool authorized;            /* authorize() passed before the body was read */
 	char *body;
 	size_t body_len, body_cap;
 	bool body_too_large;
@@ -91,6 +96,29 @@ struct aq_csv;
 enum MHD_Result aq_reply_csv(struct aq_request *req, struct aq_csv *csv, const char *next);
 /* 204 No Content. */
 enum MHD_Result aq_reply_empty(struct aq_request *req, unsigned status);
+
+/* ---- http_guard.c: per-address connection limit and the request-head deadline ---- */
+
+struct aq_guard;
+struct aq_addr;
+struct aq_config;
+struct aq_metrics;
+/* Starts the watchdog; NULL on failure (logged). Pair with aq_guard_free after the daemon
+ * has stopped. */
+struct aq_guard *aq_guard_new(const struct aq_config *cfg, struct aq_metrics *metrics);
+void aq_guard_free(struct aq_guard *g);
+/* libmicrohttpd's accept-policy and connection-notify callbacks (cls: the guard). */
+enum MHD_Result aq_guard_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+void aq_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+		     enum MHD_ConnectionNotificationCode toe);
+/* A request's head has arrived (no deadline while it is answered) / its answer is complete
+ * (the next head is due after the idle timeout plus the header timeout). */
+void aq_guard_request_begun(struct aq_guard *g, struct MHD_Connection *conn);
+void aq_guard_request_ended(struct aq_guard *g, struct MHD_Connection *conn);
+/* The connection's peer address; false if unknown. */
+bool aq_guard_peer(struct MHD_Connection *conn, struct aq_addr *peer);
+/* True when peer is one of AQRANK_TRUSTED_PROXIES. */
+bool aq_guard_trusted(const struct aq_guard *g, const struct aq_addr *peer);
 
 /* ---- request helpers (http.c) ---- */
 

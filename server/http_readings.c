@@ -200,7 +200,7 @@ enum MHD_Result aq_handle_readings_list(struct aq_request *req)
 				vals[f][0] = '\0';
 				if (rows[i].r.present & (1u << f))
 					snprintf(vals[f], sizeof vals[f], "%.15g", rows[i].r.value[f]);
-				aq_csv_cell(&csv, vals[f]);
+				aq_csv_number(&csv, vals[f]);
 			}
 			for (int f = 0; f < AQ_FIELDS; f++)
 				if (rows[i].r.flag[f] != 'N')

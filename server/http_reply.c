@@ -138,6 +138,9 @@ enum MHD_Result aq_reply_error(struct aq_request *req, enum aq_status status, co
 {
 	json_t *err = json_pack("{s:s, s:s}", "code", aq_status_code(status), "message",
 				message ? message : aq_status_message(status));
+	if (!err && message) /* not UTF-8 (a message quoting a path of %ff bytes): the default */
+		err = json_pack("{s:s, s:s}", "code", aq_status_code(status), "message",
+				aq_status_message(status));
 	if (err && details)
 		json_object_set_new(err, "details", details);
 	else

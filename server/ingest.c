@@ -13,16 +13,16 @@ enum aq_status aq_ingest_store(struct aq_app *app, struct aq_db *db, const struc
 			       const int *station_ids, size_t n, const char *source,
 			       struct aq_ingest_result *result)
 {
-	int64_t day;
+	int64_t day, now = aq_clock_now(&app->clock);
 	int hour;
-	aq_local_of(aq_clock_now(&app->clock), &day, &hour, NULL);
+	aq_local_of(now, &day, &hour, NULL);
 	int64_t hour_start = aq_local_midnight(day) + (int64_t)hour * 3600 * AQ_US_PER_SEC;
 	bool live = app->ingest_group != NULL;
 	for (size_t i = 0; i < n && live; i++)
 		live = readings[i].observed_us >= hour_start; /* today, and no closed hour */
 	enum aq_status st = live ? aq_ingest_group_store(app->ingest_group, db, readings, station_ids, n, source, day,
-							 hour_start, result)
-				 : aq_db_readings_ingest(db, readings, station_ids, n, source, day, hour_start, result);
+							 hour_start, now, result)
+				 : aq_db_readings_ingest(db, readings, station_ids, n, source, day, hour_start, now, result);
 	if (st != AQ_OK)
 		return st;
 	aq_metrics_add(app->metrics, AQ_C_READINGS_ACCEPTED, result->accepted);

@@ -15,7 +15,7 @@ struct request {
 	const int *station_ids;
 	size_t n;
 	const char *source;
-	int64_t today, hour_start_us;
+	int64_t today, hour_start_us, now_us;
 	struct aq_ingest_result *result;
 	enum aq_status st;
 	bool done;
@@ -94,7 +94,7 @@ static int by_key(const void *a, const void *b)
 static enum aq_status store_alone(struct aq_db *db, struct request *q)
 {
 	return aq_db_readings_ingest(db, q->readings, q->station_ids, q->n, q->source, q->today, q->hour_start_us,
-				     q->result);
+				     q->now_us, q->result);
 }
 
 /* Runs a group of two or more requests as one statement and tells each what became of its
@@ -115,7 +115,8 @@ static void store_group(struct aq_db *db, struct request *group)
 			memcpy(ids + at, q->station_ids, q->n * sizeof *ids);
 			at += q->n;
 		}
-		st = aq_db_readings_insert_live(db, readings, ids, n, group->source, &inserted, &n_keys);
+		/* One statement, one received_at: the first request's (they commit together). */
+		st = aq_db_readings_insert_live(db, readings, ids, n, group->source, group->now_us, &inserted, &n_keys);
 	}
 	if (st == AQ_OK && !(keys = calloc(n_keys ? n_keys : 1, sizeof *keys)))
 		st = AQ_ERR_INTERNAL;
@@ -139,7 +140,7 @@ static void store_group(struct aq_db *db, struct request *group)
 			}
 		}
 		q->st = q->result->accepted < q->n
-				? aq_db_readings_sort_rest(db, q->readings, q->station_ids, q->n, q->source, q->result)
+				? aq_db_readings_sort_rest(db, q->readings, q->station_ids, q->n, q->source, q->now_us, q->result)
 				: AQ_OK;
 	}
 out:
@@ -151,9 +152,9 @@ out:
 
 enum aq_status aq_ingest_group_store(struct aq_ingest_group *g, struct aq_db *db, const struct aq_reading *readings,
 				     const int *station_ids, size_t n, const char *source, int64_t today,
-				     int64_t hour_start_us, struct aq_ingest_result *result)
+				     int64_t hour_start_us, int64_t now_us, struct aq_ingest_result *result)
 {
-	struct request req = {readings, station_ids, n, source, today, hour_start_us, result, AQ_ERR_INTERNAL,
+	struct request req = {readings, station_ids, n, source, today, hour_start_us, now_us, result, AQ_ERR_INTERNAL,
 			      false, NULL};
 	pthread_mutex_lock(&g->lock);
 	if (g->tail)

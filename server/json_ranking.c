@@ -243,7 +243,7 @@ static void cell_number(struct aq_csv *csv, bool has, double v, int decimals)
 		return;
 	}
 	snprintf(buf, sizeof buf, "%.*f", decimals, v);
-	aq_csv_cell(csv, buf);
+	aq_csv_number(csv, buf);
 }
 
 void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const struct aq_day_ranking *dr)
@@ -266,7 +266,7 @@ void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const st
 		snprintf(rank, sizeof rank, "%d", row->rank);
 		snprintf(vh, sizeof vh, "%d", hours);
 		aq_csv_cell(csv, date);
-		aq_csv_cell(csv, rank);
+		aq_csv_number(csv, rank);
 		aq_csv_cell(csv, s->station.code);
 		aq_csv_cell(csv, s->station.name);
 		aq_csv_cell(csv, s->station.unit);
@@ -277,7 +277,7 @@ void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const st
 		cell_number(csv, s->daily.aqi.valid, s->daily.aqi.aqi, 0);
 		cell_number(csv, s->daily.aqi.valid, s->daily.aqi.level, 0);
 		aq_csv_cell(csv, s->daily.aqi.valid ? s->daily.aqi.category : "");
-		aq_csv_cell(csv, vh);
+		aq_csv_number(csv, vh);
 		aq_csv_cell(csv, picked(dr, i) ? "yes" : "no");
 		const struct aq_nearest *n = &dr->nearest[i];
 		aq_csv_cell(csv, n->has ? v->stations[n->index].station.code : "");
@@ -303,21 +303,21 @@ void aq_csv_interviews(struct aq_csv *csv, const struct aq_interview *list, size
 		snprintf(hours, sizeof hours, "%d", iv->valid_hours);
 		snprintf(streak, sizeof streak, "%d", iv->consecutive_days);
 		int decimals = strcmp(iv->metric, "composite") == 0 ? 2 : 0;
-		aq_csv_cell(csv, id);
+		aq_csv_number(csv, id);
 		aq_csv_cell(csv, date);
 		aq_csv_cell(csv, iv->station);
 		aq_csv_cell(csv, iv->name);
 		aq_csv_cell(csv, iv->unit);
 		aq_csv_cell(csv, iv->contact_person);
-		aq_csv_cell(csv, rank);
-		aq_csv_cell(csv, of);
+		aq_csv_number(csv, rank);
+		aq_csv_number(csv, of);
 		aq_csv_cell(csv, iv->metric);
 		cell_number(csv, iv->has_value, iv->value, decimals);
 		cell_number(csv, iv->has_mean, iv->district_mean, decimals);
 		cell_number(csv, iv->has_pct, iv->pct_above_mean, 1);
-		aq_csv_cell(csv, hours);
+		aq_csv_number(csv, hours);
 		aq_csv_cell(csv, iv->reason);
-		aq_csv_cell(csv, streak);
+		aq_csv_number(csv, streak);
 		aq_csv_cell(csv, aq_interview_status_name(iv->status));
 		aq_csv_cell(csv, iv->note);
 		aq_csv_end_row(csv);

@@ -7,7 +7,10 @@
  * Once aq_log_batch_start has run, request lines are gathered and written together: one
  * write(2) per request was a third of the daemon's system calls under GET load. A request
  * line waits at most AQ_LOG_FLUSH_MS; any other line flushes the batch first, so lines keep
- * their order, and aq_log_batch_stop writes what is left. */
+ * their order, and aq_log_batch_stop writes what is left.
+ *
+ * Every message and request field is escaped (aq_log_escape) before it is formatted: a path
+ * with %0a in it cannot forge a line, nor %1b[31m colour an operator's terminal. */
 #include "aq_log.h"
 #include "aq_clock.h"
 #include "aq_time.h"
@@ -17,6 +20,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -162,15 +166,75 @@ static void emit_line(const char *line, size_t len)
 	pthread_mutex_unlock(&batch.lock);
 }
 
+/* Length of the UTF-8 character at p (2–4) when it is a well-formed one, else 0. */
+static size_t utf8_length(const unsigned char *p, uint32_t *cp)
+{
+	size_t n;
+	uint32_t c, min;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, c = p[0] & 0x1fu, min = 0x80;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, c = p[0] & 0x0fu, min = 0x800;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, c = p[0] & 0x07u, min = 0x10000;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+		c = (c << 6) | (p[i] & 0x3fu);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+size_t aq_log_escape(const char *in, char *out, size_t size)
+{
+	size_t j = 0;
+	if (size == 0)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p;) {
+		char esc[16];
+		size_t n = 1, elen = 0;
+		uint32_t cp = 0;
+		if (*p == '\\') {
+			memcpy(esc, "\\\\", 2);
+			elen = 2;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			elen = (size_t)snprintf(esc, sizeof esc, "\\x%02x", *p);
+		} else if (*p >= 0x80) {
+			n = utf8_length(p, &cp);
+			if (n == 0) { /* not UTF-8: the byte */
+				n = 1;
+				elen = (size_t)snprintf(esc, sizeof esc, "\\x%02x", *p);
+			} else if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029) {
+				elen = (size_t)snprintf(esc, sizeof esc, "\\u{%04x}", (unsigned)cp);
+			}
+		}
+		const char *piece = elen ? esc : (const char *)p;
+		size_t plen = elen ? elen : n;
+		if (j + plen + 1 > size)
+			break;
+		memcpy(out + j, piece, plen);
+		j += plen;
+		p += n;
+	}
+	out[j] = '\0';
+	return j;
+}
+
 void aq_log(enum aq_log_level level, const char *fmt, ...)
 {
-	char text[1024], when[48], line[1400];
+	char raw[1024], text[1024], when[48], line[1400];
 	va_list ap;
 	if (level < log_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	aq_log_escape(raw, text, sizeof text);
 	timestamp(when);
 	if (log_format == AQ_LOG_FORMAT_JSON) {
 		json_t *o = json_pack("{s:s, s:s, s:s}", "time", when, "level", level_name(level), "msg", text);
@@ -187,41 +251,41 @@ void aq_log(enum aq_log_level level, const char *fmt, ...)
 	emit_line(line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
 }
 
-/* The path is the only free text in a request line: keep JSON valid whatever it holds. */
+/* in, already escaped by aq_log_escape (no control bytes, valid UTF-8), as the inside of a
+ * JSON string: only quotes and backslashes are left to escape. */
 static void json_escape(const char *in, char *out, size_t size)
 {
 	size_t j = 0;
-	for (const unsigned char *p = (const unsigned char *)in; *p && j + 7 < size; p++) {
-		if (*p == '"' || *p == '\\') {
+	for (const char *p = in; *p && j + 3 < size; p++) {
+		if (*p == '"' || *p == '\\')
 			out[j++] = '\\';
-			out[j++] = (char)*p;
-		} else if (*p < 0x20) {
-			j += (size_t)snprintf(out + j, size - j, "\\u%04x", *p);
-		} else {
-			out[j++] = (char)*p;
-		}
+		out[j++] = *p;
 	}
 	out[j] = '\0';
 }
 
-void aq_log_request(const char *method, const char *path, unsigned status, size_t bytes, double ms)
+void aq_log_request(const char *method, const char *path_raw, unsigned status, size_t bytes, double ms)
 {
-	char when[48], line[1024];
+	/* The path is cut at 600 bytes (escaped); JSON escaping at most doubles it: the line
+	 * always fits, newline included. */
+	char when[48], line[1600], m[32], path[600];
 	int n;
 	if (AQ_LOG_INFO < log_level)
 		return;
 	timestamp(when);
+	aq_log_escape(path_raw, path, sizeof path);
 	if (log_format == AQ_LOG_FORMAT_JSON) {
-		char m[32], p[600];
-		json_escape(method, m, sizeof m);
+		char p[2 * sizeof path], method_text[sizeof m / 2];
+		aq_log_escape(method, method_text, sizeof method_text);
+		json_escape(method_text, m, sizeof m);
 		json_escape(path, p, sizeof p);
 		n = snprintf(line, sizeof line,
 			     "{\"time\":\"%s\",\"level\":\"info\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,"
 			     "\"bytes\":%zu,\"ms\":%.3f}\n",
 			     when, m, p, status, bytes, ms);
 	} else {
-		n = snprintf(line, sizeof line, "%s info %s %.600s %u %zu %.1fms\n", when, method, path, status,
-			     bytes, ms);
+		aq_log_escape(method, m, sizeof m);
+		n = snprintf(line, sizeof line, "%s info %s %s %u %zu %.1fms\n", when, m, path, status, bytes, ms);
 	}
 	emit_request_line(line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
 }

@@ -9,7 +9,7 @@ const double aq_metrics_buckets[AQ_METRICS_BUCKETS] = {0.0005, 0.001, 0.0025, 0.
 
 /* The statuses the daemon answers with; anything else is counted as the last slot. */
 static const unsigned statuses[AQ_METRICS_STATUSES] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
-						       413, 415, 422, 429, 431, 500, 503, 0,   0,   0};
+						       413, 414, 415, 422, 429, 431, 500, 503, 0,   0};
 
 static const struct {
 	const char *name, *help;
@@ -25,6 +25,13 @@ static const struct {
 	[AQ_C_WEBHOOK_DELIVERED] = {"aqrank_webhook_delivered_total", "Webhook notifications delivered."},
 	[AQ_C_WEBHOOK_FAILED] = {"aqrank_webhook_failed_attempts_total", "Webhook attempts that failed (retried)."},
 	[AQ_C_RATE_LIMITED] = {"aqrank_rate_limited_total", "Requests refused by the per-token rate limit."},
+	[AQ_C_CONN_REFUSED] = {"aqrank_connections_refused_total",
+			       "Connections closed at once: their address already had AQRANK_PER_IP_LIMIT open."},
+	[AQ_C_HEADER_TIMEOUTS] = {"aqrank_header_timeouts_total",
+				  "Connections cut for not sending a whole request head within AQRANK_HEADER_TIMEOUT."},
+	[AQ_C_AUTH_FAILURES] = {"aqrank_auth_failures_total", "Requests whose bearer token matched no token."},
+	[AQ_C_AUTH_LIMITED] = {"aqrank_auth_limited_total",
+			       "Requests refused (429) because their address failed authentication too often."},
 };
 
 struct aq_metrics *aq_metrics_new(void)

@@ -1,14 +1,12 @@
 /* periods.c — the period rankings (aq_periods.h): every station's daily values over the
  * period (and the baseline), gathered per subject — a station, or a unit whose daily value is
  * the mean of its valid stations' — assessed by period.c and ranked by ranking.c.
- *
- * Why a cache of days: a year of 1000 stations is 365,000 station-days, about 250 ms to fetch
- * from the snapshots each time; a finalized day does not change until it is re-finalized, so
- * each is read once into a compact block (32 bytes a station) and kept, checked against the
- * days' finalization times (one query per request). Days not yet finalized are computed live
+ * Finalized days come from the cache of their values (period_cache.c), checked against the
+ * days' finalization counts (one query per request); days not yet finalized are computed live
  * each time, as today's ranking is. */
 #include "aq_periods.h"
 #include "aq_app.h"
+#include "aq_period_cache.h"
 #include "aq_clock.h"
 #include "aq_day.h"
 #include "aq_db.h"
@@ -16,7 +14,6 @@
 #include "aq_time.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,86 +48,24 @@ static bool is_change(enum aq_period_metric m)
 	return m >= AQ_PM_COMPOSITE_CHANGE;
 }
 
-/* ---- the day blocks and their cache ---- */
+/* ---- the days' values ---- */
 
-/* One station-day as a period needs it. Published daily values have at most one decimal (CO),
- * so they are kept exactly as tenths: a float would be off by 1e-7 and tip a percentile's
- * half-to-even rounding (CO 6.65 → 6.7 instead of 6.6). */
-struct station_day {
-	int station_id;
-	uint8_t valid; /* AQ_POLLUTANT_BIT per valid daily value */
-	bool has_aqi;
-	int16_t aqi;
-	int32_t tenths[AQ_POLLUTANTS];
-};
-
-/* Every station's values of one day, sorted by station id; shared by reference count. */
-struct day_block {
-	int refs;
-	int64_t day, stamp;
-	size_t n;
-	struct station_day rows[];
-};
-
-/* 800 slots, one per day modulo 800: a year and its baseline year always fit. */
-#define CACHE_DAYS 800
-
-struct aq_period_cache {
-	pthread_mutex_t lock;
-	struct day_block *slots[CACHE_DAYS];
-};
-
-static void block_release(struct aq_period_cache *c, struct day_block *b)
-{
-	if (!b)
-		return;
-	pthread_mutex_lock(&c->lock);
-	bool last = --b->refs == 0;
-	pthread_mutex_unlock(&c->lock);
-	if (last)
-		free(b);
-}
-
-struct aq_period_cache *aq_period_cache_new(void)
-{
-	struct aq_period_cache *c = calloc(1, sizeof *c);
-	if (c)
-		pthread_mutex_init(&c->lock, NULL);
-	return c;
-}
-
-void aq_period_cache_free(struct aq_period_cache *c)
-{
-	if (!c)
-		return;
-	for (int i = 0; i < CACHE_DAYS; i++)
-		free(c->slots[i]);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
-}
-
-static int by_station_id(const void *a, const void *b)
-{
-	const struct station_day *x = a, *y = b;
-	return (x->station_id > y->station_id) - (x->station_id < y->station_id);
-}
-
-/* A block of the day's values (a new reference). */
-static enum aq_status block_load(struct aq_app *app, struct aq_db *db, int64_t day, struct day_block **out)
+/* A block of the day's values (a new reference; stamp still to be set by the caller). */
+static enum aq_status block_load(struct aq_app *app, struct aq_db *db, int64_t day, struct aq_day_block **out)
 {
 	struct aq_dayview v;
 	bool final;
 	int64_t stamp;
 	*out = NULL;
 	enum aq_status st = aq_day_values(app, db, day, &v, &final, &stamp);
-	struct day_block *b = st == AQ_OK ? malloc(sizeof *b + (v.n ? v.n : 1) * sizeof b->rows[0]) : NULL;
+	struct aq_day_block *b = st == AQ_OK ? aq_day_block_new(day, v.n) : NULL;
 	if (st == AQ_OK && !b)
 		st = AQ_ERR_INTERNAL;
 	if (b) {
-		*b = (struct day_block){.refs = 1, .day = day, .stamp = final ? stamp : 0, .n = 0};
+		b->stamp = final ? 1 : 0;
 		for (size_t i = 0; i < v.n; i++) {
 			const struct aq_day_station *s = &v.stations[i];
-			struct station_day *r = &b->rows[b->n++];
+			struct aq_station_daily *r = &b->rows[b->n++];
 			memset(r, 0, sizeof *r);
 			r->station_id = s->station.id;
 			for (int p = 0; p < AQ_POLLUTANTS; p++) {
@@ -142,72 +77,44 @@ static enum aq_status block_load(struct aq_app *app, struct aq_db *db, int64_t d
 			r->has_aqi = s->daily.aqi.valid;
 			r->aqi = (int16_t)(s->daily.aqi.valid ? s->daily.aqi.aqi : 0);
 		}
-		qsort(b->rows, b->n, sizeof b->rows[0], by_station_id);
+		aq_day_block_sort(b);
 		*out = b;
 	}
 	aq_dayview_cleanup(&v);
 	return st;
 }
 
-/* The blocks of [from, to] (blocks[d - from], NULL for a day without readings). */
+/* The blocks of [from, to] (blocks[d - from], NULL for a day without readings): finalized days
+ * from the cache (read and kept on a miss), the others computed. */
 static enum aq_status days_load(struct aq_app *app, struct aq_db *db, int64_t from, int64_t to,
-				struct day_block **blocks)
+				struct aq_day_block **blocks)
 {
-	struct aq_period_cache *c = app->periods;
 	size_t n = (size_t)(to - from + 1);
 	int64_t *stamps = calloc(n, sizeof *stamps);
+	int64_t today = aq_app_today(app);
 	enum aq_status st = stamps ? aq_db_day_stamps(db, from, to, stamps) : AQ_ERR_INTERNAL;
 	for (size_t i = 0; st == AQ_OK && i < n; i++) {
 		int64_t day = from + (int64_t)i;
 		blocks[i] = NULL;
-		if (stamps[i] < 0 && day != aq_app_today(app))
+		if (stamps[i] < 0 && day != today)
 			continue;
-		size_t slot = (size_t)(((day % CACHE_DAYS) + CACHE_DAYS) % CACHE_DAYS);
-		pthread_mutex_lock(&c->lock);
-		struct day_block *hit = c->slots[slot];
-		if (hit && hit->day == day && stamps[i] > 0 && hit->stamp == stamps[i]) {
-			hit->refs++;
-			blocks[i] = hit;
-		}
-		pthread_mutex_unlock(&c->lock);
-		if (blocks[i])
+		if ((blocks[i] = aq_period_cache_get(app->periods, day, stamps[i])))
 			continue;
 		if ((st = block_load(app, db, day, &blocks[i])) != AQ_OK)
 			break;
-		if (blocks[i]->stamp > 0) { /* final: keep it */
-			pthread_mutex_lock(&c->lock);
-			struct day_block *old = c->slots[slot];
-			c->slots[slot] = blocks[i];
-			blocks[i]->refs++;
-			bool free_old = old && --old->refs == 0;
-			pthread_mutex_unlock(&c->lock);
-			if (free_old)
-				free(old);
-		}
+		/* Keyed by the finalization count read above: a snapshot replaced meanwhile is read
+		 * again by the next request, which sees a newer count. */
+		blocks[i]->stamp = blocks[i]->stamp > 0 ? stamps[i] : 0;
+		aq_period_cache_put(app->periods, blocks[i]);
 	}
 	free(stamps);
 	return st;
 }
 
-static void days_release(struct aq_app *app, struct day_block **blocks, size_t n)
+static void days_release(struct aq_app *app, struct aq_day_block **blocks, size_t n)
 {
 	for (size_t i = 0; blocks && i < n; i++)
-		block_release(app->periods, blocks[i]);
-}
-
-static const struct station_day *find_row(const struct day_block *b, int station_id)
-{
-	size_t lo = 0, hi = b ? b->n : 0;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (b->rows[mid].station_id < station_id)
-			lo = mid + 1;
-		else if (b->rows[mid].station_id > station_id)
-			hi = mid;
-		else
-			return &b->rows[mid];
-	}
-	return NULL;
+		aq_day_block_release(app->periods, blocks[i]);
 }
 
 /* ---- subjects ---- */
@@ -236,7 +143,7 @@ static void series_buf_free(struct series_buf *b)
 
 /* The series of a subject made of `members` stations (one for a station): per day and
  * pollutant the mean of the members' valid values, when any is valid; the AQI likewise. */
-static void gather(struct day_block *const *blocks, size_t n_days, const struct aq_station *stations,
+static void gather(struct aq_day_block *const *blocks, size_t n_days, const struct aq_station *stations,
 		   const size_t *members, size_t n_members, struct series_buf *buf, struct aq_period_series *s)
 {
 	memset(s, 0, sizeof *s);
@@ -244,7 +151,7 @@ static void gather(struct day_block *const *blocks, size_t n_days, const struct 
 		double sum[AQ_POLLUTANTS] = {0}, aqi_sum = 0;
 		int count[AQ_POLLUTANTS] = {0}, aqi_count = 0;
 		for (size_t m = 0; blocks[d] && m < n_members; m++) {
-			const struct station_day *r = find_row(blocks[d], stations[members[m]].id);
+			const struct aq_station_daily *r = aq_day_block_find(blocks[d], stations[members[m]].id);
 			if (!r)
 				continue;
 			for (int p = 0; p < AQ_POLLUTANTS; p++) {
@@ -380,7 +287,7 @@ static enum aq_status assess(struct aq_app *app, struct aq_db *db, struct aq_per
 			     int64_t to, const struct aq_period_rules *rules, bool base)
 {
 	size_t n_days = (size_t)(to - from + 1);
-	struct day_block **blocks = calloc(n_days, sizeof *blocks);
+	struct aq_day_block **blocks = calloc(n_days, sizeof *blocks);
 	struct series_buf buf;
 	enum aq_status st = AQ_ERR_INTERNAL;
 	bool buf_ok = series_buf_new(&buf, n_days);
@@ -454,7 +361,7 @@ static enum aq_status from_snapshot(struct aq_db *db, struct aq_period_result *o
 		/* Its standard is the one it was finalized with. */
 		out->standard = aq_day_standard_of_rule(info.rule_version, to);
 		rules->standard = out->standard;
-		st = aq_db_period_late(db, from, to, info.finalized_us, &out->late_readings, &out->days_refinalized);
+		st = aq_db_period_late(db, kind, key, &out->late_readings, &out->days_refinalized);
 		free(out->rows);
 		out->rows = calloc(n ? n : 1, sizeof *out->rows);
 		out->n_rows = 0;
@@ -724,7 +631,7 @@ static enum aq_status finalize_tx(struct aq_db *db, void *arg)
 	}
 	if (st == AQ_OK)
 		st = aq_db_period_write_header(db, kind, key, a->from, to, r[0].rule_version, r[0].min_days,
-					       r[0].days_with_data);
+					       r[0].days_with_data, aq_clock_now(&app->clock));
 	for (int by_unit = 0; st == AQ_OK && by_unit < 2; by_unit++)
 		st = keep_rows(db, kind, key, &r[by_unit], by_unit);
 	*a->done = st == AQ_OK;

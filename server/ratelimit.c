@@ -1,4 +1,5 @@
-/* ratelimit.c — per-token token buckets in a fixed, mutex-guarded table. */
+/* ratelimit.c — token buckets in a fixed, mutex-guarded table, keyed by 32 bytes (a token's
+ * hash, or a client address). */
 #include "aq_ratelimit.h"
 
 #include <math.h>
@@ -41,16 +42,13 @@ void aq_ratelimit_free(struct aq_ratelimit *rl)
 	free(rl);
 }
 
-bool aq_ratelimit_take(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us,
-		       int *retry_after_s)
+/* Under lock: key's bucket, or NULL when it has none and !create. */
+static struct bucket *find(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us, bool create)
 {
-	if (!rl || rl->rate <= 0)
-		return true;
-	/* The key is a SHA-256: its first bytes are already a good hash. Probe 8 slots; reuse the
-	 * stalest when none matches. */
+	/* The key's first bytes are already a good hash (a SHA-256, or aq_addr_key_bytes). Probe
+	 * 8 slots; reuse the stalest when none matches. */
 	uint32_t h;
 	memcpy(&h, key, sizeof h);
-	pthread_mutex_lock(&rl->lock);
 	struct bucket *b = NULL, *empty = NULL, *stalest = NULL;
 	for (int i = 0; i < 8 && !b; i++) {
 		struct bucket *s = &rl->slots[(h + (uint32_t)i) % SLOTS];
@@ -61,17 +59,43 @@ bool aq_ratelimit_take(struct aq_ratelimit *rl, const unsigned char key[32], int
 		else if (s->used && (!stalest || s->last_us < stalest->last_us))
 			stalest = s;
 	}
-	if (!b) {
+	if (!b && create) {
 		b = empty ? empty : stalest;
 		memcpy(b->key, key, 32);
 		b->used = true;
 		b->tokens = rl->burst;
 		b->last_us = now_us;
 	}
-	double elapsed = (double)(now_us - b->last_us) / 1e6;
-	if (elapsed > 0)
-		b->tokens = fmin(rl->burst, b->tokens + elapsed * rl->rate);
-	b->last_us = now_us;
+	if (b) {
+		double elapsed = (double)(now_us - b->last_us) / 1e6;
+		if (elapsed > 0)
+			b->tokens = fmin(rl->burst, b->tokens + elapsed * rl->rate);
+		b->last_us = now_us;
+	}
+	return b;
+}
+
+bool aq_ratelimit_peek(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us,
+		       int *retry_after_s)
+{
+	if (!rl || rl->rate <= 0)
+		return true;
+	pthread_mutex_lock(&rl->lock);
+	struct bucket *b = find(rl, key, now_us, false);
+	bool ok = !b || b->tokens >= 1.0;
+	if (!ok && retry_after_s)
+		*retry_after_s = (int)ceil((1.0 - b->tokens) / rl->rate);
+	pthread_mutex_unlock(&rl->lock);
+	return ok;
+}
+
+bool aq_ratelimit_take(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us,
+		       int *retry_after_s)
+{
+	if (!rl || rl->rate <= 0)
+		return true;
+	pthread_mutex_lock(&rl->lock);
+	struct bucket *b = find(rl, key, now_us, true);
 	bool ok = b->tokens >= 1.0;
 	if (ok)
 		b->tokens -= 1.0;

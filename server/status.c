@@ -8,6 +8,7 @@ static const struct {
 } status_table[AQ_STATUS_COUNT] = {
 	[AQ_OK] = {200, "ok", "OK."},
 	[AQ_ERR_INVALID_JSON] = {400, "invalid_json", "The request body is not valid JSON."},
+	[AQ_ERR_BAD_REQUEST] = {400, "bad_request", "The request is malformed."},
 	[AQ_ERR_UNAUTHORIZED] = {401, "unauthorized", "A valid bearer token is required."},
 	[AQ_ERR_FORBIDDEN] = {403, "forbidden", "This token may not do that."},
 	[AQ_ERR_NOT_FOUND] = {404, "not_found", "No such resource."},
@@ -16,6 +17,7 @@ static const struct {
 	[AQ_ERR_METHOD_NOT_ALLOWED] = {405, "method_not_allowed", "Method not allowed on this resource."},
 	[AQ_ERR_CONFLICT] = {409, "conflict", "The request conflicts with the current state."},
 	[AQ_ERR_BODY_TOO_LARGE] = {413, "body_too_large", "The request body is too large."},
+	[AQ_ERR_URI_TOO_LONG] = {414, "uri_too_long", "The request URI is too long."},
 	[AQ_ERR_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported_media_type",
 					   "Send the body as application/json."},
 	[AQ_ERR_INVALID_READING] = {422, "invalid_reading", "The readings are not valid; nothing was stored."},

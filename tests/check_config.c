@@ -156,11 +156,15 @@ static const struct default_case defaults[] = {
 	{"AQRANK_RADIUS_KM", FD(radius_km, 3)},
 	{"AQRANK_ADMIN_TOKEN", FS(admin_token, "")},
 	{"AQRANK_READ_TOKEN", FS(read_token, "")},
+	{"AQRANK_METRICS_TOKEN", FS(metrics_token, "")},
 	{"AQRANK_CORS_ORIGIN", FS(cors_origin, "")},
 	{"AQRANK_MAX_BODY", FL(max_body, 2 * 1024 * 1024)},
 	{"AQRANK_CONN_LIMIT", FI(conn_limit, 1024)},
-	{"AQRANK_PER_IP_LIMIT", FI(per_ip_limit, 0)},
+	{"AQRANK_PER_IP_LIMIT", FI(per_ip_limit, 64)},
 	{"AQRANK_CONN_TIMEOUT", FI(conn_timeout, 30)},
+	{"AQRANK_HEADER_TIMEOUT", FI(header_timeout, 10)},
+	{"AQRANK_TRUSTED_PROXIES", FS(trusted_proxies, "127.0.0.1,::1")},
+	{"AQRANK_AUTH_FAIL_LIMIT", FI(auth_fail_limit, 20)},
 	{"AQRANK_RATE_LIMIT", FD(rate_limit, 0)},
 	{"AQRANK_RATE_BURST", FI(rate_burst, 100)},
 	{"AQRANK_TLS_CERT", FS(tls_cert, "")},
@@ -296,6 +300,13 @@ static const struct good_case good_cases[] = {
 	{"AQRANK_MAX_BODY", "1024", FL(max_body, 1024)},
 	{"AQRANK_MAX_BODY", "1073741824", FL(max_body, 1073741824L)},
 	{"AQRANK_CONN_LIMIT", "4", FI(conn_limit, 4)},
+	{"AQRANK_PER_IP_LIMIT", "0", FI(per_ip_limit, 0)},
+	{"AQRANK_HEADER_TIMEOUT", "1", FI(header_timeout, 1)},
+	{"AQRANK_AUTH_FAIL_LIMIT", "0", FI(auth_fail_limit, 0)},
+	/* address lists */
+	{"AQRANK_TRUSTED_PROXIES", "", FS(trusted_proxies, "")},
+	{"AQRANK_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16,[::1],2001:db8::/32",
+	 FS(trusted_proxies, "10.0.0.5, 10.1.0.0/16,[::1],2001:db8::/32")},
 	{"AQRANK_OFFLINE_AFTER", "60", FI(offline_after, 60)},
 	{"AQRANK_ALERT_IAQI", "0", FI(alert_iaqi, 0)},
 	{"AQRANK_ALERT_IAQI", "500", FI(alert_iaqi, 500)},
@@ -379,6 +390,7 @@ static const struct good_case good_cases[] = {
 	{"AQRANK_ADMIN_TOKEN", SECRET16, FS(admin_token, SECRET16)},
 	{"AQRANK_ADMIN_TOKEN", "", FS(admin_token, "")},
 	{"AQRANK_READ_TOKEN", SECRET16 SECRET16, FS(read_token, SECRET16 SECRET16)},
+	{"AQRANK_METRICS_TOKEN", SECRET16, FS(metrics_token, SECRET16)},
 	/* free text */
 	{"AQRANK_DATABASE_URL", "postgresql://aq@db.example:5433/aqrank?sslmode=require",
 	 FS(database_url, "postgresql://aq@db.example:5433/aqrank?sslmode=require")},
@@ -507,6 +519,14 @@ static const struct bad_case bad_cases[] = {
 	{"AQRANK_ADMIN_TOKEN", "0123456789abcde", "16 characters"},
 	{"AQRANK_ADMIN_TOKEN", "x", "16 characters"},
 	{"AQRANK_READ_TOKEN", "short-token", "16 characters"},
+	{"AQRANK_METRICS_TOKEN", "short-token", "16 characters"},
+	/* timeouts and limits */
+	{"AQRANK_HEADER_TIMEOUT", "0", "from 1 to 3600"},
+	{"AQRANK_AUTH_FAIL_LIMIT", "-1", "integer"},
+	/* address lists: the bad entry is named */
+	{"AQRANK_TRUSTED_PROXIES", "nginx", "nginx"},
+	{"AQRANK_TRUSTED_PROXIES", "127.0.0.1,10.0.0.0/33", "10.0.0.0/33"},
+	{"AQRANK_TRUSTED_PROXIES", "localhost", "not an address"},
 };
 
 START_TEST(test_set_bad)

@@ -1,6 +1,7 @@
 /* check_csv.c — Check suite for csv.c: the byte-order mark, RFC 4180 quoting of commas,
  * quotes, CR and LF, CRLF row ends, empty and NULL cells, UTF-8 (Chinese) text passed through
- * byte for byte, both ways of building a row, and a document large enough to grow the buffer. */
+ * byte for byte, both ways of building a row, a document large enough to grow the buffer, and
+ * formula neutralization (OWASP CSV injection) of text cells but not of numbers. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +41,10 @@ static const struct csv_case csv_cases[] = {
 	{"NULL cells", 1, {3}, {{NULL, "x", NULL}}, ",x,\r\n"},
 	{"NULL only", 1, {2}, {{NULL, NULL}}, ",\r\n"},
 	{"mixed empties", 2, {2, 2}, {{"", NULL}, {NULL, ""}}, ",\r\n,\r\n"},
-	{"spaces kept, not quoted", 1, {2}, {{" a ", "\tb"}}, " a ,\tb\r\n"},
-	{"leading zeros kept", 1, {2}, {{"0061", "-0.5"}}, "0061,-0.5\r\n"},
+	{"spaces kept, not quoted", 1, {2}, {{" a ", "b\t"}}, " a ,b\t\r\n"},
+	{"leading zeros kept", 1, {2}, {{"0061", "0.5"}}, "0061,0.5\r\n"},
+	{"formulas neutralized", 2, {4, 2}, {{"=1+1", "+cmd", "-2+3", "@SUM(A1)"}, {"\tx", "a=b"}},
+	 "'=1+1,'+cmd,'-2+3,'@SUM(A1)\r\n'\tx,a=b\r\n"},
 	{"single quote is not special", 1, {1}, {{"it's"}}, "it's\r\n"},
 	{"semicolon is not special", 1, {1}, {{"a;b"}}, "a;b\r\n"},
 	{"Chinese", 1, {3}, {{"东四", "东城区环保局", "张三"}}, "东四,东城区环保局,张三\r\n"},
@@ -51,6 +54,47 @@ static const struct csv_case csv_cases[] = {
 	{"emoji", 1, {1}, {{"\xF0\x9F\x98\xB7"}}, "\xF0\x9F\x98\xB7\r\n"},
 	{"five cells", 1, {5}, {{"1", "2", "3", "4", "5"}}, "1,2,3,4,5\r\n"},
 	{"three rows", 3, {1, 1, 1}, {{"a"}, {"b,c"}, {NULL}}, "a\r\n\"b,c\"\r\n\r\n"},
+};
+
+/* One cell written as text (aq_csv_cell) and as a number (aq_csv_number): the OWASP rule
+ * (a leading = + - @ TAB CR gets a ') for text, numbers as they are. */
+struct neutral_case {
+	const char *in;
+	const char *as_text;   /* the row written by aq_csv_cell, after the BOM */
+	const char *as_number; /* by aq_csv_number */
+};
+
+static const struct neutral_case neutral_cases[] = {
+	{"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"\r\n",
+	 "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"\r\n"},
+	{"=1+1", "'=1+1\r\n", "'=1+1\r\n"},
+	{"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0\r\n", "'+cmd|' /C calc'!A0\r\n"},
+	{"-2+3", "'-2+3\r\n", "'-2+3\r\n"},
+	{"@SUM(1,2)", "\"'@SUM(1,2)\"\r\n", "\"'@SUM(1,2)\"\r\n"},
+	{"\t=1", "'\t=1\r\n", "'\t=1\r\n"},
+	{"\r=1", "\"'\r=1\"\r\n", "\"'\r=1\"\r\n"},
+	{"\n=1", "\"\n=1\"\r\n", "\"\n=1\"\r\n"}, /* a line feed is not a formula start */
+	{"-", "'-\r\n", "'-\r\n"},
+	{"-3.5", "'-3.5\r\n", "-3.5\r\n"},
+	{"-40", "'-40\r\n", "-40\r\n"},
+	{"-0.25e-3", "'-0.25e-3\r\n", "-0.25e-3\r\n"},
+	{"1e+20", "1e+20\r\n", "1e+20\r\n"},
+	{"118.5", "118.5\r\n", "118.5\r\n"},
+	{"0", "0\r\n", "0\r\n"},
+	{"-.5", "'-.5\r\n", "'-.5\r\n"},
+	{"-5.", "'-5.\r\n", "'-5.\r\n"},
+	{"-1e", "'-1e\r\n", "'-1e\r\n"},
+	{"-1-1", "'-1-1\r\n", "'-1-1\r\n"},
+	{"-A1", "'-A1\r\n", "'-A1\r\n"},
+	{"-inf", "'-inf\r\n", "'-inf\r\n"},
+	{"+5", "'+5\r\n", "'+5\r\n"},
+	{"'=already", "'=already\r\n", "'=already\r\n"},
+	{"a=1", "a=1\r\n", "a=1\r\n"},
+	{" =1", " =1\r\n", " =1\r\n"},
+	{"＝1", "＝1\r\n", "＝1\r\n"}, /* full-width: text in every spreadsheet */
+	{"东四-2", "东四-2\r\n", "东四-2\r\n"},
+	{"-东四", "'-东四\r\n", "'-东四\r\n"},
+	{"", "\r\n", "\r\n"},
 };
 
 static void check_text(const char *what, const struct aq_csv *csv, const char *want)
@@ -102,6 +146,49 @@ START_TEST(test_csv_rows)
 		}
 	}
 	check_text(c->name, &csv, c->want);
+	aq_csv_cleanup(&csv);
+}
+END_TEST
+
+START_TEST(test_csv_neutral_text)
+{
+	const struct neutral_case *c = &neutral_cases[_i];
+	struct aq_csv csv;
+	aq_csv_init(&csv);
+	aq_csv_cell(&csv, c->in);
+	aq_csv_end_row(&csv);
+	check_text(c->in, &csv, c->as_text);
+	aq_csv_cleanup(&csv);
+}
+END_TEST
+
+START_TEST(test_csv_neutral_number)
+{
+	const struct neutral_case *c = &neutral_cases[_i];
+	struct aq_csv csv;
+	aq_csv_init(&csv);
+	aq_csv_number(&csv, c->in);
+	aq_csv_end_row(&csv);
+	check_text(c->in, &csv, c->as_number);
+	aq_csv_cleanup(&csv);
+}
+END_TEST
+
+/* Numbers and text side by side in one row, NULL number = empty cell. */
+START_TEST(test_csv_mixed_row)
+{
+	struct aq_csv csv;
+	aq_csv_init(&csv);
+	aq_csv_cell(&csv, "-HX");
+	aq_csv_number(&csv, "-3.5");
+	aq_csv_number(&csv, NULL);
+	aq_csv_cell(&csv, "=x,y");
+	aq_csv_number(&csv, "7");
+	aq_csv_end_row(&csv);
+	check_text("mixed", &csv, "'-HX,-3.5,,\"'=x,y\",7\r\n");
+	ck_assert(aq_csv_is_formula("=1"));
+	ck_assert(!aq_csv_is_formula(""));
+	ck_assert(!aq_csv_is_formula(NULL));
 	aq_csv_cleanup(&csv);
 }
 END_TEST
@@ -177,6 +264,9 @@ static Suite *csv_suite(void)
 	TCase *tc = tcase_create("csv");
 	tcase_add_loop_test(tc, test_csv_cells, 0, N(csv_cases));
 	tcase_add_loop_test(tc, test_csv_rows, 0, N(csv_cases));
+	tcase_add_loop_test(tc, test_csv_neutral_text, 0, N(neutral_cases));
+	tcase_add_loop_test(tc, test_csv_neutral_number, 0, N(neutral_cases));
+	tcase_add_test(tc, test_csv_mixed_row);
 	tcase_add_test(tc, test_csv_bom_only);
 	tcase_add_test(tc, test_csv_large);
 	tcase_add_test(tc, test_csv_long_cell);

@@ -43,9 +43,11 @@ class MetricsTest(DaemonTestCase):
 
     def test_metrics_after_traffic(self):
         tok = self.d.put_station("M-1")
-        self.d.post_readings({"observed_at": "2017-12-07T10:00:00+08:00", "pm25": 20}, token=tok)
-        self.d.post_readings({"observed_at": "2017-12-07T10:00:00+08:00", "pm25": 20}, token=tok)  # duplicate
-        self.d.post_readings({"observed_at": "2017-12-07T10:00:00+08:00", "pm25": 21}, token=tok)  # conflict
+        # Half an hour before the clock: no offline alert can open (at 10:00 one did whenever
+        # an alert pass ran before the scrape — a second after the POSTs, on a loaded machine).
+        self.d.post_readings({"observed_at": "2017-12-07T14:30:00+08:00", "pm25": 20}, token=tok)
+        self.d.post_readings({"observed_at": "2017-12-07T14:30:00+08:00", "pm25": 20}, token=tok)  # duplicate
+        self.d.post_readings({"observed_at": "2017-12-07T14:30:00+08:00", "pm25": 21}, token=tok)  # conflict
         self.d.get("/api/v1/ranking/today")
         self.d.get("/nope")
         # A request is counted when libmicrohttpd reports it complete, after its reply went

@@ -22,6 +22,7 @@ SECURITY = {
     "read": {"", "readToken", "adminToken"},
     "station": {"stationToken", "adminToken"},
     "admin": {"adminToken"},
+    "metrics": {"", "metricsToken", "readToken", "adminToken"},
 }
 
 PATH_RE = re.compile(r"^  (/[^\s:]*):\s*$")
