@@ -229,15 +229,15 @@ class Hj212Test(DaemonTestCase):
             def seg(t=f"{DAY}080000", values=ok, cn=2061, **kw):
                 return dev.segment(t, values, cn=cn, **kw)
             good = seg()
+            # The first frame proves the password: the framing errors after it are the device's.
+            dev.send(sim.frame(seg(t=f"{DAY}070000")))
+            self.assertEqual(len(dev.answers(1)), 1)
+            before += 1
             bad = [
                 ("bad_crc", sim.frame(good, crc=sim.crc16(good.encode()) ^ 0x0101)),
                 ("bad_length", sim.frame(good, length=len(good) + 3)),
                 ("bad_length", sim.frame(good, length=len(good) - 3)),
                 ("oversize", b"##1025" + b"A" * 1025 + b"0000\r\n"),
-                ("bad_password", sim.frame(seg(pw=secret))),
-                ("bad_password", sim.frame(seg(mn=mn_nopw, pw=""))),
-                ("bad_password", sim.frame(seg(mn=mn_nopw, pw=secret))),
-                ("unknown_mn", sim.frame(seg(mn="99999999999999"))),
                 ("inactive", sim.frame(seg(mn=mn_inactive))),
                 ("malformed", sim.frame(seg(values={"a34004": "12abc"}))),
                 ("malformed", sim.frame(seg().replace("DataTime=", "DataTyme="))),
@@ -245,6 +245,7 @@ class Hj212Test(DaemonTestCase):
                 ("invalid", sim.frame(seg(values={"a34004": 2500}))),                    # out of range
                 ("invalid", sim.frame(seg(values={"a01001": 5}))),                       # no pollutant
                 ("invalid", sim.frame(seg(t=f"{DAY}160000"))),                           # the future
+                ("no_known_codes", sim.frame(seg(values={"w01018": 5}))),
                 ("unsupported", sim.frame(seg(cn=2031))),
                 ("unsupported", sim.frame(seg(st=31))),
             ]
@@ -255,6 +256,17 @@ class Hj212Test(DaemonTestCase):
             # Still the same connection, and it still works.
             dev.send(sim.frame(good))
             self.assertEqual(len(dev.answers(1)), 1)
+        self.assertEqual(self.total_readings(), before + 1)
+        # A wrong password or an unknown MN gets no answer and the connection is closed (each
+        # from an address of its own: the failure budget counts per sender address too).
+        auth = [("bad_password", mn, secret), ("bad_password", mn_nopw, ""), ("bad_password", mn_nopw, secret),
+                ("unknown_mn", "99999999999999", PW)]
+        for i, (reason, m, pw) in enumerate(auth):
+            time.sleep(1.1 if m == mn_nopw else 0)  # the MN's wait after its first wrong password
+            with sim.Device("127.0.0.1", self.port, m, pw, source=f"127.0.0.{30 + i}") as dev:
+                dev.send(sim.frame(dev.segment(f"{DAY}080000", ok, cn=2061)))
+                self.assertTrue(dev.closed_by_peer(), reason)
+        bad += [(r, b"") for r, _, _ in auth]
         self.assertEqual(self.total_readings(), before + 1)
         log = "\n".join(self.d.lines[before_lines:])
         for reason in {r for r, _ in bad}:
@@ -270,6 +282,15 @@ class Hj212Test(DaemonTestCase):
             self.assertTrue(m and int(m.group(1)) >= 1, reason)
         m = re.search(r'aqrank_hj212_frames_total\{result="accepted",reason=""\} (\d+)', metrics)
         self.assertTrue(m and int(m.group(1)) >= 1)
+        # The operator sees the device's refusals by reason (frames that named its MN, and the
+        # framing errors of its authenticated connection).
+        view = self.d.get("/api/v1/stations/BAD-212", token=ADMIN).json["hj212"]
+        for reason in ("bad_crc", "bad_length", "oversize", "malformed", "invalid", "no_known_codes",
+                       "bad_password"):
+            self.assertGreaterEqual(view["refusals"].get(reason, 0), 1, (reason, view))
+        self.assertIsNotNone(view["last_stored_at"])
+        self.assertEqual(view["lockout"]["failures"], 1, view)
+        self.assertFalse(view["lockout"]["locked"])
 
     def test_simulator_scenarios(self):
         mn = self.station("SIM-212", interval_s=60)
@@ -277,7 +298,8 @@ class Hj212Test(DaemonTestCase):
         out = open(os.devnull, "w")
         try:
             surprises = sim.run_scenarios("127.0.0.1", self.port, mn, PW, sim.SCENARIOS, f"{DAY}110000",
-                                          {"a34004": "35", "a34002": "70"}, {}, 2011, out=out)
+                                          {"a34004": "35", "a34002": "70"}, {}, 2011, out=out,
+                                          source="127.0.0.40")
         finally:
             out.close()
         self.assertEqual(surprises, 0)
