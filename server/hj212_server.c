@@ -22,7 +22,6 @@
 #include "aq_clock.h"
 #include "aq_hj212_guard.h"
 #include "aq_ingest.h"
-#include "aq_jobs.h"
 #include "aq_json.h"
 #include "aq_log.h"
 #include "aq_token.h"
@@ -282,8 +281,10 @@ static bool authenticate(struct aq_hj212_server *s, struct conn *c, struct aq_db
 		locked |= count_failure(s, db, addr_key, h->mn, "", now_us);
 		refuse(s, c, db, id, AQ_HJ212_REJ_BAD_PASSWORD, h->mn, NULL);
 		c->closing = true;
+		/* What the alert rules read changed: the auth_failures alert opens now, not at the
+		 * tick (a pass runs when the data version moved). */
 		if (locked)
-			aq_jobs_wake(s->app->jobs); /* the auth_failures alert opens now, not at the tick */
+			aq_app_note_ingest(s->app);
 		return false;
 	}
 	c->auth_station = id;

@@ -4,7 +4,6 @@
  * half of what a password guesser needs. */
 #include "http_internal.h"
 #include "aq_clock.h"
-#include "aq_jobs.h"
 #include "aq_log.h"
 #include "aq_token.h"
 
@@ -280,7 +279,7 @@ enum MHD_Result aq_handle_station_lockout_lift(struct aq_request *req)
 	}
 	if (lifted) {
 		aq_log(AQ_LOG_INFO, "hj212: lockout of station %s (MN=%s) lifted by the admin", s.code, s.mn);
-		aq_jobs_wake(req->app->jobs);
+		aq_app_note_ingest(req->app); /* the alert pass resolves auth_failures now */
 	}
 	json_object_set_new(body, "lifted", json_boolean(lifted));
 	return aq_reply_json(req, MHD_HTTP_OK, body);
