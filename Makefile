@@ -13,7 +13,7 @@
 BUILDDIR ?= build
 SANITIZE ?= 0
 CC       ?= gcc
-PKGS     := libmicrohttpd jansson libpq libcurl gnutls zlib
+PKGS     := libmicrohttpd jansson libpq libcurl gnutls zlib libsodium
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CPPFLAGS += -Iinclude -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
@@ -119,7 +119,8 @@ FUZZ_BUILD   := build-fuzz
 FUZZ_TARGETS := readings station time query config csv hj212
 FUZZ_CFLAGS  := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_JSON    := server/json.c server/reading.c server/station.c server/timeutil.c server/clock.c
+FUZZ_JSON    := server/json.c server/reading.c server/station.c server/timeutil.c server/clock.c \
+                server/hj212.c server/hj212_guard.c
 fuzz_readings_SRCS := $(FUZZ_JSON)
 fuzz_station_SRCS  := $(FUZZ_JSON)
 fuzz_time_SRCS     := server/timeutil.c

@@ -30,14 +30,24 @@ static void check_segment(const char *seg, size_t n)
 		return;
 	struct aq_reading r;
 	struct aq_hj212_time t;
-	aq_reading_init(&r);
-	if (aq_hj212_parse_data(&h, &r, &t, &why)) {
-		FUZZ_CHECK(t.month >= 1 && t.month <= 12 && t.day >= 1 && t.day <= 31);
-		FUZZ_CHECK(t.hour >= 0 && t.hour <= 23 && t.minute >= 0 && t.minute <= 59);
-		for (int f = 0; f < AQ_FIELDS; f++)
-			FUZZ_CHECK(aq_flag_valid(r.flag[f]));
-	} else {
-		FUZZ_CHECK(why != NULL);
+	struct aq_hj212_extra x;
+	struct aq_hj212_codes codes;
+	/* A station map that renames a standard code and sets another aside, as an operator might. */
+	FUZZ_CHECK(aq_hj212_codes_parse("a34004=pm10;PM10=pm25;a21005=ignore;X.1=co", &codes));
+	for (int pass = 0; pass < 2; pass++) {
+		aq_reading_init(&r);
+		if (aq_hj212_parse_data(&h, pass ? &codes : NULL, &r, &t, &x, &why)) {
+			FUZZ_CHECK(t.month >= 1 && t.month <= 12 && t.day >= 1 && t.day <= 31);
+			FUZZ_CHECK(t.hour >= 0 && t.hour <= 23 && t.minute >= 0 && t.minute <= 59);
+			for (int f = 0; f < AQ_FIELDS; f++)
+				FUZZ_CHECK(aq_flag_valid(r.flag[f]));
+			FUZZ_CHECK(x.n >= 0 && x.n <= AQ_HJ212_UNKNOWN_MAX && x.n <= x.unknown);
+			for (int i = 0; i < x.n; i++)
+				FUZZ_CHECK(strlen(x.item[i].code) <= AQ_HJ212_CODE_MAX &&
+					   strlen(x.item[i].value) <= AQ_HJ212_VALUE_MAX);
+		} else {
+			FUZZ_CHECK(why != NULL);
+		}
 	}
 }
 

@@ -19,13 +19,14 @@ enum aq_alert_type {
 	AQ_ALERT_HOTSPOT,
 	AQ_ALERT_INTERFERENCE,
 	AQ_ALERT_NATIONAL_DIVERGENCE,
+	AQ_ALERT_AUTH_FAILURES, /* HJ 212 passwords being guessed: the device's MN is locked out */
 	AQ_ALERT_TYPES
 };
 
 enum aq_severity { AQ_SEV_INFO, AQ_SEV_WARNING, AQ_SEV_CRITICAL };
 
 /* "offline" "exceedance" "spike" "flatline" "inversion" "hotspot" "interference"
- * "national_divergence"; NULL out of range. */
+ * "national_divergence" "auth_failures"; NULL out of range. */
 const char *aq_alert_type_name(enum aq_alert_type t);
 bool aq_alert_type_from_name(const char *name, enum aq_alert_type *t);
 /* "info" "warning" "critical". */
@@ -53,6 +54,7 @@ struct aq_alert_thresholds {
 	                             * value above this IAQI's breakpoint … */
 	double floor_excess;        /* … that differs from the one it is compared with by ≥ this */
 	int standard_pin;           /* enum aq_standard_pin (AQRANK_AQI_STANDARD) */
+	int auth_budget;            /* auth_failures: wrong HJ 212 passwords that lock an MN */
 };
 
 /* One station-hour as the rules see it. PM values are the published (rounded) hourly means. */
@@ -98,5 +100,12 @@ void aq_alerts_judge_hour(const struct aq_alert_thresholds *t, const struct aq_a
  * threshold = the limit. */
 void aq_alerts_judge_offline(const struct aq_alert_thresholds *t, bool national, int interval_s,
 			     int64_t newest_us, int64_t now_us, struct aq_alert_verdict *out);
+
+/* Judges auth_failures for a station whose device's MN has `failures` wrong passwords that
+ * still count (aq_hj212_guard_failures) and is `locked` or not: always applicable; fires when
+ * failures >= auth_budget or while locked (an operator's lift clears both). value = failures,
+ * threshold = the budget. */
+void aq_alerts_judge_auth(const struct aq_alert_thresholds *t, bool national, int failures, bool locked,
+			  struct aq_alert_verdict *out);
 
 #endif

@@ -81,6 +81,8 @@ struct aq_config {
 	char *hj212_listen;
 	char hj212_host[64];
 	int hj212_port;
+	int hj212_auth_budget; /* wrong passwords that lock an MN or an address */
+	int hj212_lockout;     /* s a lockout lasts; 0 = until an operator lifts it */
 	/* logging */
 	int log_format; /* enum aq_log_format */
 	int log_level;  /* enum aq_log_level */

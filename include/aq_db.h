@@ -10,10 +10,12 @@
 
 #include "aq_alert.h"
 #include "aq_dayview.h"
+#include "aq_hj212_guard.h"
 #include "aq_interview.h"
 #include "aq_reading.h"
 #include "aq_station.h"
 #include "aq_status.h"
+#include "aq_token.h"
 
 struct aq_db;      /* one connection */
 struct aq_db_pool; /* a fixed set of connections shared by threads */
@@ -335,10 +337,72 @@ enum aq_status aq_db_outbox_pending(struct aq_db *db, int64_t *pending);
 
 /* ---- HJ 212 devices (db_hj212.c) ---- */
 
-/* Station whose HJ 212 MN is mn: sets out's id, code, kind, active and mn, and copies its
- * hj212_password hash into password_hash (hash_size bytes; "" when none is set).
- * AQ_ERR_UNKNOWN_STATION when no station has that MN. */
-enum aq_status aq_db_station_by_mn(struct aq_db *db, const char *mn, struct aq_station *out,
-				   char *password_hash, size_t hash_size);
+/* What the listener needs to judge a frame that names an MN, from one sender address. */
+struct aq_hj212_device {
+	bool found;                /* a station has this MN */
+	struct aq_station station; /* id, code, kind, active, mn (when found) */
+	char password_hash[AQ_PASSWORD_HASH_SIZE]; /* "" when none is set */
+	char codes[1200];          /* the station's hj212_codes as "CODE=field;…" */
+	char last_ok_address[64];  /* sender of the station's last good password */
+	struct aq_hj212_guard mn_guard, addr_guard; /* zero when the key never failed */
+};
+
+/* The station behind mn (if any), its password hash and code map, and the failure state of
+ * the keys "mn:<mn>" and addr_key. Never AQ_ERR_UNKNOWN_STATION: see out->found. */
+enum aq_status aq_db_hj212_device(struct aq_db *db, const char *mn, const char *addr_key,
+				  struct aq_hj212_device *out);
+
+/* Inside a transaction: the failure state of key (zero when it has none), its row locked so
+ * that two daemons counting the same key do not lose a failure. */
+enum aq_status aq_db_hj212_guard_lock(struct aq_db *db, const char *key, struct aq_hj212_guard *out);
+/* Inside the same transaction: stores key's new state, and the MN (addr keys) or the address
+ * (mn keys) that failed last. */
+enum aq_status aq_db_hj212_guard_put(struct aq_db *db, const char *key, const struct aq_hj212_guard *g,
+				     const char *last_mn, const char *last_address);
+/* Forgets guard rows a day past their last failure that are not locked. */
+enum aq_status aq_db_hj212_guard_prune(struct aq_db *db);
+
+/* Lifts the lockout of the device mn: forgets the failures of "mn:<mn>" and of every address
+ * whose last wrong password was for mn. *lifted: something was forgotten. */
+enum aq_status aq_db_hj212_lift(struct aq_db *db, const char *mn, bool *lifted);
+
+/* The failure state of every MN that has one, with its station (for the auth_failures rule). */
+struct aq_hj212_guard_row {
+	int station_id;
+	struct aq_hj212_guard g;
+};
+enum aq_status aq_db_hj212_guards(struct aq_db *db, struct aq_hj212_guard_row **out, size_t *n);
+
+/* Notes a frame that named station_id's MN, at now_us (wall clock): stored when reason is
+ * NULL, else refused for reason (with detail). unknown_json ("{}" when none) merges into the
+ * unknown codes seen (at most 64 are kept); ok_address, when not NULL, is the sender of a good
+ * password. */
+enum aq_status aq_db_hj212_note(struct aq_db *db, int station_id, int64_t now_us, const char *reason,
+				const char *detail, const char *unknown_json, const char *ok_address);
+
+/* Replaces the password hash of station_id when it is still old_hash (an upgrade after a
+ * successful check: never over a password the operator changed meanwhile). */
+enum aq_status aq_db_hj212_rehash(struct aq_db *db, int station_id, const char *old_hash, const char *new_hash);
+
+/* What the admin's station view shows of an HJ 212 device. */
+struct aq_hj212_view {
+	bool seen; /* the listener has noted a frame of it */
+	int64_t last_frame_us, last_stored_us, last_refusal_us; /* 0: never */
+	char last_refusal_reason[32];
+	char last_refusal_detail[200];
+	char *refusals;      /* JSON object text, reason → count (owned) */
+	char *unknown_codes; /* JSON object text, code → {"value", "at"} (owned) */
+	char *codes;         /* the station's hj212_codes, JSON object text (owned) */
+	struct aq_hj212_guard mn_guard;
+	char last_failure_address[64];
+	int n_addresses; /* addresses whose last wrong password was for this MN */
+	struct {
+		char address[64];
+		struct aq_hj212_guard g;
+	} addresses[8];
+};
+/* Fills out for station_id (whose MN is mn, "" when none). Free with aq_hj212_view_cleanup. */
+enum aq_status aq_db_hj212_view(struct aq_db *db, int station_id, const char *mn, struct aq_hj212_view *out);
+void aq_hj212_view_cleanup(struct aq_hj212_view *v);
 
 #endif

@@ -34,6 +34,9 @@ enum aq_hj212_reject {
 	AQ_HJ212_REJ_INACTIVE,     /* the station is deactivated */
 	AQ_HJ212_REJ_INVALID,      /* the reading fails aq_reading_validate (ranges, skew, ...) */
 	AQ_HJ212_REJ_STORE_FAILED, /* the database could not store it (the device retries) */
+	AQ_HJ212_REJ_NO_KNOWN_CODES, /* nothing in the frame maps to a reading field */
+	AQ_HJ212_REJ_THROTTLED,    /* a password check asked for too soon after a wrong one */
+	AQ_HJ212_REJ_LOCKED_OUT,   /* the MN or the sender's address is locked out */
 	AQ_HJ212_REJ_COUNT
 };
 
@@ -94,18 +97,65 @@ struct aq_hj212_time {
 	int year, month, day, hour, minute, second;
 };
 
-/* Reads the CP data of a data upload into r (aq_reading_init first; station and observed_us
- * are left alone) and the DataTime into *t. Values come from "<code>-Rtd" for CN 2011 and
- * "<code>-Avg" for CN 2051/2061, flags from "<code>-Flag"; codes other than the eleven of
- * aq_hj212_code_field and other suffixes are ignored. A01006 pressure sent in the standard's
- * kPa (below 200) is converted to hPa. False with a static reason in *why on a missing or
- * impossible DataTime, a value that is not a decimal number, a flag that is not one HJ 212
- * letter, or a code given twice. */
-bool aq_hj212_parse_data(const struct aq_hj212_header *h, struct aq_reading *r,
-			 struct aq_hj212_time *t, const char **why);
+/* ---- factor codes ---- */
 
-/* The reading field of a pollutant code ("a34004" → AQ_F_PM25). False for other codes. */
-bool aq_hj212_code_field(const char *code, size_t len, enum aq_field *f);
+#define AQ_HJ212_CODE_MAX 24    /* longest factor code kept by name ("a34004", "PM2.5", …) */
+#define AQ_HJ212_CODES_MAX 32   /* entries of a station's hj212_codes map */
+#define AQ_HJ212_UNKNOWN_MAX 16 /* unknown codes a frame reports by name */
+#define AQ_HJ212_VALUE_MAX 23   /* an unknown code's value as shown, truncated */
+/* A recognised code that is no reading field (TSP, noise): set aside, never a refusal. */
+#define AQ_HJ212_SET_ASIDE (-1)
+
+/* A station's own codes (its hj212_codes map), looked up before the built-in table. */
+struct aq_hj212_codes {
+	int n;
+	struct {
+		char code[AQ_HJ212_CODE_MAX + 1];
+		int field; /* enum aq_field, or AQ_HJ212_SET_ASIDE */
+	} item[AQ_HJ212_CODES_MAX];
+};
+
+/* Adds code → field to m. field is a reading field's JSON name ("pm25", "temperature", …) or
+ * "ignore" (set aside). A code is 1..24 of A-Z a-z 0-9 _ . and is compared without regard
+ * to case. False with a static reason in *why (bad code, unknown field, the same code twice,
+ * map full); m is unchanged then. */
+bool aq_hj212_codes_add(struct aq_hj212_codes *m, const char *code, const char *field, const char **why);
+
+/* Reads "CODE=field;CODE=field" (the form the database hands out) into m. False when an entry
+ * is not valid (m then holds the entries before it). An empty text is an empty map. */
+bool aq_hj212_codes_parse(const char *text, struct aq_hj212_codes *m);
+
+/* What code (len bytes) stands for: the station's map m first (NULL: none), then the built-in
+ * table (HJ 212-2017 codes and the vendor aliases of docs/HJ212.md), case-insensitively.
+ * True with *field = an enum aq_field or AQ_HJ212_SET_ASIDE; false for an unknown code. */
+bool aq_hj212_code_lookup(const struct aq_hj212_codes *m, const char *code, size_t len, int *field);
+
+/* What a frame carried besides its reading. */
+struct aq_hj212_extra {
+	int unknown;   /* unknown codes in the frame, each counted once (past the named ones: by
+			* its -Rtd/-Avg item) */
+	int set_aside; /* items of recognised codes that are no reading field (TSP, noise) */
+	int n;         /* unknown codes named in item[] (the first AQ_HJ212_UNKNOWN_MAX) */
+	struct {
+		char code[AQ_HJ212_CODE_MAX + 1];
+		char value[AQ_HJ212_VALUE_MAX + 1]; /* its -Rtd/-Avg value as sent, "" if none */
+	} item[AQ_HJ212_UNKNOWN_MAX];
+};
+
+/* Reads the CP data of a data upload into r (aq_reading_init first; station and observed_us
+ * are left alone), the DataTime into *t and what else it held into *extra (may be NULL).
+ * Values come from "<code>-Rtd" for CN 2011 and "<code>-Avg" for CN 2051/2061, flags from
+ * "<code>-Flag"; codes are looked up with aq_hj212_code_lookup(codes, …), other suffixes are
+ * ignored. Loose frames are read as devices send them: empty items (";;", a ';' before the
+ * closing "&&"), an empty value (taken as absent), an item without '=' and unknown codes are
+ * skipped (unknown ones counted in *extra). Pressure below 200 is taken as kPa and converted
+ * to hPa. False with a static reason in *why on a missing or impossible DataTime, a value of a
+ * recognised code that is not a decimal number, a flag that is not one HJ 212 letter, or a
+ * factor given twice. A frame with no value for any field parses (r->present == 0): the
+ * caller refuses it (no_known_codes). */
+bool aq_hj212_parse_data(const struct aq_hj212_header *h, const struct aq_hj212_codes *codes,
+			 struct aq_reading *r, struct aq_hj212_time *t, struct aq_hj212_extra *extra,
+			 const char **why);
 
 /* Frames seg (n bytes) as "##" + length + seg + CRC + "\r\n" into out (size bytes, NUL added).
  * Returns the frame's length, or 0 when n > 1024 or out is too small. */

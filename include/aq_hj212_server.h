@@ -23,6 +23,9 @@ struct aq_hj212_counters {
 	uint64_t frames_accepted;     /* committed: new, duplicate or conflicting reading */
 	uint64_t answers_sent;        /* CN=9014 data answers queued after a commit */
 	uint64_t garbage_bytes;       /* bytes skipped while resynchronising on "##" */
+	uint64_t unknown_codes;       /* factor codes ignored as unknown (each once per frame) */
+	uint64_t auth_failures;       /* wrong passwords and unknown MNs (each closes its connection) */
+	uint64_t lockouts;            /* times an MN or an address ran out of its failure budget */
 	uint64_t rejected[AQ_HJ212_REJ_COUNT]; /* frames not stored, by reason (aq_hj212_reject_name) */
 };
 

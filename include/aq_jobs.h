@@ -10,6 +10,9 @@ struct aq_jobs;
 struct aq_jobs *aq_jobs_start(struct aq_app *app);
 /* Wakes the thread early (e.g. new data to look at). NULL-safe. */
 void aq_jobs_wake(struct aq_jobs *jobs);
+/* Notes that what the API shows or the alert rules read changed: bumps app->data_version
+ * (what caches of today compare against) and wakes app->jobs to look at it. */
+void aq_jobs_note_change(struct aq_app *app);
 /* Stops and joins the thread. NULL-safe. */
 void aq_jobs_stop(struct aq_jobs *jobs);
 

@@ -35,6 +35,19 @@ json_t *aq_json_problems(const struct aq_problems *problems);
 /* New JSON of a station (SPEC §1 attributes; never the password or token hash). */
 json_t *aq_json_station(const struct aq_station *s);
 
+struct aq_hj212_extra;
+struct aq_hj212_view;
+
+/* The unknown codes of one frame as hj212_status keeps them, {"CO2": {"value": "405.0",
+ * "at": "<local time of at_us>"}}: malloc'd text, "{}" when none; NULL when out of memory. */
+char *aq_json_hj212_unknown(const struct aq_hj212_extra *x, int64_t at_us);
+
+/* New JSON of the admin's view of a station's HJ 212 device (docs/openapi.yaml
+ * StationHj212): last frame, last refusal, refusals by reason, unknown codes seen, and the
+ * lockout of its MN and of the addresses that failed against it, judged at now_us (wall
+ * clock) with the failure budget budget. */
+json_t *aq_json_hj212_view(const struct aq_hj212_view *v, int budget, int64_t now_us);
+
 /* New JSON of a reading: station, observed_at in local time, values, flags that are not N,
  * received_at (when received_us is non-zero). */
 json_t *aq_json_reading(const char *station, const struct aq_reading *r, int64_t received_us);

@@ -42,12 +42,14 @@ enum aq_station_attr {
 	AQ_SA_ACTIVE,
 	AQ_SA_MN,
 	AQ_SA_PASSWORD,
+	AQ_SA_HJ212_CODES,
 };
 
 struct aq_station_update {
 	unsigned set;
 	struct aq_station values; /* only the fields named in set are meaningful */
 	char password[128];       /* AQ_SA_PASSWORD: the new HJ 212 password ("" clears it) */
+	char hj212_codes[2048];   /* AQ_SA_HJ212_CODES: the new code map, a checked JSON object */
 };
 
 #define AQ_STATION_DEFAULT_INTERVAL 3600

@@ -71,6 +71,7 @@ static void thresholds_of(const struct aq_config *c, struct aq_alert_thresholds 
 		.floor_iaqi = c->alert_floor_iaqi,
 		.floor_excess = c->alert_floor_excess,
 		.standard_pin = c->aqi_standard,
+		.auth_budget = c->hj212_auth_budget,
 	};
 }
 
@@ -205,6 +206,28 @@ static enum aq_status offline_tx(struct aq_db *db, void *arg)
 		int64_t at = v.fired ? p->now_us : (s->newest_us ? s->newest_us : p->now_us);
 		st = apply(p, db, s, AQ_ALERT_OFFLINE, &v, at, INT64_MIN);
 	}
+	/* auth_failures: the password failure budget of each device's MN, by the wall clock (a
+	 * lockout runs in real time whatever AQRANK_NOW says). */
+	struct aq_hj212_guard_row *guards = NULL;
+	size_t n_guards = 0;
+	int64_t wall_us = aq_clock_now(&(struct aq_clock){.frozen = false});
+	if (st == AQ_OK)
+		st = aq_db_hj212_guards(db, &guards, &n_guards);
+	for (size_t i = 0; st == AQ_OK && i < p->n; i++) {
+		const struct station_slot *s = &p->slots[i];
+		const struct aq_hj212_guard *g = NULL;
+		for (size_t k = 0; k < n_guards && !g; k++)
+			if (guards[k].station_id == s->st.id)
+				g = &guards[k].g;
+		if (!g && !find_active(p, s->st.id, AQ_ALERT_AUTH_FAILURES))
+			continue;
+		struct aq_alert_verdict v;
+		struct aq_hj212_guard none = {0};
+		aq_alerts_judge_auth(&p->t, s->st.kind == AQ_KIND_NATIONAL, aq_hj212_guard_failures(g ? g : &none, wall_us),
+				     aq_hj212_guard_locked(g ? g : &none, wall_us), &v);
+		st = apply(p, db, s, AQ_ALERT_AUTH_FAILURES, &v, p->now_us, INT64_MIN);
+	}
+	free(guards);
 	return st;
 }
 

@@ -22,6 +22,7 @@ static const char *const type_names[AQ_ALERT_TYPES] = {
 	[AQ_ALERT_HOTSPOT] = "hotspot",
 	[AQ_ALERT_INTERFERENCE] = "interference",
 	[AQ_ALERT_NATIONAL_DIVERGENCE] = "national_divergence",
+	[AQ_ALERT_AUTH_FAILURES] = "auth_failures",
 };
 
 /* The severity column of SPEC §5, before the national-point override. */
@@ -34,6 +35,7 @@ static const enum aq_severity base_severity[AQ_ALERT_TYPES] = {
 	[AQ_ALERT_HOTSPOT] = AQ_SEV_WARNING,
 	[AQ_ALERT_INTERFERENCE] = AQ_SEV_CRITICAL,
 	[AQ_ALERT_NATIONAL_DIVERGENCE] = AQ_SEV_CRITICAL,
+	[AQ_ALERT_AUTH_FAILURES] = AQ_SEV_WARNING,
 };
 
 static const char *const severity_names[] = {
@@ -536,4 +538,16 @@ void aq_alerts_judge_offline(const struct aq_alert_thresholds *t, bool national,
 	verdict_fire(out, -1, (double)silent_us / (double)AQ_US_PER_SEC, (double)limit_s);
 	set_detail(out, "No reading for %.0f s (%.1f h), longer than the %lld s allowed.",
 		   out->value, out->value / 3600, (long long)limit_s);
+}
+
+void aq_alerts_judge_auth(const struct aq_alert_thresholds *t, bool national, int failures, bool locked,
+			  struct aq_alert_verdict *out)
+{
+	verdict_reset(out, AQ_ALERT_AUTH_FAILURES, national);
+	out->applicable = true;
+	if (failures < t->auth_budget && !locked)
+		return;
+	verdict_fire(out, -1, (double)failures, (double)t->auth_budget);
+	set_detail(out, "%d wrong HJ 212 passwords for its MN (budget %d)%s.", failures, t->auth_budget,
+		   locked ? "; new connections are locked out until an operator lifts it or the lockout ends" : "");
 }

@@ -27,15 +27,16 @@ static const struct aq_sql sql_station_list = {
 static const struct aq_sql sql_station_insert = {
 	"station_insert",
 	"INSERT INTO stations (code, name, kind, lat, lon, unit, contact_person, contact_phone, "
-	"interval_s, active, mn, hj212_password_hash, token_hash, created_at, updated_at) "
+	"interval_s, active, mn, hj212_password_hash, token_hash, created_at, updated_at, hj212_codes) "
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''), $12, $13::bytea, "
-	"$14::timestamptz, $14::timestamptz) "
+	"$14::timestamptz, $14::timestamptz, CASE WHEN $15::bool THEN $16::jsonb ELSE '{}' END) "
 	"RETURNING " STATION_COLUMNS};
 static const struct aq_sql sql_station_update = {
 	"station_update",
 	"UPDATE stations SET name = $2, kind = $3, lat = $4, lon = $5, unit = $6, contact_person = $7, "
 	"contact_phone = $8, interval_s = $9, active = $10, mn = nullif($11, ''), "
 	"hj212_password_hash = CASE WHEN $13::bool THEN nullif($12, '') ELSE hj212_password_hash END, "
+	"hj212_codes = CASE WHEN $15::bool THEN $16::jsonb ELSE hj212_codes END, "
 	"updated_at = $14::timestamptz WHERE code = $1 RETURNING " STATION_COLUMNS};
 static const struct aq_sql sql_station_set_token = {
 	"station_set_token",
@@ -167,8 +168,10 @@ static enum aq_status put_tx(struct aq_db *db, void *arg)
 	const char *params[] = {s.code, s.name, aq_station_kind_name(s.kind), lat, lon, s.unit,
 				s.contact_person, s.contact_phone, interval, s.active ? "t" : "f", s.mn,
 				creating ? (pw[0] ? pw : NULL) : pw,
-				creating ? token : (set_password ? "t" : "f"), now};
-	PGresult *r = aq_db_exec(db, creating ? &sql_station_insert : &sql_station_update, 14, params, &st);
+				creating ? token : (set_password ? "t" : "f"), now,
+				(a->u->set & (1u << AQ_SA_HJ212_CODES)) ? "t" : "f",
+				(a->u->set & (1u << AQ_SA_HJ212_CODES)) ? a->u->hj212_codes : "{}"};
+	PGresult *r = aq_db_exec(db, creating ? &sql_station_insert : &sql_station_update, 16, params, &st);
 	if (st == AQ_OK)
 		read_station(r, 0, a->out);
 	PQclear(r);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const reject_names[AQ_HJ212_REJ_COUNT] = {
 	[AQ_HJ212_REJ_BAD_LENGTH] = "bad_length",
@@ -18,6 +19,9 @@ static const char *const reject_names[AQ_HJ212_REJ_COUNT] = {
 	[AQ_HJ212_REJ_INACTIVE] = "inactive",
 	[AQ_HJ212_REJ_INVALID] = "invalid",
 	[AQ_HJ212_REJ_STORE_FAILED] = "store_failed",
+	[AQ_HJ212_REJ_NO_KNOWN_CODES] = "no_known_codes",
+	[AQ_HJ212_REJ_THROTTLED] = "throttled",
+	[AQ_HJ212_REJ_LOCKED_OUT] = "locked_out",
 };
 
 const char *aq_hj212_reject_name(enum aq_hj212_reject r)
@@ -249,22 +253,106 @@ bool aq_hj212_is_data_upload(const struct aq_hj212_header *h)
 
 /* ---- CP data ---- */
 
-/* HJ 212-2017 codes of the ambient air factors aqrank keeps. */
+/* Codes aqrank knows without being told: the HJ 212-2017 codes of the ambient air factors,
+ * and the names micro-station vendors send instead (docs/HJ212.md §3 lists them). TSP and
+ * noise are measured by many devices and ranked by none: recognised, set aside. */
 static const struct {
 	const char *code;
-	enum aq_field field;
-} codes[] = {
+	int field;
+} builtin_codes[] = {
 	{"a34004", AQ_F_PM25},        {"a34002", AQ_F_PM10},        {"a21026", AQ_F_SO2},
 	{"a21004", AQ_F_NO2},         {"a21005", AQ_F_CO},          {"a05024", AQ_F_O3},
 	{"a01001", AQ_F_TEMPERATURE}, {"a01002", AQ_F_HUMIDITY},    {"a01006", AQ_F_PRESSURE},
 	{"a01007", AQ_F_WIND_SPEED},  {"a01008", AQ_F_WIND_DIRECTION},
+	{"PM25", AQ_F_PM25},          {"PM2.5", AQ_F_PM25},         {"PM10", AQ_F_PM10},
+	{"SO2", AQ_F_SO2},            {"NO2", AQ_F_NO2},            {"CO", AQ_F_CO},
+	{"O3", AQ_F_O3},              {"TEMP", AQ_F_TEMPERATURE},   {"TEM", AQ_F_TEMPERATURE},
+	{"HUMI", AQ_F_HUMIDITY},      {"RH", AQ_F_HUMIDITY},        {"WD", AQ_F_WIND_DIRECTION},
+	{"WS", AQ_F_WIND_SPEED},      {"PA", AQ_F_PRESSURE},        {"PRES", AQ_F_PRESSURE},
+	{"a34001", AQ_HJ212_SET_ASIDE}, {"TSP", AQ_HJ212_SET_ASIDE}, {"NOISE", AQ_HJ212_SET_ASIDE},
+	{"NOIS", AQ_HJ212_SET_ASIDE},
 };
 
-bool aq_hj212_code_field(const char *code, size_t len, enum aq_field *f)
+static bool key_is_ci(const char *key, size_t n, const char *want)
 {
-	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
-		if (key_is(code, len, codes[i].code)) {
-			*f = codes[i].field;
+	return strlen(want) == n && strncasecmp(key, want, n) == 0;
+}
+
+static bool code_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '.';
+}
+
+bool aq_hj212_codes_add(struct aq_hj212_codes *m, const char *code, const char *field, const char **why)
+{
+	size_t n = strlen(code);
+	enum aq_field f;
+	int value;
+
+	*why = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!code_char(code[i]))
+			*why = "a code is made of letters, digits, _ and .";
+	if (n == 0 || n > AQ_HJ212_CODE_MAX)
+		*why = "a code is 1 to 24 characters long";
+	if (*why)
+		return false;
+	if (strcmp(field, "ignore") == 0) {
+		value = AQ_HJ212_SET_ASIDE;
+	} else if (aq_field_from_name(field, &f)) {
+		value = (int)f;
+	} else {
+		*why = "must be a reading field (pm25, pm10, so2, no2, co, o3, temperature, humidity, pressure, "
+		       "wind_speed, wind_direction) or \"ignore\"";
+		return false;
+	}
+	for (int i = 0; i < m->n; i++) {
+		if (strcasecmp(m->item[i].code, code) == 0) {
+			*why = "the same code is given twice (codes are compared without regard to case)";
+			return false;
+		}
+	}
+	if (m->n >= AQ_HJ212_CODES_MAX) {
+		*why = "a station maps at most 32 codes";
+		return false;
+	}
+	memcpy(m->item[m->n].code, code, n + 1);
+	m->item[m->n].field = value;
+	m->n++;
+	return true;
+}
+
+bool aq_hj212_codes_parse(const char *text, struct aq_hj212_codes *m)
+{
+	memset(m, 0, sizeof *m);
+	while (*text) {
+		char code[AQ_HJ212_CODE_MAX + 2], field[32];
+		size_t item = strcspn(text, ";"), eq = strcspn(text, "=");
+		const char *why;
+		if (eq >= item || eq > AQ_HJ212_CODE_MAX || item - eq - 1 >= sizeof field)
+			return false;
+		memcpy(code, text, eq);
+		code[eq] = '\0';
+		memcpy(field, text + eq + 1, item - eq - 1);
+		field[item - eq - 1] = '\0';
+		if (!aq_hj212_codes_add(m, code, field, &why))
+			return false;
+		text += item + (text[item] == ';');
+	}
+	return true;
+}
+
+bool aq_hj212_code_lookup(const struct aq_hj212_codes *m, const char *code, size_t len, int *field)
+{
+	for (int i = 0; m && i < m->n; i++) {
+		if (key_is_ci(code, len, m->item[i].code)) {
+			*field = m->item[i].field;
+			return true;
+		}
+	}
+	for (size_t i = 0; i < sizeof builtin_codes / sizeof builtin_codes[0]; i++) {
+		if (key_is_ci(code, len, builtin_codes[i].code)) {
+			*field = builtin_codes[i].field;
 			return true;
 		}
 	}
@@ -316,14 +404,58 @@ static bool parse_number(const char *s, size_t n, double *out)
 	return true;
 }
 
-bool aq_hj212_parse_data(const struct aq_hj212_header *h, struct aq_reading *r,
-			 struct aq_hj212_time *t, const char **why)
+/* Counts an unknown code once per frame and keeps its name and value for the operator. */
+static void note_unknown(struct aq_hj212_extra *x, const char *code, size_t clen, const char *v, size_t vlen,
+			 bool is_value)
+{
+	if (clen > AQ_HJ212_CODE_MAX)
+		clen = AQ_HJ212_CODE_MAX;
+	for (int i = 0; i < x->n; i++) {
+		if (key_is_ci(code, clen, x->item[i].code)) {
+			if (is_value && vlen > 0) {
+				size_t n = vlen > AQ_HJ212_VALUE_MAX ? AQ_HJ212_VALUE_MAX : vlen;
+				memcpy(x->item[i].value, v, n);
+				x->item[i].value[n] = '\0';
+			}
+			return;
+		}
+	}
+	/* Past the named ones a code is counted by its value item, so still once per frame. */
+	if (x->n >= AQ_HJ212_UNKNOWN_MAX) {
+		x->unknown += is_value;
+		return;
+	}
+	x->unknown++;
+	memcpy(x->item[x->n].code, code, clen);
+	x->item[x->n].code[clen] = '\0';
+	size_t n = is_value ? (vlen > AQ_HJ212_VALUE_MAX ? AQ_HJ212_VALUE_MAX : vlen) : 0;
+	memcpy(x->item[x->n].value, v, n);
+	x->item[x->n].value[n] = '\0';
+	x->n++;
+}
+
+/* Last '-' of key[0, n): factor codes such as "PM2.5" hold no '-', suffixes never do. */
+static const char *last_dash(const char *key, size_t n)
+{
+	for (size_t i = n; i > 0; i--)
+		if (key[i - 1] == '-')
+			return key + i - 1;
+	return NULL;
+}
+
+bool aq_hj212_parse_data(const struct aq_hj212_header *h, const struct aq_hj212_codes *codes,
+			 struct aq_reading *r, struct aq_hj212_time *t, struct aq_hj212_extra *extra,
+			 const char **why)
 {
 	const char *value_suffix = h->cn == 2011 ? "Rtd" : "Avg";
 	const char *p = h->cp, *end = h->cp + h->cp_len;
+	struct aq_hj212_extra scratch;
 	unsigned flagged = 0;
 	bool has_time = false;
 
+	if (!extra)
+		extra = &scratch;
+	memset(extra, 0, sizeof *extra);
 	*why = NULL;
 	/* Items are key=value, separated by ';' between factors and ',' within one. */
 	while (p < end && !*why) {
@@ -331,53 +463,59 @@ bool aq_hj212_parse_data(const struct aq_hj212_header *h, struct aq_reading *r,
 		while (item_end < end && *item_end != ';' && *item_end != ',')
 			item_end++;
 		const char *eq = memchr(p, '=', (size_t)(item_end - p));
-		if (item_end == p) {
-			p = item_end + 1; /* an empty item (";;" or a trailing ';') */
+		/* An empty item (";;", a ';' before the closing "&&") or one without '=': skipped. */
+		if (item_end == p || !eq) {
+			p = item_end + 1;
 			continue;
 		}
-		if (!eq) {
-			*why = "a CP item has no '='";
-			break;
-		}
 		size_t klen = (size_t)(eq - p), vlen = (size_t)(item_end - eq - 1);
-		const char *v = eq + 1, *dash = memchr(p, '-', klen);
-		enum aq_field f;
+		const char *v = eq + 1, *dash = last_dash(p, klen);
+		const char *code = p, *suffix = dash ? dash + 1 : eq;
+		size_t clen = dash ? (size_t)(dash - p) : klen, slen = (size_t)(eq - suffix);
+		bool is_value = !dash || key_is_ci(suffix, slen, value_suffix);
+		int f;
 		if (key_is(p, klen, "DataTime")) {
 			if (has_time)
 				*why = "DataTime is given twice";
 			else if (!parse_datatime(v, vlen, t))
 				*why = "DataTime is not a real YYYYMMDDhhmmss";
 			has_time = true;
-		} else if (dash && aq_hj212_code_field(p, (size_t)(dash - p), &f)) {
-			const char *suffix = dash + 1;
-			size_t slen = (size_t)(eq - suffix);
-			if (key_is(suffix, slen, value_suffix)) {
-				double x;
-				if (r->present & (1u << f))
-					*why = "a factor's value is given twice";
-				else if (!parse_number(v, vlen, &x))
-					*why = "a value is not a decimal number";
-				else {
-					/* The standard's unit for a01006 is kPa, the SPEC's hPa; the
-					 * accepted ranges (30–110 kPa, 300–1100 hPa) do not overlap. */
-					if (f == AQ_F_PRESSURE && x < 200)
-						x *= 10;
-					r->value[f] = x;
-					r->present |= 1u << f;
-				}
-			} else if (key_is(suffix, slen, "Flag")) {
-				if (flagged & (1u << f))
-					*why = "a factor's flag is given twice";
-				else if (vlen != 1 || !aq_flag_valid(v[0]))
-					*why = "a flag is not one of N F M S D C T B";
-				else {
-					r->flag[f] = v[0];
-					flagged |= 1u << f;
-				}
+		} else if (clen == 0) {
+			/* "-Rtd=1": no code to speak of */
+		} else if (!aq_hj212_code_lookup(codes, code, clen, &f)) {
+			/* A device may measure more than aqrank ranks: counted, shown, never a refusal. */
+			note_unknown(extra, code, clen, v, vlen, is_value);
+		} else if (f == AQ_HJ212_SET_ASIDE) {
+			extra->set_aside += is_value;
+		} else if (!dash) {
+			/* "PM25=12" without a suffix: not how any standard writes a value */
+		} else if (key_is_ci(suffix, slen, value_suffix)) {
+			double x;
+			if (vlen == 0) {
+				/* an empty value: no value */
+			} else if (r->present & (1u << f))
+				*why = "a factor's value is given twice";
+			else if (!parse_number(v, vlen, &x))
+				*why = "a value is not a decimal number";
+			else {
+				/* The standard's unit for a01006 is kPa, the SPEC's hPa; the accepted
+				 * ranges (30–110 kPa, 300–1100 hPa) do not overlap. Vendors send either. */
+				if (f == AQ_F_PRESSURE && x < 200)
+					x *= 10;
+				r->value[f] = x;
+				r->present |= 1u << f;
 			}
-			/* Min, Max, Cou, EFlag, SampleTime, ...: not part of a reading. */
+		} else if (key_is_ci(suffix, slen, "Flag")) {
+			if (flagged & (1u << f))
+				*why = "a factor's flag is given twice";
+			else if (vlen != 1 || !aq_flag_valid(v[0]))
+				*why = "a flag is not one of N F M S D C T B";
+			else {
+				r->flag[f] = v[0];
+				flagged |= 1u << f;
+			}
 		}
-		/* Unknown codes and keys are ignored: a device may measure more than aqrank ranks. */
+		/* Min, Max, Cou, EFlag, ZsRtd, SampleTime, ...: not part of a reading. */
 		p = item_end + 1;
 	}
 	if (!*why && !has_time)

@@ -10,11 +10,20 @@
  * wait on devices. The cost is that a slow database delays other devices' frames — they sit
  * in the kernel's buffers meanwhile, and a device re-sends what was not answered — and when
  * the database cannot be reached at all, frames are refused at once for a couple of seconds
- * instead of each waiting out a connect timeout. */
+ * instead of each waiting out a connect timeout.
+ *
+ * Passwords: the first frame of a connection (and any frame with other credentials) pays an
+ * Argon2id check (~30 ms, the only slow step, once per connection: the result is kept on the
+ * connection). Before it, the failure budget of the MN and of the sender's address
+ * (aq_hj212_guard.h, state in hj212_guard) may refuse it unchecked; a wrong password closes
+ * the connection, so every guess costs a new one and waits out a growing delay. */
 #include "aq_hj212_server.h"
 #include "aq_app.h"
 #include "aq_clock.h"
+#include "aq_hj212_guard.h"
 #include "aq_ingest.h"
+#include "aq_jobs.h"
+#include "aq_json.h"
 #include "aq_log.h"
 #include "aq_token.h"
 
@@ -50,11 +59,20 @@
 #define DB_BACKOFF_S 2
 /* Accepting failed for lack of descriptors: stop listening for this long. */
 #define ACCEPT_PAUSE_S 1
+/* Guard rows past their use are pruned this often. */
+#define PRUNE_EVERY_S 3600
 
 struct conn {
 	int fd;
 	struct conn *prev, *next;
 	char peer[64];      /* "ip:port", for log lines */
+	char addr[56];      /* the sender as the failure budget counts it (IPv6: its /64) */
+	/* The password this connection proved, so that its next frames skip the slow check: for
+	 * station auth_station (0: none yet) against the stored hash auth_hash. A changed
+	 * password or hash, or other credentials in a frame, are checked afresh. */
+	int auth_station;
+	char auth_hash[AQ_PASSWORD_HASH_SIZE];
+	char auth_pw[AQ_HJ212_PW_MAX + 1];
 	int64_t last_s;     /* monotonic second of the last byte received */
 	unsigned logged;    /* bit per enum aq_hj212_reject already logged on this connection */
 	bool want_out;      /* EPOLLOUT registered */
@@ -75,9 +93,12 @@ struct aq_hj212_server {
 	bool accept_paused;
 	int64_t accept_resume_s;
 	int64_t db_retry_s; /* no database attempts before this monotonic second */
+	int64_t prune_s;    /* next guard prune, monotonic second */
+	struct aq_hj212_guard_policy policy;
 	struct {
 		_Atomic uint64_t connections_accepted, connections_open, connections_refused;
 		_Atomic uint64_t frames_accepted, answers_sent, garbage_bytes;
+		_Atomic uint64_t unknown_codes, auth_failures, lockouts;
 		_Atomic uint64_t rejected[AQ_HJ212_REJ_COUNT];
 	} n;
 };
@@ -135,53 +156,220 @@ static void queue_answer(struct aq_hj212_server *s, struct conn *c, const struct
 	count(&s->n.answers_sent, 1);
 }
 
-/* Looks the station up by MN, checks PW and that it is active; then parses the CP data into
- * a reading, validates it like an HTTP one and stores it. True when committed. */
+/* Wall-clock microseconds: the failure budget and the device status run on real time, never
+ * on AQRANK_NOW (an attacker's clock is the real one). */
+static int64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Equal strings, in time that does not depend on where they differ. */
+static bool same_secret(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	volatile unsigned char diff = na != nb;
+	for (size_t i = 0; i < na && i < nb; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+/* Notes the frame in the station's hj212_status (what the admin's station view shows). A
+ * failure here costs the operator a line of the view, never the device its reading. */
+static void note(struct aq_db *db, int station_id, enum aq_hj212_reject *why, const char *detail,
+		 const char *unknown_json, const char *ok_address)
+{
+	if (station_id <= 0)
+		return;
+	enum aq_status st = aq_db_hj212_note(db, station_id, wall_us(), why ? aq_hj212_reject_name(*why) : NULL,
+					     detail, unknown_json, ok_address);
+	if (st != AQ_OK)
+		aq_log(AQ_LOG_DEBUG, "hj212: device status not noted: %s", aq_status_message(st));
+}
+
+/* Refuses a frame that named a station: counted, logged once, noted for the operator. */
+static void refuse(struct aq_hj212_server *s, struct conn *c, struct aq_db *db, int station_id,
+		   enum aq_hj212_reject why, const char *mn, const char *detail)
+{
+	reject(s, c, why, mn, detail);
+	note(db, station_id, &why, detail, NULL, NULL);
+}
+
+struct fail_args {
+	const char *key, *mn, *address;
+	int64_t now_us;
+	const struct aq_hj212_guard_policy *policy;
+	bool locked_now;
+	struct aq_hj212_guard after;
+};
+
+static enum aq_status fail_tx(struct aq_db *db, void *arg)
+{
+	struct fail_args *a = arg;
+	enum aq_status st = aq_db_hj212_guard_lock(db, a->key, &a->after);
+	if (st != AQ_OK)
+		return st;
+	a->locked_now = aq_hj212_guard_fail(&a->after, a->now_us, a->policy);
+	return aq_db_hj212_guard_put(db, a->key, &a->after, a->mn, a->address);
+}
+
+/* Counts a wrong password (or an unknown MN) against key. True when it locked the key. */
+static bool count_failure(struct aq_hj212_server *s, struct aq_db *db, const char *key, const char *mn,
+			  const char *address, int64_t now_us)
+{
+	struct fail_args a = {key, mn, address, now_us, &s->policy, false, {0}};
+	enum aq_status st = aq_db_tx(db, fail_tx, &a);
+	if (st != AQ_OK) {
+		aq_log(AQ_LOG_WARN, "hj212: a wrong password could not be counted: %s", aq_status_message(st));
+		return false;
+	}
+	if (a.locked_now) {
+		count(&s->n.lockouts, 1);
+		aq_log(AQ_LOG_WARN, "hj212: %s locked out after %d wrong passwords (last from %s, MN=%s)", key,
+		       a.after.failures, address, mn);
+	}
+	return a.locked_now;
+}
+
+/* The password gate of a frame for dev (a station or not) from connection c: the failure
+ * budget first, then the password itself. True when the frame may go on; when it may not, it
+ * has been refused and the connection is set to close. */
+static bool authenticate(struct aq_hj212_server *s, struct conn *c, struct aq_db *db,
+			 const struct aq_hj212_header *h, const struct aq_hj212_device *dev, const char *addr_key,
+			 int64_t now_us, bool *proved)
+{
+	char mn_key[80], detail[160], when[40];
+	int64_t until_a = 0, until_m = 0;
+	int id = dev->found ? dev->station.id : 0;
+
+	*proved = false;
+	if (dev->found && c->auth_station == id && strcmp(c->auth_hash, dev->password_hash) == 0 &&
+	    same_secret(c->auth_pw, h->pw))
+		return true;
+	/* An address that last gave this MN's right password is that device's own (a shared NAT
+	 * locked by a neighbour's guesses must not cut it off); its MN's budget still counts. */
+	bool trusted = dev->found && dev->last_ok_address[0] && strcmp(dev->last_ok_address, c->addr) == 0;
+	enum aq_hj212_gate ga = trusted ? AQ_HJ212_GATE_OPEN : aq_hj212_guard_check(&dev->addr_guard, now_us, &until_a);
+	enum aq_hj212_gate gm = dev->found ? aq_hj212_guard_check(&dev->mn_guard, now_us, &until_m) : AQ_HJ212_GATE_OPEN;
+	if (ga != AQ_HJ212_GATE_OPEN || gm != AQ_HJ212_GATE_OPEN) {
+		bool locked = ga == AQ_HJ212_GATE_LOCKED || gm == AQ_HJ212_GATE_LOCKED;
+		bool by_mn = gm == (locked ? AQ_HJ212_GATE_LOCKED : AQ_HJ212_GATE_WAIT);
+		int64_t until = by_mn ? until_m : until_a;
+		if (until == AQ_HJ212_GUARD_FOREVER)
+			snprintf(when, sizeof when, "an operator lifts it");
+		else
+			aq_local_format(until, when, sizeof when);
+		snprintf(detail, sizeof detail, "%s %s after wrong passwords, until %s", by_mn ? "the MN is" : "this address is",
+			 locked ? "locked out" : "held back", when);
+		refuse(s, c, db, id, locked ? AQ_HJ212_REJ_LOCKED_OUT : AQ_HJ212_REJ_THROTTLED, h->mn, detail);
+		c->closing = true;
+		return false;
+	}
+	if (!dev->found) {
+		/* Guessing MNs is guessing too: it counts against the address. */
+		count(&s->n.auth_failures, 1);
+		count_failure(s, db, addr_key, h->mn, c->addr, now_us);
+		reject(s, c, AQ_HJ212_REJ_UNKNOWN_MN, h->mn, NULL);
+		c->closing = true;
+		return false;
+	}
+	/* A station without an hj212_password has "" here, which matches no password. */
+	if (!aq_password_check(h->pw, dev->password_hash)) {
+		count(&s->n.auth_failures, 1);
+		snprintf(mn_key, sizeof mn_key, "mn:%s", h->mn);
+		bool locked = count_failure(s, db, mn_key, "", c->addr, now_us);
+		locked |= count_failure(s, db, addr_key, h->mn, "", now_us);
+		refuse(s, c, db, id, AQ_HJ212_REJ_BAD_PASSWORD, h->mn, NULL);
+		c->closing = true;
+		/* What the alert rules read changed: the auth_failures alert opens now, not at the
+		 * tick (a pass runs when the data version moved). */
+		if (locked)
+			aq_jobs_note_change(s->app);
+		return false;
+	}
+	c->auth_station = id;
+	snprintf(c->auth_hash, sizeof c->auth_hash, "%s", dev->password_hash);
+	snprintf(c->auth_pw, sizeof c->auth_pw, "%s", h->pw);
+	*proved = true;
+	if (aq_password_needs_upgrade(dev->password_hash)) {
+		/* An old SHA-256 hash (or an older cost) becomes today's Argon2id at the first login. */
+		char fresh[AQ_PASSWORD_HASH_SIZE];
+		if (aq_password_hash(h->pw, fresh) &&
+		    aq_db_hj212_rehash(db, id, dev->password_hash, fresh) == AQ_OK) {
+			snprintf(c->auth_hash, sizeof c->auth_hash, "%s", fresh);
+			aq_log(AQ_LOG_INFO, "hj212: MN=%s: password hash upgraded to Argon2id", h->mn);
+		}
+	}
+	return true;
+}
+
+/* Looks the station up by MN and passes the password gate; then parses the CP data into a
+ * reading with the station's code map, validates it like an HTTP one and stores it. True
+ * when committed. */
 static bool store_frame(struct aq_hj212_server *s, struct conn *c, struct aq_db *db,
 			const struct aq_hj212_header *h)
 {
-	struct aq_station station;
-	char hash[AQ_PASSWORD_HASH_SIZE];
+	struct aq_hj212_device dev;
+	struct aq_hj212_codes codes;
+	struct aq_hj212_extra extra;
 	struct aq_reading r;
 	struct aq_hj212_time t;
 	struct aq_problems problems = {0};
 	struct aq_ingest_result res;
 	const char *why = NULL;
-	char detail[160];
-	bool stored = false;
+	char detail[160], addr_key[64];
+	char *unknown = NULL;
+	bool stored = false, proved = false;
+	int64_t now_us = wall_us();
 
-	enum aq_status st = aq_db_station_by_mn(db, h->mn, &station, hash, sizeof hash);
-	if (st == AQ_ERR_UNKNOWN_STATION) {
-		reject(s, c, AQ_HJ212_REJ_UNKNOWN_MN, h->mn, NULL);
-		goto out;
-	}
+	snprintf(addr_key, sizeof addr_key, "addr:%s", c->addr);
+	enum aq_status st = aq_db_hj212_device(db, h->mn, addr_key, &dev);
 	if (st != AQ_OK) {
+		if (st == AQ_ERR_DB_UNAVAILABLE)
+			s->db_retry_s = mono_s() + DB_BACKOFF_S;
 		reject(s, c, AQ_HJ212_REJ_STORE_FAILED, h->mn, aq_status_message(st));
 		goto out;
 	}
-	/* A station without an hj212_password has "" here, which matches no password. */
-	if (!aq_password_check(h->pw, hash)) {
-		reject(s, c, AQ_HJ212_REJ_BAD_PASSWORD, h->mn, NULL);
+	if (!authenticate(s, c, db, h, &dev, addr_key, now_us, &proved))
+		goto out;
+	int id = dev.station.id;
+	const char *ok_address = proved ? c->addr : NULL;
+	if (!dev.station.active) {
+		refuse(s, c, db, id, AQ_HJ212_REJ_INACTIVE, h->mn, dev.station.code);
 		goto out;
 	}
-	if (!station.active) {
-		reject(s, c, AQ_HJ212_REJ_INACTIVE, h->mn, station.code);
-		goto out;
-	}
+	if (!aq_hj212_codes_parse(dev.codes, &codes))
+		aq_log(AQ_LOG_WARN, "hj212: station %s has a code map aqrank cannot read; using part of it",
+		       dev.station.code);
 	aq_reading_init(&r);
-	if (!aq_hj212_parse_data(h, &r, &t, &why)) {
-		reject(s, c, AQ_HJ212_REJ_MALFORMED, h->mn, why);
+	if (!aq_hj212_parse_data(h, &codes, &r, &t, &extra, &why)) {
+		refuse(s, c, db, id, AQ_HJ212_REJ_MALFORMED, h->mn, why);
 		goto out;
 	}
-	snprintf(r.station, sizeof r.station, "%s", station.code);
+	count(&s->n.unknown_codes, (uint64_t)extra.unknown);
+	unknown = aq_json_hj212_unknown(&extra, now_us);
+	if (r.present == 0) {
+		int at = snprintf(detail, sizeof detail, "no code maps to a reading field");
+		for (int i = 0; i < extra.n && at > 0 && (size_t)at < sizeof detail; i++)
+			at += snprintf(detail + at, sizeof detail - (size_t)at, "%s%s", i ? ", " : "; unknown: ",
+				       extra.item[i].code);
+		reject(s, c, AQ_HJ212_REJ_NO_KNOWN_CODES, h->mn, detail);
+		enum aq_hj212_reject nk = AQ_HJ212_REJ_NO_KNOWN_CODES;
+		note(db, id, &nk, detail, unknown, ok_address);
+		goto out;
+	}
+	snprintf(r.station, sizeof r.station, "%s", dev.station.code);
 	r.observed_us = local_to_utc(&t);
 	if (!aq_reading_validate(&r, -1, aq_clock_now(&s->app->clock), &problems)) {
 		if (problems.n > 0)
 			snprintf(detail, sizeof detail, "%s %s", problems.items[0].field, problems.items[0].problem);
-		reject(s, c, AQ_HJ212_REJ_INVALID, h->mn, problems.n > 0 ? detail : NULL);
+		enum aq_hj212_reject inv = AQ_HJ212_REJ_INVALID;
+		reject(s, c, inv, h->mn, problems.n > 0 ? detail : NULL);
+		note(db, id, &inv, problems.n > 0 ? detail : "", unknown, ok_address);
 		goto out;
 	}
-	st = aq_ingest_store(s->app, db, &r, &station.id, 1, "hj212", &res);
+	st = aq_ingest_store(s->app, db, &r, &id, 1, "hj212", &res);
 	if (st != AQ_OK) {
 		if (st == AQ_ERR_DB_UNAVAILABLE)
 			s->db_retry_s = mono_s() + DB_BACKOFF_S;
@@ -190,9 +378,25 @@ static bool store_frame(struct aq_hj212_server *s, struct conn *c, struct aq_db 
 	}
 	count(&s->n.frames_accepted, 1);
 	stored = true;
+	note(db, id, NULL, NULL, unknown, ok_address);
 out:
+	free(unknown);
 	aq_problems_cleanup(&problems);
 	return stored;
+}
+
+/* Notes a frame refused before it named a station (bad CRC, bad length, malformed header) for
+ * the station this connection proved, if any: the operator sees that the device sends them. */
+static void note_conn(struct aq_hj212_server *s, struct conn *c, enum aq_hj212_reject why, const char *detail)
+{
+	enum aq_status st;
+	if (c->auth_station <= 0 || mono_s() < s->db_retry_s)
+		return;
+	struct aq_db *db = aq_app_db(s->app, &st);
+	if (!db)
+		return;
+	note(db, c->auth_station, &why, detail, NULL, NULL);
+	aq_db_release(s->app->pool, db);
 }
 
 static void handle_frame(struct aq_hj212_server *s, struct conn *c, const char *seg, size_t len)
@@ -204,11 +408,13 @@ static void handle_frame(struct aq_hj212_server *s, struct conn *c, const char *
 
 	if (!aq_hj212_parse_header(seg, len, &h, &why)) {
 		reject(s, c, AQ_HJ212_REJ_MALFORMED, NULL, why);
+		note_conn(s, c, AQ_HJ212_REJ_MALFORMED, why);
 		return;
 	}
 	if (!aq_hj212_is_data_upload(&h) || h.pnum > 1) {
 		snprintf(detail, sizeof detail, "ST=%d CN=%d%s", h.st, h.cn, h.pnum > 1 ? ", split into packets" : "");
 		reject(s, c, AQ_HJ212_REJ_UNSUPPORTED, h.mn, detail);
+		note_conn(s, c, AQ_HJ212_REJ_UNSUPPORTED, detail);
 		return;
 	}
 	if (mono_s() < s->db_retry_s) {
@@ -240,9 +446,18 @@ static void drain_input(struct aq_hj212_server *s, struct conn *c)
 		switch (what) {
 		case AQ_HJ212_SKIP: count(&s->n.garbage_bytes, used); break;
 		case AQ_HJ212_FRAME: handle_frame(s, c, c->in + off + 6, seg_len); break;
-		case AQ_HJ212_BAD_LENGTH: reject(s, c, AQ_HJ212_REJ_BAD_LENGTH, NULL, NULL); break;
-		case AQ_HJ212_OVERSIZE: reject(s, c, AQ_HJ212_REJ_OVERSIZE, NULL, NULL); break;
-		case AQ_HJ212_BAD_CRC: reject(s, c, AQ_HJ212_REJ_BAD_CRC, NULL, NULL); break;
+		case AQ_HJ212_BAD_LENGTH:
+			reject(s, c, AQ_HJ212_REJ_BAD_LENGTH, NULL, NULL);
+			note_conn(s, c, AQ_HJ212_REJ_BAD_LENGTH, NULL);
+			break;
+		case AQ_HJ212_OVERSIZE:
+			reject(s, c, AQ_HJ212_REJ_OVERSIZE, NULL, NULL);
+			note_conn(s, c, AQ_HJ212_REJ_OVERSIZE, NULL);
+			break;
+		case AQ_HJ212_BAD_CRC:
+			reject(s, c, AQ_HJ212_REJ_BAD_CRC, NULL, NULL);
+			note_conn(s, c, AQ_HJ212_REJ_BAD_CRC, NULL);
+			break;
 		default: break;
 		}
 		off += used;
@@ -321,6 +536,26 @@ static void handle_readable(struct aq_hj212_server *s, struct conn *c)
 		flush_output(s, c);
 }
 
+/* The sender as the failure budget counts it: an IPv4 address (also when mapped into IPv6),
+ * or an IPv6 address's /64 — one host commonly holds a whole /64 and could rotate through it. */
+static void budget_address(const struct sockaddr_storage *sa, char *out, size_t size)
+{
+	snprintf(out, size, "?");
+	if (sa->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
+	} else if (sa->ss_family == AF_INET6) {
+		struct in6_addr a = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(&a)) {
+			inet_ntop(AF_INET, &a.s6_addr[12], out, (socklen_t)size);
+			return;
+		}
+		memset(&a.s6_addr[8], 0, 8);
+		char host[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &a, host, sizeof host);
+		snprintf(out, size, "%s/64", host);
+	}
+}
+
 static void peer_name(const struct sockaddr_storage *sa, char *out, size_t size)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
@@ -388,6 +623,7 @@ static void accept_all(struct aq_hj212_server *s)
 		c->fd = fd;
 		c->last_s = mono_s();
 		peer_name(&sa, c->peer, sizeof c->peer);
+		budget_address(&sa, c->addr, sizeof c->addr);
 		tune_socket(fd);
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
 		if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -414,6 +650,15 @@ static void sweep(struct aq_hj212_server *s)
 	}
 	if (s->accept_paused && now >= s->accept_resume_s)
 		pause_accept(s, false);
+	if (now >= s->prune_s && now >= s->db_retry_s) {
+		enum aq_status st;
+		struct aq_db *db = aq_app_db(s->app, &st);
+		s->prune_s = now + PRUNE_EVERY_S;
+		if (db) {
+			aq_db_hj212_guard_prune(db);
+			aq_db_release(s->app->pool, db);
+		}
+	}
 }
 
 static void *run(void *arg)
@@ -485,6 +730,8 @@ struct aq_hj212_server *aq_hj212_start(struct aq_app *app)
 		return NULL;
 	s->app = app;
 	s->listen_fd = s->epoll_fd = s->wake_fd = -1;
+	s->policy = (struct aq_hj212_guard_policy){cfg->hj212_auth_budget, cfg->hj212_lockout};
+	s->prune_s = mono_s() + 60;
 	atomic_init(&s->stop, false);
 	if (!resolve(cfg->hj212_host, cfg->hj212_port, &addr, &addrlen)) {
 		aq_log(AQ_LOG_ERROR, "hj212: cannot use address %s", cfg->hj212_listen);
@@ -562,6 +809,9 @@ void aq_hj212_stats(const struct aq_hj212_server *s, struct aq_hj212_counters *o
 	out->frames_accepted = atomic_load_explicit(&m->n.frames_accepted, memory_order_relaxed);
 	out->answers_sent = atomic_load_explicit(&m->n.answers_sent, memory_order_relaxed);
 	out->garbage_bytes = atomic_load_explicit(&m->n.garbage_bytes, memory_order_relaxed);
+	out->unknown_codes = atomic_load_explicit(&m->n.unknown_codes, memory_order_relaxed);
+	out->auth_failures = atomic_load_explicit(&m->n.auth_failures, memory_order_relaxed);
+	out->lockouts = atomic_load_explicit(&m->n.lockouts, memory_order_relaxed);
 	for (int i = 0; i < AQ_HJ212_REJ_COUNT; i++)
 		out->rejected[i] = atomic_load_explicit(&m->n.rejected[i], memory_order_relaxed);
 }

@@ -136,6 +136,7 @@ enum MHD_Result aq_handle_station_get(struct aq_request *req);
 enum MHD_Result aq_handle_station_put(struct aq_request *req);
 enum MHD_Result aq_handle_station_delete(struct aq_request *req);
 enum MHD_Result aq_handle_station_token(struct aq_request *req);
+enum MHD_Result aq_handle_station_lockout_lift(struct aq_request *req);
 enum MHD_Result aq_handle_readings_post(struct aq_request *req);
 enum MHD_Result aq_handle_readings_list(struct aq_request *req);
 enum MHD_Result aq_handle_ranking_today(struct aq_request *req);

@@ -89,6 +89,14 @@ static void write_hj212(struct aq_app *app, FILE *out)
 		     "# TYPE aqrank_hj212_garbage_bytes_total counter\naqrank_hj212_garbage_bytes_total %llu\n",
 		(unsigned long long)c.answers_sent, (unsigned long long)c.connections_open,
 		(unsigned long long)c.connections_accepted, (unsigned long long)c.garbage_bytes);
+	fprintf(out, "# HELP aqrank_hj212_unknown_codes_total Factor codes in stored or refused frames that no table maps.\n"
+		     "# TYPE aqrank_hj212_unknown_codes_total counter\naqrank_hj212_unknown_codes_total %llu\n"
+		     "# HELP aqrank_hj212_auth_failures_total Wrong HJ 212 passwords and unknown MNs.\n"
+		     "# TYPE aqrank_hj212_auth_failures_total counter\naqrank_hj212_auth_failures_total %llu\n"
+		     "# HELP aqrank_hj212_lockouts_total MNs or addresses locked out after their failure budget.\n"
+		     "# TYPE aqrank_hj212_lockouts_total counter\naqrank_hj212_lockouts_total %llu\n",
+		(unsigned long long)c.unknown_codes, (unsigned long long)c.auth_failures,
+		(unsigned long long)c.lockouts);
 }
 
 enum MHD_Result aq_handle_metrics(struct aq_request *req)

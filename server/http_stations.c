@@ -1,8 +1,14 @@
 /* http_stations.c — /api/v1/stations: list (by kind, or the ring around a station), get,
- * create/update (the token is shown once, at creation), deactivate, rotate the token. */
+ * create/update (the token is shown once, at creation), deactivate, rotate the token, lift
+ * an HJ 212 lockout. A device's mn, code map and HJ 212 view are the admin's only: the mn is
+ * half of what a password guesser needs. */
 #include "http_internal.h"
 #include "aq_clock.h"
+#include "aq_log.h"
+#include "aq_jobs.h"
 #include "aq_token.h"
+
+#include <time.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -31,6 +37,37 @@ static bool query_double(struct aq_request *req, const char *name, double def, d
 		return true;
 	*out = strtod(v, &end);
 	return end != v && *end == '\0' && isfinite(*out) && *out > 0;
+}
+
+/* A station as this caller may see it: without its mn unless the caller is the admin. */
+static json_t *station_json(const struct aq_request *req, const struct aq_station *s)
+{
+	json_t *o = aq_json_station(s);
+	if (req->role != AQ_ROLE_ADMIN)
+		json_object_del(o, "mn");
+	return o;
+}
+
+static int64_t wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Adds the admin's HJ 212 view of s to o: the code map, and (for a station with an MN) what
+ * the listener last saw and the lockout. */
+static enum aq_status add_hj212_view(struct aq_request *req, struct aq_db *db, const struct aq_station *s, json_t *o)
+{
+	struct aq_hj212_view v;
+	enum aq_status st = aq_db_hj212_view(db, s->id, s->mn, &v);
+	if (st == AQ_OK) {
+		json_t *codes = json_loads(v.codes, 0, NULL);
+		json_object_set_new(o, "hj212_codes", codes ? codes : json_object());
+		json_object_set_new(o, "hj212", aq_json_hj212_view(&v, req->app->cfg->hj212_auth_budget, wall_now()));
+	}
+	aq_hj212_view_cleanup(&v);
+	return st;
 }
 
 enum MHD_Result aq_handle_station_list(struct aq_request *req)
@@ -70,14 +107,14 @@ enum MHD_Result aq_handle_station_list(struct aq_request *req)
 		if (ring)
 			qsort(ring, m, sizeof *ring, by_distance);
 		for (size_t i = 0; ring && i < m; i++) {
-			json_t *o = aq_json_station(ring[i].s);
+			json_t *o = station_json(req, ring[i].s);
 			json_object_set_new(o, "distance_km", json_real(round(ring[i].distance * 1000) / 1000));
 			json_array_append_new(list, o);
 		}
 		free(ring);
 	} else {
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(list, aq_json_station(&all[i]));
+			json_array_append_new(list, station_json(req, &all[i]));
 	}
 	free(all);
 	json_t *body = json_pack("{s:o}", "stations", list);
@@ -95,11 +132,19 @@ enum MHD_Result aq_handle_station_get(struct aq_request *req)
 	struct aq_db *db = aq_request_db(req, &result);
 	if (!db)
 		return result;
+	json_t *body = NULL;
 	enum aq_status st = aq_db_station_get(db, req->params[0], &s);
+	if (st == AQ_OK) {
+		body = station_json(req, &s);
+		if (req->role == AQ_ROLE_ADMIN)
+			st = add_hj212_view(req, db, &s, body);
+	}
 	aq_db_release(req->app->pool, db);
-	if (st != AQ_OK)
+	if (st != AQ_OK) {
+		json_decref(body);
 		return aq_reply_error(req, st, NULL, NULL);
-	return aq_reply_json(req, MHD_HTTP_OK, aq_json_station(&s));
+	}
+	return aq_reply_json(req, MHD_HTTP_OK, body);
 }
 
 enum MHD_Result aq_handle_station_put(struct aq_request *req)
@@ -111,6 +156,7 @@ enum MHD_Result aq_handle_station_put(struct aq_request *req)
 	char token[AQ_TOKEN_SIZE], pw_hash[AQ_PASSWORD_HASH_SIZE];
 	unsigned char token_hash[AQ_TOKEN_HASH_LEN];
 	bool created = false;
+	json_t *body = NULL;
 	enum MHD_Result result;
 
 	if (!aq_station_code_valid(code))
@@ -144,6 +190,10 @@ enum MHD_Result aq_handle_station_put(struct aq_request *req)
 	aq_token_hash(token, token_hash);
 	st = aq_db_station_put(db, aq_clock_now(&req->app->clock), code, &u, (u.set & (1u << AQ_SA_PASSWORD)) && u.password[0] ? pw_hash : "",
 			       token_hash, &created, &s);
+	if (st == AQ_OK) {
+		body = aq_json_station(&s);
+		st = add_hj212_view(req, db, &s, body);
+	}
 out:
 	aq_db_release(req->app->pool, db);
 	if (st == AQ_ERR_INVALID_PARAMETER) {
@@ -155,11 +205,12 @@ out:
 		result = aq_reply_error(req, st, NULL, NULL);
 	} else {
 		aq_app_note_write(req->app);
-		json_t *body = aq_json_station(&s);
 		if (created)
 			json_object_set_new(body, "token", json_string(token));
 		result = aq_reply_json(req, created ? MHD_HTTP_CREATED : MHD_HTTP_OK, body);
+		body = NULL;
 	}
+	json_decref(body);
 	aq_problems_cleanup(&problems);
 	return result;
 }
@@ -196,4 +247,41 @@ enum MHD_Result aq_handle_station_token(struct aq_request *req)
 		return aq_reply_error(req, st, NULL, NULL);
 	aq_app_note_write(req->app); /* the old token must stop working here at once */
 	return aq_reply_json(req, MHD_HTTP_OK, json_pack("{s:s, s:s}", "station", req->params[0], "token", token));
+}
+
+/* DELETE /api/v1/stations/{code}/hj212-lockout: forgets the wrong passwords counted against
+ * the station's MN and against the addresses that last guessed it, so its device is heard at
+ * once; the auth_failures alert resolves on the next pass (woken here). Answers the station
+ * with its HJ 212 view and "lifted" (whether there was anything to forget). */
+enum MHD_Result aq_handle_station_lockout_lift(struct aq_request *req)
+{
+	struct aq_station s;
+	bool lifted = false;
+	json_t *body = NULL;
+	enum MHD_Result result;
+	struct aq_db *db = aq_request_db(req, &result);
+	if (!db)
+		return result;
+	enum aq_status st = aq_db_station_get(db, req->params[0], &s);
+	if (st == AQ_OK && s.mn[0] == '\0')
+		st = AQ_ERR_CONFLICT;
+	if (st == AQ_OK)
+		st = aq_db_hj212_lift(db, s.mn, &lifted);
+	if (st == AQ_OK) {
+		body = aq_json_station(&s);
+		st = add_hj212_view(req, db, &s, body);
+	}
+	aq_db_release(req->app->pool, db);
+	if (st == AQ_ERR_CONFLICT)
+		return aq_reply_error(req, st, "The station has no HJ 212 mn, so nothing can be locked out.", NULL);
+	if (st != AQ_OK) {
+		json_decref(body);
+		return aq_reply_error(req, st, NULL, NULL);
+	}
+	if (lifted) {
+		aq_log(AQ_LOG_INFO, "hj212: lockout of station %s (MN=%s) lifted by the admin", s.code, s.mn);
+		aq_jobs_note_change(req->app); /* the alert pass resolves auth_failures now */
+	}
+	json_object_set_new(body, "lifted", json_boolean(lifted));
+	return aq_reply_json(req, MHD_HTTP_OK, body);
 }

@@ -29,11 +29,9 @@ enum aq_status aq_ingest_store(struct aq_app *app, struct aq_db *db, const struc
 	aq_metrics_add(app->metrics, AQ_C_READINGS_DUPLICATE, result->duplicates);
 	aq_metrics_add(app->metrics, AQ_C_READINGS_CONFLICT, result->conflicts);
 	aq_metrics_add(app->metrics, AQ_C_READINGS_LATE, result->late);
-	if (result->accepted > 0) {
-		/* Caches of "today" compare against data_version; the background thread folds the
-		 * new readings and judges the hours they fill. */
-		atomic_fetch_add(&app->data_version, 1);
-		aq_jobs_wake(app->jobs);
-	}
+	/* Caches of "today" compare against data_version; the background thread folds the new
+	 * readings and judges the hours they fill. */
+	if (result->accepted > 0)
+		aq_jobs_note_change(app);
 	return AQ_OK;
 }

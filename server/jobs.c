@@ -200,6 +200,12 @@ void aq_jobs_wake(struct aq_jobs *jobs)
 		aq_worker_wake(jobs->worker);
 }
 
+void aq_jobs_note_change(struct aq_app *app)
+{
+	atomic_fetch_add(&app->data_version, 1);
+	aq_jobs_wake(app->jobs);
+}
+
 void aq_jobs_stop(struct aq_jobs *jobs)
 {
 	if (!jobs)

@@ -2,11 +2,15 @@
  * station.c) and model structs to reply JSON. */
 #include "aq_json.h"
 #include "aq_clock.h"
+#include "aq_db.h"
+#include "aq_hj212.h"
+#include "aq_hj212_guard.h"
 #include "aq_time.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *json_type_name(const json_t *v)
 {
@@ -136,6 +140,42 @@ static bool take_text(const json_t *value, const char *key, char *dst, size_t si
 	return true;
 }
 
+/* A station's HJ 212 code map, {"PM2_5": "pm25", "TSP": "ignore"}: checked entry by entry
+ * (aq_hj212_codes_add), kept as compact JSON text in out. null clears it. */
+static bool parse_hj212_codes(const json_t *value, char *out, size_t size, struct aq_problems *p)
+{
+	struct aq_hj212_codes m = {0};
+	const char *code, *why;
+	json_t *field;
+	size_t before = p->n;
+	if (json_is_null(value)) {
+		snprintf(out, size, "{}");
+		return true;
+	}
+	if (!json_is_object(value)) {
+		aq_problems_add(p, -1, "hj212_codes", "must be an object like {\"PM2_5\": \"pm25\"}");
+		return false;
+	}
+	json_object_foreach((json_t *)value, code, field) {
+		char name[40];
+		snprintf(name, sizeof name, "hj212_codes.%.24s", code);
+		if (!json_is_string(field))
+			aq_problems_add(p, -1, name, "must be a reading field's name or \"ignore\"");
+		else if (!aq_hj212_codes_add(&m, code, json_string_value(field), &why))
+			aq_problems_add(p, -1, name, "%s", why);
+	}
+	if (p->n != before)
+		return false;
+	char *text = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS);
+	bool ok = text && strlen(text) < size;
+	if (ok)
+		memcpy(out, text, strlen(text) + 1);
+	else
+		aq_problems_add(p, -1, "hj212_codes", "is too long");
+	free(text);
+	return ok;
+}
+
 void aq_json_station_update_parse(const json_t *root, struct aq_station_update *u,
 				  struct aq_problems *p)
 {
@@ -194,6 +234,9 @@ void aq_json_station_update_parse(const json_t *root, struct aq_station_update *
 				aq_problems_add(p, -1, key, "must be true or false");
 			else
 				v->active = json_is_true(value), u->set |= 1u << AQ_SA_ACTIVE;
+		} else if (strcmp(key, "hj212_codes") == 0) {
+			if (parse_hj212_codes(value, u->hj212_codes, sizeof u->hj212_codes, p))
+				u->set |= 1u << AQ_SA_HJ212_CODES;
 		} else if (strcmp(key, "code") == 0) {
 			/* Allowed so a GET reply can be PUT back; it must name this station (checked by
 			 * the handler, which knows the path). */
@@ -275,4 +318,83 @@ json_t *aq_json_reading(const char *station, const struct aq_reading *r, int64_t
 		json_object_set_new(o, "received_at", json_string(when));
 	}
 	return o;
+}
+
+char *aq_json_hj212_unknown(const struct aq_hj212_extra *x, int64_t at_us)
+{
+	char at[40];
+	json_t *o = json_object();
+	aq_local_format(at_us, at, sizeof at);
+	for (int i = 0; o && i < x->n; i++)
+		json_object_set_new(o, x->item[i].code,
+				    json_pack("{s:s, s:s}", "value", x->item[i].value, "at", at));
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	return text;
+}
+
+static json_t *wall_time(int64_t us)
+{
+	char buf[40];
+	if (us == 0 || us == AQ_HJ212_GUARD_FOREVER)
+		return json_null();
+	aq_local_format(us, buf, sizeof buf);
+	return json_string(buf);
+}
+
+/* The lockout of one key: failures that still count, and the lock. */
+static json_t *guard_json(const struct aq_hj212_guard *g, int64_t now_us)
+{
+	bool locked = aq_hj212_guard_locked(g, now_us);
+	return json_pack("{s:i, s:b, s:o, s:b, s:o}", "failures", aq_hj212_guard_failures(g, now_us), "locked",
+			 locked, "locked_until", locked ? wall_time(g->locked_until_us) : json_null(),
+			 "until_lifted", locked && g->locked_until_us == AQ_HJ212_GUARD_FOREVER, "last_failure_at",
+			 wall_time(g->last_failure_us));
+}
+
+json_t *aq_json_hj212_view(const struct aq_hj212_view *v, int budget, int64_t now_us)
+{
+	json_t *refusals = json_loads(v->refusals ? v->refusals : "{}", 0, NULL);
+	json_t *stored = json_loads(v->unknown_codes ? v->unknown_codes : "{}", 0, NULL);
+	json_t *unknown = json_array(), *addresses = json_array();
+	const char *code;
+	json_t *item;
+
+	/* As a list in code order, so an operator reads it like the code map to write. */
+	const char **keys = calloc(json_object_size(stored) + 1, sizeof *keys);
+	size_t n = 0;
+	json_object_foreach(stored, code, item)
+		if (keys)
+			keys[n++] = code;
+	for (size_t i = 1; keys && i < n; i++)
+		for (size_t k = i; k > 0 && strcasecmp(keys[k - 1], keys[k]) > 0; k--) {
+			const char *t = keys[k];
+			keys[k] = keys[k - 1];
+			keys[k - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		item = json_object_get(stored, keys[i]);
+		json_array_append_new(unknown, json_pack("{s:s, s:O, s:O}", "code", keys[i], "value",
+							 json_object_get(item, "value"), "last_seen_at",
+							 json_object_get(item, "at")));
+	}
+	free(keys);
+	for (int i = 0; i < v->n_addresses; i++) {
+		json_t *a = guard_json(&v->addresses[i].g, now_us);
+		json_object_set_new(a, "address", json_string(v->addresses[i].address));
+		json_array_append_new(addresses, a);
+	}
+	json_t *lockout = guard_json(&v->mn_guard, now_us);
+	json_object_set_new(lockout, "budget", json_integer(budget));
+	json_object_set_new(lockout, "last_failure_address",
+			    v->last_failure_address[0] ? json_string(v->last_failure_address) : json_null());
+	json_object_set_new(lockout, "addresses", addresses);
+	json_t *refusal = v->last_refusal_us
+				  ? json_pack("{s:o, s:s, s:s}", "at", wall_time(v->last_refusal_us), "reason",
+					      v->last_refusal_reason, "detail", v->last_refusal_detail)
+				  : json_null();
+	json_decref(stored);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "last_frame_at", wall_time(v->last_frame_us),
+			 "last_stored_at", wall_time(v->last_stored_us), "last_refusal", refusal, "refusals",
+			 refusals ? refusals : json_object(), "unknown_codes", unknown, "lockout", lockout);
 }

@@ -1,9 +1,11 @@
 /* token.c — token generation from getrandom(2), SHA-256 through GnuTLS, constant-time
- * comparison. Tokens themselves are never stored or logged; only their hashes are. */
+ * comparison; device passwords hashed with Argon2id (libsodium's crypto_pwhash). Tokens and
+ * passwords themselves are never stored or logged; only their hashes are. */
 #include "aq_token.h"
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <sodium.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -67,26 +69,21 @@ static void salted_hash(const char *salt_hex, const char *password, char out_hex
 	aq_hex_encode(digest, sizeof digest, out_hex);
 }
 
+#define LEGACY_PREFIX "sha256$"
+#define LEGACY_SIZE 105 /* "sha256$" + 32 hex salt + "$" + 64 hex hash + NUL */
+
 bool aq_password_hash(const char *password, char out[AQ_PASSWORD_HASH_SIZE])
 {
-	unsigned char salt[16];
-	char salt_hex[33], hash_hex[65];
-	if (!random_bytes(salt, sizeof salt))
+	if (sodium_init() < 0)
 		return false;
-	aq_hex_encode(salt, sizeof salt, salt_hex);
-	salted_hash(salt_hex, password, hash_hex);
-	memcpy(out, "sha256$", 7);
-	memcpy(out + 7, salt_hex, 32);
-	out[39] = '$';
-	memcpy(out + 40, hash_hex, 65);
-	return true;
+	return crypto_pwhash_str(out, password, strlen(password), AQ_PASSWORD_OPSLIMIT, AQ_PASSWORD_MEMLIMIT) == 0;
 }
 
-bool aq_password_check(const char *password, const char *stored)
+/* aqrank's first device password hash: SHA-256 of the hex salt followed by the password. */
+static bool legacy_check(const char *password, const char *stored)
 {
 	char salt_hex[33], hash_hex[65];
-	if (!stored || strlen(stored) != AQ_PASSWORD_HASH_SIZE - 1 || strncmp(stored, "sha256$", 7) != 0 ||
-	    stored[39] != '$')
+	if (strlen(stored) != LEGACY_SIZE - 1 || stored[39] != '$')
 		return false;
 	memcpy(salt_hex, stored + 7, 32);
 	salt_hex[32] = '\0';
@@ -95,4 +92,25 @@ bool aq_password_check(const char *password, const char *stored)
 	for (size_t i = 0; i < 64; i++)
 		diff |= (unsigned char)(hash_hex[i] ^ stored[40 + i]);
 	return diff == 0;
+}
+
+bool aq_password_check(const char *password, const char *stored)
+{
+	if (!stored || !stored[0])
+		return false;
+	if (strncmp(stored, LEGACY_PREFIX, strlen(LEGACY_PREFIX)) == 0)
+		return legacy_check(password, stored);
+	if (strncmp(stored, "$argon2id$", 10) != 0 || strlen(stored) >= AQ_PASSWORD_HASH_SIZE || sodium_init() < 0)
+		return false;
+	return crypto_pwhash_str_verify(stored, password, strlen(password)) == 0;
+}
+
+bool aq_password_needs_upgrade(const char *stored)
+{
+	if (!stored || !stored[0])
+		return false;
+	if (strncmp(stored, LEGACY_PREFIX, strlen(LEGACY_PREFIX)) == 0)
+		return true;
+	return sodium_init() >= 0 &&
+	       crypto_pwhash_str_needs_rehash(stored, AQ_PASSWORD_OPSLIMIT, AQ_PASSWORD_MEMLIMIT) != 0;
 }

@@ -660,6 +660,38 @@ START_TEST(test_offline)
 }
 END_TEST
 
+/* --- auth_failures --- */
+
+static const struct {
+	const char *name;
+	bool national;
+	int failures;
+	bool locked;
+	bool fired;
+} auth_cases[] = {
+	{ "auth no failures", false, 0, false, false },
+	{ "auth one short of the budget", false, 4, false, false },
+	{ "auth at the budget", false, 5, false, true },
+	{ "auth over the budget", false, 9, false, true },
+	{ "auth locked by an operator's rule below the budget", false, 1, true, true },
+	{ "auth on a national point", true, 5, true, true },
+};
+
+START_TEST(test_auth)
+{
+	struct aq_alert_verdict v;
+	struct aq_alert_thresholds t = defaults;
+	t.auth_budget = 5;
+	memset(&v, 0xa5, sizeof(v)); /* every field must be written */
+	aq_alerts_judge_auth(&t, auth_cases[_i].national, auth_cases[_i].failures, auth_cases[_i].locked, &v);
+	check_verdict(auth_cases[_i].name, &v, true, auth_cases[_i].fired, "", auth_cases[_i].failures, 5,
+		      auth_cases[_i].national ? AQ_SEV_CRITICAL : AQ_SEV_WARNING);
+	ck_assert_int_eq(v.severity, auth_cases[_i].national ? AQ_SEV_CRITICAL : AQ_SEV_WARNING);
+	if (v.fired)
+		ck_assert_msg(strstr(v.detail, "wrong HJ 212 passwords") != NULL, "%s", v.detail);
+}
+END_TEST
+
 /* --- names --- */
 
 START_TEST(test_type_names)
@@ -677,7 +709,8 @@ START_TEST(test_names_misc)
 {
 	static const char *const want[AQ_ALERT_TYPES] = { "offline",   "exceedance", "spike",
 							  "flatline",  "inversion",  "hotspot",
-							  "interference", "national_divergence" };
+							  "interference", "national_divergence",
+							  "auth_failures" };
 	enum aq_alert_type t = AQ_ALERT_SPIKE;
 
 	for (int i = 0; i < AQ_ALERT_TYPES; i++)
@@ -720,6 +753,10 @@ static Suite *alerts_suite(void)
 
 	tc = tcase_create("offline");
 	tcase_add_loop_test(tc, test_offline, 0, N(offline_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("auth");
+	tcase_add_loop_test(tc, test_auth, 0, N(auth_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");

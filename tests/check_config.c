@@ -193,6 +193,8 @@ static const struct default_case defaults[] = {
 	{"AQRANK_WEBHOOK_MAX_AGE", FI(webhook_max_age, 86400)},
 	{"AQRANK_WEBHOOK_TIMEOUT", FI(webhook_timeout, 10)},
 	{"AQRANK_HJ212_LISTEN", FS(hj212_listen, "")},
+	{"AQRANK_HJ212_AUTH_BUDGET", FI(hj212_auth_budget, 5)},
+	{"AQRANK_HJ212_LOCKOUT", FI(hj212_lockout, 3600)},
 	{NULL, FI(hj212_port, -1)},
 	{NULL, FA(hj212_host, "")},
 	{"AQRANK_LOG_FORMAT", FI(log_format, AQ_LOG_FORMAT_TEXT)},
@@ -313,6 +315,10 @@ static const struct good_case good_cases[] = {
 	{"AQRANK_FLATLINE_READINGS", "2", FI(flatline_readings, 2)},
 	{"AQRANK_WEBHOOK_MAX_AGE", "31536000", FI(webhook_max_age, 31536000)},
 	{"AQRANK_WEBHOOK_TIMEOUT", "600", FI(webhook_timeout, 600)},
+	{"AQRANK_HJ212_AUTH_BUDGET", "1", FI(hj212_auth_budget, 1)},
+	{"AQRANK_HJ212_AUTH_BUDGET", "1000", FI(hj212_auth_budget, 1000)},
+	{"AQRANK_HJ212_LOCKOUT", "0", FI(hj212_lockout, 0)},
+	{"AQRANK_HJ212_LOCKOUT", "2592000", FI(hj212_lockout, 2592000)},
 	/* doubles */
 	{"AQRANK_RADIUS_KM", "0.01", FD(radius_km, 0.01)},
 	{"AQRANK_RADIUS_KM", "1000", FD(radius_km, 1000)},
@@ -502,6 +508,8 @@ static const struct bad_case bad_cases[] = {
 	 "a-host-name-that-is-far-too-long-for-the-sixty-four-byte-host-field.example:80", "host:port"},
 	{"AQRANK_HJ212_LISTEN", "9000", "host:port"},
 	{"AQRANK_HJ212_LISTEN", "0.0.0.0:70000", "host:port"},
+	{"AQRANK_HJ212_AUTH_BUDGET", "0", "from 1 to 1000"},
+	{"AQRANK_HJ212_LOCKOUT", "2592001", "from 0 to 2592000"},
 	/* pollutant lists */
 	{"AQRANK_COMPOSITE_POLLUTANTS", "pm2.5", "comma list"},
 	{"AQRANK_COMPOSITE_POLLUTANTS", "PM25", "comma list"},

@@ -1,7 +1,8 @@
 /* check_token.c — Check suite for token.c: token format and uniqueness, SHA-256 known answers
  * (reference digests from Python's hashlib), hex encoding, the semantics of the constant-time
- * comparison, and salted device passwords (format, right/wrong, malformed stored strings,
- * fresh salts, and a known answer that pins the stored scheme). */
+ * comparison, and device passwords: Argon2id and the older salted SHA-256 (format, right/wrong,
+ * malformed stored strings, fresh salts, known answers that pin both schemes, and which stored
+ * hashes ask for an upgrade). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,19 +183,12 @@ START_TEST(test_password_round_trip)
 	char a[AQ_PASSWORD_HASH_SIZE], b[AQ_PASSWORD_HASH_SIZE];
 	ck_assert(aq_password_hash(pw, a));
 	ck_assert(aq_password_hash(pw, b));
-	/* "sha256$" + 32 hex salt + "$" + 64 hex hash = 104 characters, and it fits the buffer */
-	ck_assert_uint_eq(strlen(a), 7 + 32 + 1 + 64);
+	/* Argon2id at today's cost, in libsodium's string form, and it fits the buffer */
+	ck_assert_msg(strncmp(a, "$argon2id$v=19$m=19456,t=2,p=1$", 31) == 0, "%s", a);
 	ck_assert_uint_le(strlen(a) + 1, AQ_PASSWORD_HASH_SIZE);
-	ck_assert(strncmp(a, "sha256$", 7) == 0);
-	ck_assert(is_lower_hex(a + 7, 32));
-	ck_assert_int_eq(a[39], '$');
-	ck_assert(is_lower_hex(a + 40, 64));
+	ck_assert(!aq_password_needs_upgrade(a));
 	/* a fresh salt each time, so the same password gives different strings */
-	ck_assert_msg(memcmp(a + 7, b + 7, 32) != 0, "same salt twice: %s", a);
 	ck_assert(strcmp(a, b) != 0);
-	/* Regression (fixed): AQ_PASSWORD_HASH_SIZE is 106 but the string is 104 characters + NUL = 105 bytes;
-	 * aq_password_check demands strlen(stored) == AQ_PASSWORD_HASH_SIZE - 1 == 105, so it
-	 * rejects every hash aq_password_hash makes (no HJ 212 password can ever verify). */
 	ck_assert_msg(aq_password_check(pw, a), "\"%s\" does not verify against its own hash %s", pw, a);
 	ck_assert(aq_password_check(pw, b));
 	/* wrong passwords: another one, a prefix, an extension, a case change */
@@ -210,16 +204,23 @@ END_TEST
 
 struct known_pw_case {
 	const char *pw;
-	const char *stored; /* sha256$salt$SHA-256(salt_hex || password), from hashlib */
+	const char *stored; /* sha256$salt$SHA-256(salt_hex || password), from hashlib; or Argon2id */
+	bool upgrade;       /* aq_password_needs_upgrade */
 };
 
 static const struct known_pw_case known_pw[] = {
 	{"123456", "sha256$00112233445566778899aabbccddeeff$"
-		   "fa2f35eba15768650f7bd746c5d0a5717efe258c497c98ff6b6f7c6d23351fe8"},
+		   "fa2f35eba15768650f7bd746c5d0a5717efe258c497c98ff6b6f7c6d23351fe8", true},
 	{"", "sha256$00112233445566778899aabbccddeeff$"
-	     "5947d7c33d783f94b3b4c1a96ebc8991ed28f1b069b71e03376cba8caa98a720"},
+	     "5947d7c33d783f94b3b4c1a96ebc8991ed28f1b069b71e03376cba8caa98a720", true},
 	{"密码", "sha256$00112233445566778899aabbccddeeff$"
-		 "930bebe4c02ecb985e659382e1b1badc86b792b9a8b2246eeb3b98e96d52697e"},
+		 "930bebe4c02ecb985e659382e1b1badc86b792b9a8b2246eeb3b98e96d52697e", true},
+	/* Argon2id strings made by libsodium 1.0.18: today's cost, and a cheaper one to upgrade */
+	{"123456", "$argon2id$v=19$m=19456,t=2,p=1$y4lndijiCBtOZzvkkLouCg$aKJeiftI37gUCrh1A/e4IP7ftXSaxRRIuawQNHnHm+0",
+	 false},
+	{"", "$argon2id$v=19$m=19456,t=2,p=1$9ApMJGzo3Z/mnpGfbUd8Uw$siZCx3X8xrVoFk1h5dEPtxkb1YiAEAJnzLKg8xk2PXQ", false},
+	{"123456", "$argon2id$v=19$m=8192,t=1,p=1$8RINoBqD9dSFom/W1rvf9w$6VswXGrJp82zRxjNj/b+ocrTaLXEmsTvQ8rBYu6WBq4",
+	 true},
 };
 
 /* Hashes stored in the database must keep verifying: the scheme is pinned by known answers.
@@ -229,6 +230,7 @@ START_TEST(test_password_known)
 	const struct known_pw_case *c = &known_pw[_i];
 	ck_assert_msg(aq_password_check(c->pw, c->stored), "\"%s\" does not verify", c->pw);
 	ck_assert(!aq_password_check("not it", c->stored));
+	ck_assert_int_eq(aq_password_needs_upgrade(c->stored), c->upgrade);
 }
 END_TEST
 
@@ -258,6 +260,10 @@ static const char *const malformed[] = {
 	"sha256$00112233445566778899aabbccddeeff$FA2F35EBA15768650F7BD746C5D0A5717EFE258C497C98FF6B6F7C6D23351FE8",
 	/* the plain SHA-256 of the password without a salt */
 	"8d969eef6ecad3c29a3a629280e686cf0c3f5d5a86aff3ca12020c923adc6c92",
+	/* Argon2id with the hash changed, cut short, or another variant's name */
+	"$argon2id$v=19$m=19456,t=2,p=1$y4lndijiCBtOZzvkkLouCg$aKJeiftI37gUCrh1A/e4IP7ftXSaxRRIuawQNHnHm+1",
+	"$argon2id$v=19$m=19456,t=2,p=1$y4lndijiCBtOZzvkkLouCg$",
+	"$argon2i$v=19$m=19456,t=2,p=1$y4lndijiCBtOZzvkkLouCg$aKJeiftI37gUCrh1A/e4IP7ftXSaxRRIuawQNHnHm+0",
 	/* all zeros, the output of a failed hash */
 	"sha256$00112233445566778899aabbccddeeff$0000000000000000000000000000000000000000000000000000000000000000",
 };
@@ -292,6 +298,7 @@ static Suite *token_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("passwords");
+	tcase_set_timeout(tc, 60); /* Argon2id is slow on purpose, slower still under ASan */
 	tcase_add_loop_test(tc, test_password_round_trip, 0, N(passwords));
 	tcase_add_loop_test(tc, test_password_known, 0, N(known_pw));
 	tcase_add_loop_test(tc, test_password_malformed, 0, N(malformed));

@@ -3,6 +3,7 @@ the readings and in /api/v1/ranking/today exactly like a twin that POSTs the sam
 JSON; frames split, coalesced, sent byte by byte or behind garbage are all taken; answers
 (CN=9014, same QN) come after the commit and only when asked for; and no malformed or
 unauthenticated frame stores anything, while the connection lives on."""
+import hashlib
 import os
 import re
 import socket
@@ -34,7 +35,8 @@ def hour_values(h):
             "a01002": 41, "a01006": 1021.5, "a01007": 2.4, "a01008": 315}
 
 
-class Hj212Test(DaemonTestCase):
+class Hj212Base(DaemonTestCase):
+    """A daemon with the HJ 212 listener, and helpers to speak to it."""
     ENV = dict(NO_FINALIZE, AQRANK_NOW=NOW, AQRANK_HJ212_LISTEN="127.0.0.1:0")
     _mn = [0]
     tokens = {}
@@ -66,8 +68,8 @@ class Hj212Test(DaemonTestCase):
     def station(self, code, pw=PW, **attrs):
         """Registers a micro station with an MN (and an HJ 212 password unless pw is None);
         returns its MN. The station's bearer token goes to self.tokens[code]."""
-        Hj212Test._mn[0] += 1
-        mn = "8888888%07d" % Hj212Test._mn[0]
+        Hj212Base._mn[0] += 1
+        mn = "8888888%07d" % Hj212Base._mn[0]
         body = {"mn": mn}
         if pw is not None:
             body["hj212_password"] = pw
@@ -100,7 +102,8 @@ class Hj212Test(DaemonTestCase):
             self.assertEqual((a["ST"], a["CN"], a["MN"], a["PW"], a["Flag"], a["CP"]),
                              ("91", "9014", mn, PW, "4", "&&&&"))
 
-    # ---- tests ----
+
+class Hj212Test(Hj212Base):
 
     def test_twin_ranks_exactly_like_json(self):
         mn = self.station("TWIN-212", interval_s=3600, lat=39.90, lon=116.40)
@@ -229,15 +232,15 @@ class Hj212Test(DaemonTestCase):
             def seg(t=f"{DAY}080000", values=ok, cn=2061, **kw):
                 return dev.segment(t, values, cn=cn, **kw)
             good = seg()
+            # The first frame proves the password: the framing errors after it are the device's.
+            dev.send(sim.frame(seg(t=f"{DAY}070000")))
+            self.assertEqual(len(dev.answers(1)), 1)
+            before += 1
             bad = [
                 ("bad_crc", sim.frame(good, crc=sim.crc16(good.encode()) ^ 0x0101)),
                 ("bad_length", sim.frame(good, length=len(good) + 3)),
                 ("bad_length", sim.frame(good, length=len(good) - 3)),
                 ("oversize", b"##1025" + b"A" * 1025 + b"0000\r\n"),
-                ("bad_password", sim.frame(seg(pw=secret))),
-                ("bad_password", sim.frame(seg(mn=mn_nopw, pw=""))),
-                ("bad_password", sim.frame(seg(mn=mn_nopw, pw=secret))),
-                ("unknown_mn", sim.frame(seg(mn="99999999999999"))),
                 ("inactive", sim.frame(seg(mn=mn_inactive))),
                 ("malformed", sim.frame(seg(values={"a34004": "12abc"}))),
                 ("malformed", sim.frame(seg().replace("DataTime=", "DataTyme="))),
@@ -245,6 +248,7 @@ class Hj212Test(DaemonTestCase):
                 ("invalid", sim.frame(seg(values={"a34004": 2500}))),                    # out of range
                 ("invalid", sim.frame(seg(values={"a01001": 5}))),                       # no pollutant
                 ("invalid", sim.frame(seg(t=f"{DAY}160000"))),                           # the future
+                ("no_known_codes", sim.frame(seg(values={"w01018": 5}))),
                 ("unsupported", sim.frame(seg(cn=2031))),
                 ("unsupported", sim.frame(seg(st=31))),
             ]
@@ -255,6 +259,17 @@ class Hj212Test(DaemonTestCase):
             # Still the same connection, and it still works.
             dev.send(sim.frame(good))
             self.assertEqual(len(dev.answers(1)), 1)
+        self.assertEqual(self.total_readings(), before + 1)
+        # A wrong password or an unknown MN gets no answer and the connection is closed (each
+        # from an address of its own: the failure budget counts per sender address too).
+        auth = [("bad_password", mn, secret), ("bad_password", mn_nopw, ""), ("bad_password", mn_nopw, secret),
+                ("unknown_mn", "99999999999999", PW)]
+        for i, (reason, m, pw) in enumerate(auth):
+            time.sleep(1.1 if m == mn_nopw else 0)  # the MN's wait after its first wrong password
+            with sim.Device("127.0.0.1", self.port, m, pw, source=f"127.0.0.{30 + i}") as dev:
+                dev.send(sim.frame(dev.segment(f"{DAY}080000", ok, cn=2061)))
+                self.assertTrue(dev.closed_by_peer(), reason)
+        bad += [(r, b"") for r, _, _ in auth]
         self.assertEqual(self.total_readings(), before + 1)
         log = "\n".join(self.d.lines[before_lines:])
         for reason in {r for r, _ in bad}:
@@ -270,6 +285,15 @@ class Hj212Test(DaemonTestCase):
             self.assertTrue(m and int(m.group(1)) >= 1, reason)
         m = re.search(r'aqrank_hj212_frames_total\{result="accepted",reason=""\} (\d+)', metrics)
         self.assertTrue(m and int(m.group(1)) >= 1)
+        # The operator sees the device's refusals by reason (frames that named its MN, and the
+        # framing errors of its authenticated connection).
+        view = self.d.get("/api/v1/stations/BAD-212", token=ADMIN).json["hj212"]
+        for reason in ("bad_crc", "bad_length", "oversize", "malformed", "invalid", "no_known_codes",
+                       "bad_password"):
+            self.assertGreaterEqual(view["refusals"].get(reason, 0), 1, (reason, view))
+        self.assertIsNotNone(view["last_stored_at"])
+        self.assertEqual(view["lockout"]["failures"], 1, view)
+        self.assertFalse(view["lockout"]["locked"])
 
     def test_simulator_scenarios(self):
         mn = self.station("SIM-212", interval_s=60)
@@ -277,7 +301,8 @@ class Hj212Test(DaemonTestCase):
         out = open(os.devnull, "w")
         try:
             surprises = sim.run_scenarios("127.0.0.1", self.port, mn, PW, sim.SCENARIOS, f"{DAY}110000",
-                                          {"a34004": "35", "a34002": "70"}, {}, 2011, out=out)
+                                          {"a34004": "35", "a34002": "70"}, {}, 2011, out=out,
+                                          source="127.0.0.40")
         finally:
             out.close()
         self.assertEqual(surprises, 0)
@@ -312,6 +337,250 @@ class Hj212Test(DaemonTestCase):
         finally:
             for s in idle:
                 s.close()
+
+
+# Frames in the layouts real micro-stations publish (issue 24), with only MN, PW and DataTime
+# changed: a 2021 micro-station log (no QN, no Flag, a ';' before "&&", CO2/CH2O/VOC besides),
+# a vendor's 2017 sample (PM10/PM25/…/TEM/RH/WD/WS with flags), an IoT platform's 2017
+# atmosphere protocol (NOIS noise, PA pressure, TSP besides).
+REAL_LAYOUTS = {
+    "log2021": "ST=22;CN=2011;PW={pw};MN={mn};CP=&&DataTime={t};TEMP-Rtd=22.0;HUMI-Rtd=43.5;PM25-Rtd=2.0;"
+               "CO2-Rtd=405.0;CH2O-Rtd=0.008;VOC-Rtd=0.052;&&",
+    "vendor2017": "ST=22;CN=2011;PW={pw};MN={mn};CP=&&DataTime={t};PM10-Rtd=69,PM10-Flag=N;PM25-Rtd=28,"
+                  "PM25-Flag=N;SO2-Rtd=23,SO2-Flag=N;CO-Rtd=1.3,CO-Flag=N;O3-Rtd=41,O3-Flag=N;NO2-Rtd=28,"
+                  "NO2-Flag=N;TEM-Rtd=18.54,TEM-Flag=N;RH-Rtd=13.58,RH-Flag=N;WD-Rtd=315.0,WD-Flag=N;"
+                  "WS-Rtd=2.45,WS-Flag=N&&",
+    "platform2017": "ST=22;CN=2011;PW={pw};MN={mn};CP=&&DataTime={t};CO-Rtd=2.1367521,CO-Flag=N;"
+                    "NO2-Rtd=0.85470086,NO2-Flag=N;SO2-Rtd=13.675214,SO2-Flag=N;O3-Rtd=21.794872,O3-Flag=N;"
+                    "NOIS-Rtd=14.529915,NOIS-Flag=N;PM25-Rtd=41.025642,PM25-Flag=N;PM10-Rtd=29.05983,"
+                    "PM10-Flag=N;TEM-Rtd=8.119658,TEM-Flag=N;RH-Rtd=31.623932,RH-Flag=N;WD-Rtd=2.1367521,"
+                    "WD-Flag=N;WS-Rtd=36.752136,WS-Flag=N;PA-Rtd=36.752136,PA-Flag=N;TSP-Rtd=38.46154,"
+                    "TSP-Flag=N&&",
+}
+
+
+def metric(body, name):
+    m = re.search(r"^%s (\d+)$" % re.escape(name), body, re.M)
+    return int(m.group(1)) if m else None
+
+
+class Hj212DeviceTest(Hj212Base):
+    """Issue 24 and issue 23 item 1: vendor codes and loose frames are stored; what a device
+    sends that aqrank cannot use is shown to the admin; passwords cannot be guessed."""
+    ENV = dict(Hj212Base.ENV, AQRANK_HJ212_AUTH_BUDGET="3")
+
+    def send_once(self, mn, seg, pw=PW, source=None, answer=False):
+        """One frame over a fresh connection; the answer frames (when asked for)."""
+        with sim.Device("127.0.0.1", self.port, mn, pw, source=source) as dev:
+            dev.send(sim.frame(seg))
+            return dev.answers(1, timeout=3) if answer else dev.no_answer(0.5)
+
+    def view(self, code):
+        r = self.d.get(f"/api/v1/stations/{code}", token=ADMIN)
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def test_real_vendor_frames_are_stored(self):
+        want = {
+            "log2021": {"pm25": 2, "temperature": 22, "humidity": 43.5},
+            "vendor2017": {"pm10": 69, "pm25": 28, "so2": 23, "co": 1.3, "o3": 41, "no2": 28,
+                           "temperature": 18.54, "humidity": 13.58, "wind_direction": 315, "wind_speed": 2.45},
+            "platform2017": {"co": 2.1367521, "no2": 0.85470086, "so2": 13.675214, "o3": 21.794872,
+                             "pm25": 41.025642, "pm10": 29.05983, "temperature": 8.119658,
+                             "humidity": 31.623932, "wind_direction": 2.1367521, "wind_speed": 36.752136,
+                             "pressure": 367.52136},
+        }
+        metrics0 = self.d.get("/metrics").body.decode()
+        for i, (name, layout) in enumerate(REAL_LAYOUTS.items()):
+            code = "REAL-" + name
+            mn = self.station(code, interval_s=60)
+            seg = layout.format(pw=PW, mn=mn, t=f"{DAY}13{i:02d}00")
+            # No Flag: no answer is owed, and none comes; the reading is stored all the same.
+            self.assertTrue(self.send_once(mn, seg), name)
+            self.wait_for(lambda: self.readings(code), what=name + " stored")
+            row = self.readings(code)[0]
+            got = {k: row[k] for k in want[name]}
+            for k, v in want[name].items():
+                self.assertAlmostEqual(got[k], v, places=6, msg=(name, k, row))
+            for k in set(CODES.values()) - set(want[name]):
+                self.assertIsNone(row[k], (name, k))
+        view = self.view("REAL-log2021")["hj212"]
+        self.assertEqual([(u["code"], u["value"]) for u in view["unknown_codes"]],
+                         [("CH2O", "0.008"), ("CO2", "405.0"), ("VOC", "0.052")], view)
+        self.assertTrue(all(u["last_seen_at"] for u in view["unknown_codes"]))
+        self.assertIsNotNone(view["last_frame_at"])
+        self.assertIsNone(view["last_refusal"])
+        # TSP and NOIS are set aside, not unknown.
+        self.assertEqual(self.view("REAL-platform2017")["hj212"]["unknown_codes"], [])
+        metrics1 = self.d.get("/metrics").body.decode()
+        self.assertEqual(metric(metrics1, "aqrank_hj212_unknown_codes_total")
+                         - metric(metrics0, "aqrank_hj212_unknown_codes_total"), 3)
+
+    def test_station_code_map_beats_the_builtin_table(self):
+        mn = self.station("MAP-212", interval_s=60,
+                          hj212_codes={"PM25": "pm10", "XPM": "pm25", "co2": "ignore"})
+        self.assertEqual(self.view("MAP-212")["hj212_codes"], {"PM25": "pm10", "XPM": "pm25", "co2": "ignore"})
+        seg = f"ST=22;CN=2011;PW={PW};MN={mn};CP=&&DataTime={DAY}120000;PM25-Rtd=80;xpm-Rtd=30;CO2-Rtd=400;TEM-Rtd=3&&"
+        self.assertTrue(self.send_once(mn, seg))
+        self.wait_for(lambda: self.readings("MAP-212"), what="mapped reading")
+        row = self.readings("MAP-212")[0]
+        self.assertEqual((row["pm10"], row["pm25"], row["temperature"]), (80, 30, 3), row)
+        self.assertEqual(self.view("MAP-212")["hj212"]["unknown_codes"], [])
+        # Bad maps are refused with the entry named, and change nothing.
+        for codes, field in (({"X-1": "pm25"}, "hj212_codes.X-1"), ({"XP": "pm2.5"}, "hj212_codes.XP"),
+                             ({"XP": 3}, "hj212_codes.XP"), (["PM25"], "hj212_codes"),
+                             ({"xp": "pm25", "XP": "pm10"}, None)):
+            r = self.d.request("PUT", "/api/v1/stations/MAP-212", body={"hj212_codes": codes}, token=ADMIN)
+            err = self.assertError(r, 422, "invalid_parameter")
+            if field:
+                self.assertIn(field, [x.get("field") for x in err["details"]], err)
+        self.assertEqual(self.view("MAP-212")["hj212_codes"], {"PM25": "pm10", "XPM": "pm25", "co2": "ignore"})
+        # Only the admin changes (and sees) it.
+        r = self.d.request("PUT", "/api/v1/stations/MAP-212", body={"hj212_codes": {}},
+                           token=self.tokens["MAP-212"])
+        self.assertIn(r.status, (401, 403), r)
+        open_view = self.d.get("/api/v1/stations/MAP-212").json
+        self.assertNotIn("hj212_codes", open_view)
+        # null clears it
+        r = self.d.request("PUT", "/api/v1/stations/MAP-212", body={"hj212_codes": None}, token=ADMIN)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["hj212_codes"], {})
+
+    def test_nothing_usable_is_refused_with_a_reason(self):
+        mn = self.station("UNK-212", interval_s=60)
+        seg = f"QN=20171207120000001;ST=22;CN=2011;PW={PW};MN={mn};Flag=5;CP=&&DataTime={DAY}120000;" \
+              f"CO2-Rtd=405.0,CO2-Flag=N;VOC-Rtd=0.052;TSP-Rtd=80&&"
+        self.assertTrue(self.send_once(mn, seg))  # Flag=5 asks for an answer: none, nothing stored
+        self.assertEqual(self.readings("UNK-212"), [])
+        view = self.view("UNK-212")["hj212"]
+        self.assertEqual(view["last_refusal"]["reason"], "no_known_codes", view)
+        self.assertIn("CO2", view["last_refusal"]["detail"])
+        self.assertEqual(view["refusals"], {"no_known_codes": 1})
+        self.assertEqual([u["code"] for u in view["unknown_codes"]], ["CO2", "VOC"])
+        # CO sent in µg/m³ is caught by the range check, and the reason says so.
+        seg = f"ST=22;CN=2011;PW={PW};MN={mn};CP=&&DataTime={DAY}120100;CO-Rtd=1300;PM10-Rtd=50&&"
+        self.assertTrue(self.send_once(mn, seg))
+        view = self.view("UNK-212")["hj212"]
+        self.assertEqual(view["last_refusal"]["reason"], "invalid", view)
+        self.assertIn("co", view["last_refusal"]["detail"])
+        self.assertEqual(self.readings("UNK-212"), [])
+
+    def test_password_guessing_is_stopped_seen_and_lifted(self):
+        code = "GUESS-212"
+        mn = self.station(code, interval_s=60)
+        m0 = self.d.get("/metrics").body.decode()
+        attempts, answered, closed = 0, 0, 0
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            guess = "%06d" % attempts
+            with sim.Device("127.0.0.1", self.port, mn, guess, source="127.0.0.50") as dev:
+                dev.send(sim.frame(dev.segment(f"{DAY}140000", {"a34004": 999}, cn=2011)))
+                answered += len(dev.answers(1, timeout=0.3))
+                closed += dev.closed_by_peer(1)
+            attempts += 1
+        m1 = self.d.get("/metrics").body.decode()
+        checked = lambda m, reason: int(re.search(
+            r'aqrank_hj212_frames_total\{result="rejected",reason="%s"\} (\d+)' % reason, m).group(1))
+        # Dozens of tries, every connection closed, only the budget's 3 passwords checked.
+        self.assertGreater(attempts, 10)
+        self.assertEqual((answered, closed), (0, attempts))
+        self.assertEqual(checked(m1, "bad_password") - checked(m0, "bad_password"), 3)
+        self.assertEqual(checked(m1, "throttled") + checked(m1, "locked_out")
+                         - checked(m0, "throttled") - checked(m0, "locked_out"), attempts - 3)
+        self.assertGreaterEqual(metric(m1, "aqrank_hj212_lockouts_total") - metric(m0, "aqrank_hj212_lockouts_total"), 1)
+        self.assertEqual(metric(m1, "aqrank_hj212_auth_failures_total")
+                         - metric(m0, "aqrank_hj212_auth_failures_total"), 3)
+        # The right password, from another address, is refused too while the MN is locked.
+        self.assertTrue(self.send_once(mn, sim.data_segment(mn, PW, f"{DAY}140100", {"a34004": 20}),
+                                       source="127.0.0.51"))
+        self.assertEqual(self.readings(code), [])
+        # The admin sees the lockout; nobody else sees the MN.
+        view = self.view(code)
+        lock = view["hj212"]["lockout"]
+        self.assertTrue(lock["locked"], lock)
+        self.assertEqual((lock["failures"], lock["budget"], lock["last_failure_address"]), (3, 3, "127.0.0.50"))
+        self.assertIsNotNone(lock["locked_until"])
+        self.assertEqual([(a["address"], a["locked"]) for a in lock["addresses"]], [("127.0.0.50", True)])
+        self.assertEqual(view["hj212"]["last_refusal"]["reason"], "locked_out")
+        self.assertEqual(view["hj212"]["refusals"]["bad_password"], 3)
+        self.assertEqual(view["mn"], mn)
+        for r in (self.d.get(f"/api/v1/stations/{code}"), self.d.get(f"/api/v1/stations/{code}", token=self.tokens[code])):
+            self.assertEqual(r.status, 200, r)
+            self.assertNotIn("mn", r.json)
+            self.assertNotIn("hj212", r.json)
+        listed = {x["code"]: x for x in self.d.get("/api/v1/stations").json["stations"]}
+        self.assertNotIn("mn", listed[code])
+        self.assertEqual({x["code"]: x for x in self.d.get("/api/v1/stations", token=ADMIN).json["stations"]}[code]["mn"], mn)
+        # The duty officer sees an attack: an auth_failures alert on the station.
+        def alert():
+            a = self.d.get(f"/api/v1/alerts?status=all&type=auth_failures&station={code}").json["alerts"]
+            return a[0] if a else None
+        self.wait_for(lambda: alert() and alert()["status"] == "open", what="auth_failures alert")
+        self.assertEqual((alert()["severity"], alert()["value"], alert()["threshold"]), ("warning", 3, 3))
+        self.assertGreaterEqual(int(re.search(r'aqrank_alerts_open\{type="auth_failures"\} (\d+)',
+                                              self.d.get("/metrics").body.decode()).group(1)), 1)
+        # Lifting is the admin's; then the device is heard at once and the alert resolves.
+        r = self.d.request("DELETE", f"/api/v1/stations/{code}/hj212-lockout", token=self.tokens[code])
+        self.assertIn(r.status, (401, 403), r)
+        r = self.d.request("DELETE", f"/api/v1/stations/{code}/hj212-lockout", token=ADMIN)
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.json["lifted"])
+        self.assertEqual(r.json["hj212"]["lockout"]["failures"], 0)
+        self.assertFalse(r.json["hj212"]["lockout"]["locked"])
+        self.assertEqual(r.json["hj212"]["lockout"]["addresses"], [])
+        ans = self.send_once(mn, sim.data_segment(mn, PW, f"{DAY}140200", {"a34004": 21}), source="127.0.0.50",
+                             answer=True)
+        self.assertEqual(len(ans), 1)
+        self.assertEqual([x["pm25"] for x in self.readings(code)], [21])
+        self.wait_for(lambda: alert()["status"] == "resolved", what="auth_failures alert resolved")
+        r = self.d.request("DELETE", f"/api/v1/stations/{code}/hj212-lockout", token=ADMIN)
+        self.assertEqual(r.status, 200, r)
+        self.assertFalse(r.json["lifted"])
+        self.assertError(self.d.request("DELETE", "/api/v1/stations/NO-SUCH/hj212-lockout", token=ADMIN),
+                         404, "unknown_station")
+        self.station("NOMN-212")
+        self.d.request("PUT", "/api/v1/stations/NOMN-212", body={"mn": None}, token=ADMIN)
+        self.assertError(self.d.request("DELETE", "/api/v1/stations/NOMN-212/hj212-lockout", token=ADMIN),
+                         409, "conflict")
+
+    def test_guessing_a_national_point_is_critical(self):
+        mn = self.station("GC-212", kind="national", interval_s=3600)
+        for i in range(3):
+            if i:
+                time.sleep(2 ** (i - 1) + 0.1)  # the MN's growing wait: 1 s, 2 s
+            self.assertTrue(self.send_once(mn, sim.data_segment(mn, "guess%d" % i, f"{DAY}140000", {"a34004": 5}),
+                                           source=f"127.0.0.{60 + i}"))
+        self.wait_for(lambda: self.d.get("/api/v1/alerts?type=auth_failures&station=GC-212").json["alerts"],
+                      what="alert on the national point")
+        a = self.d.get("/api/v1/alerts?type=auth_failures&station=GC-212").json["alerts"][0]
+        self.assertEqual((a["severity"], a["status"]), ("critical", "open"))
+
+    def test_changed_password_is_checked_again_and_old_hashes_upgrade(self):
+        code = "HASH-212"
+        mn = self.station(code, interval_s=60)
+        stored = lambda: psql(f"SELECT hj212_password_hash FROM stations WHERE code = '{code}'", self.d.url)
+        self.assertTrue(stored().startswith("$argon2id$v=19$m=19456,t=2,p=1$"), stored())
+        # A hash of aqrank before Argon2id: salted SHA-256, still accepted, then upgraded.
+        salt = "00112233445566778899aabbccddeeff"
+        legacy = "sha256$%s$%s" % (salt, hashlib.sha256((salt + PW).encode()).hexdigest())
+        psql(f"UPDATE stations SET hj212_password_hash = '{legacy}' WHERE code = '{code}'", self.d.url)
+        with self.device(mn) as dev:
+            dev.upload(f"{DAY}100000", {"a34004": 10})
+            self.assertEqual(len(dev.answers(1)), 1)
+            self.assertTrue(stored().startswith("$argon2id$"), stored())
+            # The connection keeps its proved password (no slow hash per frame) …
+            for k in range(1, 6):
+                dev.upload(f"{DAY}10{k:02d}00", {"a34004": 10 + k})
+            self.assertEqual(len(dev.answers(5)), 5)
+            # … until the operator changes it: the old one no longer works, even here.
+            self.d.put_station(code, hj212_password="a-new-one")
+            dev.upload(f"{DAY}101000", {"a34004": 30})
+            self.assertTrue(dev.closed_by_peer())
+        self.assertEqual(len(self.readings(code)), 6)
+        time.sleep(1.1)  # that was a wrong password: the MN waits a second before the next check
+        with sim.Device("127.0.0.1", self.port, mn, "a-new-one") as dev:
+            dev.upload(f"{DAY}101100", {"a34004": 31})
+            self.assertEqual(len(dev.answers(1)), 1)
 
 
 @unittest.skipUnless(PG_URL, "needs the test cluster")

@@ -95,8 +95,9 @@ def data_segment(mn, pw, data_time, values, flags=None, cn=2011, qn=None, flag=5
 class Device:
     """One TCP connection to the daemon, as a device holds it."""
 
-    def __init__(self, host, port, mn, pw, timeout=5.0):
+    def __init__(self, host, port, mn, pw, timeout=5.0, source=None):
         self.host, self.port, self.mn, self.pw, self.timeout = host, port, mn, pw, timeout
+        self.source = source  # local address to send from (e.g. 127.0.0.5), None: any
         self.sock = None
         self._buf = b""
 
@@ -107,7 +108,8 @@ class Device:
         self.close()
 
     def connect(self):
-        self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout,
+                                             source_address=(self.source, 0) if self.source else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return self
 
@@ -175,6 +177,16 @@ class Device:
         """True when nothing arrives within wait seconds."""
         return not self.answers(1, timeout=wait)
 
+    def closed_by_peer(self, wait=2.0):
+        """True when the daemon closes the connection within wait seconds (and sends nothing)."""
+        self.sock.settimeout(wait)
+        try:
+            return self.sock.recv(4096) == b""
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+
 
 # ---- scenarios (also used from the command line) ----
 
@@ -182,8 +194,10 @@ def _t(base, minutes):
     return (base + datetime.timedelta(minutes=minutes)).strftime("%Y%m%d%H%M%S")
 
 
-def run_scenarios(host, port, mn, pw, names, base_time, values, flags, cn, out=sys.stdout):
-    """Runs the named scenarios against a daemon; returns the number of surprises."""
+def run_scenarios(host, port, mn, pw, names, base_time, values, flags, cn, out=sys.stdout, source=None):
+    """Runs the named scenarios against a daemon; returns the number of surprises. A wrong
+    password or MN must be refused with the connection closed; the scenarios after it go on
+    over a new one, once the daemon's wait after a failure (1 s for the first) is over."""
     surprises = 0
     base = datetime.datetime.strptime(base_time, "%Y%m%d%H%M%S")
 
@@ -192,7 +206,7 @@ def run_scenarios(host, port, mn, pw, names, base_time, values, flags, cn, out=s
         surprises += 0 if ok else 1
         print("%-12s %s %s" % (name, "ok  " if ok else "FAIL", detail), file=out)
 
-    with Device(host, port, mn, pw) as d:
+    with Device(host, port, mn, pw, source=source) as d:
         for i, name in enumerate(names):
             when = _t(base, i)
             seg = d.segment(when, values, flags=flags, cn=cn)
@@ -228,12 +242,13 @@ def run_scenarios(host, port, mn, pw, names, base_time, values, flags, cn, out=s
             elif name == "oversize":
                 d.send(b"##1025" + b"A" * 1025 + b"0000\r\n")
                 check(name, d.no_answer())
-            elif name == "wrong-pw":
-                d.send(frame(d.segment(when, values, flags=flags, cn=cn, pw=pw + "x")))
-                check(name, d.no_answer())
-            elif name == "unknown-mn":
-                d.send(frame(d.segment(when, values, flags=flags, cn=cn, mn="NO" + mn)))
-                check(name, d.no_answer())
+            elif name in ("wrong-pw", "unknown-mn"):
+                bad = {"pw": pw + "x"} if name == "wrong-pw" else {"mn": "NO" + mn}
+                d.send(frame(d.segment(when, values, flags=flags, cn=cn, **bad)))
+                check(name, d.closed_by_peer(), "the daemon must close the connection")
+                d.close()
+                time.sleep(1.1)
+                d.connect()
             elif name == "flagged":
                 fl = dict(flags or {})
                 fl[next(iter(values))] = "M"
