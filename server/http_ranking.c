@@ -281,8 +281,9 @@ enum MHD_Result aq_handle_ranking_day(struct aq_request *req)
 	const char *by = aq_request_query(req, "by");
 	if (!parse_day_param(req, &day))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "The date must be YYYY-MM-DD.", NULL);
-	if (by && strcmp(by, "station") != 0) {
-		/* Streets and townships ranked for one day: a period of one day. */
+	if (by) {
+		/* by=unit (streets and townships) or by=station: the assessment ranking of a period of
+		 * one day; without by, the day's ranking of the contract. */
 		struct aq_period_query q = {.kind = AQ_PERIOD_DAY, .from = day, .to = day};
 		return reply_period(req, &q);
 	}

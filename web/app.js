@@ -128,6 +128,19 @@
       no_interviews: '该日无约谈站点。',
       days: '{n} 天',
       summary_h: '近 30 日攻坚汇总',
+      periods_h: '排名通报',
+      per_day: '日', per_month: '月（本月累计）', per_year: '年（本年累计）',
+      pm_composite: '综合指数', pm_change: '改善幅度', pm_pm25: 'PM2.5', pm_pm10: 'PM10', pm_aqi: 'AQI',
+      by_station: '站点', by_unit: '街道',
+      col_subject_unit: '街道（乡镇）', col_composite: '综合指数', col_largest: '首要贡献',
+      col_subidx: '单项指数', col_valid_days: '有效天数', col_change: '变化幅度', col_base: '同期',
+      per_meta: '{from} 至 {to}，{n} 天，有效天数要求 {m} 天',
+      per_base: '对比 {year} 年同期',
+      no_period_rows: '该时段暂无可排名的数据。',
+      per_insufficient_h: '有效天数不足，未参与排名',
+      per_insufficient_item: '{name}（{n} 天）',
+      per_no_base_h: '无同期数据，未计算改善幅度',
+
       summary_meta: '{from} 至 {to}，已终审 {n} 天',
       no_summary: '尚无已终审的日期，暂无汇总。',
       no_summary_rows: '所选时段无排名数据。',
@@ -155,7 +168,7 @@
       detail_offline: '已 {h} 小时无数据（允许 {t} 小时）',
       detail_exceedance: '{p} 小时 IAQI {v}，超过 {t}',
       detail_generic: '{p}数值 {v}，阈值 {t}',
-      footer: '空气质量指数按 HJ 633-2012 计算；排名数值越小越好，末三位列入约谈名单。今日排名为临时结果，以次日终审为准。',
+      footer: '空气质量指数按数据日期适用的标准计算（2026 年 3 月 1 日前 HJ 633-2012，此后 HJ 633-2026）；排名数值越小越好，末三位列入约谈名单。今日排名为临时结果，以次日终审为准。',
       levels: ['优', '良', '轻度污染', '中度污染', '重度污染', '严重污染'],
       no_value: '无数据',
       colon: '：',
@@ -260,6 +273,19 @@
       no_interviews: 'No station on the list for that day.',
       days: '{n} d',
       summary_h: '30-day campaign summary',
+      periods_h: 'Assessment ranking',
+      per_day: 'Day', per_month: 'Month to date', per_year: 'Year to date',
+      pm_composite: 'Composite index', pm_change: 'Improvement', pm_pm25: 'PM2.5', pm_pm10: 'PM10', pm_aqi: 'AQI',
+      by_station: 'Stations', by_unit: 'Streets',
+      col_subject_unit: 'Street / township', col_composite: 'Composite', col_largest: 'Largest',
+      col_subidx: 'Sub-indices', col_valid_days: 'Valid days', col_change: 'Change', col_base: 'Baseline',
+      per_meta: '{from} to {to}, {n} days, {m} valid days needed',
+      per_base: 'against the same period of {year}',
+      no_period_rows: 'Nothing to rank in this period yet.',
+      per_insufficient_h: 'Too few valid days, not ranked',
+      per_insufficient_item: '{name} ({n} d)',
+      per_no_base_h: 'No baseline, no change computed',
+
       summary_meta: '{from} to {to}, {n} finalized days',
       no_summary: 'No finalized days yet, so no summary.',
       no_summary_rows: 'No ranking data in this period.',
@@ -287,7 +313,7 @@
       detail_offline: 'No data for {h} h (allowed {t} h)',
       detail_exceedance: 'Hourly {p} IAQI {v}, above {t}',
       detail_generic: '{p}value {v}, threshold {t}',
-      footer: 'AQI per HJ 633-2012. Lower values rank better; the bottom three are summoned for an interview. Today\'s ranking is provisional until the day is finalized.',
+      footer: 'AQI per the standard in force on the data\'s date (HJ 633-2012 before 2026-03-01, HJ 633-2026 from then on). Lower values rank better; the bottom three are summoned for an interview. Today\'s ranking is provisional until the day is finalized.',
       levels: ['Excellent', 'Good', 'Lightly polluted', 'Moderately polluted', 'Heavily polluted', 'Severely polluted'],
       no_value: 'No data',
       colon: ': ',
@@ -567,6 +593,35 @@
     }, function (e) { failed.latest = true; throw e; });
   }
 
+  /* The assessment ranking's switches: period (day = the latest final day, month and year to
+   * date), metric, stations or streets; kept in the address (?period=&pmetric=&by=) so a view
+   * can be bookmarked. */
+  var PERIODS = ['day', 'month', 'year'];
+  var PMETRICS = ['composite', 'change', 'pm25', 'pm10', 'aqi'];
+  var periodView = {
+    period: PERIODS.indexOf(params.get('period')) >= 0 ? params.get('period') : 'month',
+    metric: PMETRICS.indexOf(params.get('pmetric')) >= 0 ? params.get('pmetric') : 'composite',
+    by: params.get('by') === 'unit' ? 'unit' : 'station'
+  };
+
+  function periodPath() {
+    var metric = periodView.metric === 'change' ? 'composite_change' : periodView.metric;
+    var q = '?metric=' + metric + '&by=' + periodView.by;
+    if (periodView.period === 'year') return '/ranking/year-to-date' + q;
+    if (periodView.period === 'month') return '/ranking/month-to-date' + q;
+    var day = state.latest ? state.latest.date : (state.today ? state.today.date : null);
+    return day ? '/ranking/' + day + q : null;
+  }
+
+  function loadPeriod() {
+    var path = periodPath();
+    if (!path) { state.period = null; return Promise.resolve(null); }
+    return getJSON(path).then(function (r) {
+      failed.period = false;
+      state.period = r.data;
+    }, function (e) { failed.period = true; throw e; });
+  }
+
   /* ------------------------------------------------------------------ rendering */
 
   function renderKpis() {
@@ -816,6 +871,98 @@
     fill('alerts-body', table(t('alerts_h'), heads, rows, 'alerts'));
   }
 
+  function segment(name, values, current, labelOf) {
+    return el('div', {class: 'seg', role: 'group', 'data-switch': name}, values.map(function (v) {
+      var b = el('button', {type: 'button', 'aria-pressed': String(v === current), 'data-value': v}, labelOf(v));
+      b.addEventListener('click', function () {
+        periodView[name] = v;
+        var p = new URLSearchParams(window.location.search);
+        p.set(name === 'metric' ? 'pmetric' : name, v);
+        if (window.history && window.history.replaceState)
+          window.history.replaceState(null, '', window.location.pathname + '?' + p.toString());
+        renderPeriodSwitches();
+        settle(loadPeriod()).then(function () { renderPeriods(); });
+      });
+      return b;
+    }));
+  }
+
+  function renderPeriodSwitches() {
+    fill('periods-switches', [
+      segment('period', PERIODS, periodView.period, function (v) { return t('per_' + v); }),
+      segment('metric', PMETRICS, periodView.metric, function (v) { return t('pm_' + v); }),
+      segment('by', ['station', 'unit'], periodView.by, function (v) { return t('by_' + v); })
+    ]);
+  }
+
+  function subIndices(r) {
+    var labels = {pm25: 'PM2.5', pm10: 'PM10', so2: 'SO2', no2: 'NO2', co: 'CO', o3: 'O3'};
+    var si = r.sub_indices || {};
+    return Object.keys(labels).filter(function (k) { return si[k] !== null && si[k] !== undefined; })
+      .map(function (k) { return labels[k] + ' ' + si[k]; }).join(' · ');
+  }
+
+  function renderPeriods() {
+    renderPeriodSwitches();
+    var pr = state.period;
+    if (!pr) {
+      fill('periods-body', empty(failed.period ? t('load_error') : t('loading')));
+      return;
+    }
+    var change = pr.metric && pr.metric.indexOf('_change') > 0;
+    metaLine('periods-meta', [t('per_meta', {from: pr.from, to: pr.to, n: pr.days, m: pr.min_valid_days}),
+      change && pr.baseline ? t('per_base', {year: pr.baseline.year}) : null, standardText(pr)]);
+    var rows = pr.ranking || [];
+    var parts = [rows.length ? periodTable(pr, rows, change) : empty(t('no_period_rows'))];
+    var ins = pr.insufficient || [];
+    if (ins.length) {
+      parts.push(el('p', {class: 'note', 'data-list': 'insufficient'}, [el('strong', null, t('per_insufficient_h') + t('colon')),
+        ins.map(function (r) { return t('per_insufficient_item', {name: subjectName(pr, r), n: validDays(r)}); })
+          .join(t('list_sep'))]));
+    }
+    var nob = pr.no_baseline || [];
+    if (change && nob.length) {
+      parts.push(el('p', {class: 'note', 'data-list': 'no_baseline'}, [el('strong', null, t('per_no_base_h') + t('colon')),
+        nob.map(function (r) { return subjectName(pr, r); }).join(t('list_sep'))]));
+    }
+    fill('periods-body', parts);
+  }
+
+  function subjectName(pr, r) {
+    return pr.by === 'unit' ? (r.unit || '—') : (r.name || r.station);
+  }
+
+  /* A subject's valid days: those of its scarcer pollutant, which is what decides whether it ranks. */
+  function validDays(r) {
+    var vd = r.valid_days || {};
+    var days = Object.keys(vd).map(function (k) { return vd[k]; }).filter(function (v) { return typeof v === 'number'; });
+    return days.length ? Math.min.apply(null, days) : 0;
+  }
+
+  function periodTable(pr, rows, change) {
+    var unitView = pr.by === 'unit';
+    var heads = [[t('col_rank'), 'num'], unitView ? t('col_subject_unit') : t('col_site'),
+      [change ? t('col_change') : t('col_value'), 'num'], [t('col_composite'), 'num'], t('col_largest'),
+      t('col_subidx'), [t('col_valid_days'), 'num']];
+    if (change) heads.push([t('col_base'), 'num']);
+    return table(t('periods_h'), heads, rows.map(function (r) {
+      var who = unitView
+        ? [r.unit || '—', el('span', {class: 'code sub-code'}, (r.stations || []).join(' '))]
+        : [r.name || r.station, el('span', {class: 'code sub-code'}, r.station)];
+      var cells = [
+        el('td', {class: 'num rank'}, num(r.rank)),
+        el('td', {class: 'name'}, who),
+        el('td', {class: 'num strong'}, change && r.change_pct !== null ? (r.change_pct > 0 ? '+' : '') + r.change_pct + '%' : num(r.value)),
+        el('td', {class: 'num'}, num(r.composite)),
+        el('td', null, r.largest || '—'),
+        el('td', {class: 'subidx'}, subIndices(r) || '—'),
+        el('td', {class: 'num'}, num(validDays(r)))
+      ];
+      if (change) cells.push(el('td', {class: 'num'}, num(r.baseline_value)));
+      return el('tr', {'data-subject': unitView ? r.unit : r.station, class: r.interview ? 'row-iv' : null}, cells);
+    }), 'periods');
+  }
+
   function renderSummary() {
     if (state.latest === undefined) {
       fill('summary-body', empty(failed.latest ? t('load_error') : t('loading')));
@@ -1024,7 +1171,7 @@
 
   /* One part failing to render must not blank the others. */
   function renderAll() {
-    [renderKpis, renderToday, renderMap, renderAlerts, renderInterviews, renderLatest, renderSummary]
+    [renderKpis, renderToday, renderMap, renderAlerts, renderInterviews, renderLatest, renderPeriods, renderSummary]
       .forEach(function (fn) {
         try { fn(); } catch (e) { if (window.console) console.error('render', e); }
       });
@@ -1055,6 +1202,10 @@
 
   function refreshAll() {
     return Promise.all([settle(loadToday()), settle(loadStations()), settle(loadAlerts()), settle(loadFinal())])
+      .then(function (res) {
+        /* The day view of the assessment ranking needs the latest final day first. */
+        return settle(loadPeriod()).then(function (ok) { return res.concat([ok]); });
+      })
       .then(function (res) {
         renderAll();
         afterFetch(res);

@@ -253,6 +253,52 @@ class DashboardTest(unittest.TestCase):
         self.assertIn("评价标准 HJ 633-2012 · GB 3095-2012", self.section(self.zh, "latest").words())
         self.assertIn("Standard HJ 633-2012 · GB 3095-2012", self.section(self.en, "today").words())
 
+    def test_period_ranking_month_to_date(self):
+        # The default view of the assessment ranking: this month to date by the composite index,
+        # per station. On the 7th only 3 days have data and a week asks for 7 valid days, so
+        # nobody is ranked yet and the page says who is short and by how much.
+        periods = self.section(self.zh, "periods")
+        pressed = {sw.get("data-switch"): [b.get("data-value") for b in sw.find_all("button")
+                                           if b.get("aria-pressed") == "true"]
+                   for sw in periods.find_all("div", cls="seg")}
+        self.assertEqual(pressed, {"period": ["month"], "metric": ["composite"], "by": ["station"]})
+        text = periods.words()
+        self.assertIn("2017-12-01 至 2017-12-07，7 天，有效天数要求 7 天", text)
+        self.assertIn("该时段暂无可排名的数据。", text)
+        short = [p for p in periods.find_all("p", cls="note") if p.get("data-list") == "insufficient"]
+        self.assertEqual(len(short), 1)
+        for code in MICRO:
+            # Today counts provisionally, by today's ranking rule; 天坛 stopped at 10:00 and does not.
+            self.assertIn(f"{NAMES[code]}（{2 if code == 'HX-007' else 3} 天）", short[0].words())
+        self.assertNotIn(NAMES["GC-01"], short[0].words())      # national points are never ranked
+
+    def test_period_ranking_by_street_for_a_day(self):
+        # ?period=day&by=unit&pmetric=pm10: the latest final day's streets by PM10 (each street
+        # has one station here, so the order is the day's), the bottom three marked, the
+        # composite index and its largest contributor beside the value.
+        run = browser.dump_dom(self.chromium, self.base + "?nostream=1&period=day&by=unit&pmetric=pm10")
+        self.assertEqual(run.page_errors(), [])
+        periods = browser.parse(run.stdout).by_id("periods")
+        got = [(tr.get("data-subject"), tr) for tr in periods.find("tbody").find_all("tr")]
+        units = {s[0]: s[5] for s in STATIONS}
+        self.assertEqual([u for u, _ in got], [units[c] for c in LATEST_ORDER])
+        api = {r["unit"]: r for r in
+               self.d.get("/api/v1/ranking/2017-12-06?by=unit&metric=pm10").json["ranking"]}
+        for rank, (unit, tr) in enumerate(got, 1):
+            cells = [td.words() for td in tr.find_all("td")]
+            self.assertEqual(cells[0], str(rank))
+            self.assertIn(unit, cells[1])
+            self.assertEqual(cells[2], f"{api[unit]['value']:g}")
+            self.assertEqual(cells[3], f"{api[unit]['composite']:g}")
+            self.assertEqual(cells[4], api[unit]["largest"])
+            self.assertEqual(cells[6], "1")
+            self.assertEqual("row-iv" in tr.classes, rank > len(got) - 3, unit)
+        # 天坛: PM10 160 and 161, mean 160.5 → 160; PM2.5 70/71 → 70.5 → 70 (HJ 663 rounding).
+        self.assertEqual([td.words() for td in dict(got)[units["HX-007"]].find_all("td")][2], "160")
+        self.assertIn("2017-12-06 至 2017-12-06", periods.words())
+        heads = [th.words() for th in periods.find("thead").find_all("th")]
+        self.assertEqual(heads, ["排名", "街道（乡镇）", "排名值", "综合指数", "首要贡献", "单项指数", "有效天数"])
+
     def test_chinese_labels(self):
         html = self.zh.find("html")
         self.assertEqual(html.get("lang"), "zh-CN")
