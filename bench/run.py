@@ -17,6 +17,9 @@ of the HTTP figures, default 3, medians reported):
   5. one day's ranking of 1000 stations x 1440 readings vs a plain SQL aggregate over them
   6. peak RSS of the daemons, and RSS growth over a soak of mixed load
   7. scaling: ranking time and /ranking/today throughput at 10, 100, 1000, 10000 stations
+  8. period rankings (issue 14): a month, quarter and year of BENCH_PERIOD_STATIONS (250,1000)
+     stations from the kept daily values, against plain SQL over the daily rows and (month)
+     over the raw readings; `bench/run.sh periods` runs this phase alone
 Needs wrk and pgbench (Debian: wrk, postgresql-15). Results: a table on stdout and
 build/bench/results.json.
 """
@@ -404,6 +407,144 @@ def phase_scaling(base):
             d.stop()
 
 
+PERIOD_YEAR = 2025
+PERIOD_STATIONS = [int(x) for x in os.environ.get("BENCH_PERIOD_STATIONS", "250,1000").split(",")]
+
+
+def clone_days(url, year):
+    """Day 1 of `year` as finalized by the daemon, copied to every other day of the year with
+    the PM values varied (about 3 % of station-days short of valid hours, as real networks
+    have): the daily rows finalization keeps, without a year of ingest."""
+    first = f"{year}-01-01"
+    psql(url, f"""
+        INSERT INTO days SELECT (jsonb_populate_record(t, jsonb_build_object('day', g::date))).*
+          FROM days t, generate_series('{year}-01-02'::date, '{year}-12-31'::date, '1 day') g
+         WHERE t.day = '{first}';
+        INSERT INTO day_values SELECT (jsonb_populate_record(v, jsonb_build_object(
+                 'day', g::date,
+                 'pm25', round((v.pm25 * (0.5 + random()))::numeric, 1),
+                 'pm10', round((v.pm10 * (0.5 + random()))::numeric, 1),
+                 'pm25_valid', random() > 0.03, 'pm10_valid', random() > 0.03))).*
+          FROM day_values v, generate_series('{year}-01-02'::date, '{year}-12-31'::date, '1 day') g
+         WHERE v.day = '{first}';
+        ANALYZE days; ANALYZE day_values;""")
+
+
+def clone_readings(url, year, days):
+    """The first day's hourly readings copied to the next days-1 days: a month of raw rows
+    for the plain SQL over readings."""
+    psql(url, f"""
+        INSERT INTO readings (station_id, observed_at, pm25, pm10, source, received_at)
+        SELECT r.station_id, r.observed_at + make_interval(days => g), r.pm25 * (0.5 + random()),
+               r.pm10 * (0.5 + random()), r.source, r.received_at
+          FROM readings r, generate_series(1, {days - 1}) g
+         WHERE r.observed_at < '{year}-01-02T00:00:00+08:00';
+        ANALYZE readings;""")
+
+
+def sql_daily(year, to):
+    """The composite of PM2.5 and PM10 over a span, from the kept daily rows, in plain SQL."""
+    return f"""SELECT code, round((avg(pm25) FILTER (WHERE pm25_valid) / 35
+                                + avg(pm10) FILTER (WHERE pm10_valid) / 70)::numeric, 2) AS composite
+                 FROM day_values WHERE day BETWEEN '{year}-01-01' AND '{to}' AND eligible
+                GROUP BY code
+               HAVING count(*) FILTER (WHERE pm25_valid) >= 27 AND count(*) FILTER (WHERE pm10_valid) >= 27
+                ORDER BY composite, code"""
+
+
+def sql_raw(year, to):
+    """The same from the raw readings: hourly means, daily means of days with 20 hours, then
+    the period (what a ranking costs without the daily rows)."""
+    return f"""WITH h AS (SELECT station_id, date_trunc('hour', observed_at AT TIME ZONE 'Asia/Shanghai') AS hr,
+                               avg(pm25) AS pm25, avg(pm10) AS pm10
+                          FROM readings WHERE observed_at >= '{year}-01-01T00:00:00+08:00'
+                                          AND observed_at < ('{to}'::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
+                         GROUP BY 1, 2),
+                    d AS (SELECT station_id, date_trunc('day', hr) AS day, avg(pm25) AS pm25, avg(pm10) AS pm10
+                            FROM h GROUP BY 1, 2 HAVING count(pm25) >= 20 AND count(pm10) >= 20)
+               SELECT station_id, round((avg(pm25) / 35 + avg(pm10) / 70)::numeric, 2) AS composite
+                 FROM d GROUP BY station_id HAVING count(*) >= 27 ORDER BY composite, station_id"""
+
+
+def phase_periods(base):
+    """Issue 14: a period ranking of n stations is read from the kept daily values (finalized
+    days, cached per day), never from readings. For each n: a year, a quarter and a month of
+    2025 (campaigns, so no kept period snapshot is used), the first read after a restart (the
+    days read from day_values) and warm reads (medians), per station and per street; the kept
+    snapshot of the whole year; beside them the plain SQL over the daily rows and, for the
+    month, over the raw readings."""
+    results["periods"] = []
+    for n in PERIOD_STATIONS:
+        log(f"== period rankings: {n} stations x 365 days")
+        name = f"bench_periods_{n}"
+        url = db_url(base, name)
+        psql(base, f"DROP DATABASE IF EXISTS {name}")
+        psql(base, f"CREATE DATABASE {name}")
+        d = Daemon(url)
+        try:
+            codes, _ = register(d.port, n, "Y")
+            psql(url, "UPDATE stations SET interval_s = 3600, unit = 'street ' || (id % 40)")
+            readings = [f'{{"station":"{code}","observed_at":"{PERIOD_YEAR}-01-01T{h:02d}:00:00+08:00",'
+                        f'"pm25":{35 + (k + h) % 50},"pm10":{70 + (k * 7 + h) % 90}}}'
+                        for h in range(24) for k, code in enumerate(codes)]
+            post_parallel(d.port, [("[" + ",".join(readings[i:i + 5000]) + "]").encode()
+                                   for i in range(0, len(readings), 5000)], 4)
+            request(d.port, "POST", f"/api/v1/ranking/{PERIOD_YEAR}-01-01/finalize")
+            clone_days(url, PERIOD_YEAR)
+            clone_readings(url, PERIOD_YEAR, 31)
+            # Keep the year and its months now, so the next daemon has nothing to finalize
+            # and starts with no day in its cache.
+            for m in range(1, 13):
+                request(d.port, "POST", f"/api/v1/ranking/month/{PERIOD_YEAR}-{m:02d}/finalize")
+            request(d.port, "POST", f"/api/v1/ranking/year/{PERIOD_YEAR}/finalize")
+        finally:
+            d.stop()
+        d = Daemon(url)
+        try:
+            # A year of 2025 is not this year (the clock says 2026), so nothing warmed it:
+            # the first read fetches and assesses all its days.
+            row = {"stations": n}
+            year_path = f"/api/v1/ranking/campaign?from={PERIOD_YEAR}-01-01&to={PERIOD_YEAR}-12-30"
+            t0 = time.monotonic()
+            request(d.port, "GET", year_path, token=None)
+            row["year_first_ms"] = (time.monotonic() - t0) * 1000
+            spans = (("month", f"{PERIOD_YEAR}-01-30", 30), ("quarter", f"{PERIOD_YEAR}-03-31", 90),
+                     ("year", f"{PERIOD_YEAR}-12-30", 364))
+            for label, to, days in spans:
+                path = f"/api/v1/ranking/campaign?from={PERIOD_YEAR}-01-01&to={to}"
+                warm, parts, _, _ = timed_get(d.port, path)
+                unit_warm, _, _, _ = timed_get(d.port, path + "&by=unit")
+                row[label] = {"days": days, "warm_ms": warm, "compute_ms": parts.get("compute", float("nan")),
+                              "unit_warm_ms": unit_warm, "sql_daily_ms": timed_sql(url, sql_daily(PERIOD_YEAR, to))}
+            row["month"]["sql_raw_ms"] = timed_sql(url, sql_raw(PERIOD_YEAR, f"{PERIOD_YEAR}-01-30"))
+            row["year_kept_ms"] = timed_get(d.port, f"/api/v1/ranking/year/{PERIOD_YEAR}")[0]
+            row["rss_mb"] = d.rss_kb("VmHWM") / 1024
+            results["periods"].append(row)
+            log(row)
+        finally:
+            d.stop()
+
+
+def report_periods():
+    print("\nPeriod rankings (issue 14): composite index of PM2.5 and PM10 from the kept daily values, "
+          "medians of warm reads:\n")
+    print("| stations | span | days | GET, ms | computing (Server-Timing), ms | GET by street, ms "
+          "| computing per 1000 station-days, ms | plain SQL over daily rows, ms | SQL / GET |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results.get("periods", []):
+        for label in ("month", "quarter", "year"):
+            s = r[label]
+            print(f"| {r['stations']:,} | {label} | {s['days']} | {s['warm_ms']:.1f} | {s['compute_ms']:.1f} | "
+                  f"{s['unit_warm_ms']:.1f} | {s['compute_ms'] / (r['stations'] * s['days']) * 1000:.3f} | "
+                  f"{s['sql_daily_ms']:.1f} | {s['sql_daily_ms'] / s['warm_ms']:.1f}x |")
+    for r in results.get("periods", []):
+        m = r["month"]
+        print(f"\n{r['stations']:,} stations: the month from raw readings in plain SQL {m['sql_raw_ms']:.1f} ms "
+              f"({m['sql_raw_ms'] / m['warm_ms']:.0f}x the ranking); the year's first read after a start "
+              f"{r['year_first_ms']:.0f} ms (this year's days are read at start instead); the kept year "
+              f"{r['year_kept_ms']:.1f} ms; peak RSS {r['rss_mb']:.1f} MB")
+
+
 def report():
     r = results
     rss_peak = max(r.get("rss_peak_kb_today_daemon", 0), r.get("rss_peak_kb_ingest_daemon", 0)) / 1024
@@ -467,11 +608,18 @@ def main():
     build_tools()
     pg("destroy")
     base = pg("start").split("running at ")[-1]
+    phases = sys.argv[1:] or ["all"]
     try:
-        phase_today(base)
-        phase_ingest(base)
-        phase_scaling(base)
-        report()
+        if phases != ["periods"]:
+            phase_today(base)
+            phase_ingest(base)
+            phase_scaling(base)
+            report()
+        if "periods" in phases or phases == ["all"]:
+            phase_periods(base)
+            report_periods()
+            with open(os.path.join(OUT, "results.json"), "w") as f:
+                json.dump(results, f, indent=1)
     finally:
         pg("destroy")
 

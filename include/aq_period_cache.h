@@ -40,8 +40,6 @@ void aq_period_cache_free(struct aq_period_cache *c);
 struct aq_day_block *aq_day_block_new(int64_t day, size_t n);
 /* Sorts the block's rows by station id (after filling them). */
 void aq_day_block_sort(struct aq_day_block *b);
-/* The row of a station, or NULL. */
-const struct aq_station_daily *aq_day_block_find(const struct aq_day_block *b, int station_id);
 
 /* The kept block of day when its stamp is stamp (a new reference), else NULL. */
 struct aq_day_block *aq_period_cache_get(struct aq_period_cache *c, int64_t day, int64_t stamp);

@@ -99,6 +99,9 @@ enum aq_status aq_period_finalize(struct aq_app *app, enum aq_period_kind kind, 
 /* The periodic job: finalizes every month and year whose days are all finalized. Returns how
  * many. */
 int aq_period_finalize_due(struct aq_app *app);
+/* Reads this year's finalized days into the period cache, so the first year-to-date ranking
+ * after a start does not wait for a year of day_values (seconds for 1000 stations). */
+void aq_period_warm(struct aq_app *app);
 /* The first and last day of the month or year that starts at from. */
 int64_t aq_period_last_day(enum aq_period_kind kind, int64_t from);
 

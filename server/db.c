@@ -169,6 +169,7 @@ static enum aq_status classify(struct aq_db *db, const PGresult *r)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn);
+	snprintf(db->last_state, sizeof db->last_state, "%s", state ? state : "");
 	snprintf(db->last_error, sizeof db->last_error, "%s", msg ? msg : "");
 	char *nl = strchr(db->last_error, '\n');
 	if (nl)

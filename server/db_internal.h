@@ -25,6 +25,7 @@ struct aq_db {
 	bool broken;                 /* the connection failed: reconnect on next acquire */
 	char last_constraint[64];    /* constraint named by the last unique violation */
 	char last_error[256];
+	char last_state[6];          /* SQLSTATE of the last error ("" for none) */
 	struct aq_daycache *day_cache; /* the pool's, shared by its connections */
 	bool folded;                 /* pending live readings folded since this borrow began */
 };

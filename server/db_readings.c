@@ -534,7 +534,19 @@ enum aq_status aq_db_fold(struct aq_db *db, size_t *moved)
 
 enum aq_status aq_db_fold_once(struct aq_db *db)
 {
-	return db->folded ? AQ_OK : aq_db_fold(db, NULL);
+	if (db->folded)
+		return AQ_OK;
+	enum aq_status st = aq_db_fold(db, NULL);
+	/* A read-only database (a standby, default_transaction_read_only) cannot fold, but can
+	 * still be read: readers see what was folded, and the readings waiting in pending_hourly
+	 * are folded once it is writable again. Outside a transaction the failed statement
+	 * leaves the connection usable. */
+	if (st == AQ_ERR_DB_UNAVAILABLE && strcmp(db->last_state, "25006") == 0 &&
+	    PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+		db->folded = true;
+		return AQ_OK;
+	}
+	return st;
 }
 
 enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, size_t n, int *ids)

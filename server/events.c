@@ -30,6 +30,7 @@ struct aq_event_listener {
 struct aq_events {
 	pthread_mutex_t lock;
 	struct aq_worker *ticker; /* the keep-alives */
+	bool ticked;              /* the ticker's first step (at its start) has passed */
 	struct aq_event_listener *head;
 	size_t count;
 	bool shutdown;
@@ -84,7 +85,12 @@ static void push_all(struct aq_events *hub, const char *text)
 
 static bool keepalive_step(void *arg)
 {
-	aq_events_comment(arg, "keep-alive");
+	struct aq_events *hub = arg;
+	/* The worker steps once as it starts: no stream needs a keep-alive then. Only this
+	 * thread touches ticked. */
+	if (hub->ticked)
+		aq_events_comment(hub, "keep-alive");
+	hub->ticked = true;
 	return false;
 }
 

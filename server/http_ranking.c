@@ -132,10 +132,13 @@ static enum MHD_Result reply_period(struct aq_request *req, struct aq_period_que
 	if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "format must be json or csv.", NULL);
 	enum aq_status st = parse_period_query(req, q, &problem);
+	int64_t mark = aq_monotonic_us();
 	if (st == AQ_OK)
 		st = aq_period_build(req->app, q, &r, &problem);
 	else
 		memset(&r, 0, sizeof r);
+	snprintf(req->server_timing, sizeof req->server_timing, "compute;dur=%.1f",
+		 (double)(aq_monotonic_us() - mark) / 1000.0);
 	enum MHD_Result result;
 	if (st != AQ_OK) {
 		result = aq_reply_error(req, st, problem, NULL);

@@ -49,6 +49,7 @@ struct pass_state {
 	char ranking_etag[24];
 	int64_t last_prune_us;
 	int64_t last_period_us;    /* real time of the last look for months and years to finalize */
+	bool periods_warm;         /* this year's days read into the period cache */
 };
 
 /* Streams events other daemons (or this one) logged since the last pass. */
@@ -138,6 +139,10 @@ static void run_pass(struct aq_app *app, struct pass_state *ps)
 	if (aq_day_finalize_due(app) > 0 || now - ps->last_period_us >= 60 * AQ_US_PER_SEC) {
 		aq_period_finalize_due(app);
 		ps->last_period_us = now;
+	}
+	if (!ps->periods_warm) {
+		aq_period_warm(app);
+		ps->periods_warm = true;
 	}
 	/* Alerts: on the tick, and within a second of new data (closed hours, offline ends). */
 	int64_t version = atomic_load(&app->data_version);

@@ -50,21 +50,6 @@ void aq_day_block_sort(struct aq_day_block *b)
 	qsort(b->rows, b->n, sizeof b->rows[0], by_station_id);
 }
 
-const struct aq_station_daily *aq_day_block_find(const struct aq_day_block *b, int station_id)
-{
-	size_t lo = 0, hi = b ? b->n : 0;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (b->rows[mid].station_id < station_id)
-			lo = mid + 1;
-		else if (b->rows[mid].station_id > station_id)
-			hi = mid;
-		else
-			return &b->rows[mid];
-	}
-	return NULL;
-}
-
 static size_t slot_of(int64_t day)
 {
 	return (size_t)(((day % CACHE_DAYS) + CACHE_DAYS) % CACHE_DAYS);

@@ -143,15 +143,60 @@ static void series_buf_free(struct series_buf *b)
 
 /* The series of a subject made of `members` stations (one for a station): per day and
  * pollutant the mean of the members' valid values, when any is valid; the AQI likewise. */
-static void gather(struct aq_day_block *const *blocks, size_t n_days, const struct aq_station *stations,
+struct id_index {
+	int id;
+	size_t i;
+};
+
+static int by_station_id(const void *a, const void *b)
+{
+	int x = ((const struct id_index *)a)->id, y = ((const struct id_index *)b)->id;
+	return (x > y) - (x < y);
+}
+
+/* Where each station's row is in each day's block: at[d · n_stations + i], NULL for none.
+ * One merge per day of the block (sorted by station id) with the stations in id order, so
+ * gathering a subject's series is a lookup per day instead of a search. */
+static const struct aq_station_daily **day_index(struct aq_day_block *const *blocks, size_t n_days,
+						 const struct aq_station *stations, size_t n_stations)
+{
+	size_t cells = n_days * n_stations;
+	const struct aq_station_daily **at = calloc(cells ? cells : 1, sizeof *at);
+	struct id_index *order = malloc((n_stations ? n_stations : 1) * sizeof *order);
+	if (!at || !order) {
+		free(at);
+		free(order);
+		return NULL;
+	}
+	for (size_t i = 0; i < n_stations; i++)
+		order[i] = (struct id_index){stations[i].id, i};
+	qsort(order, n_stations, sizeof *order, by_station_id);
+	for (size_t d = 0; d < n_days; d++) {
+		const struct aq_day_block *b = blocks[d];
+		for (size_t k = 0, r = 0; b && k < n_stations && r < b->n;) {
+			if (b->rows[r].station_id < order[k].id)
+				r++;
+			else if (b->rows[r].station_id > order[k].id)
+				k++;
+			else
+				at[d * n_stations + order[k++].i] = &b->rows[r++];
+		}
+	}
+	free(order);
+	return at;
+}
+
+/* A subject's daily series from the day index: a station's own values, or per day the mean
+ * of its members' valid values. */
+static void gather(const struct aq_station_daily *const *at, size_t n_days, size_t n_stations,
 		   const size_t *members, size_t n_members, struct series_buf *buf, struct aq_period_series *s)
 {
 	memset(s, 0, sizeof *s);
 	for (size_t d = 0; d < n_days; d++) {
 		double sum[AQ_POLLUTANTS] = {0}, aqi_sum = 0;
 		int count[AQ_POLLUTANTS] = {0}, aqi_count = 0;
-		for (size_t m = 0; blocks[d] && m < n_members; m++) {
-			const struct aq_station_daily *r = aq_day_block_find(blocks[d], stations[members[m]].id);
+		for (size_t m = 0; m < n_members; m++) {
+			const struct aq_station_daily *r = at[d * n_stations + members[m]];
 			if (!r)
 				continue;
 			for (int p = 0; p < AQ_POLLUTANTS; p++) {
@@ -291,7 +336,11 @@ static enum aq_status assess(struct aq_app *app, struct aq_db *db, struct aq_per
 	struct series_buf buf;
 	enum aq_status st = AQ_ERR_INTERNAL;
 	bool buf_ok = series_buf_new(&buf, n_days);
-	if (blocks && buf_ok && (st = days_load(app, db, from, to, blocks)) == AQ_OK) {
+	const struct aq_station_daily **at = NULL;
+	if (blocks && buf_ok && (st = days_load(app, db, from, to, blocks)) == AQ_OK &&
+	    !(at = day_index(blocks, n_days, out->stations, out->n_stations)))
+		st = AQ_ERR_INTERNAL;
+	if (at) {
 		for (size_t d = 0; !base && d < n_days; d++) {
 			out->days_with_data += blocks[d] && blocks[d]->n > 0;
 			out->final = out->final && (!blocks[d] || blocks[d]->n == 0 || blocks[d]->stamp > 0);
@@ -299,11 +348,12 @@ static enum aq_status assess(struct aq_app *app, struct aq_db *db, struct aq_per
 		for (size_t k = 0; k < out->n_rows; k++) {
 			struct aq_period_row *row = &out->rows[k];
 			struct aq_period_series s;
-			gather(blocks, n_days, out->stations, row->members, row->n_members, &buf, &s);
+			gather(at, n_days, out->n_stations, row->members, row->n_members, &buf, &s);
 			aq_period_compute(&s, rules, base ? &row->base : &row->value);
 			row->has_base = row->has_base || base;
 		}
 	}
+	free(at);
 	days_release(app, blocks, n_days);
 	free(blocks);
 	series_buf_free(&buf);
@@ -686,4 +736,31 @@ int aq_period_finalize_due(struct aq_app *app)
 	free(months);
 	free(years);
 	return finalized;
+}
+
+void aq_period_warm(struct aq_app *app)
+{
+	int64_t today = aq_app_today(app);
+	int y, m, d;
+	aq_civil_from_days(today, &y, &m, &d);
+	int64_t from = aq_days_from_civil(y, 1, 1), to = today - 1;
+	if (to < from)
+		return;
+	size_t n = (size_t)(to - from + 1);
+	struct aq_day_block **blocks = calloc(n, sizeof *blocks);
+	enum aq_status st = AQ_ERR_INTERNAL;
+	struct aq_db *db = blocks ? aq_app_db(app, &st) : NULL;
+	int64_t mark = aq_monotonic_us();
+	if (db) {
+		st = days_load(app, db, from, to, blocks);
+		aq_db_release(app->pool, db);
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++)
+		kept += blocks && blocks[i] && blocks[i]->stamp > 0;
+	days_release(app, blocks, n);
+	free(blocks);
+	if (st == AQ_OK)
+		aq_log(AQ_LOG_INFO, "read %zu finalized days of this year for the period rankings in %.0f ms", kept,
+		       (double)(aq_monotonic_us() - mark) / 1000.0);
 }
