@@ -27,6 +27,28 @@ CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# `make` (or `make all`, `make tests`, `make asan`) where the libraries are missing: one line
+# naming them and what to run, not a wall of compiler errors. `make run`, `make test` and
+# `make bench` install them first (deploy/install-deps.sh), so they are not checked here.
+DEB_pkg_libmicrohttpd := libmicrohttpd-dev
+DEB_pkg_jansson       := libjansson-dev
+DEB_pkg_libpq         := libpq-dev
+DEB_pkg_libcurl       := libcurl4-gnutls-dev
+DEB_pkg_gnutls        := libgnutls28-dev
+DEB_pkg_zlib          := zlib1g-dev
+DEB_pkg_libsodium     := libsodium-dev
+DEB_pkg_check         := check
+BUILD_GOALS := $(filter-out deps run test stop bench clean format format-check,$(or $(MAKECMDGOALS),all))
+ifneq ($(BUILD_GOALS),)
+ifeq ($(shell command -v pkg-config),)
+$(error pkg-config is not installed: run `make deps` (installs every package aqrank needs) or `make run`)
+endif
+MISSING_PKGS := $(shell for p in $(PKGS) check; do pkg-config --exists $$p || echo $$p; done)
+ifneq ($(MISSING_PKGS),)
+$(error missing libraries: $(MISSING_PKGS) (Debian: $(foreach p,$(MISSING_PKGS),$(DEB_pkg_$(p)))): run `make deps` (installs every package aqrank needs) or `make run`)
+endif
+endif
+
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CPPFLAGS += -DAQ_VERSION='"$(VERSION)"'
 

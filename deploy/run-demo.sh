@@ -40,7 +40,16 @@ BASE="http://127.0.0.1:$PORT"
 python3 deploy/seed_demo.py "$BASE" "$ADMIN" deploy/demo-stations.json
 echo
 echo "aqrankd is running at $BASE  (dashboard: $BASE/ ; log: var/aqrankd.log; Ctrl-C stops it)"
-tail -n +1 -f var/aqrankd.log &
+# The log follows the daemon: --pid ends tail when aqrankd ends, however it ends (Ctrl-C, a
+# crash, `kill`, SIGTERM from systemd-run), so make run never leaves a process behind.
+tail -n +1 -f --pid=$PID var/aqrankd.log &
 TAIL=$!
-trap 'kill $TAIL 2>/dev/null; kill -TERM $PID 2>/dev/null; wait $PID; exit 0' INT TERM
+trap 'kill -TERM $PID 2>/dev/null; wait $PID; kill $TAIL 2>/dev/null; exit 0' INT TERM
+set +e
 wait $PID
+CODE=$?
+set -e
+kill $TAIL 2>/dev/null || true
+wait $TAIL 2>/dev/null || true
+[ $CODE -eq 0 ] || echo "aqrankd exited with status $CODE (log: var/aqrankd.log)" >&2
+exit $CODE

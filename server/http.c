@@ -33,42 +33,47 @@ struct aq_http {
 	atomic_int in_flight; /* requests begun and not completed: what a stop waits for */
 };
 
+/* The query parameters of the rankings of a day, and of a period. */
+#define DAY_QUERY "metric,near,radius_km,format,lang"
+#define PERIOD_QUERY "metric,by,pollutants,baseline,format"
+
 static const struct aq_route routes[] = {
-	{"GET", "/", aq_handle_dashboard, AQ_AUTH_OPEN, false, "dashboard"},
-	{"GET", "/static/{}", aq_handle_static, AQ_AUTH_OPEN, false, "static"},
-	{"GET", "/healthz", aq_handle_healthz, AQ_AUTH_OPEN, false, "healthz"},
-	{"GET", "/readyz", aq_handle_readyz, AQ_AUTH_OPEN, false, "readyz"},
-	{"GET", "/metrics", aq_handle_metrics, AQ_AUTH_METRICS, false, "metrics"},
-	{"GET", "/api/v1/stations", aq_handle_station_list, AQ_AUTH_READ, false, "stations"},
-	{"GET", "/api/v1/stations/{}", aq_handle_station_get, AQ_AUTH_READ, false, "station"},
-	{"PUT", "/api/v1/stations/{}", aq_handle_station_put, AQ_AUTH_ADMIN, true, "station"},
-	{"DELETE", "/api/v1/stations/{}", aq_handle_station_delete, AQ_AUTH_ADMIN, false, "station"},
-	{"POST", "/api/v1/stations/{}/token", aq_handle_station_token, AQ_AUTH_ADMIN, false, "station_token"},
+	{"GET", "/", aq_handle_dashboard, AQ_AUTH_OPEN, false, "dashboard", NULL},
+	{"GET", "/static/{}", aq_handle_static, AQ_AUTH_OPEN, false, "static", NULL},
+	{"GET", "/favicon.ico", aq_handle_favicon, AQ_AUTH_OPEN, false, "favicon", NULL},
+	{"GET", "/healthz", aq_handle_healthz, AQ_AUTH_OPEN, false, "healthz", NULL},
+	{"GET", "/readyz", aq_handle_readyz, AQ_AUTH_OPEN, false, "readyz", NULL},
+	{"GET", "/metrics", aq_handle_metrics, AQ_AUTH_METRICS, false, "metrics", NULL},
+	{"GET", "/api/v1/stations", aq_handle_station_list, AQ_AUTH_READ, false, "stations", "kind,near,radius_km"},
+	{"GET", "/api/v1/stations/{}", aq_handle_station_get, AQ_AUTH_READ, false, "station", NULL},
+	{"PUT", "/api/v1/stations/{}", aq_handle_station_put, AQ_AUTH_ADMIN, true, "station", NULL},
+	{"DELETE", "/api/v1/stations/{}", aq_handle_station_delete, AQ_AUTH_ADMIN, false, "station", NULL},
+	{"POST", "/api/v1/stations/{}/token", aq_handle_station_token, AQ_AUTH_ADMIN, false, "station_token", NULL},
 	{"DELETE", "/api/v1/stations/{}/hj212-lockout", aq_handle_station_lockout_lift, AQ_AUTH_ADMIN, false,
-	 "station_hj212_lockout"},
-	{"GET", "/api/v1/stations/{}/readings", aq_handle_readings_list, AQ_AUTH_READ, false, "station_readings"},
-	{"GET", "/api/v1/stations/{}/hourly", aq_handle_station_hourly, AQ_AUTH_READ, false, "station_hourly"},
-	{"GET", "/api/v1/stations/{}/daily", aq_handle_station_daily, AQ_AUTH_READ, false, "station_daily"},
-	{"POST", "/api/v1/readings", aq_handle_readings_post, AQ_AUTH_STATION, true, "readings"},
-	{"GET", "/api/v1/ranking/today", aq_handle_ranking_today, AQ_AUTH_READ, false, "ranking_today"},
-	{"GET", "/api/v1/ranking/latest", aq_handle_ranking_latest, AQ_AUTH_READ, false, "ranking_latest"},
-	{"GET", "/api/v1/ranking/summary", aq_handle_ranking_summary, AQ_AUTH_READ, false, "ranking_summary"},
-	{"GET", "/api/v1/ranking/month-to-date", aq_handle_ranking_month_to_date, AQ_AUTH_READ, false, "ranking_mtd"},
-	{"GET", "/api/v1/ranking/year-to-date", aq_handle_ranking_year_to_date, AQ_AUTH_READ, false, "ranking_ytd"},
-	{"GET", "/api/v1/ranking/campaign", aq_handle_ranking_campaign, AQ_AUTH_READ, false, "ranking_campaign"},
-	{"GET", "/api/v1/ranking/month/{}", aq_handle_ranking_month, AQ_AUTH_READ, false, "ranking_month"},
-	{"GET", "/api/v1/ranking/year/{}", aq_handle_ranking_year, AQ_AUTH_READ, false, "ranking_year"},
+	 "station_hj212_lockout", NULL},
+	{"GET", "/api/v1/stations/{}/readings", aq_handle_readings_list, AQ_AUTH_READ, false, "station_readings", "from,to,limit,cursor,format"},
+	{"GET", "/api/v1/stations/{}/hourly", aq_handle_station_hourly, AQ_AUTH_READ, false, "station_hourly", "date,lang"},
+	{"GET", "/api/v1/stations/{}/daily", aq_handle_station_daily, AQ_AUTH_READ, false, "station_daily", "from,to,lang"},
+	{"POST", "/api/v1/readings", aq_handle_readings_post, AQ_AUTH_STATION, true, "readings", NULL},
+	{"GET", "/api/v1/ranking/today", aq_handle_ranking_today, AQ_AUTH_READ, false, "ranking_today", DAY_QUERY},
+	{"GET", "/api/v1/ranking/latest", aq_handle_ranking_latest, AQ_AUTH_READ, false, "ranking_latest", DAY_QUERY},
+	{"GET", "/api/v1/ranking/summary", aq_handle_ranking_summary, AQ_AUTH_READ, false, "ranking_summary", "from,to,metric"},
+	{"GET", "/api/v1/ranking/month-to-date", aq_handle_ranking_month_to_date, AQ_AUTH_READ, false, "ranking_mtd", PERIOD_QUERY},
+	{"GET", "/api/v1/ranking/year-to-date", aq_handle_ranking_year_to_date, AQ_AUTH_READ, false, "ranking_ytd", PERIOD_QUERY},
+	{"GET", "/api/v1/ranking/campaign", aq_handle_ranking_campaign, AQ_AUTH_READ, false, "ranking_campaign", "from,to," PERIOD_QUERY},
+	{"GET", "/api/v1/ranking/month/{}", aq_handle_ranking_month, AQ_AUTH_READ, false, "ranking_month", PERIOD_QUERY},
+	{"GET", "/api/v1/ranking/year/{}", aq_handle_ranking_year, AQ_AUTH_READ, false, "ranking_year", PERIOD_QUERY},
 	{"POST", "/api/v1/ranking/month/{}/finalize", aq_handle_period_finalize_month, AQ_AUTH_ADMIN, true,
-	 "ranking_month_finalize"},
+	 "ranking_month_finalize", "metric,by,pollutants,format"},
 	{"POST", "/api/v1/ranking/year/{}/finalize", aq_handle_period_finalize_year, AQ_AUTH_ADMIN, true,
-	 "ranking_year_finalize"},
-	{"GET", "/api/v1/ranking/{}", aq_handle_ranking_day, AQ_AUTH_READ, false, "ranking_day"},
-	{"POST", "/api/v1/ranking/{}/finalize", aq_handle_ranking_finalize, AQ_AUTH_ADMIN, true, "ranking_finalize"},
-	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews"},
-	{"PATCH", "/api/v1/interviews/{}", aq_handle_interview_patch, AQ_AUTH_ADMIN, true, "interview"},
-	{"GET", "/api/v1/alerts", aq_handle_alerts_list, AQ_AUTH_READ, false, "alerts"},
-	{"POST", "/api/v1/alerts/{}/ack", aq_handle_alert_ack, AQ_AUTH_ADMIN, true, "alert_ack"},
-	{"GET", "/api/v1/events", aq_handle_events, AQ_AUTH_READ, false, "events"},
+	 "ranking_year_finalize", "metric,by,pollutants,format"},
+	{"GET", "/api/v1/ranking/{}", aq_handle_ranking_day, AQ_AUTH_READ, false, "ranking_day", "by,pollutants,baseline," DAY_QUERY},
+	{"POST", "/api/v1/ranking/{}/finalize", aq_handle_ranking_finalize, AQ_AUTH_ADMIN, true, "ranking_finalize", DAY_QUERY},
+	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews", "date,from,to,station,status,format,lang"},
+	{"PATCH", "/api/v1/interviews/{}", aq_handle_interview_patch, AQ_AUTH_ADMIN, true, "interview", NULL},
+	{"GET", "/api/v1/alerts", aq_handle_alerts_list, AQ_AUTH_READ, false, "alerts", "status,station,type,since,limit"},
+	{"POST", "/api/v1/alerts/{}/ack", aq_handle_alert_ack, AQ_AUTH_ADMIN, true, "alert_ack", NULL},
+	{"GET", "/api/v1/events", aq_handle_events, AQ_AUTH_READ, false, "events", NULL},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -171,7 +176,8 @@ static enum MHD_Result count_header_bytes(void *cls, enum MHD_ValueKind kind, co
 
 /* Who is calling: admin, read or station token, or none. A station token costs one query, so
  * it is looked up only where a station token could be accepted or refused meaningfully. */
-static enum aq_status authenticate(struct aq_request *req, const unsigned char hash[AQ_TOKEN_HASH_LEN])
+static enum aq_status authenticate(struct aq_request *req, const unsigned char hash[AQ_TOKEN_HASH_LEN],
+				   bool stations)
 {
 	struct aq_app *app = req->app;
 	if (app->has_admin && aq_token_hash_equal(hash, app->admin_hash)) {
@@ -186,7 +192,7 @@ static enum aq_status authenticate(struct aq_request *req, const unsigned char h
 		req->role = AQ_ROLE_METRICS;
 		return AQ_OK;
 	}
-	if (req->route->auth != AQ_AUTH_STATION && req->route->auth != AQ_AUTH_ADMIN)
+	if (!stations)
 		return AQ_ERR_UNAUTHORIZED;
 	if (aq_token_cache_get(app->tokens, hash, aq_monotonic_us(), &req->station)) {
 		req->role = AQ_ROLE_STATION;
@@ -241,16 +247,13 @@ static enum aq_status authorize(struct aq_request *req)
 		while (*token == ' ')
 			token++;
 	}
-	if (need == AQ_AUTH_OPEN || (need == AQ_AUTH_READ && !app->has_read)) {
-		/* Open to all, but the admin still sees more (a station's mn and device view). */
-		if (token && *token && app->has_admin) {
-			unsigned char h[AQ_TOKEN_HASH_LEN];
-			aq_token_hash(token, h);
-			if (aq_token_hash_equal(h, app->admin_hash))
-				req->role = AQ_ROLE_ADMIN;
-		}
+	if (need == AQ_AUTH_OPEN)
+		return AQ_OK; /* the page, its files, health: a token there is nobody's business */
+	bool open = need == AQ_AUTH_READ && !app->has_read;
+	if (open && (!token || !*token))
 		return AQ_OK;
-	}
+	/* Open reads still check a token that is sent: the admin sees more (a station's mn and
+	 * device view), and a wrong token is a mistake worth telling (401), not one to hide. */
 	if (need == AQ_AUTH_ADMIN && !app->has_admin)
 		return AQ_ERR_FORBIDDEN; /* SPEC: without an admin token set, admin endpoints answer 403 */
 	if (!token || !*token)
@@ -262,7 +265,9 @@ static enum aq_status authorize(struct aq_request *req)
 		return AQ_ERR_RATE_LIMITED;
 	}
 	aq_token_hash(token, hash);
-	enum aq_status st = authenticate(req, hash);
+	enum aq_status st = authenticate(req, hash, open || need == AQ_AUTH_STATION || need == AQ_AUTH_ADMIN);
+	if (open && st == AQ_OK)
+		return AQ_OK;
 	if (st == AQ_ERR_UNAUTHORIZED) {
 		aq_metrics_add(app->metrics, AQ_C_AUTH_FAILURES, 1);
 		aq_ratelimit_take(req->http->auth_failures, client, aq_monotonic_us(), NULL);
@@ -339,6 +344,59 @@ static enum aq_status check_head(struct aq_request *req)
 	return AQ_OK;
 }
 
+/* The first query parameter of an API request that its route does not take, or NULL. */
+struct unknown_query {
+	const char *allowed;
+	char name[64];
+	bool found;
+};
+
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *at = list; at && *at; at += strcspn(at, ",") + (at[strcspn(at, ",")] == ',')) {
+		if (strcspn(at, ",") == n && strncmp(at, name, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static enum MHD_Result find_unknown(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	(void)value;
+	struct unknown_query *u = cls;
+	if (listed(u->allowed, key))
+		return MHD_YES;
+	snprintf(u->name, sizeof u->name, "%s", key);
+	u->found = true;
+	return MHD_NO;
+}
+
+/* A misspelt parameter (?metirc=pm25) silently ignored gives an answer to another question:
+ * API routes name the parameter they do not take, and those they do. */
+static enum MHD_Result check_query(struct aq_request *req, bool *refused)
+{
+	struct unknown_query u = {.allowed = req->route->query};
+	*refused = false;
+	if (strncmp(req->route->pattern, "/api/", 5) != 0)
+		return MHD_YES;
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, find_unknown, &u);
+	if (!u.found)
+		return MHD_YES;
+	*refused = true;
+	char problem[320];
+	if (u.allowed && *u.allowed)
+		snprintf(problem, sizeof problem, "unknown parameter; this endpoint takes %s", u.allowed);
+	else
+		snprintf(problem, sizeof problem, "unknown parameter; this endpoint takes none");
+	json_t *details = json_array();
+	json_array_append_new(details, json_pack("{s:s, s:s}", "field", u.name, "problem", problem));
+	char message[160];
+	snprintf(message, sizeof message, "Unknown query parameter %s.", u.name);
+	return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, message, details);
+}
+
 /* The answer to a failed check_head. */
 static enum MHD_Result reply_head_error(struct aq_request *req, enum aq_status st)
 {
@@ -362,6 +420,10 @@ static enum MHD_Result dispatch(struct aq_request *req)
 		return reply_head_error(req, st);
 	if (!req->route)
 		return answer_options(req);
+	bool refused;
+	enum MHD_Result answered = check_query(req, &refused);
+	if (refused)
+		return answered;
 	if (req->body_len > 0) {
 		if (!req->route->json_body)
 			return aq_reply_error(req, AQ_ERR_UNSUPPORTED_MEDIA_TYPE, "This endpoint takes no body.", NULL);
@@ -695,5 +757,6 @@ void aq_http_print_routes(FILE *out)
 {
 	static const char *const auth[] = {"open", "read", "station", "admin", "metrics"};
 	for (size_t i = 0; i < N_ROUTES; i++)
-		fprintf(out, "%s %s %s\n", routes[i].method, routes[i].pattern, auth[routes[i].auth]);
+		fprintf(out, "%s %s %s%s%s\n", routes[i].method, routes[i].pattern, auth[routes[i].auth],
+			routes[i].query ? " " : "", routes[i].query ? routes[i].query : "");
 }

@@ -36,6 +36,8 @@ struct aq_route {
 	enum aq_auth auth;
 	bool json_body; /* the handler takes a JSON body (parsed once by the dispatcher) */
 	const char *name; /* metrics label */
+	const char *query; /* the query parameters it takes, comma-separated (API routes refuse
+			    * any other with 422; NULL: none) */
 };
 
 /* One HTTP request, from its request line to the completion callback (http.c owns it). */
@@ -51,6 +53,7 @@ struct aq_request {
 	char *segments;     /* storage for params */
 	char allow[64];     /* Allow header for 405 and OPTIONS */
 	char server_timing[96]; /* Server-Timing header of a computed reply, or "" */
+	char download[96];      /* a CSV's file name (Content-Disposition: attachment), or "" */
 	enum aq_status early_error; /* found on the first call, answered on the last */
 	enum aq_status uri_error;   /* what the raw request line showed (NUL, length) */
 	const char *uri_end;        /* end of the URI string in MHD's buffer, until the first call */
@@ -94,6 +97,8 @@ enum MHD_Result aq_reply_errorf(struct aq_request *req, enum aq_status status, c
  * is the paging cursor, sent as the X-Next-Cursor header. */
 struct aq_csv;
 enum MHD_Result aq_reply_csv(struct aq_request *req, struct aq_csv *csv, const char *next);
+/* Content-Disposition: attachment; filename="name" (a name of [A-Za-z0-9_.-]). */
+void aq_download_header(struct MHD_Response *resp, const char *name);
 /* 204 No Content. */
 enum MHD_Result aq_reply_empty(struct aq_request *req, unsigned status);
 
@@ -160,6 +165,7 @@ enum MHD_Result aq_handle_alert_ack(struct aq_request *req);
 enum MHD_Result aq_handle_events(struct aq_request *req);
 enum MHD_Result aq_handle_dashboard(struct aq_request *req);
 enum MHD_Result aq_handle_static(struct aq_request *req);
+enum MHD_Result aq_handle_favicon(struct aq_request *req);
 
 /* ---- today's ranking through its cache (http_today.c) ---- */
 

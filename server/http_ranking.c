@@ -61,6 +61,11 @@ static enum MHD_Result reply_day(struct aq_request *req, int64_t day)
 	q.day = day;
 	if (day == aq_app_today(req->app))
 		return aq_today_reply(req, &q, &r);
+	if (r.csv) {
+		char date[11];
+		aq_date_format(day, date);
+		snprintf(req->download, sizeof req->download, "ranking-%s.csv", date);
+	}
 	st = aq_day_build(req->app, &q, &d, &problem);
 	int64_t mark = aq_monotonic_us();
 	r.now_us = aq_clock_now(&req->app->clock);
@@ -125,6 +130,24 @@ static enum aq_status parse_period_query(struct aq_request *req, struct aq_perio
 	return AQ_OK;
 }
 
+/* ranking-2026-11-27-unit.csv, ranking-2026-11.csv, ranking-2026.csv, ranking-2026-11-01-to-2026-11-30.csv:
+ * the period, and the subject when it is the streets. */
+static void period_file_name(const struct aq_period_query *q, char *out, size_t size)
+{
+	char from[11], to[11], span[32];
+	aq_date_format(q->from, from);
+	aq_date_format(q->to, to);
+	if (q->kind == AQ_PERIOD_DAY)
+		snprintf(span, sizeof span, "%s", from);
+	else if (q->kind == AQ_PERIOD_MONTH)
+		snprintf(span, sizeof span, "%.7s", from);
+	else if (q->kind == AQ_PERIOD_YEAR)
+		snprintf(span, sizeof span, "%.4s", from);
+	else
+		snprintf(span, sizeof span, "%s-to-%s", from, to);
+	snprintf(out, size, "ranking-%s%s.csv", span, q->by_unit ? "-unit" : "");
+}
+
 static enum MHD_Result reply_period(struct aq_request *req, struct aq_period_query *q)
 {
 	const char *problem = NULL, *format = aq_request_query(req, "format");
@@ -146,6 +169,7 @@ static enum MHD_Result reply_period(struct aq_request *req, struct aq_period_que
 		struct aq_csv csv;
 		aq_csv_init(&csv);
 		aq_csv_period(&csv, &r);
+		period_file_name(q, req->download, sizeof req->download);
 		result = aq_reply_csv(req, &csv, NULL);
 	} else {
 		result = aq_reply_json(req, MHD_HTTP_OK, aq_json_period(&r));
@@ -385,9 +409,21 @@ enum MHD_Result aq_handle_interviews_list(struct aq_request *req)
 		return aq_reply_error(req, st, NULL, NULL);
 	if (format && strcmp(format, "csv") == 0) {
 		struct aq_csv csv;
+		char a[11], b[11];
 		aq_csv_init(&csv);
 		aq_csv_interviews(&csv, list, n);
 		free(list);
+		if (f.from != INT64_MIN)
+			aq_date_format(f.from, a);
+		if (f.to != INT64_MAX)
+			aq_date_format(f.to, b);
+		if (date)
+			snprintf(req->download, sizeof req->download, "interviews-%s.csv", a);
+		else if (f.from != INT64_MIN || f.to != INT64_MAX)
+			snprintf(req->download, sizeof req->download, "interviews-%s-to-%s.csv",
+				 f.from != INT64_MIN ? a : "start", f.to != INT64_MAX ? b : "now");
+		else
+			snprintf(req->download, sizeof req->download, "interviews.csv");
 		return aq_reply_csv(req, &csv, NULL);
 	}
 	json_t *arr = json_array();

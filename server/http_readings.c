@@ -16,8 +16,8 @@
 static void mark_bad(const struct aq_problems *p, bool *bad, size_t n)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		int idx = p->items[i].index < 0 ? 0 : p->items[i].index;
-		if ((size_t)idx < n)
+		int idx = p->items[i].index;
+		if (idx >= 0 && (size_t)idx < n)
 			bad[idx] = true;
 	}
 }
@@ -34,7 +34,6 @@ enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 	enum MHD_Result result;
 	struct aq_db *db = NULL;
 	enum aq_status st;
-	bool single = req->json && !json_is_array(req->json);
 
 	if (!req->json)
 		return aq_reply_error(req, AQ_ERR_INVALID_JSON,
@@ -61,7 +60,7 @@ enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 	int64_t now = aq_clock_now(&req->app->clock);
 	bool foreign = false;
 	for (size_t i = 0; i < n; i++) {
-		int index = single ? -1 : (int)i;
+		int index = (int)i; /* a single object is the reading at index 0, as in a batch of one */
 		if (!bad[i])
 			aq_reading_validate(&readings[i], index, now, &problems);
 		if (req->role == AQ_ROLE_STATION) {
@@ -93,7 +92,7 @@ enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 		goto fail;
 	bool unknown = false;
 	for (size_t i = 0; i < n; i++) {
-		int index = single ? -1 : (int)i;
+		int index = (int)i; /* a single object is the reading at index 0, as in a batch of one */
 		if (ids[i] == 0) {
 			aq_problems_add(&problems, index, "station", "no station %s", readings[i].station);
 			unknown = true;
@@ -209,6 +208,7 @@ enum MHD_Result aq_handle_readings_list(struct aq_request *req)
 			aq_csv_end_row(&csv);
 		}
 		free(rows);
+		snprintf(req->download, sizeof req->download, "readings-%s.csv", s.code);
 		return aq_reply_csv(req, &csv, next[0] ? next : NULL);
 	}
 	json_t *body = json_pack("{s:s, s:o, s:o}", "station", s.code, "readings", readings_json(s.code, rows, n),

@@ -53,6 +53,23 @@ static enum MHD_Result not_modified(struct aq_request *req, const char *etag)
 	return ret;
 }
 
+void aq_download_header(struct MHD_Response *resp, const char *name)
+{
+	/* Names are made by the handlers from dates and station codes ([A-Za-z0-9_.-]), so they
+	 * need no quoting beyond the quotes. */
+	char value[160];
+	snprintf(value, sizeof value, "attachment; filename=\"%s\"", name);
+	MHD_add_response_header(resp, "Content-Disposition", value);
+}
+
+/* A CSV is a file to keep: a spreadsheet user's browser saves it under a name that says what
+ * it holds (ranking-2026-11-27.csv) instead of showing it or naming it "2026-11-27". */
+static void add_download(const struct aq_request *req, struct MHD_Response *resp)
+{
+	if (req->download[0])
+		aq_download_header(resp, req->download);
+}
+
 static bool is_get(const struct aq_request *req)
 {
 	return strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
@@ -77,6 +94,7 @@ enum MHD_Result aq_reply_body(struct aq_request *req, unsigned status, const cha
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type", content_type);
+	add_download(req, resp);
 	if (cacheable) {
 		MHD_add_response_header(resp, "ETag", etag);
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");
@@ -141,8 +159,10 @@ enum MHD_Result aq_reply_error(struct aq_request *req, enum aq_status status, co
 	if (!err && message) /* not UTF-8 (a message quoting a path of %ff bytes): the default */
 		err = json_pack("{s:s, s:s}", "code", aq_status_code(status), "message",
 				aq_status_message(status));
-	if (err && details)
-		json_object_set_new(err, "details", details);
+	/* One shape for every error (SPEC §2): details is always there, empty when the message
+	 * says it all. */
+	if (err)
+		json_object_set_new(err, "details", details ? details : json_array());
 	else
 		json_decref(details);
 	json_t *body = json_pack("{s:o}", "error", err);
@@ -194,6 +214,7 @@ enum MHD_Result aq_reply_csv(struct aq_request *req, struct aq_csv *csv, const c
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");
+	add_download(req, resp);
 	MHD_add_response_header(resp, "ETag", tag);
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	if (next)

@@ -47,6 +47,13 @@ enum MHD_Result aq_handle_dashboard(struct aq_request *req)
 	return serve(req, "index.html");
 }
 
+/* Browsers ask for /favicon.ico whatever the page says: the page's own icon, not a 404 in
+ * every console. */
+enum MHD_Result aq_handle_favicon(struct aq_request *req)
+{
+	return serve(req, "favicon.svg");
+}
+
 enum MHD_Result aq_handle_static(struct aq_request *req)
 {
 	return serve(req, req->params[0]);

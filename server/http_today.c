@@ -135,6 +135,14 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_day_query
 	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 	if (gz_resp)
 		MHD_add_response_header(gz_resp, "Vary", "Accept-Encoding");
+	if (r->csv) { /* kept in the cached responses: the name is the day's, as the entry is */
+		char date[11], name[32];
+		aq_date_format(today.day, date);
+		snprintf(name, sizeof name, "ranking-%s.csv", date);
+		aq_download_header(resp, name);
+		if (gz_resp)
+			aq_download_header(gz_resp, name);
+	}
 
 	pthread_mutex_lock(&c->lock);
 	/* Same key, else an empty slot, else the least used one. */

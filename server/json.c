@@ -112,7 +112,7 @@ enum aq_status aq_json_readings_parse(const json_t *root, struct aq_reading **ou
 		for (size_t i = 0; i < count; i++)
 			parse_reading(json_array_get(root, i), &readings[i], (int)i, problems);
 	} else {
-		parse_reading(root, &readings[0], -1, problems);
+		parse_reading(root, &readings[0], 0, problems);
 	}
 	*out = readings;
 	*n = count;

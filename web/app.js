@@ -119,6 +119,9 @@
       legend_micro: '微型站',
       legend_ring: '{r} 公里范围',
       legend_none: '无数据',
+      map_zoom_ring: '缩放至 {r} 公里范围',
+      map_zoom_all: '显示全部站点',
+      map_unlabelled: '图中未标注名称',
       national_h: '国控点今日',
       latest_h: '最新终审排名',
       no_final: '尚无已终审的日期，暂无终审排名。',
@@ -264,6 +267,9 @@
       legend_micro: 'Micro-station',
       legend_ring: '{r} km ring',
       legend_none: 'No data',
+      map_zoom_ring: 'Zoom to the {r} km ring',
+      map_zoom_all: 'Show every station',
+      map_unlabelled: 'Not named on the map',
       national_h: 'National points today',
       latest_h: 'Latest final ranking',
       no_final: 'No day has been finalized yet.',
@@ -585,7 +591,7 @@
           failed.interviews = false;
           state.interviews = (ri.data && ri.data.interviews) || [];
         }, function () { failed.interviews = true; }),
-        getJSON('/ranking/summary?from=' + addDays(day, -29) + '&to=' + day + langQuery('&')).then(function (rs) {
+        getJSON('/ranking/summary?from=' + addDays(day, -29) + '&to=' + day).then(function (rs) {
           failed.summary = false;
           state.summary = rs.data;
         }, function () { failed.summary = true; })
@@ -598,6 +604,8 @@
    * can be bookmarked. */
   var PERIODS = ['day', 'month', 'year'];
   var PMETRICS = ['composite', 'change', 'pm25', 'pm10', 'aqi'];
+  var mapView = {zoom: params.get('map') === 'ring' ? 'ring' : 'all'};
+  var measurer = null; /* a hidden SVG the map measures its labels in */
   var periodView = {
     period: PERIODS.indexOf(params.get('period')) >= 0 ? params.get('period') : 'month',
     metric: PMETRICS.indexOf(params.get('pmetric')) >= 0 ? params.get('pmetric') : 'composite',
@@ -1036,7 +1044,10 @@
       return {s: s, x: s.lon * k * KM_PER_DEG, y: -s.lat * KM_PER_DEG, national: s.kind === 'national'};
     });
     var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-    pts.forEach(function (p) {
+    var rings = pts.filter(function (p) { return p.national; });
+    var zoomed = mapView.zoom === 'ring' && rings.length > 0;
+    /* Zoomed: the rings only (where stations crowd and matter most); else every station. */
+    (zoomed ? rings : pts).forEach(function (p) {
       var r = p.national ? radius : 0;
       minX = Math.min(minX, p.x - r); maxX = Math.max(maxX, p.x + r);
       minY = Math.min(minY, p.y - r); maxY = Math.max(maxY, p.y + r);
@@ -1053,7 +1064,8 @@
     function Y(y) { return ((y - minY) * scale).toFixed(1); }
 
     var svg = sv('svg', {viewBox: '0 0 ' + VW + ' ' + VH, class: 'map-svg', role: 'img',
-                         'aria-labelledby': 'map-title', preserveAspectRatio: 'xMidYMid meet'});
+                         'aria-labelledby': 'map-title', preserveAspectRatio: 'xMidYMid meet',
+                         'data-zoom': zoomed ? 'ring' : 'all'});
     svg.appendChild(sv('title', {id: 'map-title'}, t('map_caption', {r: radius})));
     svg.appendChild(sv('rect', {x: 0, y: 0, width: VW, height: VH, class: 'map-bg'}));
 
@@ -1074,17 +1086,52 @@
         class: 'ring', 'data-station': p.s.code}, sv('title', null, t('legend_ring', {r: radius}) + ' · ' + (p.s.name || p.s.code))));
     });
 
-    var placed = [];
-    function overlaps(b) {
-      return placed.some(function (o) {
+    /* Labels never cover each other or a mark: every mark's box is taken first; then each
+     * station (national points first, then those summoned, then by code) takes the first free
+     * place of eight around its mark, then of eight farther out with a leader line; failing
+     * that its code, in the same places; failing that it is numbered in the list under the
+     * map. Names are always on hover. */
+    var taken = [];
+    function free(b) {
+      if (b.x < 0 || b.y < 0 || b.x + b.w > VW || b.y + b.h > VH) return false;
+      return !taken.some(function (o) {
         return b.x < o.x + o.w && o.x < b.x + b.w && b.y < o.y + o.h && o.y < b.y + b.h;
       });
     }
+    /* A label's size as the browser will draw it (the drawing scales as a whole, so user units
+     * measured unscaled are the drawing's); an estimate where there is no layout. */
+    function measure(text, fs, cls) {
+      var est = 0;
+      for (var i = 0; i < text.length; i++) est += fs * (text.charCodeAt(i) > 0x7f ? 1.0 : 0.62);
+      var m = {w: est + 4, ascent: fs, h: fs * 1.3 + 2};
+      try {
+        if (!measurer) {
+          measurer = sv('svg', {width: 1, height: 1, 'aria-hidden': 'true',
+            style: 'position:absolute;left:-9999px;top:0;visibility:hidden'});
+          document.body.appendChild(measurer);
+        }
+        var node = sv('text', {x: 0, y: 0, 'font-size': fs, class: cls}, text);
+        measurer.appendChild(node);
+        var b = node.getBBox();
+        measurer.removeChild(node);
+        if (b && b.width > 0) m = {w: b.width + 4, ascent: -b.y + 1, h: b.height + 2};
+      } catch (e) { /* no layout: keep the estimate */ }
+      return m;
+    }
     var marks = sv('g', {class: 'marks'});
     var labels = sv('g', {class: 'labels'});
-    /* national points last so they sit on top */
-    pts.slice().sort(function (a, b) { return (a.national ? 1 : 0) - (b.national ? 1 : 0); }).forEach(function (p) {
+    var leaders = sv('g', {class: 'leaders', 'aria-hidden': 'true'});
+    var unlabelled = [];
+    var drawn = pts.map(function (p) {
       var cx = +X(p.x), cy = +Y(p.y);
+      var inside = cx >= 0 && cy >= 0 && cx <= VW && cy <= VH;
+      var half = p.national ? 10 : 8;
+      if (inside) taken.push({x: cx - half - 1, y: cy - half - 1, w: 2 * half + 2, h: 2 * half + 2});
+      return {p: p, cx: cx, cy: cy, inside: inside};
+    });
+    /* national points last so they sit on top */
+    drawn.slice().sort(function (a, b) { return (a.p.national ? 1 : 0) - (b.p.national ? 1 : 0); }).forEach(function (d) {
+      var p = d.p, cx = d.cx, cy = d.cy;
       var row = byCode[p.s.code], color = NO_DATA_COLOR, aqi = null, cat = null;
       if (p.national && national[p.s.code] && national[p.s.code].aqi !== null && national[p.s.code].aqi !== undefined) {
         aqi = national[p.s.code].aqi;
@@ -1095,37 +1142,65 @@
         color = safeColor(row.color);
         cat = row.category;
       }
-      var tip = (p.s.name || p.s.code) + ' (' + p.s.code + ') · ' +
+      d.tip = (p.s.name || p.s.code) + ' (' + p.s.code + ') · ' +
         (p.national ? t('legend_national') : t('legend_micro')) + ' · AQI ' + (aqi === null ? t('no_value') : aqi + (cat ? ' ' + cat : ''));
+      d.iv = !!(row && row.interview);
       if (p.national) {
         var sz = 10;
         marks.appendChild(sv('rect', {x: (cx - sz).toFixed(1), y: (cy - sz).toFixed(1), width: 2 * sz, height: 2 * sz,
-          class: 'national', fill: color, 'data-station': p.s.code}, sv('title', null, tip)));
+          class: 'national', fill: color, 'data-station': p.s.code}, sv('title', null, d.tip)));
       } else {
-        marks.appendChild(sv('circle', {cx: cx, cy: cy, r: 8, class: 'station' + (row && row.interview ? ' station-iv' : ''),
-          fill: color, 'data-station': p.s.code}, sv('title', null, tip)));
+        marks.appendChild(sv('circle', {cx: cx, cy: cy, r: 8, class: 'station' + (d.iv ? ' station-iv' : ''),
+          fill: color, 'data-station': p.s.code}, sv('title', null, d.tip)));
       }
-      var text = p.s.name || p.s.code;
-      var fs = p.national ? 16 : 14;
-      var tw = text.length * fs * (/[^\x00-\x7f]/.test(text) ? 1.0 : 0.6) + 4;
-      var off = p.national ? 14 : 11;
-      var cands = [
-        {x: cx + off, y: cy - fs / 2 - 1, anchor: 'start'},
-        {x: cx - off - tw, y: cy - fs / 2 - 1, anchor: 'end'},
-        {x: cx - tw / 2, y: cy - off - fs - 2, anchor: 'middle'},
-        {x: cx - tw / 2, y: cy + off, anchor: 'middle'}
-      ];
-      var pick = null;
-      for (var i = 0; i < cands.length && !pick; i++) {
-        var b = {x: cands[i].x, y: cands[i].y, w: tw, h: fs + 2};
-        if (b.x >= 0 && b.x + b.w <= VW && b.y >= 0 && b.y + b.h <= VH && !overlaps(b)) pick = cands[i];
-      }
-      if (!pick) pick = cands[cx > VW / 2 ? 1 : 0];
-      placed.push({x: pick.x, y: pick.y, w: tw, h: fs + 2});
-      var tx = pick.anchor === 'start' ? pick.x : pick.anchor === 'end' ? pick.x + tw : pick.x + tw / 2;
-      labels.appendChild(sv('text', {x: tx.toFixed(1), y: (pick.y + fs - 1).toFixed(1), 'text-anchor': pick.anchor,
-        class: p.national ? 'label label-national' : 'label', 'font-size': fs}, text));
     });
+    function place(d, text, fs, cls) {
+      var m = measure(text, fs, cls), tw = m.w, th = m.h;
+      for (var ring = 0; ring < 2; ring++) {
+        var off = (d.p.national ? 13 : 11) + ring * 22;
+        var cands = [
+          [off, -th / 2], [-off - tw, -th / 2], [-tw / 2, -off - th], [-tw / 2, off],
+          [off * 0.75, -off * 0.75 - th], [off * 0.75, off * 0.75], [-off * 0.75 - tw, -off * 0.75 - th],
+          [-off * 0.75 - tw, off * 0.75]
+        ];
+        for (var i = 0; i < cands.length; i++) {
+          var b = {x: d.cx + cands[i][0], y: d.cy + cands[i][1], w: tw, h: th};
+          if (free(b)) return {box: b, leader: ring > 0, ascent: m.ascent};
+        }
+      }
+      return null;
+    }
+    drawn.filter(function (d) { return d.inside; }).sort(function (a, b) {
+      return (b.p.national - a.p.national) || (b.iv - a.iv) || (a.p.s.code < b.p.s.code ? -1 : 1);
+    }).forEach(function (d) {
+      var fs = d.p.national ? 16 : 14;
+      var cls = 'label' + (d.p.national ? ' label-national' : '');
+      var name = d.p.s.name || d.p.s.code, text = name, spot = place(d, name, fs, cls), short = false;
+      if (!spot && name !== d.p.s.code) {
+        fs = 12;
+        text = d.p.s.code;
+        short = true;
+        cls += ' label-code';
+        spot = place(d, text, fs, cls);
+      }
+      if (!spot) {
+        unlabelled.push(d);
+        return;
+      }
+      taken.push(spot.box);
+      if (spot.leader) {
+        var lx = Math.max(spot.box.x, Math.min(d.cx, spot.box.x + spot.box.w));
+        var ly = Math.max(spot.box.y, Math.min(d.cy, spot.box.y + spot.box.h));
+        leaders.appendChild(sv('line', {x1: d.cx, y1: d.cy, x2: lx.toFixed(1), y2: ly.toFixed(1), class: 'leader'}));
+      }
+      labels.appendChild(sv('g', null, [sv('title', null, d.tip),
+        sv('text', {x: (spot.box.x + 2).toFixed(1), y: (spot.box.y + spot.ascent).toFixed(1),
+          'text-anchor': 'start', class: cls,
+          'font-size': fs, 'data-station': d.p.s.code,
+          'data-box': [spot.box.x, spot.box.y, spot.box.w, spot.box.h].map(function (v) { return v.toFixed(1); }).join(' ')},
+          text)]));
+    });
+    svg.appendChild(leaders);
     svg.appendChild(marks);
     svg.appendChild(labels);
 
@@ -1146,7 +1221,21 @@
       el('li', null, [legendIcon('none'), t('legend_none')])
     ]);
 
-    fill('map-body', [el('div', {class: 'map-frame'}, svg), legend]);
+    var zoom = rings.length ? el('button', {type: 'button', class: 'map-zoom', 'aria-pressed': String(zoomed),
+      'data-zoom': zoomed ? 'all' : 'ring'}, zoomed ? t('map_zoom_all') : t('map_zoom_ring', {r: radius})) : null;
+    if (zoom) {
+      zoom.addEventListener('click', function () {
+        mapView.zoom = zoomed ? 'all' : 'ring';
+        var q = new URLSearchParams(window.location.search);
+        if (mapView.zoom === 'ring') q.set('map', 'ring'); else q.delete('map');
+        if (window.history && window.history.replaceState)
+          window.history.replaceState(null, '', window.location.pathname + (q.toString() ? '?' + q.toString() : ''));
+        renderMap();
+      });
+    }
+    var note = unlabelled.length ? el('p', {class: 'note map-unlabelled'}, [el('strong', null, t('map_unlabelled') + t('colon')),
+      unlabelled.map(function (d) { return (d.p.s.name || d.p.s.code) + ' (' + d.p.s.code + ')'; }).join(t('list_sep'))]) : null;
+    fill('map-body', [zoom, el('div', {class: 'map-frame'}, svg), legend, note]);
   }
 
   function legendIcon(kind) {

@@ -479,5 +479,89 @@ class LiveUpdateTest(unittest.TestCase):
                 page.close()
 
 
+# The boxes of the map's labels and marks as the browser draws them (SVG user units), and what
+# the page lists as not named on the map.
+MAP_BOXES_JS = """(function () {
+  var svg = document.querySelector('#map svg.map-svg');
+  function box(n) { var b = n.getBBox(); return [b.x, b.y, b.width, b.height, n.getAttribute('data-station')]; }
+  var note = document.querySelector('#map .map-unlabelled');
+  return {zoom: svg.getAttribute('data-zoom'), viewBox: svg.getAttribute('viewBox'),
+          labels: Array.prototype.map.call(svg.querySelectorAll('text.label'), function (t) {
+            return box(t).concat([t.textContent]); }),
+          marks: Array.prototype.map.call(svg.querySelectorAll('circle.station, rect.national'), box),
+          ring: (function () { var r = svg.querySelector('circle.ring');
+                               return [+r.getAttribute('cx'), +r.getAttribute('cy'), +r.getAttribute('r')]; })(),
+          unlabelled: note ? note.textContent : ''};
+})()"""
+
+
+def overlap(a, b, slack=0.5):
+    """Whether two (x, y, w, h) boxes overlap by more than `slack` units each way."""
+    return (a[0] + slack < b[0] + b[2] and b[0] + slack < a[0] + a[2] and
+            a[1] + slack < b[1] + b[3] and b[1] + slack < a[1] + a[3])
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class MapLabelsTest(unittest.TestCase):
+    """Issue 22 item 9: where stations crowd around the national point, no label is drawn over
+    another or over a mark, as the browser renders them; a station without room for its name
+    gets its code, or is listed under the map; and the official can zoom to the ring."""
+
+    def test_crowded_ring_is_readable_and_zooms(self):
+        chromium = require_chromium()
+        with Daemon(env=ENV) as d:
+            d.put_station("GC-01", kind="national", lat=39.9289, lon=116.4174, name="东四国控点")
+            crowd = []
+            for i in range(16):  # sixteen stations within 600 m of the national point
+                lat = 39.9289 + 0.004 * math.cos(i * 2 * math.pi / 16) * (0.4 + 0.6 * (i % 2))
+                lon = 116.4174 + 0.005 * math.sin(i * 2 * math.pi / 16) * (0.4 + 0.6 * (i % 2))
+                code = f"CR-{i:02d}"
+                d.put_station(code, lat=lat, lon=lon, name=f"东城区第{i + 1}网格微型监测站")
+                crowd.append(code)
+            d.put_station("FAR-1", lat=40.05, lon=116.60, name="远郊微站")  # 20 km out
+            page = browser.Cdp(chromium)
+            try:
+                page.open(f"http://127.0.0.1:{d.port}/?nostream=1")
+                page.wait("!!document.body && document.body.getAttribute('data-ready') === 'true'", what="the page")
+                for zoom in ("all", "ring"):
+                    got = page.eval(MAP_BOXES_JS)
+                    self.assertEqual(got["zoom"], zoom)
+                    labels, marks = got["labels"], got["marks"]
+                    for i, a in enumerate(labels):
+                        for b in labels[i + 1:]:
+                            self.assertFalse(overlap(a, b), f"{zoom}: label {a[5]!r} over label {b[5]!r}")
+                        for m in marks:
+                            self.assertFalse(overlap(a, m), f"{zoom}: label {a[5]!r} over the mark of {m[4]}")
+                    # Every station is named on the map (its name, or its code) or under it.
+                    named = {a[4]: a[5] for a in labels}
+                    for code in crowd + ["GC-01"]:
+                        self.assertTrue(code in named or code in got["unlabelled"], f"{zoom}: {code} is nowhere")
+                        if code in named:
+                            self.assertIn(named[code], (code, "东四国控点", f"东城区第{int(code[3:]) + 1}网格微型监测站"
+                                                        if code != "GC-01" else "东四国控点"))
+                    self.assertEqual(named.get("GC-01"), "东四国控点")   # the national point keeps its name
+                    if zoom == "all":
+                        self.assertIn("FAR-1", named)
+                        # Zoom to the ring: the button says so, and the address keeps it.
+                        self.assertIn("缩放至 3 公里范围", page.eval("document.querySelector('#map .map-zoom').textContent"))
+                        page.eval("document.querySelector('#map .map-zoom').click()")
+                        page.wait("document.querySelector('#map svg').getAttribute('data-zoom') === 'ring'", what="the zoom")
+                        self.assertIn("map=ring", page.eval("window.location.search"))
+                        ring_all = got["ring"][2]
+                    else:
+                        # The ring now fills the drawing: much bigger than before, and whole.
+                        cx, cy, r = got["ring"]
+                        vw, vh = map(float, got["viewBox"].split()[2:])
+                        self.assertGreater(r, 2 * ring_all)
+                        self.assertGreater(2 * r, 0.75 * min(vw, vh))
+                        self.assertTrue(cx - r >= 0 and cy - r >= 0 and cx + r <= vw and cy + r <= vh)
+                        # More of the crowd has room for its name than in the whole view.
+                        self.assertGreater(sum(1 for a in labels if a[5].startswith("东城区")), 4)
+                        self.assertEqual(page.eval("document.querySelector('#map .map-zoom').textContent"), "显示全部站点")
+                self.assertEqual(page.page_errors(), [])
+            finally:
+                page.close()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -61,6 +61,17 @@ class Operation:
         self.auth = None
         self.security = None
         self.responses = {}  # status -> {"codes": [...] or None, "ref": str or None, "line": n}
+        self.params = []     # ("ref", component) or ("inline", name, location)
+        self.path_params = []  # the same, from the path item (shared by its operations)
+
+    def query(self, component_params):
+        """The names of the query parameters the operation takes."""
+        names = set()
+        for p in self.path_params + self.params:
+            name, where = component_params.get(p[1], (None, None)) if p[0] == "ref" else (p[1], p[2])
+            if where == "query":
+                names.add(name)
+        return names
 
     @property
     def key(self):
@@ -84,6 +95,10 @@ def parse_document(text):
     section = None
     component = None
     component_codes = {}
+    component_params = {}  # parameter component -> (name, in)
+    params = None          # the list being read: an operation's or the path item's
+    path_params = []
+    pending = None         # an inline parameter whose `in:` is still to come
 
     for n, line in enumerate(lines, 1):
         if not significant(line):
@@ -104,21 +119,39 @@ def parse_document(text):
                 if not m:
                     raise AssertionError(f"docs/openapi.yaml:{n}: expected a path key at 2 spaces: {line!r}")
                 path, op, in_responses = m.group(1), None, False
+                path_params, params = [], None
                 continue
             if col == 4:
                 in_responses = False
                 m = METHOD_RE.match(line)
                 if m and m.group(1) in METHODS:
                     op = Operation(m.group(1), path, n)
+                    op.path_params = path_params
                     ops.append(op)
+                    params = None
                 else:
                     op = None  # path-level parameters, summary, description
+                    params = path_params if line.strip() == "parameters:" else None
+                continue
+            item_col = 8 if op is not None else 6
+            if params is not None and col == item_col and line.strip().startswith("- "):
+                item = line.strip()[2:]
+                if (m := REF_RE.search(item)):
+                    params.append(("ref", m.group(1).rsplit("/", 1)[-1]))
+                    pending = None
+                elif item.startswith("name:"):
+                    pending = item.split(":", 1)[1].strip().strip("'\"")
+                continue
+            if params is not None and col == item_col + 2 and pending and line.strip().startswith("in:"):
+                params.append(("inline", pending, line.split(":", 1)[1].strip()))
+                pending = None
                 continue
             if op is None:
                 continue
             if col == 6:
                 in_responses = False
                 status = None
+                params = op.params if line.strip() == "parameters:" else None
                 if (m := AUTH_RE.match(line)):
                     op.auth = m.group(1)
                 elif (m := SECURITY_RE.match(line)):
@@ -153,11 +186,21 @@ def parse_document(text):
             elif col == 6 and section == "responses" and component:
                 if (m := ERROR_CODES_RE.search(line)):
                     component_codes[component] = error_codes(m.group(1))
-    return ops, components, refs, component_codes
+            elif col == 6 and section == "parameters" and component:
+                key, _, value = line.strip().partition(":")
+                name, where = component_params.get(component, (None, None))
+                if key == "name":
+                    component_params[component] = (value.strip().strip("'\""), where)
+                elif key == "in":
+                    component_params[component] = (name, value.strip())
+    return ops, components, refs, component_codes, component_params
+
+
+ROUTE_QUERY = {}  # (METHOD, PATTERN) -> the query parameters the route takes
 
 
 def route_table():
-    """[(METHOD, PATTERN, AUTH)] from `aqrankd routes`."""
+    """[(METHOD, PATTERN, AUTH)] from `aqrankd routes`; route_query() has their query lists."""
     if not os.path.exists(BIN):
         raise AssertionError(f"{BIN} does not exist: build it first (make), or set AQ_BIN")
     out = subprocess.run([BIN, "routes"], capture_output=True, text=True, timeout=30)
@@ -168,9 +211,10 @@ def route_table():
         if not line.strip():
             continue
         parts = line.split()
-        if len(parts) != 3:
+        if len(parts) not in (3, 4):
             raise AssertionError(f"unexpected line from `aqrankd routes`: {line!r}")
         routes.append((parts[0].upper(), parts[1], parts[2]))
+        ROUTE_QUERY[(parts[0].upper(), parts[1])] = set(parts[3].split(",")) if len(parts) == 4 else set()
     if not routes:
         raise AssertionError("`aqrankd routes` printed no routes")
     return routes
@@ -191,7 +235,7 @@ class OpenApiMatchesRoutes(unittest.TestCase):
     def setUpClass(cls):
         with open(DOC, encoding="utf-8") as f:
             cls.text = f.read()
-        cls.ops, cls.components, cls.refs, cls.component_codes = parse_document(cls.text)
+        cls.ops, cls.components, cls.refs, cls.component_codes, cls.component_params = parse_document(cls.text)
         cls.routes = route_table()
 
     def test_document_header(self):
@@ -234,6 +278,23 @@ class OpenApiMatchesRoutes(unittest.TestCase):
                 wrong.append(f"    {op!r}: x-aqrank-auth is {op.auth!r}, the route table says {auth!r}")
         if wrong:
             self.fail("auth differs:\n" + "\n".join(wrong))
+
+    def test_same_query_parameters(self):
+        # API routes refuse a query parameter they do not take (422), so the document must
+        # list exactly those the route table names.
+        doc = {op.key: op for op in self.ops}
+        wrong = []
+        for method, pattern, _ in self.routes:
+            op = doc.get((method, pattern))
+            if op is None or not pattern.startswith("/api/"):
+                continue
+            documented, served = op.query(self.component_params), ROUTE_QUERY[(method, pattern)]
+            if documented != served:
+                wrong.append(f"    {op!r}: documented {sorted(documented)}, the route takes {sorted(served)}")
+        if wrong:
+            self.fail("query parameters differ:\n" + "\n".join(wrong))
+        # The parser found parameters at all (a layout change must not pass this vacuously).
+        self.assertIn("metric", doc[("GET", "/api/v1/ranking/today")].query(self.component_params))
 
     def test_security_follows_auth(self):
         schemes = self.components.get("securitySchemes", set())
