@@ -21,6 +21,9 @@ bool aq_addr_parse(const char *text, struct aq_addr *out);
 bool aq_addr_is_v4(const struct aq_addr *a);
 /* The text of a ("192.0.2.7", "2001:db8::1") into buf (at least 46 bytes). */
 void aq_addr_format(const struct aq_addr *a, char *buf, size_t size);
+/* The socket address to listen on for a numeric host ("127.0.0.1", "::", "[::1]", or "" for
+ * every address) and a port; false when host is not numeric. No name lookup is done. */
+bool aq_addr_listen(const char *host, int port, struct sockaddr_storage *addr, socklen_t *len);
 /* The key per-address limits count by: a itself for IPv4, its /64 network for IPv6. */
 struct aq_addr aq_addr_client_key(const struct aq_addr *a);
 /* 32 bytes that name key for a limiter keyed by hashes (aq_ratelimit): distinct from every

@@ -2,6 +2,7 @@
 #include "aq_addr.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -163,4 +164,25 @@ bool aq_addr_list_match(const struct aq_addr_list *list, const struct aq_addr *a
 		return true;
 	}
 	return false;
+}
+
+bool aq_addr_listen(const char *host, int port, struct sockaddr_storage *addr, socklen_t *len)
+{
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
+				 .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL;
+	char portbuf[8], h[64];
+	snprintf(portbuf, sizeof portbuf, "%d", port);
+	snprintf(h, sizeof h, "%s", host ? host : "");
+	if (h[0] == '[') { /* [::1] */
+		memmove(h, h + 1, strlen(h));
+		h[strcspn(h, "]")] = '\0';
+	}
+	if (getaddrinfo(h[0] ? h : NULL, portbuf, &hints, &res) != 0 || !res)
+		return false;
+	memset(addr, 0, sizeof *addr);
+	memcpy(addr, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return true;
 }

@@ -18,6 +18,7 @@
  * (aq_hj212_guard.h, state in hj212_guard) may refuse it unchecked; a wrong password closes
  * the connection, so every guess costs a new one and waits out a growing delay. */
 #include "aq_hj212_server.h"
+#include "aq_addr.h"
 #include "aq_app.h"
 #include "aq_clock.h"
 #include "aq_hj212_guard.h"
@@ -697,27 +698,6 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static bool resolve(const char *host, int port, struct sockaddr_storage *addr, socklen_t *len)
-{
-	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
-				 .ai_socktype = SOCK_STREAM};
-	struct addrinfo *res = NULL;
-	char portbuf[8], h[64];
-	snprintf(portbuf, sizeof portbuf, "%d", port);
-	snprintf(h, sizeof h, "%s", host);
-	if (h[0] == '[') { /* [::1] */
-		memmove(h, h + 1, strlen(h));
-		h[strcspn(h, "]")] = '\0';
-	}
-	if (getaddrinfo(h[0] ? h : NULL, portbuf, &hints, &res) != 0 || !res)
-		return false;
-	memset(addr, 0, sizeof *addr);
-	memcpy(addr, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return true;
-}
-
 struct aq_hj212_server *aq_hj212_start(struct aq_app *app)
 {
 	const struct aq_config *cfg = app->cfg;
@@ -733,7 +713,7 @@ struct aq_hj212_server *aq_hj212_start(struct aq_app *app)
 	s->policy = (struct aq_hj212_guard_policy){cfg->hj212_auth_budget, cfg->hj212_lockout};
 	s->prune_s = mono_s() + 60;
 	atomic_init(&s->stop, false);
-	if (!resolve(cfg->hj212_host, cfg->hj212_port, &addr, &addrlen)) {
+	if (!aq_addr_listen(cfg->hj212_host, cfg->hj212_port, &addr, &addrlen)) {
 		aq_log(AQ_LOG_ERROR, "hj212: cannot use address %s", cfg->hj212_listen);
 		goto fail;
 	}

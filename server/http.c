@@ -6,6 +6,7 @@
  * the handler, and the completion callback logs and frees. */
 #include "http_internal.h"
 #include "aq_addr.h"
+#include "aq_file.h"
 #include "aq_log.h"
 #include "aq_metrics.h"
 #include "aq_ratelimit.h"
@@ -606,55 +607,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	aq_log(AQ_LOG_DEBUG, "http: %s", text);
 }
 
-static bool resolve(const char *host, int port, struct sockaddr_storage *addr)
-{
-	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
-				 .ai_socktype = SOCK_STREAM};
-	struct addrinfo *res = NULL;
-	char portbuf[8];
-	char h[64];
-	snprintf(portbuf, sizeof portbuf, "%d", port);
-	snprintf(h, sizeof h, "%s", host);
-	if (h[0] == '[') { /* [::1] */
-		memmove(h, h + 1, strlen(h));
-		h[strcspn(h, "]")] = '\0';
-	}
-	if (getaddrinfo(h[0] ? h : NULL, portbuf, &hints, &res) != 0 || !res)
-		return false;
-	memset(addr, 0, sizeof *addr);
-	memcpy(addr, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	return true;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *data = NULL;
-	size_t len = 0, cap = 0;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *grown = realloc(data, cap);
-			if (!grown) {
-				free(data);
-				fclose(f);
-				return NULL;
-			}
-			data = grown;
-		}
-		memcpy(data + len, chunk, n);
-		len += n;
-		data[len] = '\0';
-	}
-	fclose(f);
-	return data;
-}
-
 struct aq_http *aq_http_start(struct aq_app *app)
 {
 	const struct aq_config *cfg = app->cfg;
@@ -670,7 +622,8 @@ struct aq_http *aq_http_start(struct aq_app *app)
 	}
 	for (size_t i = 0; i < N_ROUTES && i < AQ_METRICS_ROUTES; i++)
 		app->metrics->route_names[i] = routes[i].pattern, app->metrics->route_methods[i] = routes[i].method;
-	if (!resolve(cfg->listen_host, cfg->listen_port, &addr)) {
+	socklen_t addrlen;
+	if (!aq_addr_listen(cfg->listen_host, cfg->listen_port, &addr, &addrlen)) {
 		aq_log(AQ_LOG_ERROR, "AQRANK_LISTEN=%s: not a numeric address", cfg->listen);
 		goto fail;
 	}
@@ -680,8 +633,8 @@ struct aq_http *aq_http_start(struct aq_app *app)
 		flags |= MHD_USE_IPv6;
 	bool tls = cfg->tls_cert && cfg->tls_cert[0];
 	if (tls) {
-		cert = read_file(cfg->tls_cert);
-		key = read_file(cfg->tls_key);
+		cert = aq_file_read(cfg->tls_cert);
+		key = aq_file_read(cfg->tls_key);
 		if (!cert || !key) {
 			aq_log(AQ_LOG_ERROR, "cannot read AQRANK_TLS_CERT/AQRANK_TLS_KEY");
 			free(cert);

@@ -4,6 +4,7 @@
 #include "aq_clock.h"
 #include "aq_config.h"
 #include "aq_db.h"
+#include "aq_file.h"
 #include "aq_hj212_server.h"
 #include "aq_http.h"
 #include "aq_jobs.h"
@@ -36,33 +37,6 @@ static void usage(FILE *out)
 	aq_config_describe(out);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *text = NULL;
-	size_t len = 0, cap = 0, n;
-	char chunk[4096];
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *grown = realloc(text, cap);
-			if (!grown) {
-				free(text);
-				fclose(f);
-				return NULL;
-			}
-			text = grown;
-		}
-		memcpy(text + len, chunk, n);
-		len += n;
-		text[len] = '\0';
-	}
-	fclose(f);
-	return text ? text : strdup("");
-}
-
 /* Builds cfg from defaults, --config file, environment and flags. Returns 0 to go on, or an
  * exit code (after printing why). *command is "serve" or "migrate". */
 static int load_config(int argc, char **argv, struct aq_config *cfg, const char **command)
@@ -86,7 +60,7 @@ static int load_config(int argc, char **argv, struct aq_config *cfg, const char 
 			config_file = argv[i] + 9;
 	}
 	if (config_file) {
-		char *text = slurp(config_file);
+		char *text = aq_file_read(config_file);
 		if (!text) {
 			fprintf(stderr, "aqrankd: cannot read --config %s\n", config_file);
 			return 2;
