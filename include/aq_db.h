@@ -12,6 +12,7 @@
 #include "aq_dayview.h"
 #include "aq_interview.h"
 #include "aq_reading.h"
+#include "aq_sources.h"
 #include "aq_station.h"
 #include "aq_status.h"
 
@@ -279,6 +280,32 @@ enum aq_status aq_db_outbox_done(struct aq_db *db, int64_t id, bool delivered, i
 enum aq_status aq_db_prune_logs(struct aq_db *db, int event_days, int outbox_days);
 /* Undelivered notifications (for /metrics and tests). */
 enum aq_status aq_db_outbox_pending(struct aq_db *db, int64_t *pending);
+
+/* ---- where a national point's pollution comes from (db_sources.c) ---- */
+
+/* PM2.5 ([0]) and PM10 ([1]) sums and counts of one station-hour. */
+struct aq_pm_hour_row {
+	int station_id;
+	int64_t day;
+	int hour;
+	double sum[2];
+	int count[2];
+};
+/* The PM hourly rows of the stations station_ids[0..n_ids) over days [from_day, to_day] (live
+ * readings folded first), in a malloc'd array the caller frees. */
+enum aq_status aq_db_pm_hours(struct aq_db *db, int64_t from_day, int64_t to_day, const int *station_ids,
+			      size_t n_ids, struct aq_pm_hour_row **out, size_t *n);
+
+/* One local hour of a station's wind, summed from its raw readings. */
+struct aq_wind_hour_row {
+	int64_t day;
+	int hour;
+	struct aq_wind_sums sums;
+};
+/* The wind of station_id per local hour over readings from_us <= observed_at < to_us (hours
+ * without a counted speed are absent), in a malloc'd array the caller frees. */
+enum aq_status aq_db_wind_hours(struct aq_db *db, int station_id, int64_t from_us, int64_t to_us,
+				struct aq_wind_hour_row **out, size_t *n);
 
 /* ---- HJ 212 devices (db_hj212.c) ---- */
 

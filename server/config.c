@@ -2,6 +2,7 @@
  * and meaning, and the parsers that apply text to it. Adding a key is one table row. */
 #include "aq_config.h"
 #include "aq_clock.h"
+#include "aq_reading.h"
 #include "aq_time.h"
 
 #include <ctype.h>
@@ -24,6 +25,7 @@ enum key_type {
 	T_LISTEN_OPT, /* host:port or empty (off) */
 	T_POLLUTANTS, /* comma list of pm25,pm10,so2,no2,co,o3 → bit mask */
 	T_URL,      /* http:// or https:// URL, or empty */
+	T_CODE,     /* a station code, or empty */
 };
 
 struct key_def {
@@ -137,6 +139,8 @@ static const struct key_def keys[] = {
 	 "no push for alerts on data older than this many seconds"},
 	{"AQRANK_WEBHOOK_TIMEOUT", NULL, T_INT, O(webhook_timeout), "10", 1, 600, NULL,
 	 "seconds per webhook attempt"},
+	{"AQRANK_WIND_STATION", NULL, T_CODE, O(wind_station), "", 0, 0, NULL,
+	 "station whose wind readings serve every national point's source analysis (unset: the point's own)"},
 	{"AQRANK_HJ212_LISTEN", NULL, T_LISTEN_OPT, O(hj212_listen), "", 0, 0, NULL,
 	 "HJ 212-2017 TCP address host:port (unset: off)"},
 	{"AQRANK_LOG_FORMAT", "--log-format", T_ENUM, O(log_format), "text", 0, 0, log_format_choices,
@@ -260,6 +264,13 @@ bool aq_config_set(struct aq_config *cfg, const char *key, const char *value, ch
 			return false;
 		}
 		return replace_string((char **)slot, value);
+	case T_CODE:
+		if (*value && !aq_station_code_valid(value)) {
+			snprintf(err, errlen, "%s=%s: must be a station code (letters, digits, _ . -; at most 32)", key,
+				 value);
+			return false;
+		}
+		return replace_string((char **)slot, value);
 	case T_INT:
 		if (!parse_long(value, &l) || l < k->min || l > k->max) {
 			snprintf(err, errlen, "%s=%s: must be an integer from %.0f to %.0f", key, value, k->min,
@@ -361,6 +372,7 @@ void aq_config_cleanup(struct aq_config *cfg)
 		case T_STRING:
 		case T_SECRET:
 		case T_URL:
+		case T_CODE:
 		case T_TIMEZONE:
 		case T_LISTEN:
 		case T_LISTEN_OPT: {
