@@ -226,10 +226,10 @@ enum aq_status aq_db_alert_hours(struct aq_db *db, int64_t from, int64_t to,
 /* Active (open or acknowledged) alerts, in a malloc'd array. */
 enum aq_status aq_db_alerts_active(struct aq_db *db, struct aq_alert **out, size_t *n);
 /* Inserts a new open alert from a (station_id, type, severity, times, value, threshold,
- * pollutant, message); sets a->id. */
+ * pollutant, message, sources); sets a->id. */
 enum aq_status aq_db_alert_insert(struct aq_db *db, struct aq_alert *a);
 /* A repeated trigger: stores a->count, last_seen (never moved back), value, threshold,
- * pollutant and message. */
+ * pollutant and message, and sources unless a->sources is "" (the stored ones stay). */
 enum aq_status aq_db_alert_bump(struct aq_db *db, const struct aq_alert *a);
 /* The condition cleared at at_us. */
 enum aq_status aq_db_alert_resolve(struct aq_db *db, int64_t id, int64_t at_us);
