@@ -38,7 +38,7 @@ struct aq_app {
 	struct aq_token_cache *tokens;
 	struct aq_ingest_group *ingest_group; /* group commit of live readings */
 	struct aq_hj212_server *hj212; /* NULL when AQRANK_HJ212_LISTEN is unset */
-	struct aq_sources_cache *sources_cache; /* recent source analyses (sources_service.c) */
+	struct aq_sources_cache *sources_cache; /* recent source analyses (sources_service.c; main's) */
 	atomic_bool stopping;
 	/* Bumped on every local write and whenever the database's data_version moved (another
 	 * daemon wrote): caches of "today" compare against it. */
@@ -51,7 +51,7 @@ void aq_app_init(struct aq_app *app, const struct aq_config *cfg);
 void aq_app_cleanup(struct aq_app *app);
 
 /* Creates the shared services of a serving daemon (metrics, event hub, rate limits, token
- * cache, the source analyses' cache). */
+ * cache). */
 enum aq_status aq_app_services_new(struct aq_app *app);
 /* Frees them; NULL-safe per service. */
 void aq_app_services_free(struct aq_app *app);

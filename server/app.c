@@ -6,7 +6,6 @@
 #include "aq_token_cache.h"
 #include "aq_events.h"
 #include "aq_ingest_group.h"
-#include "aq_sources_service.h"
 
 #include <string.h>
 
@@ -45,10 +44,8 @@ enum aq_status aq_app_services_new(struct aq_app *app)
 	app->tokens = aq_token_cache_new();
 	/* Two groups in flight, up to 1000 readings each (ingest_group.c). */
 	app->ingest_group = aq_ingest_group_new(2, 1000);
-	app->sources_cache = aq_sources_cache_new();
-	return app->events && app->metrics && app->ratelimit && app->tokens && app->ingest_group && app->sources_cache
-		       ? AQ_OK
-		       : AQ_ERR_INTERNAL;
+	return app->events && app->metrics && app->ratelimit && app->tokens && app->ingest_group ? AQ_OK
+												: AQ_ERR_INTERNAL;
 }
 
 void aq_app_services_free(struct aq_app *app)
@@ -63,8 +60,6 @@ void aq_app_services_free(struct aq_app *app)
 	app->tokens = NULL;
 	aq_ingest_group_free(app->ingest_group);
 	app->ingest_group = NULL;
-	aq_sources_cache_free(app->sources_cache);
-	app->sources_cache = NULL;
 }
 
 struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st)
