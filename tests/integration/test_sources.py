@@ -232,6 +232,39 @@ class StagedPlume(unittest.TestCase):
         self.assertIn("cache;desc=miss", after.header("Server-Timing"))
 
 
+
+class DayCache(unittest.TestCase):
+    """The plume day read through the pool's day cache and without it."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not PG_URL:
+            raise unittest.SkipTest("needs the test cluster")
+        cls.d = Daemon(env={"AQRANK_NOW": NOW}).start()
+        register(cls.d)
+        cls.d.post_readings(staged_readings())
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.d.stop() == 0
+
+    def test_day_cache_path_agrees(self):
+        """Today's rows come from the pool's day cache (warmed by a ranking read) plus what was
+        written since; a daemon with a cold cache reads them from the table: same analysis."""
+        self.assertEqual(self.d.get("/api/v1/ranking/today").status, 200)
+        self.d.post_readings([{"station": "NE", "observed_at": f"{DAY}T23:20:00+08:00", "pm10": 500, "pm25": 250}])
+        self.assertEqual(self.d.get("/api/v1/ranking/today").status, 200)
+        self.d.post_readings([{"station": "NEQ", "observed_at": f"{DAY}T23:25:00+08:00", "pm10": 400, "pm25": 200}])
+        q = "/api/v1/national/GC/sources?from=2017-12-06T12:00:00%2B08:00"
+        warm = self.d.get(q)
+        with Daemon(url=self.d.url, env={"AQRANK_NOW": NOW}) as cold:
+            fresh = cold.get(q)
+        self.assertEqual(warm.status, 200, warm)
+        self.assertEqual(warm.json, fresh.json)
+        ne = next(s for s in warm.json["ring"] if s["station"] == "NE")
+        self.assertEqual(ne["valid_hours"], 12)
+
+
 class NoWind(unittest.TestCase):
     """The plume day with no wind reading anywhere: ranked by correlation only, and said so."""
 
