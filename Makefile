@@ -126,7 +126,7 @@ fuzz_time_SRCS     := server/timeutil.c
 fuzz_query_SRCS    := server/timeutil.c server/clock.c server/ranking.c server/alert.c \
                       server/alerts.c server/interview.c server/station.c server/aqi.c \
                       server/reading.c
-fuzz_config_SRCS   := server/config.c server/clock.c server/timeutil.c
+fuzz_config_SRCS   := server/config.c server/clock.c server/timeutil.c server/reading.c
 fuzz_csv_SRCS      := server/csv.c
 fuzz_hj212_SRCS    := server/hj212.c server/reading.c server/timeutil.c server/aqi.c
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
