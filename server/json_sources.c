@@ -241,19 +241,30 @@ json_t *aq_json_sources_brief(const struct aq_sources_report *r, int top)
 			 "contributors", list);
 }
 
-/* Appends printf text to buf only when all of it fits: a message is never cut inside a
- * character. */
-__attribute__((format(printf, 4, 5))) static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+/* A sentence being written: parts are appended whole or not at all, and after the first part
+ * that does not fit nothing more is, so a message is never cut inside a character nor left with
+ * a hole in the middle. */
+struct text {
+	char *buf;
+	size_t size, len;
+	bool full;
+};
+
+__attribute__((format(printf, 2, 3))) static void append(struct text *t, const char *fmt, ...)
 {
 	char part[512];
 	va_list ap;
+	if (t->full)
+		return;
 	va_start(ap, fmt);
 	int n = vsnprintf(part, sizeof part, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof part || *len + (size_t)n >= size)
+	if (n < 0 || (size_t)n >= sizeof part || t->len + (size_t)n >= t->size) {
+		t->full = true;
 		return;
-	memcpy(buf + *len, part, (size_t)n + 1);
-	*len += (size_t)n;
+	}
+	memcpy(t->buf + t->len, part, (size_t)n + 1);
+	t->len += (size_t)n;
 }
 
 static const char *str(const json_t *o, const char *key)
@@ -264,7 +275,7 @@ static const char *str(const json_t *o, const char *key)
 
 void aq_sources_sentence_zh(const json_t *brief, char *buf, size_t size)
 {
-	size_t len = 0;
+	struct text out = {buf, size, 0, false};
 	if (size)
 		buf[0] = '\0';
 	if (!json_is_object(brief) || size == 0)
@@ -274,30 +285,30 @@ void aq_sources_sentence_zh(const json_t *brief, char *buf, size_t size)
 	bool no_wind = strcmp(str(brief, "wind"), "unavailable") == 0;
 	const char *dominant = str(brief, "dominant_sector_zh");
 	size_t n = json_array_size(list);
-	append(buf, size, &len, "来源研判%s：", no_wind ? "（无风向数据，仅按相关性）" : by_correlation ? "（全时段静风，仅按相关性）" : "");
+	append(&out, "来源研判%s：", no_wind ? "（无风向数据，仅按相关性）" : by_correlation ? "（全时段静风，仅按相关性）" : "");
 	for (size_t k = 0; k < n; k++) {
 		json_t *c = json_array_get(list, k);
 		json_t *pct = json_object_get(c, "excess_pct"), *lag = json_object_get(c, "best_lag_h");
 		double r = json_number_value(json_object_get(c, "best_r"));
 		if (k == 0 && !by_correlation) {
-			append(buf, size, &len, "%s方向 %s %s 上风向", str(c, "sector_zh"), str(c, "station"), str(c, "name"));
+			append(&out, "%s方向 %s %s 上风向", str(c, "sector_zh"), str(c, "station"), str(c, "name"));
 			if (json_is_number(pct))
-				append(buf, size, &len, "%s环内中位数 %.0f%%", json_number_value(pct) >= 0 ? "高出" : "低于",
+				append(&out, "%s环内中位数 %.0f%%", json_number_value(pct) >= 0 ? "高出" : "低于",
 				       fabs(json_number_value(pct)));
 			if (json_is_integer(lag))
-				append(buf, size, &len, "（滞后 %lld 小时，r=%.2f）", (long long)json_integer_value(lag), r);
+				append(&out, "（滞后 %lld 小时，r=%.2f）", (long long)json_integer_value(lag), r);
 		} else if (k == 0) {
-			append(buf, size, &len, "%s方向 %s %s 与国控点相关系数 %.2f", str(c, "sector_zh"), str(c, "station"),
+			append(&out, "%s方向 %s %s 与国控点相关系数 %.2f", str(c, "sector_zh"), str(c, "station"),
 			       str(c, "name"), r);
 			if (json_is_integer(lag))
-				append(buf, size, &len, "（滞后 %lld 小时）", (long long)json_integer_value(lag));
+				append(&out, "（滞后 %lld 小时）", (long long)json_integer_value(lag));
 		} else {
-			append(buf, size, &len, "%s%s（%s）", k == 1 ? "；其次 " : "、", str(c, "station"), str(c, "sector_zh"));
+			append(&out, "%s%s（%s）", k == 1 ? "；其次 " : "、", str(c, "station"), str(c, "sector_zh"));
 		}
 	}
 	if (n == 0)
-		append(buf, size, &len, "%s", by_correlation ? "环内微站与国控点无明显相关" : "上风向微站未见高于环内中位数");
+		append(&out, "%s", by_correlation ? "环内微站与国控点无明显相关" : "上风向微站未见高于环内中位数");
 	if (dominant[0])
-		append(buf, size, &len, "；主导来风扇区：%s", dominant);
-	append(buf, size, &len, "。");
+		append(&out, "；主导来风扇区：%s", dominant);
+	append(&out, "。");
 }
