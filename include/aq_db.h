@@ -291,9 +291,10 @@ struct aq_pm_hour_row {
 	double sum[2];
 	int count[2];
 };
-/* The PM hourly rows of the stations station_ids[0..n_ids) over days [from_day, to_day] (live
- * readings folded first), in a malloc'd array the caller frees. */
-enum aq_status aq_db_pm_hours(struct aq_db *db, int64_t from_day, int64_t to_day, const int *station_ids,
+/* The PM hourly rows of the stations station_ids[0..n_ids) over the local hours first_hour …
+ * last_hour, each counted as day × 24 + hour (live readings folded first), in a malloc'd array
+ * the caller frees. */
+enum aq_status aq_db_pm_hours(struct aq_db *db, int64_t first_hour, int64_t last_hour, const int *station_ids,
 			      size_t n_ids, struct aq_pm_hour_row **out, size_t *n);
 
 /* One local hour of a station's wind, summed from its raw readings. */

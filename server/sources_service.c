@@ -136,9 +136,11 @@ static enum aq_status load_series(struct aq_db *db, struct aq_sources_report *r)
 		id_list[i] = ids[i].id;
 	qsort(ids, n_ids, sizeof *ids, by_id);
 	int64_t first_day, last_day;
-	aq_local_of(r->from_us, &first_day, NULL, NULL);
-	aq_local_of(r->to_us - 1, &last_day, NULL, NULL);
-	if ((st = aq_db_pm_hours(db, first_day, last_day, id_list, n_ids, &rows, &n_rows)) != AQ_OK)
+	int first_hour, last_hour;
+	aq_local_of(r->from_us, &first_day, &first_hour, NULL);
+	aq_local_of(r->to_us - 1, &last_day, &last_hour, NULL);
+	if ((st = aq_db_pm_hours(db, first_day * 24 + first_hour, last_day * 24 + last_hour, id_list, n_ids, &rows,
+				 &n_rows)) != AQ_OK)
 		goto out;
 	int point_need = aq_hour_min_readings(r->point.interval_s);
 	for (size_t k = 0; k < n_rows; k++) {
