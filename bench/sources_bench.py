@@ -142,7 +142,7 @@ def main():
         log(f"loaded {RING} ring stations x {DAYS} days hourly + the point's minute readings in "
             f"{time.monotonic() - t0:.0f} s")
         psql(url, "VACUUM ANALYZE")
-        out = {"ring": RING}
+        out = {"ring": RING, "loadavg_before": os.getloadavg()[0]}
         rows = []
         for hours, label in ((24, "24 h"), (24 * DAYS, f"{DAYS} d")):
             walls, loads, computes = [], [], []
@@ -182,7 +182,10 @@ def main():
                         f" AND observed_at >= '{a}' AND observed_at < '{b}' AND wind_speed IS NOT NULL GROUP BY 1, 2")
             wind[label] = round(json.loads(plan)[0]["Execution Time"], 2)
         out["wind_query_ms"] = wind
-        print(f"\nsource analysis, ring of {RING} stations (target: 24 h from hourly rows <= 20 ms)")
+        out["loadavg_after"] = os.getloadavg()[0]
+        print(f"\nsource analysis, ring of {RING} stations (target: 24 h from hourly rows <= 20 ms); "
+              f"1-min load average {out['loadavg_before']:.1f} before, {out['loadavg_after']:.1f} after "
+              f"({os.cpu_count()} CPUs)")
         print(f"{'':24} {'wall median':>12} {'p95':>8} {'load':>8} {'compute':>8}")
         for name_, f in rows:
             print(f"{name_:24} {f['wall']['median_ms']:>10.2f}ms {f['wall']['p95_ms']:>6.2f}ms "
