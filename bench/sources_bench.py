@@ -145,7 +145,7 @@ def main():
         out = {"ring": RING, "loadavg_before": os.getloadavg()[0]}
         rows = []
         for hours, label in ((24, "24 h"), (24 * DAYS, f"{DAYS} d")):
-            walls, loads, computes = [], [], []
+            walls, loads, computes, renders = [], [], [], []
             starts = [dt.datetime(2026, 5, 2, tzinfo=dt.timezone(dt.timedelta(hours=8))) + dt.timedelta(hours=k * 5)
                       for k in range(25 if hours == 24 else 4)]
             for k, start in enumerate(starts):
@@ -161,16 +161,19 @@ def main():
                 walls.append(ms)
                 loads.append(timing.get("load", 0))
                 computes.append(timing.get("compute", 0))
-            out[label] = {"wall": figures(walls), "load": figures(loads), "compute": figures(computes)}
+                renders.append(timing.get("render", 0))
+            out[label] = {"wall": figures(walls), "load": figures(loads), "compute": figures(computes),
+                          "render": figures(renders)}
             rows.append((f"miss, {label} window", out[label]))
-        hits = []
+        hits, hit_renders = [], []
         q = "/api/v1/national/GC/sources?from=2026-05-20&to=2026-05-20"
         request(port, "GET", q)
         for _ in range(50):
-            _, ms, _, hit = request(port, "GET", q)
+            _, ms, timing, hit = request(port, "GET", q)
             assert hit
             hits.append(ms)
-        out["hit"] = {"wall": figures(hits)}
+            hit_renders.append(timing.get("render", 0))
+        out["hit"] = {"wall": figures(hits), "render": figures(hit_renders)}
         rows.append(("hit, 24 h window", out["hit"]))
         gc = psql(url, "SELECT id FROM stations WHERE code = 'GC'")
         wind = {}
@@ -186,11 +189,12 @@ def main():
         print(f"\nsource analysis, ring of {RING} stations (target: 24 h from hourly rows <= 20 ms); "
               f"1-min load average {out['loadavg_before']:.1f} before, {out['loadavg_after']:.1f} after "
               f"({os.cpu_count()} CPUs)")
-        print(f"{'':24} {'wall median':>12} {'p95':>8} {'load':>8} {'compute':>8}")
+        print(f"{'':24} {'wall median':>12} {'p95':>8} {'load':>8} {'compute':>8} {'render':>8}")
         for name_, f in rows:
             print(f"{name_:24} {f['wall']['median_ms']:>10.2f}ms {f['wall']['p95_ms']:>6.2f}ms "
                   f"{f.get('load', {}).get('median_ms', float('nan')):>6.2f}ms "
-                  f"{f.get('compute', {}).get('median_ms', float('nan')):>6.2f}ms")
+                  f"{f.get('compute', {}).get('median_ms', float('nan')):>6.2f}ms "
+                  f"{f.get('render', {}).get('median_ms', float('nan')):>6.2f}ms")
         print(f"wind from the point's minute readings (PostgreSQL execution): 24 h {wind['24 h']} ms, "
               f"{DAYS} d {wind[f'{DAYS} d']} ms")
         os.makedirs(os.path.join(ROOT, "build", "bench"), exist_ok=True)

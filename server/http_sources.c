@@ -37,12 +37,16 @@ enum MHD_Result aq_handle_national_sources(struct aq_request *req)
 	bool cached = false;
 	if ((st = aq_sources_get(req->app, &q, &r, &problem, &cached)) != AQ_OK)
 		return aq_reply_error(req, st, problem, NULL);
-	/* Where the analysis went (a cached one: where it went when it was built). */
-	snprintf(req->server_timing, sizeof req->server_timing, "load;dur=%.1f, compute;dur=%.1f, cache;desc=%s",
-		 r->load_ms, r->compute_ms, cached ? "hit" : "miss");
-	json_t *body = aq_json_sources(r, cfg->timezone);
+	int64_t mark = aq_monotonic_us();
+	json_t *json = aq_json_sources(r, cfg->timezone);
+	char *body = json ? json_dumps(json, AQ_JSON_DUMP_FLAGS) : NULL;
+	json_decref(json);
+	/* Where the analysis went (a cached one: where it went when it was built), and the JSON. */
+	snprintf(req->server_timing, sizeof req->server_timing,
+		 "load;dur=%.1f, compute;dur=%.1f, render;dur=%.1f, cache;desc=%s", r->load_ms, r->compute_ms,
+		 (double)(aq_monotonic_us() - mark) / 1000.0, cached ? "hit" : "miss");
 	aq_sources_report_release(r);
 	if (!body)
 		return aq_reply_error(req, AQ_ERR_INTERNAL, NULL, NULL);
-	return aq_reply_json(req, MHD_HTTP_OK, body);
+	return aq_reply_body(req, MHD_HTTP_OK, "application/json; charset=utf-8", body, strlen(body), NULL);
 }
