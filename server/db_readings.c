@@ -523,7 +523,16 @@ enum aq_status aq_db_fold(struct aq_db *db, size_t *moved)
 
 enum aq_status aq_db_fold_once(struct aq_db *db)
 {
-	return db->folded ? AQ_OK : aq_db_fold(db, NULL);
+	if (db->folded)
+		return AQ_OK;
+	enum aq_status st = aq_db_fold(db, NULL);
+	/* A database that refuses writes (read-only, disk full) still answers reads: nobody can fold
+	 * meanwhile, so the read goes on without the waiting live readings rather than failing
+	 * (docs/RELIABILITY.md: GETs 200 while read-only). Not inside a transaction, which the
+	 * failed statement has aborted, nor on a lost connection. */
+	if (st == AQ_ERR_DB_UNAVAILABLE && !db->broken && PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return AQ_OK;
+	return st;
 }
 
 enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, size_t n, int *ids)
