@@ -150,7 +150,7 @@ fuzz_query_SRCS    := server/timeutil.c server/clock.c server/ranking.c server/a
                       server/alerts.c server/interview.c server/station.c server/aqi.c \
                       server/reading.c
 fuzz_config_SRCS   := server/config.c server/clock.c server/timeutil.c server/period.c server/aqi.c \
-                      server/addr.c
+                      server/addr.c server/reading.c
 fuzz_csv_SRCS      := server/csv.c
 fuzz_hj212_SRCS    := server/hj212.c server/reading.c server/timeutil.c server/aqi.c
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))

@@ -32,6 +32,10 @@ struct aq_alert {
 	char pollutant[8];
 	char message[320];
 	char ack_note[512];
+	/* National points' divergence and exceedance: where the pollution comes from, as the JSON
+	 * text of aq_json_sources_brief (dominant sector, top three upwind contributors); "" when
+	 * none. Stored and read verbatim. */
+	char sources[2048];
 };
 
 /* "open" "acknowledged" "resolved". */

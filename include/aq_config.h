@@ -77,6 +77,8 @@ struct aq_config {
 	int webhook_format; /* enum aq_webhook_format */
 	int webhook_max_age;
 	int webhook_timeout;
+	/* sources (issue 17) */
+	char *wind_station; /* code of the station whose wind every point's analysis uses; "" = its own */
 	/* HJ 212 */
 	char *hj212_listen;
 	char hj212_host[64];

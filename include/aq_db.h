@@ -13,6 +13,7 @@
 #include "aq_hj212_guard.h"
 #include "aq_interview.h"
 #include "aq_reading.h"
+#include "aq_sources.h"
 #include "aq_station.h"
 #include "aq_status.h"
 #include "aq_token.h"
@@ -280,10 +281,10 @@ enum aq_status aq_db_alert_hours(struct aq_db *db, int64_t from, int64_t to,
 /* Active (open or acknowledged) alerts, in a malloc'd array. */
 enum aq_status aq_db_alerts_active(struct aq_db *db, struct aq_alert **out, size_t *n);
 /* Inserts a new open alert from a (station_id, type, severity, times, value, threshold,
- * pollutant, message); sets a->id. */
+ * pollutant, message, sources); sets a->id. */
 enum aq_status aq_db_alert_insert(struct aq_db *db, struct aq_alert *a);
 /* A repeated trigger: stores a->count, last_seen (never moved back), value, threshold,
- * pollutant and message. */
+ * pollutant and message, and sources unless a->sources is "" (the stored ones stay). */
 enum aq_status aq_db_alert_bump(struct aq_db *db, const struct aq_alert *a);
 /* The condition cleared at at_us. */
 enum aq_status aq_db_alert_resolve(struct aq_db *db, int64_t id, int64_t at_us);
@@ -334,6 +335,33 @@ enum aq_status aq_db_outbox_done(struct aq_db *db, int64_t id, bool delivered, i
 enum aq_status aq_db_prune_logs(struct aq_db *db, int event_days, int outbox_days);
 /* Undelivered notifications (for /metrics and tests). */
 enum aq_status aq_db_outbox_pending(struct aq_db *db, int64_t *pending);
+
+/* ---- where a national point's pollution comes from (db_sources.c) ---- */
+
+/* PM2.5 ([0]) and PM10 ([1]) sums and counts of one station-hour. */
+struct aq_pm_hour_row {
+	int station_id;
+	int64_t day;
+	int hour;
+	double sum[2];
+	int count[2];
+};
+/* The PM hourly rows of the stations station_ids[0..n_ids) over the local hours first_hour …
+ * last_hour, each counted as day × 24 + hour (live readings folded first), in a malloc'd array
+ * the caller frees. */
+enum aq_status aq_db_pm_hours(struct aq_db *db, int64_t first_hour, int64_t last_hour, const int *station_ids,
+			      size_t n_ids, struct aq_pm_hour_row **out, size_t *n);
+
+/* One local hour of a station's wind, summed from its raw readings. */
+struct aq_wind_hour_row {
+	int64_t day;
+	int hour;
+	struct aq_wind_sums sums;
+};
+/* The wind of station_id per local hour over readings from_us <= observed_at < to_us (hours
+ * without a counted speed are absent), in a malloc'd array the caller frees. */
+enum aq_status aq_db_wind_hours(struct aq_db *db, int station_id, int64_t from_us, int64_t to_us,
+				struct aq_wind_hour_row **out, size_t *n);
 
 /* ---- HJ 212 devices (db_hj212.c) ---- */
 

@@ -8,6 +8,7 @@ enum aq_status {
 	AQ_OK = 0,
 	AQ_ERR_INVALID_JSON,           /* 400 */
 	AQ_ERR_BAD_REQUEST,            /* 400: a request HTTP itself refuses (NUL in the URI, ambiguous framing) */
+	AQ_ERR_INVALID_WINDOW,         /* 400: a time window reversed or too long */
 	AQ_ERR_UNAUTHORIZED,           /* 401, with WWW-Authenticate: Bearer */
 	AQ_ERR_FORBIDDEN,              /* 403 */
 	AQ_ERR_NOT_FOUND,              /* 404 */

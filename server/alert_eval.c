@@ -15,7 +15,9 @@
 #include "aq_db.h"
 #include "aq_json.h"
 #include "aq_json_alerts.h"
+#include "aq_json_sources.h"
 #include "aq_log.h"
+#include "aq_sources_service.h"
 #include "aq_time.h"
 
 #include <stdint.h>
@@ -105,6 +107,47 @@ static enum aq_status add_event(struct aq_db *db, const char *event, const struc
 	return st;
 }
 
+/* Alerts that say where a national point's pollution comes from (issue 17). */
+static bool wants_sources(const struct station_slot *s, int type, int64_t hour_start)
+{
+	return s->st.kind == AQ_KIND_NATIONAL && hour_start != INT64_MIN &&
+	       (type == AQ_ALERT_NATIONAL_DIVERGENCE || type == AQ_ALERT_EXCEEDANCE);
+}
+
+/* The sources brief of a national point's alert into out (JSON text, "" when there is none):
+ * the 24 hours up to the end of the judged hour, for the verdict's pollutant, top three
+ * contributors. Only a database failure is an error (the transaction then runs again); an
+ * analysis that cannot be made leaves the alert without sources. */
+static enum aq_status sources_brief(struct pass *p, struct aq_db *db, const struct station_slot *s,
+				    const struct aq_alert_verdict *v, int64_t hour_start, char *out, size_t size)
+{
+	const struct aq_config *cfg = p->app->cfg;
+	struct aq_sources_query q = {.code = s->st.code,
+				     .from_us = hour_start + US_PER_HOUR - AQ_SOURCES_DEFAULT_HOURS * US_PER_HOUR,
+				     .to_us = hour_start + US_PER_HOUR,
+				     .pollutant = strcmp(v->pollutant, "PM2.5") == 0 ? 0 : 1,
+				     .radius_km = cfg->radius_km};
+	struct aq_sources_report *r = NULL;
+	const char *problem = NULL;
+	out[0] = '\0';
+	enum aq_status st = aq_sources_load(db, cfg, &q, &r, &problem);
+	if (st != AQ_OK)
+		return st == AQ_ERR_DB_UNAVAILABLE || st == AQ_ERR_DB_RETRY ? st : AQ_OK;
+	/* Fewer contributors rather than a cut JSON text. */
+	for (int top = 3; top >= 0 && !out[0]; top--) {
+		json_t *brief = aq_json_sources_brief(r, top);
+		char *text = brief ? json_dumps(brief, AQ_JSON_DUMP_FLAGS) : NULL;
+		json_decref(brief);
+		if (text && strlen(text) < size)
+			snprintf(out, size, "%s", text);
+		free(text);
+		if (!brief)
+			break;
+	}
+	aq_sources_report_release(r);
+	return AQ_OK;
+}
+
 /* Applies one rule's verdict for station slot s at time at_us (data time). hour_start is the
  * start of the judged hour, INT64_MIN for a verdict not about an hour (offline). */
 static enum aq_status apply(struct pass *p, struct aq_db *db, const struct station_slot *s, int type,
@@ -126,6 +169,10 @@ static enum aq_status apply(struct pass *p, struct aq_db *db, const struct stati
 				return AQ_OK;
 			if (!same_hour)
 				cur->count++;
+			/* Each new hour the alert is seen in, the sources are judged again. */
+			if (!same_hour && wants_sources(s, type, hour_start) &&
+			    (st = sources_brief(p, db, s, v, hour_start, cur->sources, sizeof cur->sources)) != AQ_OK)
+				return st;
 			if (at_us > cur->last_seen_us)
 				cur->last_seen_us = at_us;
 			cur->has_value = cur->has_threshold = true;
@@ -160,6 +207,9 @@ static enum aq_status apply(struct pass *p, struct aq_db *db, const struct stati
 		a->threshold = v->threshold;
 		snprintf(a->pollutant, sizeof a->pollutant, "%s", v->pollutant);
 		snprintf(a->message, sizeof a->message, "%s", message);
+		if (wants_sources(s, type, hour_start) &&
+		    (st = sources_brief(p, db, s, v, hour_start, a->sources, sizeof a->sources)) != AQ_OK)
+			return st;
 		if ((st = aq_db_alert_insert(db, a)) != AQ_OK || (st = add_event(db, "opened", a)) != AQ_OK)
 			return st;
 		/* Backfilled history raises alerts, but nobody is paged for yesterday's news. */

@@ -4,6 +4,7 @@
 #include "aq_period.h"
 #include "aq_addr.h"
 #include "aq_clock.h"
+#include "aq_reading.h"
 #include "aq_time.h"
 
 #include <ctype.h>
@@ -28,6 +29,7 @@ enum key_type {
 	T_WEIGHTS,    /* pollutant:weight list → double[AQ_POLLUTANTS] */
 	T_URL,      /* http:// or https:// URL, or empty */
 	T_ADDRLIST, /* comma list of addresses and networks (aq_addr.h), or empty */
+	T_CODE,     /* a station code, or empty */
 };
 
 struct key_def {
@@ -162,6 +164,8 @@ static const struct key_def keys[] = {
 	 "no push for alerts on data older than this many seconds"},
 	{"AQRANK_WEBHOOK_TIMEOUT", NULL, T_INT, O(webhook_timeout), "10", 1, 600, NULL,
 	 "seconds per webhook attempt"},
+	{"AQRANK_WIND_STATION", NULL, T_CODE, O(wind_station), "", 0, 0, NULL,
+	 "station whose wind readings serve every national point's source analysis (unset: the point's own)"},
 	{"AQRANK_HJ212_LISTEN", NULL, T_LISTEN_OPT, O(hj212_listen), "", 0, 0, NULL,
 	 "HJ 212-2017 TCP address host:port (unset: off)"},
 	{"AQRANK_HJ212_AUTH_BUDGET", NULL, T_INT, O(hj212_auth_budget), "5", 1, 1000, NULL,
@@ -298,6 +302,13 @@ bool aq_config_set(struct aq_config *cfg, const char *key, const char *value, ch
 			return false;
 		}
 		return replace_string((char **)slot, value);
+	case T_CODE:
+		if (*value && !aq_station_code_valid(value)) {
+			snprintf(err, errlen, "%s=%s: must be a station code (letters, digits, _ . -; at most 32)", key,
+				 value);
+			return false;
+		}
+		return replace_string((char **)slot, value);
 	case T_INT:
 		if (!parse_long(value, &l) || l < k->min || l > k->max) {
 			snprintf(err, errlen, "%s=%s: must be an integer from %.0f to %.0f", key, value, k->min,
@@ -409,6 +420,7 @@ void aq_config_cleanup(struct aq_config *cfg)
 		case T_SECRET:
 		case T_URL:
 		case T_ADDRLIST:
+		case T_CODE:
 		case T_TIMEZONE:
 		case T_LISTEN:
 		case T_LISTEN_OPT: {

@@ -34,18 +34,19 @@ static const struct aq_sql sql_alert_hours = {
 #define ALERT_COLUMNS                                                                              \
 	"a.id, a.station_id, s.code, s.name, s.unit, s.kind = 'national', a.type, a.severity, a.status, " \
 	US("a.opened_at") ", " US("a.last_seen_at") ", coalesce(" US("a.resolved_at") ", 0), "         \
-	"coalesce(" US("a.acknowledged_at") ", 0), a.count, a.value, a.threshold, a.pollutant, a.message, a.ack_note"
+	"coalesce(" US("a.acknowledged_at") ", 0), a.count, a.value, a.threshold, a.pollutant, a.message, a.ack_note, " \
+	"coalesce(a.sources, '')"
 static const struct aq_sql sql_alerts_active = {
 	"alerts_active",
 	"SELECT " ALERT_COLUMNS " FROM alerts a JOIN stations s ON s.id = a.station_id WHERE a.status <> 'resolved'"};
 static const struct aq_sql sql_alert_insert = {
 	"alert_insert",
 	"INSERT INTO alerts (station_id, type, severity, opened_at, last_seen_at, value, threshold, pollutant, "
-	"message) VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz, $5, $6, $7, $8) RETURNING id"};
+	"message, sources) VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz, $5, $6, $7, $8, $9) RETURNING id"};
 static const struct aq_sql sql_alert_bump = {
 	"alert_bump",
 	"UPDATE alerts SET count = $7, last_seen_at = greatest(last_seen_at, $2::timestamptz), "
-	"value = $3, threshold = $4, pollutant = $5, message = $6 WHERE id = $1"};
+	"value = $3, threshold = $4, pollutant = $5, message = $6, sources = coalesce($8, sources) WHERE id = $1"};
 static const struct aq_sql sql_alert_resolve = {
 	"alert_resolve",
 	"UPDATE alerts SET status = 'resolved', resolved_at = $2::timestamptz WHERE id = $1 AND status <> 'resolved'"};
@@ -203,6 +204,7 @@ static void read_alert(const PGresult *r, int row, int c, struct aq_alert *a)
 	snprintf(a->pollutant, sizeof a->pollutant, "%s", PQgetvalue(r, row, c + 16));
 	snprintf(a->message, sizeof a->message, "%s", PQgetvalue(r, row, c + 17));
 	snprintf(a->ack_note, sizeof a->ack_note, "%s", PQgetvalue(r, row, c + 18));
+	snprintf(a->sources, sizeof a->sources, "%s", PQgetvalue(r, row, c + 19));
 }
 
 static void read_alert_row(const PGresult *r, int row, void *elem)
@@ -237,8 +239,8 @@ enum aq_status aq_db_alert_insert(struct aq_db *db, struct aq_alert *a)
 	us_text(a->opened_us, t);
 	const char *params[] = {sid, aq_alert_type_name(a->type), aq_severity_name(a->severity), t,
 				num(v, sizeof v, a->has_value, a->value), num(th, sizeof th, a->has_threshold, a->threshold),
-				a->pollutant, a->message};
-	PGresult *r = aq_db_exec(db, &sql_alert_insert, 8, params, &st);
+				a->pollutant, a->message, a->sources[0] ? a->sources : NULL};
+	PGresult *r = aq_db_exec(db, &sql_alert_insert, 9, params, &st);
 	if (st == AQ_OK)
 		a->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
@@ -253,8 +255,9 @@ enum aq_status aq_db_alert_bump(struct aq_db *db, const struct aq_alert *a)
 	snprintf(count, sizeof count, "%d", a->count);
 	us_text(a->last_seen_us, t);
 	const char *params[] = {id, t, num(v, sizeof v, a->has_value, a->value),
-				num(th, sizeof th, a->has_threshold, a->threshold), a->pollutant, a->message, count};
-	PQclear(aq_db_exec(db, &sql_alert_bump, 7, params, &st));
+				num(th, sizeof th, a->has_threshold, a->threshold), a->pollutant, a->message, count,
+				a->sources[0] ? a->sources : NULL};
+	PQclear(aq_db_exec(db, &sql_alert_bump, 8, params, &st));
 	return st;
 }
 

@@ -35,6 +35,12 @@ struct aq_db {
  * calls it first, so that no caller has to remember it (db_readings.c). */
 enum aq_status aq_db_fold_once(struct aq_db *db);
 
+/* A day's hourly rows from the pool's day cache, brought up to date with the rows written since
+ * it was cached (db_ranking.c): for readers that want a recent day cheaply but must not fill the
+ * cache with days of their own. *found false (*day zeroed) when the day is not cached or a
+ * transaction is open; otherwise the caller owns *day and gives it back with aq_daycache_put. */
+enum aq_status aq_db_day_rows_if_cached(struct aq_db *db, int64_t day_no, struct aq_day_rows *day, bool *found);
+
 /* The parameters of one statement, added in order ($1, $2, …) so that none is counted by
  * hand. Values are borrowed: they must outlive the statement's execution. */
 #define AQ_DB_MAX_PARAMS 48

@@ -254,6 +254,27 @@ static enum aq_status load_hours(struct aq_db *db, int64_t day_no, struct aq_day
 	return fetch_hours(db, day_no, -1, day, &reload);
 }
 
+enum aq_status aq_db_day_rows_if_cached(struct aq_db *db, int64_t day_no, struct aq_day_rows *day, bool *found)
+{
+	bool reload = false;
+	enum aq_status st = AQ_OK;
+	memset(day, 0, sizeof *day);
+	*found = db->day_cache && PQtransactionStatus(db->conn) == PQTRANS_IDLE &&
+		 aq_daycache_get(db->day_cache, day_no, day) == 1;
+	if (*found) {
+		st = fetch_hours(db, day_no, (int64_t)(day->marker & 0xffffffffu), day, &reload);
+		if (st == AQ_OK && reload) {
+			aq_day_rows_cleanup(day);
+			st = fetch_hours(db, day_no, -1, day, &reload);
+		}
+	}
+	if (st != AQ_OK) {
+		aq_day_rows_cleanup(day);
+		*found = false;
+	}
+	return st;
+}
+
 enum aq_status aq_db_day_load_live(struct aq_db *db, struct aq_dayview *v)
 {
 	struct aq_station *stations = NULL;

@@ -75,6 +75,8 @@ static const struct aq_route routes[] = {
 	{"GET", "/api/v1/alerts", aq_handle_alerts_list, AQ_AUTH_READ, false, "alerts", "status,station,type,since,limit"},
 	{"POST", "/api/v1/alerts/{}/ack", aq_handle_alert_ack, AQ_AUTH_ADMIN, true, "alert_ack", NULL},
 	{"GET", "/api/v1/events", aq_handle_events, AQ_AUTH_READ, false, "events", NULL},
+	{"GET", "/api/v1/national/{}/sources", aq_handle_national_sources, AQ_AUTH_READ, false, "national_sources",
+	 "from,to,pollutant,radius_km"},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

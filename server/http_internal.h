@@ -163,6 +163,7 @@ enum MHD_Result aq_handle_station_daily(struct aq_request *req);
 enum MHD_Result aq_handle_alerts_list(struct aq_request *req);
 enum MHD_Result aq_handle_alert_ack(struct aq_request *req);
 enum MHD_Result aq_handle_events(struct aq_request *req);
+enum MHD_Result aq_handle_national_sources(struct aq_request *req);
 enum MHD_Result aq_handle_dashboard(struct aq_request *req);
 enum MHD_Result aq_handle_static(struct aq_request *req);
 enum MHD_Result aq_handle_favicon(struct aq_request *req);

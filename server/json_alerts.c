@@ -4,6 +4,7 @@
 #include "aq_json_alerts.h"
 #include "aq_clock.h"
 #include "aq_json.h"
+#include "aq_json_sources.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,9 @@ json_t *aq_json_alert(const struct aq_alert *a)
 	json_object_set_new(o, "message", json_string(a->message));
 	json_object_set_new(o, "acknowledged_at", time_or_null(a->acknowledged_us));
 	json_object_set_new(o, "note", json_string(a->ack_note));
+	/* Where a national point's pollution comes from (divergence, exceedance), else null. */
+	json_t *sources = a->sources[0] ? json_loads(a->sources, 0, NULL) : NULL;
+	json_object_set_new(o, "sources", sources ? sources : json_null());
 	return o;
 }
 
@@ -77,16 +81,26 @@ void aq_alert_text_zh(const struct aq_alert *a, char *buf, size_t size)
 	else
 		snprintf(value, sizeof value, "%s %g %s，阈值 %g", a->pollutant, a->value,
 			 strcmp(a->pollutant, "CO") == 0 ? "mg/m³" : "µg/m³", a->threshold);
+	/* One sentence on where the pollution comes from, when the alert carries it. */
+	char sources[768] = "";
+	json_t *brief = a->sources[0] ? json_loads(a->sources, 0, NULL) : NULL;
+	if (brief) {
+		char sentence[700];
+		aq_sources_sentence_zh(brief, sentence, sizeof sentence);
+		if (sentence[0])
+			snprintf(sources, sizeof sources, "\n%s", sentence);
+		json_decref(brief);
+	}
 	snprintf(buf, size,
-		 "【空气质量告警·%s】%s\n站点：%s（%s）%s\n责任单位：%s\n数值：%s\n时间：%s\n说明：%s",
+		 "【空气质量告警·%s】%s\n站点：%s（%s）%s\n责任单位：%s\n数值：%s\n时间：%s\n说明：%s%s",
 		 severity_zh(a->severity), type_zh(a->type), a->station_name, a->station,
-		 a->national ? "［国控点］" : "", a->unit[0] ? a->unit : "—", value, when, a->message);
+		 a->national ? "［国控点］" : "", a->unit[0] ? a->unit : "—", value, when, a->message, sources);
 }
 
 json_t *aq_webhook_body(const struct aq_alert *a, const char *event, int format)
 {
 	if (format == AQ_WEBHOOK_DINGTALK || format == AQ_WEBHOOK_WECOM) {
-		char text[1024];
+		char text[2048];
 		aq_alert_text_zh(a, text, sizeof text);
 		/* Both robots take {"msgtype": "text", "text": {"content": …}}. */
 		return json_pack("{s:s, s:{s:s}}", "msgtype", "text", "text", "content", text);

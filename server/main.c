@@ -10,6 +10,7 @@
 #include "aq_jobs.h"
 #include "aq_events.h"
 #include "aq_log.h"
+#include "aq_sources_service.h"
 #include "aq_webhook.h"
 
 #include <curl/curl.h>
@@ -168,7 +169,7 @@ static int run_serve(const struct aq_config *cfg)
 	struct aq_webhook *webhook = NULL;
 	struct aq_http *http = NULL;
 	struct aq_hj212_server *hj212 = NULL;
-	if (!app.pool || aq_app_services_new(&app) != AQ_OK)
+	if (!app.pool || aq_app_services_new(&app) != AQ_OK || !(app.sources_cache = aq_sources_cache_new()))
 		goto out;
 
 	/* Migrate now if the database is there; if not, requests answer 503 and the first one
@@ -209,6 +210,8 @@ out:
 	aq_webhook_stop(webhook);
 	app.jobs = NULL;
 	aq_jobs_stop(jobs);
+	aq_sources_cache_free(app.sources_cache);
+	app.sources_cache = NULL;
 	aq_app_services_free(&app);
 	aq_db_pool_free(app.pool);
 	aq_app_cleanup(&app);

@@ -9,6 +9,7 @@ static const struct {
 	[AQ_OK] = {200, "ok", "OK."},
 	[AQ_ERR_INVALID_JSON] = {400, "invalid_json", "The request body is not valid JSON."},
 	[AQ_ERR_BAD_REQUEST] = {400, "bad_request", "The request is malformed."},
+	[AQ_ERR_INVALID_WINDOW] = {400, "invalid_window", "The time window is reversed or too long."},
 	[AQ_ERR_UNAUTHORIZED] = {401, "unauthorized", "A valid bearer token is required."},
 	[AQ_ERR_FORBIDDEN] = {403, "forbidden", "This token may not do that."},
 	[AQ_ERR_NOT_FOUND] = {404, "not_found", "No such resource."},

@@ -192,6 +192,7 @@ static const struct default_case defaults[] = {
 	{"AQRANK_WEBHOOK_FORMAT", FI(webhook_format, AQ_WEBHOOK_JSON)},
 	{"AQRANK_WEBHOOK_MAX_AGE", FI(webhook_max_age, 86400)},
 	{"AQRANK_WEBHOOK_TIMEOUT", FI(webhook_timeout, 10)},
+	{"AQRANK_WIND_STATION", FS(wind_station, "")},
 	{"AQRANK_HJ212_LISTEN", FS(hj212_listen, "")},
 	{"AQRANK_HJ212_AUTH_BUDGET", FI(hj212_auth_budget, 5)},
 	{"AQRANK_HJ212_LOCKOUT", FI(hj212_lockout, 3600)},
@@ -392,6 +393,8 @@ static const struct good_case good_cases[] = {
 	{"AQRANK_WEBHOOK_URL", "https://oapi.dingtalk.com/robot/send?access_token=abc",
 	 FS(webhook_url, "https://oapi.dingtalk.com/robot/send?access_token=abc")},
 	{"AQRANK_WEBHOOK_URL", "", FS(webhook_url, "")},
+	{"AQRANK_WIND_STATION", "MET-01", FS(wind_station, "MET-01")},
+	{"AQRANK_WIND_STATION", "", FS(wind_station, "")},
 	/* secrets */
 	{"AQRANK_ADMIN_TOKEN", SECRET16, FS(admin_token, SECRET16)},
 	{"AQRANK_ADMIN_TOKEN", "", FS(admin_token, "")},
@@ -521,6 +524,8 @@ static const struct bad_case bad_cases[] = {
 	{"AQRANK_COMPOSITE_POLLUTANTS", "", "comma list"},
 	/* URLs */
 	{"AQRANK_WEBHOOK_URL", "ftp://example.com/hook", "http"},
+	{"AQRANK_WIND_STATION", "MET 01", "station code"},
+	{"AQRANK_WIND_STATION", "-MET", "station code"},
 	{"AQRANK_WEBHOOK_URL", "example.com/hook", "http"},
 	{"AQRANK_WEBHOOK_URL", "http:/example.com", "http"},
 	/* secrets: 15 characters is one too few */

@@ -122,6 +122,23 @@
       map_zoom_ring: '缩放至 {r} 公里范围',
       map_zoom_all: '显示全部站点',
       map_unlabelled: '图中未标注名称',
+      legend_src: '疑似来源站（序号为排名）',
+      legend_wind: '风向（箭头指向下风）',
+      src_h: '来源研判 · {name}',
+      src_rose: '{p} 污染玫瑰图（浓度加权）：{from} 至 {to}',
+      src_rose_caption: '{p} 浓度加权污染玫瑰图，{n} 个有风小时，主导来风扇区{dom}',
+      src_calm: '静风 {n} 小时（{s}%）',
+      src_dom: '主导来风扇区：{dom}',
+      src_wind: '平均风向 {dir}，{speed} m/s（{n} 小时，静风 {calm} 小时）',
+      src_wind_from: '风从{dir}方向吹来，平均 {speed} m/s',
+      src_no_wind: '无风向数据：疑似来源站仅按与国控点的相关性排序。',
+      src_all_calm: '全时段静风：疑似来源站仅按与国控点的相关性排序。',
+      src_none: '上风向微站未见明显高值。',
+      src_item: '{name}（{code}）· {sector}方向 {km} 公里 · 上风 {up} 小时 · 高出环内中位数 {pct}% · 领先 {lag} 小时（r={r}）',
+      src_item_corr: '{name}（{code}）· {sector}方向 {km} 公里 · 领先 {lag} 小时（r={r}）· 全时段高出中位数 {pct}%',
+      src_petal: '{sector}：{h} 小时，均值 {mean} µg/m³，占 {share}%，CPF {cpf}',
+      src_speed: '风速',
+      src_error: '来源研判暂不可用。',
       national_h: '国控点今日',
       latest_h: '最新终审排名',
       no_final: '尚无已终审的日期，暂无终审排名。',
@@ -270,6 +287,23 @@
       map_zoom_ring: 'Zoom to the {r} km ring',
       map_zoom_all: 'Show every station',
       map_unlabelled: 'Not named on the map',
+      legend_src: 'Likely contributor (number: its rank)',
+      legend_wind: 'Wind (arrow points downwind)',
+      src_h: 'Where the pollution comes from · {name}',
+      src_rose: '{p} pollution rose (concentration-weighted): {from} to {to}',
+      src_rose_caption: '{p} concentration-weighted pollution rose, {n} hours with wind, dominant sector {dom}',
+      src_calm: 'calm {n} h ({s}%)',
+      src_dom: 'Dominant sector: {dom}',
+      src_wind: 'Mean wind from {dir}, {speed} m/s ({n} h, calm {calm} h)',
+      src_wind_from: 'Wind from {dir}, mean {speed} m/s',
+      src_no_wind: 'No wind readings: likely contributors ranked by correlation with the national point only.',
+      src_all_calm: 'Calm throughout: likely contributors ranked by correlation with the national point only.',
+      src_none: 'No upwind station stands out.',
+      src_item: '{name} ({code}) · {sector} at {km} km · upwind {up} h · {pct}% above the ring median · leads by {lag} h (r = {r})',
+      src_item_corr: '{name} ({code}) · {sector} at {km} km · leads by {lag} h (r = {r}) · {pct}% above the median overall',
+      src_petal: '{sector}: {h} h, mean {mean} µg/m³, {share}% of the total, CPF {cpf}',
+      src_speed: 'Wind speed',
+      src_error: 'The source analysis is not available.',
       national_h: 'National points today',
       latest_h: 'Latest final ranking',
       no_final: 'No day has been finalized yet.',
@@ -505,7 +539,7 @@
 
   var cache = {};   /* url → {etag, data} */
   var state = {today: null, latest: undefined, interviews: null, summary: null, alerts: null,
-               acknowledged: null, stations: null};
+               acknowledged: null, stations: null, sources: {}};
   var failed = {};
 
   /* GET a JSON document, revalidating with the last ETag; a 304 gives the cached copy.
@@ -573,6 +607,22 @@
       state.alerts = (rs[0].data && rs[0].data.alerts) || [];
       state.acknowledged = (rs[1].data && rs[1].data.alerts) || [];
     }, function (e) { failed.alerts = true; throw e; });
+  }
+
+  /* Where each national point's pollution comes from (the last 24 h): at most four points. */
+  function loadSources() {
+    var points = (state.stations || []).filter(function (s) {
+      return s.kind === 'national' && s.active !== false;
+    }).slice(0, 4);
+    return Promise.all(points.map(function (p) {
+      return getJSON('/national/' + encodeURIComponent(p.code) + '/sources').then(function (r) {
+        return [p.code, r.data];
+      }, function () { return [p.code, null]; });
+    })).then(function (pairs) {
+      var out = {};
+      pairs.forEach(function (pc) { out[pc[0]] = pc[1]; });
+      state.sources = out;
+    });
   }
 
   /* The latest final day, then its interview list and the 30 days ending there. */
@@ -1033,6 +1083,7 @@
     }
     var byCode = {};
     ((td && td.ranking) || []).forEach(function (r) { byCode[r.station] = r; });
+    var srcRank = contributorRanks();
     var national = {};
     ((td && td.national) || []).forEach(function (n) { national[n.station] = n; });
 
@@ -1084,6 +1135,13 @@
       if (!p.national) return;
       svg.appendChild(sv('circle', {cx: X(p.x), cy: Y(p.y), r: (radius * scale).toFixed(1),
         class: 'ring', 'data-station': p.s.code}, sv('title', null, t('legend_ring', {r: radius}) + ' · ' + (p.s.name || p.s.code))));
+    });
+
+    /* the wind at each national point: an arrow from upwind towards the point */
+    pts.forEach(function (p) {
+      var src = state.sources && state.sources[p.s.code];
+      if (!p.national || !src || typeof src.wind !== 'object' || typeof src.wind.mean_direction_deg !== 'number') return;
+      svg.appendChild(windArrow(+X(p.x), +Y(p.y), radius * scale, src.wind, p.s.code));
     });
 
     /* Labels never cover each other or a mark: every mark's box is taken first; then each
@@ -1150,8 +1208,13 @@
         marks.appendChild(sv('rect', {x: (cx - sz).toFixed(1), y: (cy - sz).toFixed(1), width: 2 * sz, height: 2 * sz,
           class: 'national', fill: color, 'data-station': p.s.code}, sv('title', null, d.tip)));
       } else {
-        marks.appendChild(sv('circle', {cx: cx, cy: cy, r: 8, class: 'station' + (d.iv ? ' station-iv' : ''),
-          fill: color, 'data-station': p.s.code}, sv('title', null, d.tip)));
+        marks.appendChild(sv('circle', {cx: cx, cy: cy, r: 8, class: 'station' + (d.iv ? ' station-iv' : '') +
+          (srcRank[p.s.code] ? ' station-src' : ''), fill: color, 'data-station': p.s.code}, sv('title', null, d.tip)));
+        if (srcRank[p.s.code] && d.inside) {
+          marks.appendChild(sv('text', {x: (cx + 7).toFixed(1), y: (cy + 17).toFixed(1), class: 'src-rank',
+            'data-station': p.s.code}, String(srcRank[p.s.code])));
+          taken.push({x: cx + 6, y: cy + 7, w: 10, h: 12}); /* the rank number is not written over */
+        }
       }
     });
     function place(d, text, fs, cls) {
@@ -1220,6 +1283,8 @@
       el('li', null, [legendIcon('ring'), t('legend_ring', {r: radius})]),
       el('li', null, [legendIcon('none'), t('legend_none')])
     ]);
+    if (Object.keys(srcRank).length) legend.appendChild(el('li', null, [legendIcon('src'), t('legend_src')]));
+    if (svg.querySelector('.wind-arrow')) legend.appendChild(el('li', null, [legendIcon('wind'), t('legend_wind')]));
 
     var zoom = rings.length ? el('button', {type: 'button', class: 'map-zoom', 'aria-pressed': String(zoomed),
       'data-zoom': zoomed ? 'all' : 'ring'}, zoomed ? t('map_zoom_all') : t('map_zoom_ring', {r: radius})) : null;
@@ -1235,14 +1300,147 @@
     }
     var note = unlabelled.length ? el('p', {class: 'note map-unlabelled'}, [el('strong', null, t('map_unlabelled') + t('colon')),
       unlabelled.map(function (d) { return (d.p.s.name || d.p.s.code) + ' (' + d.p.s.code + ')'; }).join(t('list_sep'))]) : null;
-    fill('map-body', [zoom, el('div', {class: 'map-frame'}, svg), legend, note]);
+    var blocks = stations.filter(function (s) { return s.kind === 'national' && state.sources && s.code in state.sources; })
+      .map(function (s) { return sourcesBlock(s, state.sources[s.code]); });
+    fill('map-body', [zoom, el('div', {class: 'map-frame'}, svg), legend, note].concat(blocks));
   }
+
+  /* ------------------------------------------------------------------ where it comes from */
+
+  /* Rank of every likely contributor on the map (the best over the national points). */
+  function contributorRanks() {
+    var out = {};
+    Object.keys(state.sources || {}).forEach(function (code) {
+      var src = state.sources[code];
+      ((src && src.contributors) || []).slice(0, 3).forEach(function (c) {
+        if (!out[c.station] || c.rank < out[c.station]) out[c.station] = c.rank;
+      });
+    });
+    return out;
+  }
+
+  function sectorName(c, zhField, enField) { return LANG === 'en' ? c[enField] : c[zhField]; }
+
+  /* A point at angle deg (clockwise from north) and radius r around (cx, cy), screen y down. */
+  function polar(cx, cy, r, deg) {
+    var a = deg * Math.PI / 180;
+    return [cx + r * Math.sin(a), cy - r * Math.cos(a)];
+  }
+
+  function windArrow(cx, cy, ringPx, wind, code) {
+    var from = polar(cx, cy, Math.max(ringPx * 0.9, 40), wind.mean_direction_deg);
+    var to = polar(cx, cy, 16, wind.mean_direction_deg);
+    var tip = 'M' + to[0].toFixed(1) + ' ' + to[1].toFixed(1);
+    var back = polar(to[0], to[1], 12, wind.mean_direction_deg - 25), back2 = polar(to[0], to[1], 12, wind.mean_direction_deg + 25);
+    var dir = sectorName(wind, 'mean_sector_zh', 'mean_sector');
+    return sv('g', {class: 'wind-arrow', 'data-station': code, 'data-direction': wind.mean_direction_deg}, [
+      sv('title', null, t('src_wind_from', {dir: dir, speed: wind.mean_speed_ms})),
+      sv('line', {x1: from[0].toFixed(1), y1: from[1].toFixed(1), x2: to[0].toFixed(1), y2: to[1].toFixed(1)}),
+      sv('path', {d: tip + 'L' + back[0].toFixed(1) + ' ' + back[1].toFixed(1) + 'L' + back2[0].toFixed(1) + ' ' +
+        back2[1].toFixed(1) + 'Z'})
+    ]);
+  }
+
+  var SPEED_COLORS = ['#c6dbef', '#6baed6', '#2171b5', '#08306b'];
+
+  /* The concentration-weighted rose of the analysed pollutant: petals by sector, stacked by
+   * wind-speed class, length by share of the window's total; calm in the middle. */
+  function roseSvg(src) {
+    var rose = src.rose[src.pollutant];
+    var label = src.pollutant === 'pm25' ? 'PM2.5' : 'PM10';
+    var S = 240, C = S / 2, R = 86;
+    var maxShare = 0;
+    rose.sectors.forEach(function (sec) { if (sec.share > maxShare) maxShare = sec.share; });
+    var dom = rose.dominant_sector ? sectorName(rose, 'dominant_sector_zh', 'dominant_sector') : '—';
+    var svg = sv('svg', {viewBox: '0 0 ' + S + ' ' + S, class: 'rose-svg', role: 'img', 'data-station': src.station});
+    svg.appendChild(sv('title', null, t('src_rose_caption', {p: label, n: rose.hours - rose.calm.hours, dom: dom})));
+    [0.5, 1].forEach(function (f) {
+      svg.appendChild(sv('circle', {cx: C, cy: C, r: (R * f).toFixed(1), class: 'rose-grid'}));
+    });
+    var zhCompass = {0: '北', 90: '东', 180: '南', 270: '西'}, enCompass = {0: 'N', 90: 'E', 180: 'S', 270: 'W'};
+    [0, 90, 180, 270].forEach(function (deg) {
+      var at = polar(C, C, R + 14, deg);
+      svg.appendChild(sv('text', {x: at[0].toFixed(1), y: (at[1] + 5).toFixed(1), 'text-anchor': 'middle', class: 'rose-compass'},
+        LANG === 'en' ? enCompass[deg] : zhCompass[deg]));
+    });
+    var names = ['N', 'NNE', 'NE', 'ENE', 'E', 'ESE', 'SE', 'SSE', 'S', 'SSW', 'SW', 'WSW', 'W', 'WNW', 'NW', 'NNW'];
+    var zhNames = (src.sectors || []).map(function (x) { return x.sector_zh; });
+    rose.sectors.forEach(function (sec, k) {
+      if (!sec.hours || !maxShare) return;
+      var a0 = 22.5 * k - 10, a1 = 22.5 * k + 10, cum = 0;
+      var g = sv('g', {class: 'petal', 'data-sector': names[k], 'data-share': sec.share}, sv('title', null,
+        t('src_petal', {sector: LANG === 'en' ? names[k] : zhNames[k], h: sec.hours, mean: sec.mean,
+                        share: Math.round(sec.share * 1000) / 10, cpf: sec.cpf})));
+      sec.speed.forEach(function (cell, c) {
+        if (!cell.share) return;
+        var r0 = R * cum / maxShare, r1 = R * (cum + cell.share) / maxShare;
+        cum += cell.share;
+        var o0 = polar(C, C, r1, a0), o1 = polar(C, C, r1, a1), i0 = polar(C, C, r0, a0), i1 = polar(C, C, r0, a1);
+        var d = 'M' + i0[0].toFixed(1) + ' ' + i0[1].toFixed(1) + 'L' + o0[0].toFixed(1) + ' ' + o0[1].toFixed(1) +
+          'A' + r1.toFixed(1) + ' ' + r1.toFixed(1) + ' 0 0 1 ' + o1[0].toFixed(1) + ' ' + o1[1].toFixed(1) +
+          'L' + i1[0].toFixed(1) + ' ' + i1[1].toFixed(1) +
+          (r0 > 0 ? 'A' + r0.toFixed(1) + ' ' + r0.toFixed(1) + ' 0 0 0 ' + i0[0].toFixed(1) + ' ' + i0[1].toFixed(1) : '') + 'Z';
+        g.appendChild(sv('path', {d: d, fill: SPEED_COLORS[c], class: 'petal-speed'}));
+      });
+      svg.appendChild(g);
+    });
+    if (rose.calm.hours) {
+      svg.appendChild(sv('circle', {cx: C, cy: C, r: 6, class: 'rose-calm'},
+        sv('title', null, t('src_calm', {n: rose.calm.hours, s: Math.round((rose.calm.share || 0) * 1000) / 10}))));
+    }
+    return svg;
+  }
+
+  function speedLegend(src) {
+    var classes = (src.method && src.method.speed_classes_ms) || [];
+    return el('ul', {class: 'rose-legend'}, [el('li', {class: 'rose-legend-title'}, t('src_speed'))].concat(
+      classes.map(function (c, i) {
+        return el('li', null, [el('span', {class: 'swatch', style: {'background-color': SPEED_COLORS[i]}}),
+          c[1] === null ? '≥ ' + c[0] + ' m/s' : c[0] + '–' + c[1] + ' m/s']);
+      })));
+  }
+
+  function pct(v) { return v === null || v === undefined ? '—' : String(Math.round(v)); }
+
+  function sourcesBlock(point, src) {
+    var head = el('h3', {class: 'sub-h'}, t('src_h', {name: point.name || point.code}));
+    if (!src) return el('div', {class: 'sources', 'data-station': point.code}, [head, empty(t('src_error'))]);
+    var rose = src.rose[src.pollutant];
+    var label = src.pollutant === 'pm25' ? 'PM2.5' : 'PM10';
+    var lines = [el('p', {class: 'meta'}, t('src_rose', {p: label, from: shortTime(src.from), to: shortTime(src.to)}))];
+    if (typeof src.wind === 'object') {
+      lines.push(el('p', {class: 'meta'}, t('src_wind', {dir: sectorName(src.wind, 'mean_sector_zh', 'mean_sector') || '—',
+        speed: src.wind.mean_speed_ms, n: src.wind.hours, calm: src.wind.calm_hours})));
+      if (rose.dominant_sector) {
+        lines.push(el('p', {class: 'src-dom'}, t('src_dom', {dom: sectorName(rose, 'dominant_sector_zh', 'dominant_sector')})));
+      }
+    }
+    if (src.ranking === 'correlation_only') {
+      lines.push(el('p', {class: 'notice src-note'}, t(typeof src.wind === 'object' ? 'src_all_calm' : 'src_no_wind')));
+    }
+    var list = (src.contributors || []).slice(0, 3);
+    var items = list.map(function (c) {
+      var vars = {name: c.name || c.station, code: c.station, sector: sectorName(c, 'sector_zh', 'sector'),
+                  km: c.distance_km, up: c.upwind_hours, lag: c.best_lag_h, r: c.best_r, pct: pct(c.excess_pct)};
+      return el('li', {'data-station': c.station, 'data-rank': c.rank, title: LANG === 'en' ? c.why : c.why_zh},
+        t(src.ranking === 'correlation_only' ? 'src_item_corr' : 'src_item', vars));
+    });
+    var body = [el('div', {class: 'rose-frame'}, [roseSvg(src), speedLegend(src)]),
+                el('div', {class: 'src-text'}, lines.concat([
+                  items.length ? el('ol', {class: 'src-list'}, items) : empty(t('src_none'))]))];
+    return el('div', {class: 'sources', 'data-station': point.code}, [head, el('div', {class: 'src-row'}, body)]);
+  }
+
+  /* "2017-12-07T15:00:00+08:00" → "12-07 15:00" */
+  function shortTime(s) { return typeof s === 'string' && s.length >= 16 ? s.slice(5, 10) + ' ' + s.slice(11, 16) : '—'; }
 
   function legendIcon(kind) {
     var s = sv('svg', {width: 16, height: 16, viewBox: '0 0 16 16', 'aria-hidden': 'true', class: 'legend-icon'});
     if (kind === 'square') s.appendChild(sv('rect', {x: 2, y: 2, width: 12, height: 12, class: 'lg-national', fill: '#fff'}));
     else if (kind === 'circle') s.appendChild(sv('circle', {cx: 8, cy: 8, r: 5.5, class: 'lg-station', fill: '#fff'}));
     else if (kind === 'ring') s.appendChild(sv('circle', {cx: 8, cy: 8, r: 6.5, class: 'lg-ring'}));
+    else if (kind === 'src') s.appendChild(sv('circle', {cx: 8, cy: 8, r: 5.5, class: 'lg-station lg-src', fill: '#fff'}));
+    else if (kind === 'wind') s.appendChild(sv('path', {d: 'M1 8h10M15 8l-5 -4v8z', class: 'lg-wind'}));
     else s.appendChild(sv('circle', {cx: 8, cy: 8, r: 5.5, class: 'lg-station', fill: NO_DATA_COLOR}));
     return s;
   }
@@ -1296,6 +1494,9 @@
         return settle(loadPeriod()).then(function (ok) { return res.concat([ok]); });
       })
       .then(function (res) {
+        return loadSources().then(function () { return res; });
+      })
+      .then(function (res) {
         renderAll();
         afterFetch(res);
         document.body.setAttribute('data-ready', 'true');
@@ -1305,7 +1506,10 @@
   function refreshToday() {
     return settle(loadToday().then(function (r) {
       if (r.dateChanged) return refreshAll();   /* a new day: yesterday may be final now */
-      if (r.changed) { renderToday(); renderMap(); renderKpis(); }
+      if (r.changed) {
+        renderToday(); renderMap(); renderKpis();
+        return loadSources().then(renderMap);   /* new data: the sources moved too */
+      }
       return null;
     })).then(function (ok) { afterFetch([ok]); });
   }

@@ -69,6 +69,8 @@ def staged_readings():
                 if today and code == "GC-01" and h >= 14:
                     b = 300
                 out.append({"station": code, "observed_at": f"{day}T{h:02d}:00:00+08:00", "pm25": a, "pm10": b})
+                if code == "GC-01":   # the point's vane: north-east wind (for the source analysis)
+                    out[-1].update(wind_speed=3, wind_direction=45)
     return out
 
 
@@ -229,6 +231,39 @@ class DashboardTest(unittest.TestCase):
         for c in stations.values():
             self.assertTrue(0 < float(c.get("cx")) < vw and 0 < float(c.get("cy")) < vh)
         self.assertTrue(cx - r > 0 and cx + r < vw and cy - r > 0 and cy + r < vh)
+
+    def test_sources_beside_the_map(self):
+        api = self.d.get("/api/v1/national/GC-01/sources").json
+        first = api["contributors"][0]["station"]
+        for dom, head, dominant in ((self.zh, "来源研判 · 东四国控点", "主导来风扇区：东北"),
+                                    (self.en, "Where the pollution comes from · 东四国控点", "Dominant sector: NE")):
+            block = self.section(dom, "map").find("div", cls="sources")
+            self.assertIsNotNone(block, "no source block beside the map")
+            self.assertEqual(block.get("data-station"), "GC-01")
+            self.assertEqual(block.find("h3").words(), head)
+            self.assertIn(dominant, block.words())
+            rose = block.find("svg", cls="rose-svg")
+            petals = {g.get("data-sector"): float(g.get("data-share")) for g in rose.find_all("g", cls="petal")}
+            self.assertEqual(max(petals, key=petals.get), "NE")        # every hour from the north-east
+            self.assertEqual(len(rose.find_all("path", cls="petal-speed")), 1)
+            ranked = block.find("ol", cls="src-list").find_all("li")
+            self.assertEqual([li.get("data-station") for li in ranked],
+                             [c["station"] for c in api["contributors"][:3]])
+            self.assertEqual(ranked[0].get("data-rank"), "1")
+            svg = self.section(dom, "map").find("svg")
+            marked = [c.get("data-station") for c in svg.find_all("circle", cls="station-src")]
+            self.assertIn(first, marked)
+            # The wind arrow comes in from the north-east and points at the national point.
+            arrow = svg.find("g", cls="wind-arrow")
+            self.assertEqual((arrow.get("data-station"), float(arrow.get("data-direction"))), ("GC-01", 45))
+            line = arrow.find("line")
+            sq = svg.find("rect", cls="national")
+            cx = float(sq.get("x")) + float(sq.get("width")) / 2
+            cy = float(sq.get("y")) + float(sq.get("height")) / 2
+            x1, y1, x2, y2 = (float(line.get(k)) for k in ("x1", "y1", "x2", "y2"))
+            self.assertTrue(x1 > x2 > cx and y1 < y2 < cy, (x1, y1, x2, y2, cx, cy))
+        self.assertIn("东北方向", self.section(self.zh, "map").find("ol", cls="src-list").words())
+        self.assertIn(" at ", self.section(self.en, "map").find("ol", cls="src-list").words())
 
     def test_summary(self):
         summary = self.section(self.zh, "summary")
