@@ -60,6 +60,17 @@ void aq_dayview_compute(struct aq_dayview *v)
 		}
 		rules.interval_s = s->station.interval_s;
 		aq_daily_compute(s->hours, &rules, &s->daily);
+		/* A pollutant whose hours quality control all excluded was still reported: the day's
+		 * AQI must not be computed as if the station never measured it. */
+		unsigned flagged = 0;
+		for (int h = 0; h < 24; h++)
+			for (int p = 0; p < AQ_POLLUTANTS; p++)
+				if (s->quality.flags[h][p])
+					flagged |= AQ_POLLUTANT_BIT(p);
+		if (flagged & ~s->daily.reported_mask) {
+			s->daily.reported_mask |= flagged;
+			aq_daily_finish(&s->daily, v->standard);
+		}
 		s->ranked = aq_station_ranked_on(&s->station, v->day);
 	}
 }
