@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aq_aqi.h"
+#include "aq_reading.h"
+
 /* The two forms of the model. */
 enum aq_calib_model { AQ_CALIB_LINEAR, AQ_CALIB_LINEAR_RH };
 
@@ -55,6 +58,33 @@ struct aq_calib_use {
  * has_rh): the humidity form when u has one and the hour has a humidity, else the linear one;
  * never below 0 (a concentration). raw itself when u is NULL or names no calibration. */
 double aq_calib_apply(const struct aq_calib_use *u, double raw, bool has_rh, double rh);
+
+/* A calibration as stored and served: a co-location fit of a station against a reference
+ * over a window of local days, pending until approved (then it has a version), in force for
+ * each pollutant it fits from valid_from until the next approved calibration of that
+ * pollutant begins (valid_to, exclusive; INT64_MAX when none has). Days are local days since
+ * 1970-01-01. */
+struct aq_calibration {
+	int64_t id;
+	int station_id;
+	char station[AQ_CODE_MAX + 1];
+	int reference_id;
+	char reference[AQ_CODE_MAX + 1];
+	int64_t window_from, window_to;
+	bool humidity;
+	int64_t valid_from;
+	bool approved;
+	int version;               /* 0 while pending */
+	int64_t created_us, approved_us;
+	char note[256];
+	struct {
+		bool has;              /* this pollutant was fitted */
+		struct aq_calib_fit linear;
+		bool has_rh;
+		struct aq_calib_fit rh;
+		int64_t valid_to;      /* approved: the next one's valid_from, or INT64_MAX */
+	} fit[AQ_POLLUTANTS];
+};
 
 /* Drift of residuals (corrected − reference) over time: the least-squares slope of
  * residual[i] on t_days[i] times span_days — how far the residual moved over the span. False

@@ -39,6 +39,7 @@ struct aq_dayview {
 	int interview_count;
 	char rule_version[64];
 	const struct aq_aqi_standard *standard; /* the standards the day is judged by (static) */
+	struct aq_qc_rules qc;  /* live days: the quality control their hours get (AQRANK_QC_*) */
 	struct aq_day_station *stations; /* owned, n entries, ordered by code */
 	size_t n;
 };

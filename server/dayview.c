@@ -186,6 +186,11 @@ void aq_dayview_interviews(const struct aq_dayview *v, const struct aq_day_ranki
 		iv->has_pct = pick->has_pct;
 		iv->pct_above_mean = pick->pct_above_mean;
 		iv->valid_hours = hours;
+		iv->expected_hours = v->hours_elapsed;
+		struct aq_qc_summary qs;
+		aq_qc_summarize(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily), &qs);
+		iv->qc_excluded_hours = qs.excluded_hours;
+		memcpy(iv->qc_reason_hours, qs.reason_hours, sizeof iv->qc_reason_hours);
 		snprintf(iv->reason, sizeof iv->reason, "%s", aq_interview_reason_name(pick->reason));
 		iv->position = (int)i + 1;
 		iv->status = AQ_IV_PENDING;
