@@ -2,6 +2,7 @@
  * entries (SPEC §4) and of a station's daily and hourly values. */
 #include "aq_json_ranking.h"
 #include "aq_clock.h"
+#include "aq_json_quality.h"
 #include "aq_time.h"
 
 #include <stdio.h>
@@ -104,6 +105,7 @@ json_t *aq_json_interview(const struct aq_interview *iv, bool stored)
 	json_object_set_new(o, "status", json_string(aq_interview_status_name(iv->status)));
 	json_object_set_new(o, "note", json_string(iv->note));
 	json_object_set_new(o, "rule_version", json_string(iv->rule_version));
+	json_object_set_new(o, "quality", aq_json_interview_quality(iv));
 	if (!stored)
 		json_object_set_new(o, "provisional", json_true());
 	return o;
@@ -180,6 +182,9 @@ json_t *aq_json_day_ranking(const struct aq_dayview *v, const struct aq_day_rank
 		put_aqi(r, &s->daily.aqi, meta->english);
 		json_object_set_new(r, "composite", s->daily.has_composite ? json_real(s->daily.composite) : json_null());
 		json_object_set_new(r, "valid_hours", json_integer(hours));
+		json_object_set_new(r, "quality", aq_json_quality_block(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily),
+									hours, v->hours_elapsed));
+		json_object_set_new(r, "calibration", aq_json_calibration_versions(&s->quality));
 		if (row->insufficient)
 			json_object_set_new(r, "insufficient", json_true());
 		json_object_set_new(r, "interview", json_boolean(picked(dr, i)));
@@ -196,10 +201,12 @@ json_t *aq_json_day_ranking(const struct aq_dayview *v, const struct aq_day_rank
 		int hours;
 		aq_metric_value(&s->daily, dr->metric, &has, &value, &tie, &has_tie, &hours);
 		json_array_append_new(insufficient,
-				      json_pack("{s:s, s:s, s:s, s:i, s:i, s:o}", "station", s->station.code, "name",
+				      json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:o}", "station", s->station.code, "name",
 						s->station.name, "unit", s->station.unit, "valid_hours", hours,
 						"readings", s->readings, "nearest_national",
-						nearest_json(v, &dr->nearest[dr->insufficient[k]])));
+						nearest_json(v, &dr->nearest[dr->insufficient[k]]), "quality",
+						aq_json_quality_block(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily),
+								      hours, v->hours_elapsed)));
 	}
 	json_object_set_new(o, "insufficient", insufficient);
 
@@ -251,9 +258,9 @@ void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const st
 	int decimals = aq_metric_decimals(dr->metric);
 	char date[11];
 	aq_date_format(v->day, date);
-	aq_csv_row(csv, 18, "date", "rank", "station", "name", "unit", "metric", "value", "pm25", "pm10",
+	aq_csv_row(csv, 21, "date", "rank", "station", "name", "unit", "metric", "value", "pm25", "pm10",
 		   "aqi", "level", "category", "valid_hours", "interview", "nearest_national", "distance_km",
-		   "final", "standard");
+		   "final", "standard", "data_capture_pct", "qc_excluded_hours", "calibration");
 	for (size_t k = 0; k < dr->r.n_rows; k++) {
 		const struct aq_rank_row *row = &dr->r.rows[k];
 		size_t i = dr->entry_station[row->entry];
@@ -284,6 +291,15 @@ void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const st
 		cell_number(csv, n->has, n->distance_km, 2);
 		aq_csv_cell(csv, v->final ? "yes" : "no");
 		aq_csv_cell(csv, v->standard ? v->standard->name : "");
+		struct aq_qc_summary qs;
+		double capture;
+		char excluded[16], versions[96];
+		aq_qc_summarize(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily), &qs);
+		cell_number(csv, aq_qc_capture_pct(hours, v->hours_elapsed, &capture), capture, 1);
+		snprintf(excluded, sizeof excluded, "%d", qs.excluded_hours);
+		aq_csv_cell(csv, excluded);
+		aq_quality_versions_text(&s->quality, versions, sizeof versions);
+		aq_csv_cell(csv, versions);
 		aq_csv_end_row(csv);
 	}
 }
