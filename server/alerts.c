@@ -22,6 +22,7 @@ static const char *const type_names[AQ_ALERT_TYPES] = {
 	[AQ_ALERT_HOTSPOT] = "hotspot",
 	[AQ_ALERT_INTERFERENCE] = "interference",
 	[AQ_ALERT_NATIONAL_DIVERGENCE] = "national_divergence",
+	[AQ_ALERT_CALIBRATION_DRIFT] = "calibration_drift",
 };
 
 /* The severity column of SPEC §5, before the national-point override. */
@@ -34,6 +35,7 @@ static const enum aq_severity base_severity[AQ_ALERT_TYPES] = {
 	[AQ_ALERT_HOTSPOT] = AQ_SEV_WARNING,
 	[AQ_ALERT_INTERFERENCE] = AQ_SEV_CRITICAL,
 	[AQ_ALERT_NATIONAL_DIVERGENCE] = AQ_SEV_CRITICAL,
+	[AQ_ALERT_CALIBRATION_DRIFT] = AQ_SEV_WARNING,
 };
 
 static const char *const severity_names[] = {
@@ -536,4 +538,21 @@ void aq_alerts_judge_offline(const struct aq_alert_thresholds *t, bool national,
 	verdict_fire(out, -1, (double)silent_us / (double)AQ_US_PER_SEC, (double)limit_s);
 	set_detail(out, "No reading for %.0f s (%.1f h), longer than the %lld s allowed.",
 		   out->value, out->value / 3600, (long long)limit_s);
+}
+
+void aq_alerts_judge_drift(const struct aq_alert_thresholds *t, bool measured, double change, double mean,
+			   const char *pollutant, struct aq_alert_verdict *out)
+{
+	verdict_reset(out, AQ_ALERT_CALIBRATION_DRIFT, false);
+	if (!measured || t->drift_threshold <= 0)
+		return;
+	out->applicable = true;
+	if (!above(fabs(change), t->drift_threshold))
+		return;
+	out->fired = true;
+	out->value = change;
+	out->threshold = t->drift_threshold;
+	snprintf(out->pollutant, sizeof(out->pollutant), "%s", pollutant);
+	set_detail(out, "%s residual against the reference moved %+.1f over %d days (mean %+.1f); limit %.1f.",
+		   pollutant, change, t->drift_days, mean, t->drift_threshold);
 }

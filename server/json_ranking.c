@@ -295,7 +295,8 @@ void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const st
 		double capture;
 		char excluded[16], versions[96];
 		aq_qc_summarize(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily), &qs);
-		cell_number(csv, aq_qc_capture_pct(hours, v->hours_elapsed, &capture), capture, 1);
+		bool has_capture = aq_qc_capture_pct(hours, v->hours_elapsed, &capture);
+		cell_number(csv, has_capture, capture, 1);
 		snprintf(excluded, sizeof excluded, "%d", qs.excluded_hours);
 		aq_csv_cell(csv, excluded);
 		aq_quality_versions_text(&s->quality, versions, sizeof versions);
