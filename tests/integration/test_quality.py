@@ -25,7 +25,7 @@ import time
 import unittest
 from decimal import Decimal
 
-from harness import ADMIN, PG_URL, ROOT, Daemon, DaemonTestCase
+from harness import ADMIN, PG_URL, ROOT, Daemon, DaemonTestCase, wait_for
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
 import beijing_replay  # noqa: E402
@@ -407,6 +407,39 @@ class CalibrationSampleTest(unittest.TestCase):
         # Admin only.
         self.assertEqual(self.d.post("/api/v1/stations/Dongsi-B/calibrations",
                                      {"reference": "Dongsi", "from": "2015-12-01", "to": "2015-12-10"}).status, 401)
+
+
+    def test_3_drift_alert(self):
+        """A twin whose bias grows by 3 µg/m³ a day (after calibration) over the last week of the
+        month drifts 3 × 7 = 21 > 10 µg/m³: calibration_drift; the steady twin does not."""
+        self.d.put_station("Dongsi-D", lat=39.9291, lon=116.4171, name="东四（漂移微站）")
+        grow_from = dt.datetime(2015, 12, 25, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        out = []
+        for r in dongsi_twin(SAMPLE):
+            at = dt.datetime.fromisoformat(r["observed_at"])
+            days = max(0.0, (at - grow_from).total_seconds() / 86400)
+            r = dict(r, station="Dongsi-D")
+            for field in ("pm25", "pm10"):
+                if field in r:
+                    r[field] = round(r[field] + 1.4 * 3 * days, 6)
+            out.append(r)
+        self.d.post_readings(out)
+        c = self.calibrate({"reference": "Dongsi", "from": "2015-12-01", "to": "2015-12-10"}, code="Dongsi-D")
+        self.assertEqual(self.d.post(f"/api/v1/stations/Dongsi-D/calibrations/{c['id']}/approve", token=ADMIN).status,
+                         200)
+
+        def drift_alerts():
+            alerts = self.d.get("/api/v1/alerts?type=calibration_drift&status=all").json["alerts"]
+            return [a for a in alerts if a["station"] == "Dongsi-D"]
+        got = wait_for(drift_alerts, timeout=30, what="a calibration_drift alert")
+        a = got[0]
+        self.assertEqual((a["type"], a["severity"], a["status"]), ("calibration_drift", "warning", "open"))
+        self.assertIn(a["pollutant"], ("PM2.5", "PM10"))
+        self.assertGreater(a["value"], 15)   # ≈ 3 µg/m³ a day over the 6.5 days of data
+        self.assertEqual(a["threshold"], 10)
+        steady = [x for x in self.d.get("/api/v1/alerts?type=calibration_drift&status=all").json["alerts"]
+                  if x["station"] == "Dongsi-B"]
+        self.assertEqual(steady, [])
 
 
 @unittest.skipUnless(os.path.isdir(SHARED) and PG_URL, "../shared/data/beijing not present")
