@@ -224,6 +224,21 @@ class QualityFlagsTest(DaemonTestCase):
         self.assertError(self.d.get("/api/v1/stations/DV/quality?from=yesterday"), 422, "invalid_parameter")
 
 
+    def test_7_humidity_kept_by_every_ingest_path(self):
+        """The hourly humidity quality control reads: summed by the statement path (a small
+        batch), the COPY path (the day above, 226 readings) and the live fold (the clock's hour)."""
+        self.d.post_readings([{"station": "N1", "observed_at": "2017-12-06T02:10:00+08:00", "pm10": 61, "humidity": 55},
+                              {"station": "N1", "observed_at": "2017-12-06T02:40:00+08:00", "pm10": 63, "humidity": 58,
+                               "flags": {"humidity": "D"}}])
+        self.d.post_readings({"station": "N1", "observed_at": "2017-12-07T10:05:00+08:00", "pm10": 70, "humidity": 66.5})
+        q = self.d.get("/api/v1/stations/N1/quality?from=2017-12-05&to=2017-12-07").json
+        hum = {(d["date"], h["hour"]): h["humidity"] for d in q["days"] for h in d["hours"]}
+        self.assertEqual(hum[("2017-12-05", 4)], 60)      # COPY path
+        self.assertEqual(hum[("2017-12-06", 2)], 55)      # statement path; the flagged 58 left out
+        self.assertEqual(hum[("2017-12-07", 10)], 66.5)   # live, folded
+        self.assertIsNone(hum[("2017-12-07", 9)])
+
+
 def dongsi_twin(data, date_from=None, date_to=None):
     """The twin's readings: Dongsi's, with PM2.5 and PM10 read as 1.4 × Dongsi + 8."""
     out = []
