@@ -24,10 +24,16 @@ if len(sys.argv) != 3 or not os.environ.get("AQ_TEST_PG_URL"):
     sys.exit(__doc__)
 BIN = {"A": sys.argv[1], "B": sys.argv[2]}
 base_url = os.environ["AQ_TEST_PG_URL"]
+
+
 def db(name):
     return base_url.replace("/aqrank?", f"/{name}?")
+
+
 class D(bench.Daemon):
-    def __init__(self, url, binary):  # noqa: D107 (bench.Daemon runs build/aqrankd)
+    """bench.Daemon, but running the given binary."""
+
+    def __init__(self, url, binary):
         self.log_path = tempfile.mktemp(prefix="ab-", suffix=".log")
         e = {"PATH": os.environ["PATH"], "AQRANK_DATABASE_URL": url, "AQRANK_LISTEN": "127.0.0.1:0",
              "AQRANK_ADMIN_TOKEN": bench.ADMIN, "AQRANK_NOW": bench.NOW, "AQRANK_THREADS": "16",
@@ -37,9 +43,12 @@ class D(bench.Daemon):
         for _ in range(400):
             m = re.search(r"listening on http://[^:]+:(\d+)", open(self.log_path).read())
             if m:
-                self.port = int(m.group(1)); return
+                self.port = int(m.group(1))
+                return
             time.sleep(0.05)
         raise RuntimeError(open(self.log_path).read())
+
+
 N = int(os.environ.get("AB_STATIONS", "300"))
 ROUNDS = int(os.environ.get("AB_ROUNDS", "8"))
 d = {}
