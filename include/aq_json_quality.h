@@ -22,6 +22,8 @@ json_t *aq_json_interview_quality(const struct aq_interview *iv);
 /* {"pm10": {"id": 4, "version": 1}, …}: the calibration each value was produced with; a
  * pollutant not named is raw. */
 json_t *aq_json_calibration_versions(const struct aq_station_quality *q);
+/* The same from per-pollutant ids and versions (an interview entry's). */
+json_t *aq_json_calibration_ids(const int64_t ids[AQ_POLLUTANTS], const int versions[AQ_POLLUTANTS]);
 /* "pm10:v1 pm25:v1", "" when raw: the same for CSV. Writes into buf. */
 void aq_quality_versions_text(const struct aq_station_quality *q, char *buf, size_t size);
 

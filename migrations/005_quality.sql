@@ -67,6 +67,9 @@ CREATE TABLE day_quality (
 );
 
 -- Interview entries say how many hours of the metric's pollutants quality control excluded
--- and why (hours per flag, in the flags' order).
+-- and why (hours per flag, in the flags' order), and which calibration (id and version per
+-- pollutant, 0: none) their value was produced with.
 ALTER TABLE interviews ADD COLUMN qc_excluded_hours integer NOT NULL DEFAULT 0,
-                       ADD COLUMN qc_reason_hours integer[] NOT NULL DEFAULT '{0,0,0,0,0,0}';
+                       ADD COLUMN qc_reason_hours integer[] NOT NULL DEFAULT '{0,0,0,0,0,0}',
+                       ADD COLUMN calib_ids bigint[] NOT NULL DEFAULT '{0,0,0,0,0,0}',
+                       ADD COLUMN calib_versions integer[] NOT NULL DEFAULT '{0,0,0,0,0,0}';

@@ -191,6 +191,8 @@ void aq_dayview_interviews(const struct aq_dayview *v, const struct aq_day_ranki
 		aq_qc_summarize(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily), &qs);
 		iv->qc_excluded_hours = qs.excluded_hours;
 		memcpy(iv->qc_reason_hours, qs.reason_hours, sizeof iv->qc_reason_hours);
+		memcpy(iv->calib_id, s->quality.calib_id, sizeof iv->calib_id);
+		memcpy(iv->calib_version, s->quality.calib_version, sizeof iv->calib_version);
 		snprintf(iv->reason, sizeof iv->reason, "%s", aq_interview_reason_name(pick->reason));
 		iv->position = (int)i + 1;
 		iv->status = AQ_IV_PENDING;

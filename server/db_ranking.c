@@ -71,14 +71,16 @@ static const struct aq_sql sql_interview_upsert = {
 	"interview_upsert",
 	"INSERT INTO interviews (day, station_id, rank, of_stations, metric, value, district_mean, "
 	"pct_above_mean, valid_hours, reason, consecutive_days, position, rule_version, qc_excluded_hours, "
-	"qc_reason_hours) VALUES (" DAY_PARAM ", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::int4[]) "
+	"qc_reason_hours, calib_ids, calib_versions) VALUES (" DAY_PARAM ", $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+	"$11, $12, $13, $14, $15::int4[], $16::int8[], $17::int4[]) "
 	"ON CONFLICT (day, station_id) DO UPDATE SET rank = EXCLUDED.rank, "
 	"of_stations = EXCLUDED.of_stations, metric = EXCLUDED.metric, value = EXCLUDED.value, "
 	"district_mean = EXCLUDED.district_mean, pct_above_mean = EXCLUDED.pct_above_mean, "
 	"valid_hours = EXCLUDED.valid_hours, reason = EXCLUDED.reason, "
 	"consecutive_days = EXCLUDED.consecutive_days, position = EXCLUDED.position, "
 	"rule_version = EXCLUDED.rule_version, qc_excluded_hours = EXCLUDED.qc_excluded_hours, "
-	"qc_reason_hours = EXCLUDED.qc_reason_hours, updated_at = now()"};
+	"qc_reason_hours = EXCLUDED.qc_reason_hours, calib_ids = EXCLUDED.calib_ids, "
+	"calib_versions = EXCLUDED.calib_versions, updated_at = now()"};
 static const struct aq_sql sql_interview_prune = {
 	"interview_prune",
 	"DELETE FROM interviews WHERE day = " DAY_PARAM " AND NOT (station_id = ANY ($2::int[]))"};
@@ -98,7 +100,8 @@ static const struct aq_sql sql_mark_final = {
 #define INTERVIEW_COLUMNS                                                                          \
 	"i.id, i.day - date '1970-01-01', i.station_id, s.code, s.name, s.unit, s.contact_person, i.rank, " \
 	"i.of_stations, i.metric, i.value, i.district_mean, i.pct_above_mean, i.valid_hours, i.reason, " \
-	"i.consecutive_days, i.position, i.status, i.note, i.rule_version, i.qc_excluded_hours, i.qc_reason_hours"
+	"i.consecutive_days, i.position, i.status, i.note, i.rule_version, i.qc_excluded_hours, i.qc_reason_hours, " \
+	"i.calib_ids, i.calib_versions"
 static const struct aq_sql sql_interviews_list = {
 	"interviews_list",
 	"SELECT " INTERVIEW_COLUMNS " FROM interviews i JOIN stations s ON s.id = i.station_id "
@@ -529,6 +532,29 @@ static const char *opt_num(char *buf, size_t size, bool has, double v)
 	return has ? num(buf, size, v) : NULL;
 }
 
+/* "{1,2,…}" into n integers (missing ones 0). */
+static void parse_list(const char *s, int64_t *v, int n)
+{
+	memset(v, 0, (size_t)n * sizeof *v);
+	s += *s == '{';
+	for (int k = 0; k < n && *s && *s != '}'; k++) {
+		char *end;
+		v[k] = strtoll(s, &end, 10);
+		s = *end == ',' ? end + 1 : end;
+	}
+}
+
+/* "{…}" of the AQ_POLLUTANTS integers of ids or versions. */
+static void int_list(char *buf, size_t size, const int64_t *ids, const int *versions)
+{
+	size_t used = (size_t)snprintf(buf, size, "{");
+	for (int p = 0; p < AQ_POLLUTANTS && used < size; p++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%lld", p ? "," : "",
+					 ids ? (long long)ids[p] : (long long)versions[p]);
+	if (used < size)
+		snprintf(buf + used, size - used, "}");
+}
+
 enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struct aq_interview *list,
 				      size_t n)
 {
@@ -544,7 +570,7 @@ enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struc
 	for (size_t i = 0; i < n && st == AQ_OK; i++) {
 		const struct aq_interview *iv = &list[i];
 		char sid[16], rank[16], of[16], value[32], mean[32], pct[32], hours[16], streak[16], pos[16];
-		char excluded[16], reasons[16 * AQ_QC_FLAGS];
+		char excluded[16], reasons[16 * AQ_QC_FLAGS], calib_ids[24 * AQ_POLLUTANTS], calib_versions[16 * AQ_POLLUTANTS];
 		snprintf(sid, sizeof sid, "%d", iv->station_id);
 		snprintf(rank, sizeof rank, "%d", iv->rank);
 		snprintf(of, sizeof of, "%d", iv->of);
@@ -557,12 +583,15 @@ enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struc
 			r_used += (size_t)snprintf(reasons + r_used, sizeof reasons - r_used, "%s%d", f ? "," : "",
 						   iv->qc_reason_hours[f]);
 		snprintf(reasons + r_used, sizeof reasons - r_used, "}");
+		int_list(calib_ids, sizeof calib_ids, iv->calib_id, NULL);
+		int_list(calib_versions, sizeof calib_versions, NULL, iv->calib_version);
 		const char *params[] = {d, sid, rank, of, iv->metric,
 					opt_num(value, sizeof value, iv->has_value, iv->value),
 					opt_num(mean, sizeof mean, iv->has_mean, iv->district_mean),
 					opt_num(pct, sizeof pct, iv->has_pct, iv->pct_above_mean),
-					hours, iv->reason, streak, pos, iv->rule_version, excluded, reasons};
-		PQclear(aq_db_exec(db, &sql_interview_upsert, 15, params, &st));
+					hours, iv->reason, streak, pos, iv->rule_version, excluded, reasons,
+					calib_ids, calib_versions};
+		PQclear(aq_db_exec(db, &sql_interview_upsert, 17, params, &st));
 		used += (size_t)snprintf(ids + used, cap - used, "%s%d", i ? "," : "", iv->station_id);
 	}
 	snprintf(ids + used, cap - used, "}");
@@ -632,13 +661,14 @@ static void read_interview(const PGresult *r, int row, struct aq_interview *iv)
 	get_text(r, row, 19, iv->rule_version, sizeof iv->rule_version);
 	iv->expected_hours = 24; /* stored entries are of finalized days */
 	iv->qc_excluded_hours = get_int(r, row, 20);
-	const char *s = PQgetvalue(r, row, 21);
-	s += *s == '{';
-	for (int f = 0; f < AQ_QC_FLAGS && *s && *s != '}'; f++) {
-		char *end;
-		iv->qc_reason_hours[f] = (int)strtol(s, &end, 10);
-		s = *end == ',' ? end + 1 : end;
-	}
+	int64_t v[8]; /* ≥ AQ_QC_FLAGS and AQ_POLLUTANTS */
+	parse_list(PQgetvalue(r, row, 21), v, AQ_QC_FLAGS);
+	for (int f = 0; f < AQ_QC_FLAGS; f++)
+		iv->qc_reason_hours[f] = (int)v[f];
+	parse_list(PQgetvalue(r, row, 22), iv->calib_id, AQ_POLLUTANTS);
+	parse_list(PQgetvalue(r, row, 23), v, AQ_POLLUTANTS);
+	for (int p = 0; p < AQ_POLLUTANTS; p++)
+		iv->calib_version[p] = (int)v[p];
 }
 
 static void read_interview_row(const PGresult *r, int row, void *elem)

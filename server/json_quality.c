@@ -45,15 +45,19 @@ json_t *aq_json_interview_quality(const struct aq_interview *iv)
 			 capture_json(iv->valid_hours, iv->expected_hours));
 }
 
-json_t *aq_json_calibration_versions(const struct aq_station_quality *q)
+json_t *aq_json_calibration_ids(const int64_t ids[AQ_POLLUTANTS], const int versions[AQ_POLLUTANTS])
 {
 	json_t *o = json_object();
 	for (int p = 0; p < AQ_POLLUTANTS; p++)
-		if (q->calib_id[p])
+		if (ids[p])
 			json_object_set_new(o, aq_pollutant_field((enum aq_pollutant)p),
-					    json_pack("{s:I, s:i}", "id", (json_int_t)q->calib_id[p], "version",
-						      q->calib_version[p]));
+					    json_pack("{s:I, s:i}", "id", (json_int_t)ids[p], "version", versions[p]));
 	return o;
+}
+
+json_t *aq_json_calibration_versions(const struct aq_station_quality *q)
+{
+	return aq_json_calibration_ids(q->calib_id, q->calib_version);
 }
 
 void aq_quality_versions_text(const struct aq_station_quality *q, char *buf, size_t size)

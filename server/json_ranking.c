@@ -106,6 +106,7 @@ json_t *aq_json_interview(const struct aq_interview *iv, bool stored)
 	json_object_set_new(o, "note", json_string(iv->note));
 	json_object_set_new(o, "rule_version", json_string(iv->rule_version));
 	json_object_set_new(o, "quality", aq_json_interview_quality(iv));
+	json_object_set_new(o, "calibration", aq_json_calibration_ids(iv->calib_id, iv->calib_version));
 	if (!stored)
 		json_object_set_new(o, "provisional", json_true());
 	return o;

@@ -350,6 +350,12 @@ class CalibrationSampleTest(unittest.TestCase):
         twin, dongsi = self.pair(r.json)
         self.assertEqual((twin["pm10"], twin["rank"], twin["calibration"]["pm10"]["version"]),
                          (dongsi["pm10"], dongsi["rank"], 1))
+        # The stored interview entries say which calibration their value came from, as the rows do.
+        rows = {x["station"]: x for x in r.json["ranking"]}
+        stored = self.d.get("/api/v1/interviews?date=2015-12-03").json["interviews"]
+        self.assertTrue(stored)
+        for iv in stored:
+            self.assertEqual(iv["calibration"], rows[iv["station"]]["calibration"], iv["station"])
         # The quality report shows raw against corrected: corrected equals Dongsi's raw.
         q = self.d.get("/api/v1/stations/Dongsi-B/quality?from=2015-12-10&to=2015-12-10").json
         ref = self.d.get("/api/v1/stations/Dongsi/quality?from=2015-12-10&to=2015-12-10").json
