@@ -15,6 +15,8 @@
 struct aq_hour_sums {
 	double sum[AQ_POLLUTANTS];
 	int count[AQ_POLLUTANTS];
+	double rh_sum; /* relative humidity (%) of the counted readings that carry one … */
+	int rh_count;  /* … and how many did: what quality control and calibration read */
 };
 
 /* Readings that make an hour valid: ceil(0.75 × 3600 / interval_s), in integer arithmetic

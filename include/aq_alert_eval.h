@@ -9,4 +9,9 @@ struct aq_app;
  * daemon holds the evaluator's lock. */
 int aq_alerts_run(struct aq_app *app);
 
+/* Judges calibration_drift of every station with a calibration in force (aq_quality_drift):
+ * opens, updates or resolves its alert. Returns how many alerts opened or resolved; skips
+ * when the rule is off or another daemon holds the evaluator's lock. */
+int aq_alerts_drift(struct aq_app *app);
+
 #endif

@@ -20,13 +20,14 @@ enum aq_alert_type {
 	AQ_ALERT_INTERFERENCE,
 	AQ_ALERT_NATIONAL_DIVERGENCE,
 	AQ_ALERT_AUTH_FAILURES, /* HJ 212 passwords being guessed: the device's MN is locked out */
+	AQ_ALERT_CALIBRATION_DRIFT, /* issue 15: a calibrated station's residual drifts */
 	AQ_ALERT_TYPES
 };
 
 enum aq_severity { AQ_SEV_INFO, AQ_SEV_WARNING, AQ_SEV_CRITICAL };
 
 /* "offline" "exceedance" "spike" "flatline" "inversion" "hotspot" "interference"
- * "national_divergence" "auth_failures"; NULL out of range. */
+ * "national_divergence" "auth_failures" "calibration_drift"; NULL out of range. */
 const char *aq_alert_type_name(enum aq_alert_type t);
 bool aq_alert_type_from_name(const char *name, enum aq_alert_type *t);
 /* "info" "warning" "critical". */
@@ -55,6 +56,8 @@ struct aq_alert_thresholds {
 	double floor_excess;        /* … that differs from the one it is compared with by ≥ this */
 	int standard_pin;           /* enum aq_standard_pin (AQRANK_AQI_STANDARD) */
 	int auth_budget;            /* auth_failures: wrong HJ 212 passwords that lock an MN */
+	double drift_threshold;     /* calibration_drift: the residual moved more than this … */
+	int drift_days;             /* … over this many days (threshold 0: off) */
 };
 
 /* One station-hour as the rules see it. PM values are the published (rounded) hourly means. */
@@ -94,6 +97,13 @@ struct aq_alert_verdict {
  * stations) are not applicable. Any rule that fires on a national point is critical. */
 void aq_alerts_judge_hour(const struct aq_alert_thresholds *t, const struct aq_alert_station *network,
 			  size_t n, size_t s, struct aq_alert_verdict out[AQ_ALERT_TYPES]);
+
+/* Judges calibration_drift of a micro station: how far its residual against its calibration's
+ * reference moved over t->drift_days days (change, µg/m³; mean the mean residual), for the
+ * pollutant labelled pollutant. Applicable when it could be measured and the rule is on
+ * (drift_threshold > 0); fires when |change| > drift_threshold. value = change. */
+void aq_alerts_judge_drift(const struct aq_alert_thresholds *t, bool measured, double change, double mean,
+			   const char *pollutant, struct aq_alert_verdict *out);
 
 /* Judges offline: applicable when the station has ever reported (newest_us > 0); fires when
  * now_us − newest_us > max(offline_after, 2 × interval_s) seconds. value = seconds silent,

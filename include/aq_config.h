@@ -79,6 +79,23 @@ struct aq_config {
 	int webhook_timeout;
 	/* sources (issue 17) */
 	char *wind_station; /* code of the station whose wind every point's analysis uses; "" = its own */
+	/* quality control and calibration (issue 15; docs/domain-rules.md, "Quality control") */
+	int qc;                    /* AQRANK_QC: 1 on, 0 off */
+	double qc_max_pm25;        /* range: the sensor's top, µg/m³ (0 = no limit) */
+	double qc_max_pm10;
+	int qc_stuck_hours;        /* stuck: identical hourly values this many hours (0 = off) */
+	double qc_step_ratio;      /* step: × (or ÷) the median of the last hours (0 = off) … */
+	int qc_step_hours;         /* … of this many hours … */
+	double qc_step_min;        /* … and this many µg/m³ from it */
+	double qc_inversion_ratio; /* inversion: PM2.5 > ratio × PM10 (0 = off) … */
+	double qc_inversion_min;   /* … and PM2.5 − PM10 > this */
+	double qc_humidity;        /* humidity: hourly mean RH above this % (0 = off) */
+	double qc_mad_k;           /* divergence: |x − ring median| > k × 1.4826 × MAD (0 = off) … */
+	double qc_mad_floor;       /* … and > this many µg/m³ … */
+	int qc_mad_min_stations;   /* … in a ring with at least this many values that hour */
+	int calibration_min_pairs; /* a fit needs this many co-located hours */
+	double calibration_drift;  /* calibration_drift: residual moved more than this over … */
+	int calibration_drift_days; /* … this many days (0 threshold = off) */
 	/* HJ 212 */
 	char *hj212_listen;
 	char hj212_host[64];

@@ -32,4 +32,14 @@ void aq_csv_end_row(struct aq_csv *csv);
 void aq_csv_row(struct aq_csv *csv, int n, ...);
 void aq_csv_cleanup(struct aq_csv *csv);
 
+/* A column's header in both languages: Chinese for spreadsheet users by default (as the
+ * dashboard), English with ?lang=en. */
+struct aq_csv_column {
+	const char *en, *zh;
+};
+/* The header row of n columns in one language. */
+void aq_csv_header(struct aq_csv *csv, bool english, const struct aq_csv_column *cols, size_t n);
+/* 是 / 否, or yes / no in English. */
+void aq_csv_yes_no(struct aq_csv *csv, bool english, bool yes);
+
 #endif

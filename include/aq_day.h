@@ -112,4 +112,11 @@ enum aq_status aq_day_station_series(struct aq_app *app, const char *code, int64
 enum aq_status aq_day_station_hours(struct aq_app *app, const char *code, int64_t day, struct aq_station *station,
 				    struct aq_hourly hours[24], int readings[24], const struct aq_aqi_standard **standard);
 
+/* The day of the network as its ranking sees it, unranked: a live day quality-controlled and
+ * calibrated (each station's quality says how), a final day from its snapshot with the
+ * quality it was finalized with. On db (borrowed by the caller). AQ_ERR_NO_DATA for a day that
+ * has not begun. v is always safe to aq_dayview_cleanup. */
+struct aq_db;
+enum aq_status aq_day_view(struct aq_app *app, struct aq_db *db, int64_t day, struct aq_dayview *v);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "aq_aggregate.h"
 #include "aq_interview.h"
+#include "aq_qc.h"
 #include "aq_ranking.h"
 #include "aq_station.h"
 
@@ -21,6 +22,7 @@ struct aq_day_station {
 	struct aq_hour_sums hours[24]; /* live days only */
 	int hour_readings[24];     /* live days only */
 	struct aq_daily daily;
+	struct aq_station_quality quality; /* hours quality control excluded, calibration applied */
 };
 
 struct aq_dayview {
@@ -37,6 +39,7 @@ struct aq_dayview {
 	int interview_count;
 	char rule_version[64];
 	const struct aq_aqi_standard *standard; /* the standards the day is judged by (static) */
+	struct aq_qc_rules qc;  /* live days: the quality control their hours get (AQRANK_QC_*) */
 	struct aq_day_station *stations; /* owned, n entries, ordered by code */
 	size_t n;
 };

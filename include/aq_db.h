@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "aq_alert.h"
+#include "aq_calib.h"
+#include "aq_daycache.h"
 #include "aq_dayview.h"
 #include "aq_hj212_guard.h"
 #include "aq_interview.h"
@@ -249,6 +251,42 @@ enum aq_status aq_db_period_late(struct aq_db *db, const char *kind, const char 
  * no snapshot, oldest first, at most max: their keys in a malloc'd array. */
 enum aq_status aq_db_periods_due(struct aq_db *db, const char *kind, int64_t today, size_t max, char (**keys)[16],
 				 size_t *n);
+/* The hourly rows of day for every station, raw — the pool's cache plus what was written since
+ * (as aq_db_day_load_live reads them; db_ranking.c). out is always safe to clean up. */
+enum aq_status aq_db_day_rows(struct aq_db *db, int64_t day, struct aq_day_rows *out);
+
+/* ---- quality control and calibration (db_quality.c) ---- */
+
+/* The calibration of one station and pollutant in force on a day. */
+struct aq_calib_in_force {
+	int station_id;
+	int reference_id;  /* the station it was co-located with */
+	enum aq_pollutant pollutant;
+	struct aq_calib_use use;
+};
+/* Per station and pollutant, the approved calibration with the latest valid_from on or before
+ * day (the highest version among equals), in a malloc'd array ordered by station id. */
+enum aq_status aq_db_calibrations_in_force(struct aq_db *db, int64_t day, struct aq_calib_in_force **out,
+					   size_t *n);
+/* Stores a new pending calibration c (station, reference, window, humidity, valid_from, note
+ * and the fits it has) in one transaction; sets c->id and c->created_us. */
+enum aq_status aq_db_calibration_insert(struct aq_db *db, struct aq_calibration *c);
+/* Calibration id of station_id (any station when station_id is 0). AQ_ERR_NOT_FOUND when
+ * there is none. */
+enum aq_status aq_db_calibration_get(struct aq_db *db, int64_t id, int station_id, struct aq_calibration *out);
+/* Every calibration of a station, oldest first, in a malloc'd array. */
+enum aq_status aq_db_calibrations_list(struct aq_db *db, int station_id, struct aq_calibration **out, size_t *n);
+/* Approves pending calibration id of station_id, giving it the station's next version, from
+ * valid_from (INT64_MIN: the one it was created with). AQ_ERR_NOT_FOUND (no such calibration
+ * of that station), AQ_ERR_CONFLICT (already approved). out is the calibration afterwards. */
+enum aq_status aq_db_calibration_approve(struct aq_db *db, int64_t id, int station_id, int64_t valid_from,
+					 struct aq_calibration *out);
+
+/* Inside the finalization transaction: records what quality control and calibration did to
+ * v's stations (those with any flag or calibration). */
+enum aq_status aq_db_quality_snapshot_write(struct aq_db *db, const struct aq_dayview *v);
+/* Fills the quality of v's stations (a finalized day read from its snapshot). */
+enum aq_status aq_db_quality_snapshot_load(struct aq_db *db, struct aq_dayview *v);
 
 /* ---- alerts, events, webhook outbox (db_alerts.c) ---- */
 

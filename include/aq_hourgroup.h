@@ -19,7 +19,7 @@ struct aq_hour_group {
 	int hour;                       /* local hour 0..23 */
 	int readings;                   /* every reading, counted or not */
 	int64_t first_us, last_us;      /* earliest and latest observed_at */
-	struct aq_hour_sums sums;       /* counted values per pollutant */
+	struct aq_hour_sums sums;       /* counted values per pollutant, and humidity */
 	double min[AQ_POLLUTANTS], max[AQ_POLLUTANTS]; /* of the counted values; 0 when none */
 };
 

@@ -57,4 +57,11 @@ json_t *aq_json_reading(const char *station, const struct aq_reading *r, int64_t
  * expected to be rounded already). */
 json_t *aq_json_number(double v, int decimals);
 
+struct aq_csv;
+struct aq_stored_reading;
+/* A station's readings as CSV: the header (Chinese, or English), then one row per reading with
+ * its flagged fields by name and meaning. */
+void aq_csv_readings(struct aq_csv *csv, const char *code, const struct aq_stored_reading *rows, size_t n,
+		     bool english);
+
 #endif

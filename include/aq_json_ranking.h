@@ -28,13 +28,15 @@ struct aq_ranking_meta {
 /* New JSON of a day's ranking (SPEC §6 "Ranking"). */
 json_t *aq_json_day_ranking(const struct aq_dayview *v, const struct aq_day_ranking *dr,
 			    const struct aq_ranking_meta *meta);
-/* Appends the ranking rows as CSV (header row first). */
-void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const struct aq_day_ranking *dr);
+/* Appends the ranking as CSV: the header row (Chinese, or English), the ranked rows, then the
+ * stations without a value (status insufficient_data / 数据不足, no rank). */
+void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const struct aq_day_ranking *dr,
+			bool english);
 
 /* How a built day is served. */
 struct aq_day_render {
 	bool csv;             /* CSV instead of JSON */
-	bool english;         /* category names in English */
+	bool english;         /* category names (and CSV headers) in English */
 	const char *timezone; /* AQRANK_TIMEZONE, named in the reply */
 	int64_t now_us;       /* generated_at of a day that is not final */
 };
@@ -61,12 +63,12 @@ json_t *aq_json_station_hours(const struct aq_station *station, int64_t day, con
 /* New JSON of a period ranking (month, year, to date, campaign; a day by unit). */
 json_t *aq_json_period(const struct aq_period_result *r);
 /* Appends a period ranking as CSV (header row first). */
-void aq_csv_period(struct aq_csv *csv, const struct aq_period_result *r);
+void aq_csv_period(struct aq_csv *csv, const struct aq_period_result *r, bool english);
 
 /* New JSON of an interview entry; stored entries carry id, provisional ones say so. */
 json_t *aq_json_interview(const struct aq_interview *iv, bool stored);
 /* Appends interview entries as CSV (header row first). */
-void aq_csv_interviews(struct aq_csv *csv, const struct aq_interview *list, size_t n);
+void aq_csv_interviews(struct aq_csv *csv, const struct aq_interview *list, size_t n, bool english);
 
 /* New JSON of daily values: published pollutants (null when not valid), AQI, level,
  * category, colour, primary pollutants, composite, valid hours. */

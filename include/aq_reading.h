@@ -60,6 +60,9 @@ bool aq_field_from_name(const char *name, enum aq_field *f);
 void aq_field_range(enum aq_field f, double *min, double *max);
 /* True for the HJ 212-2017 data flags: N (normal), F, M, S, D, C, T, B. */
 bool aq_flag_valid(char c);
+/* What an HJ 212 flag means, in Chinese or English ("故障" / "fault" for D); NULL for N and
+ * for letters that are not flags. */
+const char *aq_flag_meaning(char c, bool english);
 /* True when code matches ^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$. */
 bool aq_station_code_valid(const char *code);
 

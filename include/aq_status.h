@@ -9,6 +9,8 @@ enum aq_status {
 	AQ_ERR_INVALID_JSON,           /* 400 */
 	AQ_ERR_BAD_REQUEST,            /* 400: a request HTTP itself refuses (NUL in the URI, ambiguous framing) */
 	AQ_ERR_INVALID_WINDOW,         /* 400: a time window reversed or too long */
+	AQ_ERR_INSUFFICIENT_PAIRS,     /* 400: a calibration window with too few co-located hours */
+	AQ_ERR_SINGULAR_FIT,           /* 400: a calibration window that determines no fit */
 	AQ_ERR_UNAUTHORIZED,           /* 401, with WWW-Authenticate: Bearer */
 	AQ_ERR_FORBIDDEN,              /* 403 */
 	AQ_ERR_NOT_FOUND,              /* 404 */

@@ -18,8 +18,10 @@
 #include "aq_json_sources.h"
 #include "aq_log.h"
 #include "aq_sources_service.h"
+#include "aq_quality.h"
 #include "aq_time.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +76,8 @@ static void thresholds_of(const struct aq_config *c, struct aq_alert_thresholds 
 		.floor_excess = c->alert_floor_excess,
 		.standard_pin = c->aqi_standard,
 		.auth_budget = c->hj212_auth_budget,
+		.drift_threshold = c->calibration_drift,
+		.drift_days = c->calibration_drift_days,
 	};
 }
 
@@ -468,6 +472,86 @@ out:
 	free(p.active);
 	free(p.slots);
 	free(marks);
+	free(stations);
+	return p.changes;
+}
+
+/* ---- calibration drift ---- */
+
+struct drift_pass {
+	struct pass *p;
+	const struct aq_drift *drifts;
+	size_t n;
+	int64_t at_us;
+};
+
+static enum aq_status drift_tx(struct aq_db *db, void *arg)
+{
+	struct drift_pass *dp = arg;
+	struct pass *p = dp->p;
+	enum aq_status st = load_active(p, db);
+	for (size_t i = 0; st == AQ_OK && i < p->n; i++) {
+		const struct station_slot *s = &p->slots[i];
+		struct aq_alert_verdict v, best;
+		bool any = false;
+		/* One alert per station: the pollutant that moved furthest speaks for it. */
+		for (size_t k = 0; k < dp->n; k++) {
+			const struct aq_drift *d = &dp->drifts[k];
+			if (d->station_id != s->st.id)
+				continue;
+			aq_alerts_judge_drift(&p->t, d->measured, d->change, d->mean_residual,
+					      aq_pollutant_label(d->pollutant), &v);
+			if (!any || (v.fired && (!best.fired || fabs(v.value) > fabs(best.value))) ||
+			    (!best.fired && !best.applicable && v.applicable))
+				best = v;
+			any = true;
+		}
+		if (any)
+			st = apply(p, db, s, AQ_ALERT_CALIBRATION_DRIFT, &best, dp->at_us, INT64_MIN);
+	}
+	return st;
+}
+
+int aq_alerts_drift(struct aq_app *app)
+{
+	struct pass p = {.app = app};
+	struct aq_station *stations = NULL;
+	struct aq_drift *drifts = NULL;
+	size_t n_stations = 0, n_drifts = 0;
+	bool locked = false;
+	enum aq_status st;
+	if (app->cfg->calibration_drift <= 0)
+		return 0;
+	struct aq_db *db = aq_app_db(app, &st);
+	if (!db)
+		return 0;
+	if (aq_db_alert_lock(db, &locked) != AQ_OK || !locked)
+		goto out;
+	thresholds_of(app->cfg, &p.t);
+	p.now_us = aq_clock_now(&app->clock);
+	if ((st = aq_quality_drift(db, app->cfg, p.now_us, &drifts, &n_drifts)) != AQ_OK || n_drifts == 0 ||
+	    (st = aq_db_station_list(db, -1, &stations, &n_stations)) != AQ_OK)
+		goto out;
+	if (!(p.slots = calloc(n_stations ? n_stations : 1, sizeof *p.slots)))
+		goto out;
+	for (size_t i = 0; i < n_stations; i++)
+		for (size_t k = 0; k < n_drifts; k++)
+			if (drifts[k].station_id == stations[i].id && stations[i].active) {
+				p.slots[p.n++].st = stations[i];
+				break;
+			}
+	/* The drift speaks for the hour it was measured up to. */
+	struct drift_pass dp = {&p, drifts, n_drifts, hour_floor(p.now_us)};
+	st = aq_db_tx(db, drift_tx, &dp);
+out:
+	if (st != AQ_OK && st != AQ_ERR_DB_UNAVAILABLE)
+		aq_log(AQ_LOG_ERROR, "calibration drift check failed: %s", aq_status_message(st));
+	if (locked)
+		aq_db_alert_unlock(db);
+	aq_db_release(app->pool, db);
+	free(p.active);
+	free(p.slots);
+	free(drifts);
 	free(stations);
 	return p.changes;
 }

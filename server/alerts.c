@@ -23,6 +23,7 @@ static const char *const type_names[AQ_ALERT_TYPES] = {
 	[AQ_ALERT_INTERFERENCE] = "interference",
 	[AQ_ALERT_NATIONAL_DIVERGENCE] = "national_divergence",
 	[AQ_ALERT_AUTH_FAILURES] = "auth_failures",
+	[AQ_ALERT_CALIBRATION_DRIFT] = "calibration_drift",
 };
 
 /* The severity column of SPEC §5, before the national-point override. */
@@ -36,6 +37,7 @@ static const enum aq_severity base_severity[AQ_ALERT_TYPES] = {
 	[AQ_ALERT_INTERFERENCE] = AQ_SEV_CRITICAL,
 	[AQ_ALERT_NATIONAL_DIVERGENCE] = AQ_SEV_CRITICAL,
 	[AQ_ALERT_AUTH_FAILURES] = AQ_SEV_WARNING,
+	[AQ_ALERT_CALIBRATION_DRIFT] = AQ_SEV_WARNING,
 };
 
 static const char *const severity_names[] = {
@@ -550,4 +552,21 @@ void aq_alerts_judge_auth(const struct aq_alert_thresholds *t, bool national, in
 	verdict_fire(out, -1, (double)failures, (double)t->auth_budget);
 	set_detail(out, "%d wrong HJ 212 passwords for its MN (budget %d)%s.", failures, t->auth_budget,
 		   locked ? "; new connections are locked out until an operator lifts it or the lockout ends" : "");
+}
+
+void aq_alerts_judge_drift(const struct aq_alert_thresholds *t, bool measured, double change, double mean,
+			   const char *pollutant, struct aq_alert_verdict *out)
+{
+	verdict_reset(out, AQ_ALERT_CALIBRATION_DRIFT, false);
+	if (!measured || t->drift_threshold <= 0)
+		return;
+	out->applicable = true;
+	if (!above(fabs(change), t->drift_threshold))
+		return;
+	out->fired = true;
+	out->value = change;
+	out->threshold = t->drift_threshold;
+	snprintf(out->pollutant, sizeof(out->pollutant), "%s", pollutant);
+	set_detail(out, "%s residual against the reference moved %+.1f over %d days (mean %+.1f); limit %.1f.",
+		   pollutant, change, t->drift_days, mean, t->drift_threshold);
 }

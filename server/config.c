@@ -48,6 +48,7 @@ static const char *const policy_choices[] = {"separate", "worst", NULL};
 static const char *const log_format_choices[] = {"text", "json", NULL};
 static const char *const log_level_choices[] = {"debug", "info", "warn", "error", NULL};
 static const char *const webhook_choices[] = {"json", "dingtalk", "wecom", NULL};
+static const char *const off_on_choices[] = {"off", "on", NULL};
 /* In the order of enum aq_standard_pin. */
 static const char *const standard_choices[] = {"auto", "HJ633-2012", "HJ633-2026", NULL};
 static const char *const interview_by_choices[] = {"station", "unit", NULL};
@@ -166,6 +167,38 @@ static const struct key_def keys[] = {
 	 "seconds per webhook attempt"},
 	{"AQRANK_WIND_STATION", NULL, T_CODE, O(wind_station), "", 0, 0, NULL,
 	 "station whose wind readings serve every national point's source analysis (unset: the point's own)"},
+	{"AQRANK_QC", NULL, T_ENUM, O(qc), "on", 0, 0, off_on_choices,
+	 "quality control of micro-stations' hourly PM: on or off (calibrations apply either way)"},
+	{"AQRANK_QC_MAX_PM25", NULL, T_DOUBLE, O(qc_max_pm25), "1000", 0, 2000, NULL,
+	 "range: PM2.5 hours above this are out of the sensor's range, µg/m³ (0 = no limit)"},
+	{"AQRANK_QC_MAX_PM10", NULL, T_DOUBLE, O(qc_max_pm10), "2000", 0, 5000, NULL,
+	 "range: PM10 hours above this are out of the sensor's range, µg/m³ (0 = no limit)"},
+	{"AQRANK_QC_STUCK_HOURS", NULL, T_INT, O(qc_stuck_hours), "6", 0, 168, NULL,
+	 "stuck: the same hourly PM value this many hours in a row (0 = off)"},
+	{"AQRANK_QC_STEP_RATIO", NULL, T_DOUBLE, O(qc_step_ratio), "3", 0, 1000, NULL,
+	 "step: an hour above this × (or below 1/this ×) the median of the station's last hours (0 = off)"},
+	{"AQRANK_QC_STEP_HOURS", NULL, T_INT, O(qc_step_hours), "3", 1, 24, NULL,
+	 "step: the last hours the median is taken over"},
+	{"AQRANK_QC_STEP_MIN", NULL, T_DOUBLE, O(qc_step_min), "150", 0, 10000, NULL,
+	 "step: and more than this far from it, µg/m³"},
+	{"AQRANK_QC_INVERSION_RATIO", NULL, T_DOUBLE, O(qc_inversion_ratio), "1.1", 0, 100, NULL,
+	 "inversion: hourly PM2.5 above this × PM10 (0 = off)"},
+	{"AQRANK_QC_INVERSION_MIN", NULL, T_DOUBLE, O(qc_inversion_min), "5", 0, 10000, NULL,
+	 "inversion: and PM2.5 − PM10 above this, µg/m³"},
+	{"AQRANK_QC_HUMIDITY", NULL, T_DOUBLE, O(qc_humidity), "95", 0, 100, NULL,
+	 "humidity: PM hours with mean relative humidity above this, % (0 = off)"},
+	{"AQRANK_QC_MAD_K", NULL, T_DOUBLE, O(qc_mad_k), "3.5", 0, 100, NULL,
+	 "divergence: further than k × 1.4826 × MAD from the ring's median (0 = off)"},
+	{"AQRANK_QC_MAD_FLOOR", NULL, T_DOUBLE, O(qc_mad_floor), "25", 0, 10000, NULL,
+	 "divergence: and further than this, µg/m³"},
+	{"AQRANK_QC_MAD_MIN_STATIONS", NULL, T_INT, O(qc_mad_min_stations), "5", 3, 100000, NULL,
+	 "divergence and step: a ring (or area) needs this many stations with a value that hour"},
+	{"AQRANK_CALIBRATION_MIN_PAIRS", NULL, T_INT, O(calibration_min_pairs), "72", 3, 1000000, NULL,
+	 "a calibration fit needs this many co-located hours"},
+	{"AQRANK_CALIBRATION_DRIFT", NULL, T_DOUBLE, O(calibration_drift), "10", 0, 10000, NULL,
+	 "calibration_drift alert: residual against the reference moved more than this, µg/m³ (0 = off)"},
+	{"AQRANK_CALIBRATION_DRIFT_DAYS", NULL, T_INT, O(calibration_drift_days), "7", 2, 90, NULL,
+	 "calibration_drift alert: over this many days"},
 	{"AQRANK_HJ212_LISTEN", NULL, T_LISTEN_OPT, O(hj212_listen), "", 0, 0, NULL,
 	 "HJ 212-2017 TCP address host:port (unset: off)"},
 	{"AQRANK_HJ212_AUTH_BUDGET", NULL, T_INT, O(hj212_auth_budget), "5", 1, 1000, NULL,

@@ -131,3 +131,15 @@ void aq_csv_cleanup(struct aq_csv *csv)
 	free(csv->text);
 	memset(csv, 0, sizeof *csv);
 }
+
+void aq_csv_header(struct aq_csv *csv, bool english, const struct aq_csv_column *cols, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		aq_csv_cell(csv, english ? cols[i].en : cols[i].zh);
+	aq_csv_end_row(csv);
+}
+
+void aq_csv_yes_no(struct aq_csv *csv, bool english, bool yes)
+{
+	aq_csv_cell(csv, english ? (yes ? "yes" : "no") : (yes ? "是" : "否"));
+}

@@ -9,6 +9,7 @@
 #include "aq_db.h"
 #include "aq_log.h"
 #include "aq_metrics.h"
+#include "aq_quality.h"
 #include "aq_time.h"
 
 #include <stdint.h>
@@ -47,6 +48,7 @@ static void rules_in_force(const struct aq_config *cfg, int64_t day, bool today,
 	v->composite_mask = cfg->composite_mask;
 	v->standard = aq_day_standard((enum aq_standard_pin)cfg->aqi_standard, day);
 	aq_rule_version(v->standard->name, cfg->aqi_standard != AQ_STANDARD_AUTO, v->min_hours, v->rule_version);
+	aq_quality_rules(cfg, &v->qc);
 }
 
 /* A finalized day judged by the rules it was finalized with. */
@@ -70,12 +72,17 @@ static void rules_of_snapshot(const struct aq_day_info *info, int64_t day, struc
 }
 
 /* Fills v (its rules set) with its stations' values: the snapshot's for a final day, else
- * computed from the hourly sums. */
+ * computed from the hourly sums after quality control and calibration (aq_quality.h: the one
+ * point where a day's hours are corrected). */
 static enum aq_status load_view(struct aq_db *db, struct aq_dayview *v, struct aq_day_timing *timing)
 {
-	if (v->final)
-		return aq_db_day_load_snapshot(db, v, v->standard);
+	if (v->final) {
+		enum aq_status st = aq_db_day_load_snapshot(db, v, v->standard);
+		return st == AQ_OK ? aq_db_quality_snapshot_load(db, v) : st;
+	}
 	enum aq_status st = aq_db_day_load_live(db, v);
+	if (st == AQ_OK)
+		st = aq_quality_apply(db, v, NULL);
 	int64_t mark = aq_monotonic_us();
 	if (st == AQ_OK)
 		aq_dayview_compute(v);
@@ -247,7 +254,8 @@ static enum aq_status finalize_tx(struct aq_db *db, void *arg)
 		return st;
 	rules_in_force(a->app->cfg, a->day, false, 24, &v);
 	v.finalized_us = aq_clock_now(&a->app->clock); /* the one clock, frozen by AQRANK_NOW */
-	if ((st = load_view(db, &v, NULL)) != AQ_OK || (st = aq_db_snapshot_write(db, &v)) != AQ_OK)
+	if ((st = load_view(db, &v, NULL)) != AQ_OK || (st = aq_db_snapshot_write(db, &v)) != AQ_OK ||
+	    (st = aq_db_quality_snapshot_write(db, &v)) != AQ_OK)
 		goto out;
 	if (aq_dayview_rank(&v, v.metric, v.policy, v.interview_count, SIZE_MAX, a->app->cfg->radius_km, &dr) != 0) {
 		st = AQ_ERR_INTERNAL;
@@ -489,8 +497,9 @@ enum aq_status aq_day_station_series(struct aq_app *app, const char *code, int64
 	int hours_elapsed;
 	int64_t today = clock_today(app, &hours_elapsed);
 	size_t n_days = (size_t)(to - from + 1);
-	struct aq_hour_sums *hours = calloc(n_days * 24, sizeof *hours);
-	int *readings = calloc(n_days * 24, sizeof *readings);
+	/* From the day before `from`: quality control reads a day's predecessor. */
+	struct aq_hour_sums *hours = calloc((n_days + 1) * 24, sizeof *hours);
+	int *readings = calloc((n_days + 1) * 24, sizeof *readings);
 	struct aq_station_day *list = calloc(n_days, sizeof *list);
 	enum aq_status st = AQ_ERR_INTERNAL;
 	struct aq_db *db = NULL;
@@ -500,13 +509,13 @@ enum aq_status aq_day_station_series(struct aq_app *app, const char *code, int64
 	if (!hours || !readings || !list || !(db = aq_app_db(app, &st)))
 		goto out;
 	if ((st = aq_db_station_get(db, code, station)) != AQ_OK ||
-	    (st = aq_db_station_hours(db, station->id, from, to, hours, readings)) != AQ_OK)
+	    (st = aq_db_station_hours(db, station->id, from - 1, to, hours, readings)) != AQ_OK)
 		goto out;
 	for (int64_t day = from; st == AQ_OK && day <= to; day++) {
 		struct aq_day_info info;
 		struct aq_dayview v;
 		const struct aq_daily *daily = NULL;
-		size_t base = (size_t)(day - from) * 24;
+		size_t base = (size_t)(day - from + 1) * 24;
 		int n_readings = 0;
 		memset(&v, 0, sizeof v);
 		for (int h = 0; h < 24; h++)
@@ -534,9 +543,12 @@ enum aq_status aq_day_station_series(struct aq_app *app, const char *code, int64
 			v.stations[0].readings = n_readings;
 			memcpy(v.stations[0].hours, &hours[base], sizeof v.stations[0].hours);
 			memcpy(v.stations[0].hour_readings, &readings[base], sizeof v.stations[0].hour_readings);
-			aq_dayview_compute(&v);
-			n_readings = v.stations[0].readings; /* today: the hours begun */
-			daily = &v.stations[0].daily;
+			/* The station's own flags and calibration; divergence needs the ring's day. */
+			if ((st = aq_quality_apply(db, &v, &hours[base - 24])) == AQ_OK) {
+				aq_dayview_compute(&v);
+				n_readings = v.stations[0].readings; /* today: the hours begun */
+				daily = &v.stations[0].daily;
+			}
 		}
 		if (st == AQ_OK && daily && (n_readings > 0 || info.final))
 			list[(*n)++] = (struct aq_station_day){day, info.final, n_readings, *daily, v.standard};
@@ -572,4 +584,22 @@ enum aq_status aq_day_station_hours(struct aq_app *app, const char *code, int64_
 	for (int h = 0; st == AQ_OK && h < 24; h++)
 		aq_hourly_compute(&sums[h], station->interval_s, *standard, &hours[h]);
 	return st;
+}
+
+enum aq_status aq_day_view(struct aq_app *app, struct aq_db *db, int64_t day, struct aq_dayview *v)
+{
+	struct aq_day_info info;
+	int hours_elapsed;
+	int64_t today = clock_today(app, &hours_elapsed);
+	memset(v, 0, sizeof *v);
+	if (day > today)
+		return AQ_ERR_NO_DATA;
+	enum aq_status st = aq_db_day_info(db, day, &info);
+	if (st != AQ_OK)
+		return st;
+	if (info.final)
+		rules_of_snapshot(&info, day, v);
+	else
+		rules_in_force(app->cfg, day, day == today, hours_elapsed, v);
+	return load_view(db, v, NULL);
 }

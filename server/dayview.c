@@ -60,6 +60,17 @@ void aq_dayview_compute(struct aq_dayview *v)
 		}
 		rules.interval_s = s->station.interval_s;
 		aq_daily_compute(s->hours, &rules, &s->daily);
+		/* A pollutant whose hours quality control all excluded was still reported: the day's
+		 * AQI must not be computed as if the station never measured it. */
+		unsigned flagged = 0;
+		for (int h = 0; h < 24; h++)
+			for (int p = 0; p < AQ_POLLUTANTS; p++)
+				if (s->quality.flags[h][p])
+					flagged |= AQ_POLLUTANT_BIT(p);
+		if (flagged & ~s->daily.reported_mask) {
+			s->daily.reported_mask |= flagged;
+			aq_daily_finish(&s->daily, v->standard);
+		}
 		s->ranked = aq_station_ranked_on(&s->station, v->day);
 	}
 }
@@ -175,6 +186,13 @@ void aq_dayview_interviews(const struct aq_dayview *v, const struct aq_day_ranki
 		iv->has_pct = pick->has_pct;
 		iv->pct_above_mean = pick->pct_above_mean;
 		iv->valid_hours = hours;
+		iv->expected_hours = v->hours_elapsed;
+		struct aq_qc_summary qs;
+		aq_qc_summarize(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily), &qs);
+		iv->qc_excluded_hours = qs.excluded_hours;
+		memcpy(iv->qc_reason_hours, qs.reason_hours, sizeof iv->qc_reason_hours);
+		memcpy(iv->calib_id, s->quality.calib_id, sizeof iv->calib_id);
+		memcpy(iv->calib_version, s->quality.calib_version, sizeof iv->calib_version);
 		snprintf(iv->reason, sizeof iv->reason, "%s", aq_interview_reason_name(pick->reason));
 		iv->position = (int)i + 1;
 		iv->status = AQ_IV_PENDING;

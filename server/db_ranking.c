@@ -26,10 +26,11 @@ static const struct aq_sql sql_day_hourly = {
 	"day_hourly",
 	"SELECT NULL::int4, NULL::int2, NULL::int4, NULL::float8, NULL::int4, NULL::float8, NULL::int4, "
 	"NULL::float8, NULL::int4, NULL::float8, NULL::int4, NULL::float8, NULL::int4, NULL::float8, NULL::int4, "
-	"pg_snapshot_xmin(pg_current_snapshot())::text::int8, (SELECT epoch FROM hourly_epoch) "
+	"NULL::float8, NULL::int4, pg_snapshot_xmin(pg_current_snapshot())::text::int8, "
+	"(SELECT epoch FROM hourly_epoch) "
 	"UNION ALL "
 	"SELECT station_id, hour, readings, pm25_sum, pm25_n, pm10_sum, pm10_n, so2_sum, so2_n, "
-	"no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n, NULL, NULL FROM hourly WHERE day = " DAY_PARAM
+	"no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n, rh_sum, rh_n, NULL, NULL FROM hourly WHERE day = " DAY_PARAM
 	" AND ($2::int8 < 0 OR age(xmin) <= (SELECT age($2::text::xid)))"};
 static const struct aq_sql sql_day_snapshot = {
 	"day_snapshot",
@@ -73,14 +74,17 @@ static const struct aq_sql sql_streaks = {
 static const struct aq_sql sql_interview_upsert = {
 	"interview_upsert",
 	"INSERT INTO interviews (day, station_id, rank, of_stations, metric, value, district_mean, "
-	"pct_above_mean, valid_hours, reason, consecutive_days, position, rule_version) "
-	"VALUES (" DAY_PARAM ", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+	"pct_above_mean, valid_hours, reason, consecutive_days, position, rule_version, qc_excluded_hours, "
+	"qc_reason_hours, calib_ids, calib_versions) VALUES (" DAY_PARAM ", $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+	"$11, $12, $13, $14, $15::int4[], $16::int8[], $17::int4[]) "
 	"ON CONFLICT (day, station_id) DO UPDATE SET rank = EXCLUDED.rank, "
 	"of_stations = EXCLUDED.of_stations, metric = EXCLUDED.metric, value = EXCLUDED.value, "
 	"district_mean = EXCLUDED.district_mean, pct_above_mean = EXCLUDED.pct_above_mean, "
 	"valid_hours = EXCLUDED.valid_hours, reason = EXCLUDED.reason, "
 	"consecutive_days = EXCLUDED.consecutive_days, position = EXCLUDED.position, "
-	"rule_version = EXCLUDED.rule_version, updated_at = now()"};
+	"rule_version = EXCLUDED.rule_version, qc_excluded_hours = EXCLUDED.qc_excluded_hours, "
+	"qc_reason_hours = EXCLUDED.qc_reason_hours, calib_ids = EXCLUDED.calib_ids, "
+	"calib_versions = EXCLUDED.calib_versions, updated_at = now()"};
 static const struct aq_sql sql_interview_prune = {
 	"interview_prune",
 	"DELETE FROM interviews WHERE day = " DAY_PARAM " AND NOT (station_id = ANY ($2::int[]))"};
@@ -100,7 +104,8 @@ static const struct aq_sql sql_mark_final = {
 #define INTERVIEW_COLUMNS                                                                          \
 	"i.id, i.day - date '1970-01-01', i.station_id, s.code, s.name, s.unit, s.contact_person, i.rank, " \
 	"i.of_stations, i.metric, i.value, i.district_mean, i.pct_above_mean, i.valid_hours, i.reason, " \
-	"i.consecutive_days, i.position, i.status, i.note, i.rule_version"
+	"i.consecutive_days, i.position, i.status, i.note, i.rule_version, i.qc_excluded_hours, i.qc_reason_hours, " \
+	"i.calib_ids, i.calib_versions"
 static const struct aq_sql sql_interviews_list = {
 	"interviews_list",
 	"SELECT " INTERVIEW_COLUMNS " FROM interviews i JOIN stations s ON s.id = i.station_id "
@@ -117,7 +122,7 @@ static const struct aq_sql sql_interview_set = {
 static const struct aq_sql sql_station_hours = {
 	"station_hours",
 	"SELECT day - date '1970-01-01', hour, readings, pm25_sum, pm25_n, pm10_sum, pm10_n, so2_sum, "
-	"so2_n, no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n FROM hourly "
+	"so2_n, no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n, rh_sum, rh_n FROM hourly "
 	"WHERE station_id = $1 AND day BETWEEN (date '1970-01-01' + $2::int) AND (date '1970-01-01' + $3::int)"};
 static const struct aq_sql sql_backfill_idle = {
 	"backfill_idle",
@@ -209,8 +214,8 @@ static enum aq_status fetch_hours(struct aq_db *db, int64_t day_no, int64_t from
 	int64_t epoch = 0;
 	for (int row = 0; row < n; row++) {
 		if (PQgetisnull(r, row, 0)) {
-			marker = (uint64_t)aq_db_int8(r, row, 15);
-			epoch = aq_db_int8(r, row, 16);
+			marker = (uint64_t)aq_db_int8(r, row, 17);
+			epoch = aq_db_int8(r, row, 18);
 			continue;
 		}
 		struct aq_hour_row *h = &rows[got++];
@@ -221,6 +226,8 @@ static enum aq_status fetch_hours(struct aq_db *db, int64_t day_no, int64_t from
 			h->sums.sum[p] = aq_db_float8(r, row, 3 + 2 * p);
 			h->sums.count[p] = aq_db_int4(r, row, 4 + 2 * p);
 		}
+		h->sums.rh_sum = aq_db_float8(r, row, 15);
+		h->sums.rh_count = aq_db_int4(r, row, 16);
 	}
 	PQclear(r);
 	*reload = from >= 0 && epoch != day->epoch;
@@ -275,6 +282,29 @@ enum aq_status aq_db_day_rows_if_cached(struct aq_db *db, int64_t day_no, struct
 	return st;
 }
 
+enum aq_status aq_db_day_rows(struct aq_db *db, int64_t day, struct aq_day_rows *out)
+{
+	bool cacheable;
+	enum aq_status st = aq_db_fold_once(db);
+	memset(out, 0, sizeof *out);
+	if (st == AQ_OK)
+		st = load_hours(db, day, out, &cacheable);
+	if (st != AQ_OK || !cacheable)
+		return st;
+	/* The cache takes the rows, the caller keeps a copy. */
+	struct aq_day_rows kept = *out;
+	kept.stations = malloc((out->n ? out->n : 1) * sizeof *kept.stations);
+	if (!kept.stations) {
+		aq_day_rows_cleanup(out);
+		return AQ_ERR_INTERNAL;
+	}
+	if (out->n)
+		memcpy(kept.stations, out->stations, out->n * sizeof *kept.stations);
+	aq_daycache_put(db->day_cache, day, out);
+	*out = kept;
+	return AQ_OK;
+}
+
 enum aq_status aq_db_day_load_live(struct aq_db *db, struct aq_dayview *v)
 {
 	struct aq_station *stations = NULL;
@@ -316,7 +346,8 @@ enum aq_status aq_db_day_load_live(struct aq_db *db, struct aq_dayview *v)
 	return AQ_OK;
 }
 
-/* Reads columns col.. of an hourly row (readings, then sum/count per pollutant). */
+/* Reads columns col.. of an hourly row (readings, then sum/count per pollutant, then the
+ * humidity's). */
 static void read_hour(const PGresult *r, int row, int col, struct aq_hour_sums *h, int *readings)
 {
 	*readings = get_int(r, row, col);
@@ -324,6 +355,8 @@ static void read_hour(const PGresult *r, int row, int col, struct aq_hour_sums *
 		h->sum[p] = get_double(r, row, col + 1 + 2 * p);
 		h->count[p] = get_int(r, row, col + 2 + 2 * p);
 	}
+	h->rh_sum = get_double(r, row, col + 1 + 2 * AQ_POLLUTANTS);
+	h->rh_count = get_int(r, row, col + 2 + 2 * AQ_POLLUTANTS);
 }
 
 enum aq_status aq_db_day_load_snapshot(struct aq_db *db, struct aq_dayview *v,
@@ -555,6 +588,29 @@ static const char *opt_num(char *buf, size_t size, bool has, double v)
 	return has ? num(buf, size, v) : NULL;
 }
 
+/* "{1,2,…}" into n integers (missing ones 0). */
+static void parse_list(const char *s, int64_t *v, int n)
+{
+	memset(v, 0, (size_t)n * sizeof *v);
+	s += *s == '{';
+	for (int k = 0; k < n && *s && *s != '}'; k++) {
+		char *end;
+		v[k] = strtoll(s, &end, 10);
+		s = *end == ',' ? end + 1 : end;
+	}
+}
+
+/* "{…}" of the AQ_POLLUTANTS integers of ids or versions. */
+static void int_list(char *buf, size_t size, const int64_t *ids, const int *versions)
+{
+	size_t used = (size_t)snprintf(buf, size, "{");
+	for (int p = 0; p < AQ_POLLUTANTS && used < size; p++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%lld", p ? "," : "",
+					 ids ? (long long)ids[p] : (long long)versions[p]);
+	if (used < size)
+		snprintf(buf + used, size - used, "}");
+}
+
 enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struct aq_interview *list,
 				      size_t n)
 {
@@ -570,18 +626,28 @@ enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struc
 	for (size_t i = 0; i < n && st == AQ_OK; i++) {
 		const struct aq_interview *iv = &list[i];
 		char sid[16], rank[16], of[16], value[32], mean[32], pct[32], hours[16], streak[16], pos[16];
+		char excluded[16], reasons[16 * AQ_QC_FLAGS], calib_ids[24 * AQ_POLLUTANTS], calib_versions[16 * AQ_POLLUTANTS];
 		snprintf(sid, sizeof sid, "%d", iv->station_id);
 		snprintf(rank, sizeof rank, "%d", iv->rank);
 		snprintf(of, sizeof of, "%d", iv->of);
 		snprintf(hours, sizeof hours, "%d", iv->valid_hours);
 		snprintf(streak, sizeof streak, "%d", iv->consecutive_days);
 		snprintf(pos, sizeof pos, "%d", iv->position);
+		snprintf(excluded, sizeof excluded, "%d", iv->qc_excluded_hours);
+		size_t r_used = (size_t)snprintf(reasons, sizeof reasons, "{");
+		for (int f = 0; f < AQ_QC_FLAGS; f++)
+			r_used += (size_t)snprintf(reasons + r_used, sizeof reasons - r_used, "%s%d", f ? "," : "",
+						   iv->qc_reason_hours[f]);
+		snprintf(reasons + r_used, sizeof reasons - r_used, "}");
+		int_list(calib_ids, sizeof calib_ids, iv->calib_id, NULL);
+		int_list(calib_versions, sizeof calib_versions, NULL, iv->calib_version);
 		const char *params[] = {d, sid, rank, of, iv->metric,
 					opt_num(value, sizeof value, iv->has_value, iv->value),
 					opt_num(mean, sizeof mean, iv->has_mean, iv->district_mean),
 					opt_num(pct, sizeof pct, iv->has_pct, iv->pct_above_mean),
-					hours, iv->reason, streak, pos, iv->rule_version};
-		PQclear(aq_db_exec(db, &sql_interview_upsert, 13, params, &st));
+					hours, iv->reason, streak, pos, iv->rule_version, excluded, reasons,
+					calib_ids, calib_versions};
+		PQclear(aq_db_exec(db, &sql_interview_upsert, 17, params, &st));
 		used += (size_t)snprintf(ids + used, cap - used, "%s%d", i ? "," : "", iv->station_id);
 	}
 	snprintf(ids + used, cap - used, "}");
@@ -650,6 +716,16 @@ static void read_interview(const PGresult *r, int row, struct aq_interview *iv)
 	aq_interview_status_from_name(PQgetvalue(r, row, 17), &iv->status);
 	get_text(r, row, 18, iv->note, sizeof iv->note);
 	get_text(r, row, 19, iv->rule_version, sizeof iv->rule_version);
+	iv->expected_hours = 24; /* stored entries are of finalized days */
+	iv->qc_excluded_hours = get_int(r, row, 20);
+	int64_t v[8]; /* ≥ AQ_QC_FLAGS and AQ_POLLUTANTS */
+	parse_list(PQgetvalue(r, row, 21), v, AQ_QC_FLAGS);
+	for (int f = 0; f < AQ_QC_FLAGS; f++)
+		iv->qc_reason_hours[f] = (int)v[f];
+	parse_list(PQgetvalue(r, row, 22), iv->calib_id, AQ_POLLUTANTS);
+	parse_list(PQgetvalue(r, row, 23), v, AQ_POLLUTANTS);
+	for (int p = 0; p < AQ_POLLUTANTS; p++)
+		iv->calib_version[p] = (int)v[p];
 }
 
 static void read_interview_row(const PGresult *r, int row, void *elem)

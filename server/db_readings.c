@@ -39,34 +39,37 @@
 	", ins AS (INSERT INTO readings (station_id, observed_at, " VALUE_COLUMNS ", source, received_at) " \
 	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15, $16::timestamptz FROM input " \
 	"  ON CONFLICT (station_id, observed_at) DO NOTHING " \
-	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) "
+	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags, humidity) "
 /* agg_in: one row per station-hour that new readings touch — what they add to its hourly
- * row (readings, first/last instant, then sum, count, min, max per pollutant). Either grouped
+ * row (readings, first/last instant, then sum, count, min, max per pollutant, then the sum
+ * and count of relative humidity: flag 8, what quality control reads). Either grouped
  * here from the rows of ins, or computed by the daemon for a COPYed batch (aq_hourgroup.h). */
 #define AGG_IN_FROM_INS \
 	", agg_in AS (SELECT observed_at::date AS day, station_id, extract(hour FROM observed_at)::int2 AS hour, " \
 	"  count(*) AS readings, min(observed_at) AS first_obs, max(observed_at) AS last_obs, " \
 	HOURLY_AGG("pm25", "1") ", " HOURLY_AGG("pm10", "2") ", " HOURLY_AGG("so2", "3") ", " \
 	HOURLY_AGG("no2", "4") ", " HOURLY_AGG("co", "5") ", " HOURLY_AGG("o3", "6") \
+	", coalesce(sum(humidity)" COUNTED("8") ", 0), count(humidity)" COUNTED("8") \
 	"  FROM ins GROUP BY 1, 2, 3) "
 #define ARRAYS4(a, b, c, d) "$" #a "::float8[], $" #b "::int4[], $" #c "::float8[], $" #d "::float8[]"
 #define AGG_IN_FROM_ARRAYS \
 	"WITH agg_in AS (SELECT * FROM unnest($1::date[], $2::int4[], $3::int2[], $4::int4[], " \
 	"  $5::timestamptz[], $6::timestamptz[], " ARRAYS4(7, 8, 9, 10) ", " ARRAYS4(11, 12, 13, 14) ", " \
 	ARRAYS4(15, 16, 17, 18) ", " ARRAYS4(19, 20, 21, 22) ", " ARRAYS4(23, 24, 25, 26) ", " \
-	ARRAYS4(27, 28, 29, 30) ") AS t(day, station_id, hour, readings, first_obs, last_obs, " \
-	HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") ", " \
-	HOURLY_COLS("co") ", " HOURLY_COLS("o3") ")) "
+	ARRAYS4(27, 28, 29, 30) ", $31::float8[], $32::int4[]) AS t(day, station_id, hour, readings, first_obs, " \
+	"last_obs, " HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") \
+	", " HOURLY_COLS("co") ", " HOURLY_COLS("o3") ", rh_sum, rh_n)) "
 /* What agg_in does to the aggregates, the days and the stations' first days. */
 #define AGGREGATE \
 	", agg AS (INSERT INTO hourly AS h (day, station_id, hour, readings, first_obs, last_obs, " \
 	HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") ", " \
-	HOURLY_COLS("co") ", " HOURLY_COLS("o3") ") " \
+	HOURLY_COLS("co") ", " HOURLY_COLS("o3") ", rh_sum, rh_n) " \
 	"  SELECT * FROM agg_in ORDER BY 1, 2, 3 " \
 	"  ON CONFLICT (day, station_id, hour) DO UPDATE SET readings = h.readings + EXCLUDED.readings, " \
 	"  first_obs = least(h.first_obs, EXCLUDED.first_obs), last_obs = greatest(h.last_obs, EXCLUDED.last_obs), " \
 	HOURLY_ADD("pm25") ", " HOURLY_ADD("pm10") ", " HOURLY_ADD("so2") ", " HOURLY_ADD("no2") ", " \
-	HOURLY_ADD("co") ", " HOURLY_ADD("o3") " RETURNING 1) " \
+	HOURLY_ADD("co") ", " HOURLY_ADD("o3") ", rh_sum = h.rh_sum + EXCLUDED.rh_sum, rh_n = h.rh_n + EXCLUDED.rh_n " \
+	"  RETURNING 1) " \
 	", touched AS (SELECT day, sum(readings)::int8 AS n FROM agg_in GROUP BY 1) " \
 	", new_days AS (INSERT INTO days (day) SELECT day FROM touched ORDER BY 1 " \
 	"  ON CONFLICT (day) DO NOTHING RETURNING 1) " \
@@ -93,13 +96,14 @@ static const struct aq_sql sql_ingest = {
 	"readings_ingest", INPUT_CTE INSERT_NEW AGG_IN_FROM_INS AGGREGATE INGEST_TAIL("$17", "$18")};
 
 /* The rest of a batch COPYed into readings in the same transaction: its station-hours as
- * arrays (AGG_IN_FROM_ARRAYS, $1 … $30), today ($31) and the current hour's start ($32). */
+ * arrays (AGG_IN_FROM_ARRAYS, $1 … $32), today ($33) and the current hour's start ($34). */
 static const struct aq_sql sql_ingest_groups = {
-	"readings_ingest_groups", AGG_IN_FROM_ARRAYS AGGREGATE INGEST_TAIL("$31", "$32")};
+	"readings_ingest_groups", AGG_IN_FROM_ARRAYS AGGREGATE INGEST_TAIL("$33", "$34")};
 
 /* The new rows of ins also wait in pending_hourly (pend), returning `returning`. */
 #define PENDING(returning) \
-	", pend AS (INSERT INTO pending_hourly (station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) " \
+	", pend AS (INSERT INTO pending_hourly (station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags, " \
+	"  humidity) " \
 	"  SELECT * FROM ins RETURNING " returning ") "
 /* Live readings (every one in the clock's current hour, the common case of a device posting
  * as it measures): no past day to lock or count late, no backfill to mark, and no aggregate
@@ -124,7 +128,7 @@ static const struct aq_sql sql_ingest_live_keys = {
 static const struct aq_sql sql_fold = {
 	"pending_fold",
 	"WITH ins AS (DELETE FROM pending_hourly "
-	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags) "
+	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags, humidity) "
 	AGG_IN_FROM_INS AGGREGATE
 	"SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), "
 	"(SELECT count(*) FROM new_days), CASE WHEN EXISTS (SELECT 1 FROM ins) THEN (SELECT v FROM version) END"};
@@ -338,8 +342,8 @@ static void copy_rows(struct aq_buf *b, const struct aq_reading *readings, const
 }
 
 /* The array parameters of AGG_IN_FROM_ARRAYS: day, station, hour, readings, first and last
- * instant, then sum, count, min and max per pollutant. */
-#define GROUP_ARRAYS (6 + 4 * AQ_POLLUTANTS)
+ * instant, then sum, count, min and max per pollutant, then humidity's sum and count. */
+#define GROUP_ARRAYS (6 + 4 * AQ_POLLUTANTS + 2)
 
 static void group_arrays(struct aq_buf arr[GROUP_ARRAYS], const struct aq_hour_group *g, size_t n)
 {
@@ -372,6 +376,9 @@ static void group_arrays(struct aq_buf arr[GROUP_ARRAYS], const struct aq_hour_g
 			put_double(&col[2], sep, count > 0, g[i].min[p], "NULL");
 			put_double(&col[3], sep, count > 0, g[i].max[p], "NULL");
 		}
+		put_double(&arr[6 + 4 * AQ_POLLUTANTS], sep, true, g[i].sums.rh_sum, "");
+		snprintf(tmp, sizeof tmp, "%s%d", sep, g[i].sums.rh_count);
+		aq_buf_str(&arr[7 + 4 * AQ_POLLUTANTS], tmp);
 	}
 	for (int a = 0; a < GROUP_ARRAYS; a++)
 		aq_buf_str(&arr[a], "}");

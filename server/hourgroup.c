@@ -47,6 +47,10 @@ static void add(struct aq_hour_group *g, const struct aq_reading *r)
 		g->sums.sum[p] += v;
 		g->sums.count[p]++;
 	}
+	if ((r->present & (1u << AQ_F_HUMIDITY)) && r->flag[AQ_F_HUMIDITY] == 'N') {
+		g->sums.rh_sum += r->value[AQ_F_HUMIDITY];
+		g->sums.rh_count++;
+	}
 }
 
 long aq_hour_groups(const struct aq_reading *readings, const int *station_ids, const int64_t *days,

@@ -36,7 +36,7 @@ struct aq_http {
 
 /* The query parameters of the rankings of a day, and of a period. */
 #define DAY_QUERY "metric,near,radius_km,format,lang"
-#define PERIOD_QUERY "metric,by,pollutants,baseline,format"
+#define PERIOD_QUERY "metric,by,pollutants,baseline,format,lang"
 
 static const struct aq_route routes[] = {
 	{"GET", "/", aq_handle_dashboard, AQ_AUTH_OPEN, false, "dashboard", NULL},
@@ -52,9 +52,15 @@ static const struct aq_route routes[] = {
 	{"POST", "/api/v1/stations/{}/token", aq_handle_station_token, AQ_AUTH_ADMIN, false, "station_token", NULL},
 	{"DELETE", "/api/v1/stations/{}/hj212-lockout", aq_handle_station_lockout_lift, AQ_AUTH_ADMIN, false,
 	 "station_hj212_lockout", NULL},
-	{"GET", "/api/v1/stations/{}/readings", aq_handle_readings_list, AQ_AUTH_READ, false, "station_readings", "from,to,limit,cursor,format"},
+	{"GET", "/api/v1/stations/{}/readings", aq_handle_readings_list, AQ_AUTH_READ, false, "station_readings",
+	 "from,to,limit,cursor,format,lang"},
 	{"GET", "/api/v1/stations/{}/hourly", aq_handle_station_hourly, AQ_AUTH_READ, false, "station_hourly", "date,lang"},
 	{"GET", "/api/v1/stations/{}/daily", aq_handle_station_daily, AQ_AUTH_READ, false, "station_daily", "from,to,lang"},
+	{"GET", "/api/v1/stations/{}/quality", aq_handle_station_quality, AQ_AUTH_READ, false, "station_quality", "from,to"},
+	{"GET", "/api/v1/stations/{}/calibrations", aq_handle_calibrations_list, AQ_AUTH_READ, false, "calibrations", NULL},
+	{"POST", "/api/v1/stations/{}/calibrations", aq_handle_calibration_create, AQ_AUTH_ADMIN, true, "calibrations", NULL},
+	{"POST", "/api/v1/stations/{}/calibrations/{}/approve", aq_handle_calibration_approve, AQ_AUTH_ADMIN, true,
+	 "calibration_approve", NULL},
 	{"POST", "/api/v1/readings", aq_handle_readings_post, AQ_AUTH_STATION, true, "readings", NULL},
 	{"GET", "/api/v1/ranking/today", aq_handle_ranking_today, AQ_AUTH_READ, false, "ranking_today", DAY_QUERY},
 	{"GET", "/api/v1/ranking/latest", aq_handle_ranking_latest, AQ_AUTH_READ, false, "ranking_latest", DAY_QUERY},
@@ -70,6 +76,7 @@ static const struct aq_route routes[] = {
 	 "ranking_year_finalize", "metric,by,pollutants,format"},
 	{"GET", "/api/v1/ranking/{}", aq_handle_ranking_day, AQ_AUTH_READ, false, "ranking_day", "by,pollutants,baseline," DAY_QUERY},
 	{"POST", "/api/v1/ranking/{}/finalize", aq_handle_ranking_finalize, AQ_AUTH_ADMIN, true, "ranking_finalize", DAY_QUERY},
+	{"GET", "/api/v1/quality/summary", aq_handle_quality_summary, AQ_AUTH_READ, false, "quality_summary", "date,metric"},
 	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews", "date,from,to,station,status,format,lang"},
 	{"PATCH", "/api/v1/interviews/{}", aq_handle_interview_patch, AQ_AUTH_ADMIN, true, "interview", NULL},
 	{"GET", "/api/v1/alerts", aq_handle_alerts_list, AQ_AUTH_READ, false, "alerts", "status,station,type,since,limit"},

@@ -130,6 +130,13 @@ static enum aq_status parse_period_query(struct aq_request *req, struct aq_perio
 	return AQ_OK;
 }
 
+/* CSV headers and words in English with ?lang=en, Chinese otherwise (as the dashboard). */
+static bool english_csv(struct aq_request *req)
+{
+	const char *lang = aq_request_query(req, "lang");
+	return lang && strcmp(lang, "en") == 0;
+}
+
 /* ranking-2026-11-27-unit.csv, ranking-2026-11.csv, ranking-2026.csv, ranking-2026-11-01-to-2026-11-30.csv:
  * the period, and the subject when it is the streets. */
 static void period_file_name(const struct aq_period_query *q, char *out, size_t size)
@@ -168,7 +175,7 @@ static enum MHD_Result reply_period(struct aq_request *req, struct aq_period_que
 	} else if (format && strcmp(format, "csv") == 0) {
 		struct aq_csv csv;
 		aq_csv_init(&csv);
-		aq_csv_period(&csv, &r);
+		aq_csv_period(&csv, &r, english_csv(req));
 		period_file_name(q, req->download, sizeof req->download);
 		result = aq_reply_csv(req, &csv, NULL);
 	} else {
@@ -411,7 +418,7 @@ enum MHD_Result aq_handle_interviews_list(struct aq_request *req)
 		struct aq_csv csv;
 		char a[11], b[11];
 		aq_csv_init(&csv);
-		aq_csv_interviews(&csv, list, n);
+		aq_csv_interviews(&csv, list, n, english_csv(req));
 		free(list);
 		if (f.from != INT64_MIN)
 			aq_date_format(f.from, a);

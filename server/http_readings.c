@@ -188,25 +188,8 @@ enum MHD_Result aq_handle_readings_list(struct aq_request *req)
 	if (format && strcmp(format, "csv") == 0) {
 		struct aq_csv csv;
 		aq_csv_init(&csv);
-		aq_csv_row(&csv, 14, "station", "observed_at", "pm25", "pm10", "so2", "no2", "co", "o3",
-			   "temperature", "humidity", "pressure", "wind_speed", "wind_direction", "flags");
-		for (size_t i = 0; i < n; i++) {
-			char when[40], vals[AQ_FIELDS][32], flags[AQ_FIELDS + 1] = "";
-			aq_local_format(rows[i].r.observed_us, when, sizeof when);
-			aq_csv_cell(&csv, s.code);
-			aq_csv_cell(&csv, when);
-			for (int f = 0; f < AQ_FIELDS; f++) {
-				vals[f][0] = '\0';
-				if (rows[i].r.present & (1u << f))
-					snprintf(vals[f], sizeof vals[f], "%.15g", rows[i].r.value[f]);
-				aq_csv_number(&csv, vals[f]);
-			}
-			for (int f = 0; f < AQ_FIELDS; f++)
-				if (rows[i].r.flag[f] != 'N')
-					memcpy(flags, rows[i].r.flag, AQ_FIELDS);
-			aq_csv_cell(&csv, flags);
-			aq_csv_end_row(&csv);
-		}
+		const char *lang = aq_request_query(req, "lang");
+		aq_csv_readings(&csv, s.code, rows, n, lang && strcmp(lang, "en") == 0);
 		free(rows);
 		snprintf(req->download, sizeof req->download, "readings-%s.csv", s.code);
 		return aq_reply_csv(req, &csv, next[0] ? next : NULL);

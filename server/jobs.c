@@ -50,6 +50,7 @@ struct pass_state {
 	int64_t last_prune_us;
 	int64_t last_period_us;    /* real time of the last look for months and years to finalize */
 	bool periods_warm;         /* this year's days read into the period cache */
+	int64_t last_drift_us;     /* real time of the last calibration drift check */
 };
 
 /* Streams events other daemons (or this one) logged since the last pass. */
@@ -152,6 +153,11 @@ static void run_pass(struct aq_app *app, struct pass_state *ps)
 		ps->last_alert_us = now;
 		aq_alerts_run(app);
 		aq_metrics_add(app->metrics, AQ_C_ALERT_PASSES, 1);
+	}
+	/* Drift is a week's trend: once per alert tick is plenty. */
+	if (now - ps->last_drift_us >= (int64_t)app->cfg->alert_tick * AQ_US_PER_SEC) {
+		ps->last_drift_us = now;
+		aq_alerts_drift(app);
 	}
 	stream_events(app, ps);
 	ranking_event(app, ps, now);

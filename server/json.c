@@ -2,6 +2,7 @@
  * station.c) and model structs to reply JSON. */
 #include "aq_json.h"
 #include "aq_clock.h"
+#include "aq_csv.h"
 #include "aq_db.h"
 #include "aq_hj212.h"
 #include "aq_hj212_guard.h"
@@ -397,4 +398,54 @@ json_t *aq_json_hj212_view(const struct aq_hj212_view *v, int budget, int64_t no
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "last_frame_at", wall_time(v->last_frame_us),
 			 "last_stored_at", wall_time(v->last_stored_us), "last_refusal", refusal, "refusals",
 			 refusals ? refusals : json_object(), "unknown_codes", unknown, "lockout", lockout);
+}
+
+/* ---- readings as CSV ---- */
+
+static const struct aq_csv_column reading_columns[] = {
+	{"station", "站点编号"},         {"observed_at", "监测时间"},   {"pm25", "PM2.5（µg/m³）"},
+	{"pm10", "PM10（µg/m³）"},       {"so2", "SO2（µg/m³）"},       {"no2", "NO2（µg/m³）"},
+	{"co", "CO（mg/m³）"},           {"o3", "O3（µg/m³）"},         {"temperature", "温度（℃）"},
+	{"humidity", "湿度（%）"},       {"pressure", "气压（hPa）"},   {"wind_speed", "风速（m/s）"},
+	{"wind_direction", "风向（°）"}, {"flags", "数据标记"},
+};
+
+/* The fields flagged other than N, by name and meaning: "PM10 故障（D）；湿度 通讯异常（B）" or
+ * "pm10 fault (D); humidity communication fault (B)"; "" when all are normal. */
+static void flags_text(const struct aq_reading *r, bool english, char *out, size_t size)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (int f = 0; f < AQ_FIELDS && used < size; f++) {
+		const char *meaning = aq_flag_meaning(r->flag[f], english);
+		if (!meaning)
+			continue;
+		static const char *const zh[AQ_FIELDS] = {"PM2.5", "PM10", "SO2", "NO2", "CO", "O3",
+							  "温度", "湿度", "气压", "风速", "风向"};
+		const char *name = english ? aq_field_name((enum aq_field)f) : zh[f];
+		int n = snprintf(out + used, size - used, english ? "%s%s %s (%c)" : "%s%s %s（%c）",
+				 used ? (english ? "; " : "；") : "", name, meaning, r->flag[f]);
+		used += n > 0 ? (size_t)n : 0;
+	}
+}
+
+void aq_csv_readings(struct aq_csv *csv, const char *code, const struct aq_stored_reading *rows, size_t n,
+		     bool english)
+{
+	aq_csv_header(csv, english, reading_columns, sizeof reading_columns / sizeof reading_columns[0]);
+	for (size_t i = 0; i < n; i++) {
+		char when[40], value[32], flags[512];
+		aq_local_format(rows[i].r.observed_us, when, sizeof when);
+		aq_csv_cell(csv, code);
+		aq_csv_cell(csv, when);
+		for (int f = 0; f < AQ_FIELDS; f++) {
+			value[0] = '\0';
+			if (rows[i].r.present & (1u << f))
+				snprintf(value, sizeof value, "%.15g", rows[i].r.value[f]);
+			aq_csv_number(csv, value);
+		}
+		flags_text(&rows[i].r, english, flags, sizeof flags);
+		aq_csv_cell(csv, flags);
+		aq_csv_end_row(csv);
+	}
 }

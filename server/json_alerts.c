@@ -57,6 +57,7 @@ static const char *type_zh(int type)
 		[AQ_ALERT_INTERFERENCE] = "国控点疑似人为干扰（喷淋/雾炮）",
 		[AQ_ALERT_NATIONAL_DIVERGENCE] = "国控点数据异常",
 		[AQ_ALERT_AUTH_FAILURES] = "设备密码疑遭猜测（HJ 212）",
+		[AQ_ALERT_CALIBRATION_DRIFT] = "校准漂移（需重新比对）",
 	};
 	return type >= 0 && type < AQ_ALERT_TYPES ? names[type] : "告警";
 }
@@ -76,6 +77,9 @@ void aq_alert_text_zh(const struct aq_alert *a, char *buf, size_t size)
 		snprintf(value, sizeof value, "%s 小时IAQI %.0f，阈值 %.0f", a->pollutant, a->value, a->threshold);
 	else if (a->type == AQ_ALERT_AUTH_FAILURES)
 		snprintf(value, sizeof value, "HJ 212 密码错误 %.0f 次，阈值 %.0f 次，已锁定新连接", a->value, a->threshold);
+	else if (a->type == AQ_ALERT_CALIBRATION_DRIFT)
+		snprintf(value, sizeof value, "%s 与参比站残差一周内变化 %+.1f µg/m³，阈值 %g", a->pollutant, a->value,
+			 a->threshold);
 	else if (a->type == AQ_ALERT_FLATLINE)
 		snprintf(value, sizeof value, "%s 连续恒为 %g，持续 ≥ %.0f 小时", a->pollutant, a->value, a->threshold);
 	else

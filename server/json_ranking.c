@@ -2,6 +2,7 @@
  * entries (SPEC §4) and of a station's daily and hourly values. */
 #include "aq_json_ranking.h"
 #include "aq_clock.h"
+#include "aq_json_quality.h"
 #include "aq_time.h"
 
 #include <stdio.h>
@@ -104,6 +105,8 @@ json_t *aq_json_interview(const struct aq_interview *iv, bool stored)
 	json_object_set_new(o, "status", json_string(aq_interview_status_name(iv->status)));
 	json_object_set_new(o, "note", json_string(iv->note));
 	json_object_set_new(o, "rule_version", json_string(iv->rule_version));
+	json_object_set_new(o, "quality", aq_json_interview_quality(iv));
+	json_object_set_new(o, "calibration", aq_json_calibration_ids(iv->calib_id, iv->calib_version));
 	if (!stored)
 		json_object_set_new(o, "provisional", json_true());
 	return o;
@@ -180,6 +183,9 @@ json_t *aq_json_day_ranking(const struct aq_dayview *v, const struct aq_day_rank
 		put_aqi(r, &s->daily.aqi, meta->english);
 		json_object_set_new(r, "composite", s->daily.has_composite ? json_real(s->daily.composite) : json_null());
 		json_object_set_new(r, "valid_hours", json_integer(hours));
+		json_object_set_new(r, "quality", aq_json_quality_block(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily),
+									hours, v->hours_elapsed));
+		json_object_set_new(r, "calibration", aq_json_calibration_versions(&s->quality));
 		if (row->insufficient)
 			json_object_set_new(r, "insufficient", json_true());
 		json_object_set_new(r, "interview", json_boolean(picked(dr, i)));
@@ -196,10 +202,12 @@ json_t *aq_json_day_ranking(const struct aq_dayview *v, const struct aq_day_rank
 		int hours;
 		aq_metric_value(&s->daily, dr->metric, &has, &value, &tie, &has_tie, &hours);
 		json_array_append_new(insufficient,
-				      json_pack("{s:s, s:s, s:s, s:i, s:i, s:o}", "station", s->station.code, "name",
+				      json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:o}", "station", s->station.code, "name",
 						s->station.name, "unit", s->station.unit, "valid_hours", hours,
 						"readings", s->readings, "nearest_national",
-						nearest_json(v, &dr->nearest[dr->insufficient[k]])));
+						nearest_json(v, &dr->nearest[dr->insufficient[k]]), "quality",
+						aq_json_quality_block(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily),
+								      hours, v->hours_elapsed)));
 	}
 	json_object_set_new(o, "insufficient", insufficient);
 
@@ -246,53 +254,150 @@ static void cell_number(struct aq_csv *csv, bool has, double v, int decimals)
 	aq_csv_number(csv, buf);
 }
 
-void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const struct aq_day_ranking *dr)
+static const struct aq_csv_column day_columns[] = {
+	{"date", "日期"},
+	{"rank", "排名"},
+	{"status", "状态"},
+	{"station", "站点编号"},
+	{"name", "站点名称"},
+	{"unit", "责任单位"},
+	{"metric", "排名指标"},
+	{"value", "排名值"},
+	{"pm25", "PM2.5（µg/m³）"},
+	{"pm10", "PM10（µg/m³）"},
+	{"aqi", "AQI"},
+	{"level", "AQI级别"},
+	{"category", "空气质量类别"},
+	{"valid_hours", "有效小时数"},
+	{"interview", "约谈"},
+	{"nearest_national", "最近国控点"},
+	{"distance_km", "距离（公里）"},
+	{"final", "已定稿"},
+	{"standard", "评价标准"},
+	{"data_capture_pct", "数据有效率（%）"},
+	{"qc_excluded_hours", "质控剔除小时数"},
+	{"calibration", "校准版本"},
+};
+
+static const char *metric_label(enum aq_metric m, bool english)
 {
-	int decimals = aq_metric_decimals(dr->metric);
-	char date[11];
-	aq_date_format(v->day, date);
-	aq_csv_row(csv, 18, "date", "rank", "station", "name", "unit", "metric", "value", "pm25", "pm10",
-		   "aqi", "level", "category", "valid_hours", "interview", "nearest_national", "distance_km",
-		   "final", "standard");
-	for (size_t k = 0; k < dr->r.n_rows; k++) {
-		const struct aq_rank_row *row = &dr->r.rows[k];
-		size_t i = dr->entry_station[row->entry];
-		const struct aq_day_station *s = &v->stations[i];
-		bool has, has_tie;
-		double value, tie;
-		int hours;
-		char rank[16], vh[16];
-		aq_metric_value(&s->daily, dr->metric, &has, &value, &tie, &has_tie, &hours);
-		snprintf(rank, sizeof rank, "%d", row->rank);
-		snprintf(vh, sizeof vh, "%d", hours);
-		aq_csv_cell(csv, date);
-		aq_csv_number(csv, rank);
-		aq_csv_cell(csv, s->station.code);
-		aq_csv_cell(csv, s->station.name);
-		aq_csv_cell(csv, s->station.unit);
-		aq_csv_cell(csv, aq_metric_name(dr->metric));
-		cell_number(csv, has, value, decimals);
-		cell_number(csv, s->daily.valid[AQ_PM25], s->daily.published[AQ_PM25], 0);
-		cell_number(csv, s->daily.valid[AQ_PM10], s->daily.published[AQ_PM10], 0);
-		cell_number(csv, s->daily.aqi.valid, s->daily.aqi.aqi, 0);
-		cell_number(csv, s->daily.aqi.valid, s->daily.aqi.level, 0);
-		aq_csv_cell(csv, s->daily.aqi.valid ? s->daily.aqi.category : "");
-		aq_csv_number(csv, vh);
-		aq_csv_cell(csv, picked(dr, i) ? "yes" : "no");
-		const struct aq_nearest *n = &dr->nearest[i];
-		aq_csv_cell(csv, n->has ? v->stations[n->index].station.code : "");
-		cell_number(csv, n->has, n->distance_km, 2);
-		aq_csv_cell(csv, v->final ? "yes" : "no");
-		aq_csv_cell(csv, v->standard ? v->standard->name : "");
-		aq_csv_end_row(csv);
+	if (english)
+		return aq_metric_name(m);
+	switch (m) {
+	case AQ_METRIC_PM25: return "PM2.5";
+	case AQ_METRIC_PM10: return "PM10";
+	case AQ_METRIC_AQI: return "AQI";
+	default: return "综合指数";
 	}
 }
 
-void aq_csv_interviews(struct aq_csv *csv, const struct aq_interview *list, size_t n)
+/* One station's CSV row: ranked (rank > 0) or, without a value, listed as insufficient. */
+static void csv_day_row(struct aq_csv *csv, const struct aq_dayview *v, const struct aq_day_ranking *dr, size_t i,
+			int rank, bool insufficient, bool english)
 {
-	aq_csv_row(csv, 17, "id", "date", "station", "name", "unit", "contact_person", "rank", "of", "metric",
-		   "value", "district_mean", "pct_above_mean", "valid_hours", "reason", "consecutive_days",
-		   "status", "note");
+	const struct aq_day_station *s = &v->stations[i];
+	bool has, has_tie;
+	double value, tie;
+	int hours;
+	char date[11], rank_text[16], vh[16];
+	aq_date_format(v->day, date);
+	aq_metric_value(&s->daily, dr->metric, &has, &value, &tie, &has_tie, &hours);
+	snprintf(rank_text, sizeof rank_text, "%d", rank);
+	snprintf(vh, sizeof vh, "%d", hours);
+	aq_csv_cell(csv, date);
+	if (rank > 0)
+		aq_csv_number(csv, rank_text);
+	else
+		aq_csv_cell(csv, "");
+	aq_csv_cell(csv, insufficient ? (english ? "insufficient_data" : "数据不足") : (english ? "ranked" : "已排名"));
+	aq_csv_cell(csv, s->station.code);
+	aq_csv_cell(csv, s->station.name);
+	aq_csv_cell(csv, s->station.unit);
+	aq_csv_cell(csv, metric_label(dr->metric, english));
+	cell_number(csv, has, value, aq_metric_decimals(dr->metric));
+	cell_number(csv, s->daily.valid[AQ_PM25], s->daily.published[AQ_PM25], 0);
+	cell_number(csv, s->daily.valid[AQ_PM10], s->daily.published[AQ_PM10], 0);
+	cell_number(csv, s->daily.aqi.valid, s->daily.aqi.aqi, 0);
+	cell_number(csv, s->daily.aqi.valid, s->daily.aqi.level, 0);
+	aq_csv_cell(csv, s->daily.aqi.valid ? (english ? s->daily.aqi.category_en : s->daily.aqi.category) : "");
+	aq_csv_number(csv, vh);
+	aq_csv_yes_no(csv, english, picked(dr, i));
+	const struct aq_nearest *n = &dr->nearest[i];
+	aq_csv_cell(csv, n->has ? v->stations[n->index].station.code : "");
+	cell_number(csv, n->has, n->distance_km, 2);
+	aq_csv_yes_no(csv, english, v->final);
+	aq_csv_cell(csv, v->standard ? v->standard->name : "");
+	struct aq_qc_summary qs;
+	double capture;
+	char excluded[16], versions[96];
+	aq_qc_summarize(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily), &qs);
+	bool has_capture = aq_qc_capture_pct(hours, v->hours_elapsed, &capture);
+	cell_number(csv, has_capture, capture, 1);
+	snprintf(excluded, sizeof excluded, "%d", qs.excluded_hours);
+	aq_csv_number(csv, excluded);
+	aq_quality_versions_text(&s->quality, versions, sizeof versions);
+	aq_csv_cell(csv, versions);
+	aq_csv_end_row(csv);
+}
+
+void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const struct aq_day_ranking *dr,
+			bool english)
+{
+	aq_csv_header(csv, english, day_columns, sizeof day_columns / sizeof day_columns[0]);
+	for (size_t k = 0; k < dr->r.n_rows; k++) {
+		const struct aq_rank_row *row = &dr->r.rows[k];
+		csv_day_row(csv, v, dr, dr->entry_station[row->entry], row->rank, row->insufficient, english);
+	}
+	/* Stations without a value are listed too (with the separate policy they are not rows):
+	 * a spreadsheet of the day names every station, ranked or not. */
+	for (size_t k = 0; k < dr->n_insufficient; k++) {
+		size_t i = dr->insufficient[k];
+		bool listed = false;
+		for (size_t r = 0; r < dr->r.n_rows && !listed; r++)
+			listed = dr->entry_station[dr->r.rows[r].entry] == i;
+		if (!listed)
+			csv_day_row(csv, v, dr, i, 0, true, english);
+	}
+}
+
+static const struct aq_csv_column interview_columns[] = {
+	{"id", "编号"},
+	{"date", "日期"},
+	{"station", "站点编号"},
+	{"name", "站点名称"},
+	{"unit", "责任单位"},
+	{"contact_person", "联系人"},
+	{"rank", "排名"},
+	{"of", "参评站数"},
+	{"metric", "排名指标"},
+	{"value", "排名值"},
+	{"district_mean", "区均值"},
+	{"pct_above_mean", "高于均值（%）"},
+	{"valid_hours", "有效小时数"},
+	{"reason", "约谈原因"},
+	{"consecutive_days", "连续上榜天数"},
+	{"status", "状态"},
+	{"note", "备注"},
+};
+
+static const char *reason_label(const char *reason, bool english)
+{
+	if (english)
+		return reason;
+	return strcmp(reason, "insufficient_data") == 0 ? "数据不足" : "排名末位";
+}
+
+static const char *status_label(int status, bool english)
+{
+	static const char *const zh[] = {"待约谈", "已约谈", "已整改"};
+	if (english || status < 0 || status > 2)
+		return aq_interview_status_name(status);
+	return zh[status];
+}
+
+void aq_csv_interviews(struct aq_csv *csv, const struct aq_interview *list, size_t n, bool english)
+{
+	aq_csv_header(csv, english, interview_columns, sizeof interview_columns / sizeof interview_columns[0]);
 	for (size_t i = 0; i < n; i++) {
 		const struct aq_interview *iv = &list[i];
 		char id[24], date[11], rank[16], of[16], hours[16], streak[16];
@@ -316,9 +421,9 @@ void aq_csv_interviews(struct aq_csv *csv, const struct aq_interview *list, size
 		cell_number(csv, iv->has_mean, iv->district_mean, decimals);
 		cell_number(csv, iv->has_pct, iv->pct_above_mean, 1);
 		aq_csv_number(csv, hours);
-		aq_csv_cell(csv, iv->reason);
+		aq_csv_cell(csv, reason_label(iv->reason, english));
 		aq_csv_number(csv, streak);
-		aq_csv_cell(csv, aq_interview_status_name(iv->status));
+		aq_csv_cell(csv, status_label(iv->status, english));
 		aq_csv_cell(csv, iv->note);
 		aq_csv_end_row(csv);
 	}
@@ -331,7 +436,7 @@ enum aq_status aq_render_day(const struct aq_day *d, const struct aq_day_render 
 	if (o->csv) {
 		struct aq_csv csv;
 		aq_csv_init(&csv);
-		aq_csv_day_ranking(&csv, &d->view, &d->ranking);
+		aq_csv_day_ranking(&csv, &d->view, &d->ranking, o->english);
 		if (csv.oom) {
 			aq_csv_cleanup(&csv);
 			return AQ_ERR_INTERNAL;
@@ -660,39 +765,75 @@ json_t *aq_json_period(const struct aq_period_result *r)
 	return o;
 }
 
-void aq_csv_period(struct aq_csv *csv, const struct aq_period_result *r)
+/* The second column names the subject: station or street (unit). */
+static const struct aq_csv_column period_columns[] = {
+	{"from", "起始日期"},
+	{"to", "截止日期"},
+	{"rank", "排名"},
+	{"status", "状态"},
+	{"station", "站点编号"},
+	{"name", "名称"},
+	{"unit", "责任单位（街道）"},
+	{"metric", "排名指标"},
+	{"value", "排名值"},
+	{"composite", "综合指数"},
+	{"largest", "首要贡献"},
+	{"pm25", "PM2.5（µg/m³）"},
+	{"pm10", "PM10（µg/m³）"},
+	{"valid_days_pm25", "PM2.5有效天数"},
+	{"valid_days_pm10", "PM10有效天数"},
+	{"interview", "末位"},
+	{"standard", "评价标准"},
+};
+
+static void csv_period_row(struct aq_csv *csv, const struct aq_period_result *r, size_t k, int rank,
+			   const char *status, bool english)
 {
-	char from[11], to[11];
-	int decimals = period_decimals(r->query.metric);
+	const struct aq_period_row *row = &r->rows[k];
+	const struct aq_period_value *v = &row->value;
+	char from[11], to[11], rank_text[16], d25[16], d10[16];
 	aq_date_format(r->query.from, from);
 	aq_date_format(r->query.to, to);
-	aq_csv_row(csv, 16, "from", "to", "rank", r->query.by_unit ? "unit" : "station", "name", "unit", "metric",
-		   "value", "composite", "largest", "pm25", "pm10", "valid_days_pm25", "valid_days_pm10", "interview",
-		   "standard");
+	snprintf(rank_text, sizeof rank_text, "%d", rank);
+	snprintf(d25, sizeof d25, "%d", v->valid_days[AQ_PM25]);
+	snprintf(d10, sizeof d10, "%d", v->valid_days[AQ_PM10]);
+	aq_csv_cell(csv, from);
+	aq_csv_cell(csv, to);
+	if (rank > 0)
+		aq_csv_number(csv, rank_text);
+	else
+		aq_csv_cell(csv, "");
+	aq_csv_cell(csv, status);
+	aq_csv_cell(csv, row->key);
+	aq_csv_cell(csv, row->name);
+	aq_csv_cell(csv, row->unit);
+	aq_csv_cell(csv, aq_period_metric_name(r->query.metric));
+	cell_number(csv, rank > 0 && row->has_metric, row->metric_value, period_decimals(r->query.metric));
+	cell_number(csv, v->has_composite, v->composite, 2);
+	aq_csv_cell(csv, v->largest >= 0 ? aq_pollutant_label((enum aq_pollutant)v->largest) : "");
+	cell_number(csv, v->valid[AQ_PM25], v->conc[AQ_PM25], 0);
+	cell_number(csv, v->valid[AQ_PM10], v->conc[AQ_PM10], 0);
+	aq_csv_number(csv, d25);
+	aq_csv_number(csv, d10);
+	aq_csv_yes_no(csv, english, rank > 0 && period_picked(r, k));
+	aq_csv_cell(csv, r->standard ? r->standard->name : "");
+	aq_csv_end_row(csv);
+}
+
+void aq_csv_period(struct aq_csv *csv, const struct aq_period_result *r, bool english)
+{
+	struct aq_csv_column cols[sizeof period_columns / sizeof period_columns[0]];
+	memcpy(cols, period_columns, sizeof cols);
+	if (r->query.by_unit)
+		cols[4] = (struct aq_csv_column){"unit", "街道（乡镇）"};
+	aq_csv_header(csv, english, cols, sizeof cols / sizeof cols[0]);
 	for (size_t i = 0; i < r->ranking.n_rows; i++) {
 		const struct aq_rank_row *rr = &r->ranking.rows[i];
-		const struct aq_period_row *row = &r->rows[rr->entry];
-		const struct aq_period_value *v = &row->value;
-		char rank[16], d25[16], d10[16];
-		snprintf(rank, sizeof rank, "%d", rr->rank);
-		snprintf(d25, sizeof d25, "%d", v->valid_days[AQ_PM25]);
-		snprintf(d10, sizeof d10, "%d", v->valid_days[AQ_PM10]);
-		aq_csv_cell(csv, from);
-		aq_csv_cell(csv, to);
-		aq_csv_cell(csv, rank);
-		aq_csv_cell(csv, row->key);
-		aq_csv_cell(csv, row->name);
-		aq_csv_cell(csv, row->unit);
-		aq_csv_cell(csv, aq_period_metric_name(r->query.metric));
-		cell_number(csv, row->has_metric, row->metric_value, decimals);
-		cell_number(csv, v->has_composite, v->composite, 2);
-		aq_csv_cell(csv, v->largest >= 0 ? aq_pollutant_label((enum aq_pollutant)v->largest) : "");
-		cell_number(csv, v->valid[AQ_PM25], v->conc[AQ_PM25], 0);
-		cell_number(csv, v->valid[AQ_PM10], v->conc[AQ_PM10], 0);
-		aq_csv_cell(csv, d25);
-		aq_csv_cell(csv, d10);
-		aq_csv_cell(csv, period_picked(r, rr->entry) ? "yes" : "no");
-		aq_csv_cell(csv, r->standard ? r->standard->name : "");
-		aq_csv_end_row(csv);
+		csv_period_row(csv, r, rr->entry, rr->rank, english ? "ranked" : "已排名", english);
 	}
+	for (size_t i = 0; i < r->ranking.n_insufficient; i++)
+		csv_period_row(csv, r, r->ranking.insufficient[i], 0, english ? "insufficient_data" : "有效天数不足",
+			       english);
+	for (size_t i = 0; i < r->n_no_baseline; i++)
+		csv_period_row(csv, r, r->no_baseline[i], 0, english ? "no_baseline" : "无同期数据", english);
 }

@@ -52,6 +52,22 @@ bool aq_flag_valid(char c)
 	return c != '\0' && strchr("NFMSDCTB", c) != NULL;
 }
 
+const char *aq_flag_meaning(char c, bool english)
+{
+	static const struct {
+		char letter;
+		const char *en, *zh;
+	} flags[] = {
+		{'F', "stopped", "停运"},      {'M', "maintenance", "维护"},       {'S', "manual input", "手工输入"},
+		{'D', "fault", "故障"},        {'C', "calibration", "校准"},       {'T', "over range", "超测定上限"},
+		{'B', "communication fault", "通讯异常"},
+	};
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+		if (flags[i].letter == c)
+			return english ? flags[i].en : flags[i].zh;
+	return NULL;
+}
+
 bool aq_station_code_valid(const char *code)
 {
 	size_t n = strlen(code);

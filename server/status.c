@@ -10,6 +10,11 @@ static const struct {
 	[AQ_ERR_INVALID_JSON] = {400, "invalid_json", "The request body is not valid JSON."},
 	[AQ_ERR_BAD_REQUEST] = {400, "bad_request", "The request is malformed."},
 	[AQ_ERR_INVALID_WINDOW] = {400, "invalid_window", "The time window is reversed or too long."},
+	[AQ_ERR_INSUFFICIENT_PAIRS] = {400, "insufficient_pairs",
+				       "The window has too few co-located hours to fit a calibration."},
+	[AQ_ERR_SINGULAR_FIT] = {400, "singular_fit",
+				 "The window's values determine no unique fit (a constant series, or humidity "
+				 "moving with the raw values)."},
 	[AQ_ERR_UNAUTHORIZED] = {401, "unauthorized", "A valid bearer token is required."},
 	[AQ_ERR_FORBIDDEN] = {403, "forbidden", "This token may not do that."},
 	[AQ_ERR_NOT_FOUND] = {404, "not_found", "No such resource."},

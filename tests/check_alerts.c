@@ -710,7 +710,7 @@ START_TEST(test_names_misc)
 	static const char *const want[AQ_ALERT_TYPES] = { "offline",   "exceedance", "spike",
 							  "flatline",  "inversion",  "hotspot",
 							  "interference", "national_divergence",
-							  "auth_failures" };
+							  "auth_failures", "calibration_drift" };
 	enum aq_alert_type t = AQ_ALERT_SPIKE;
 
 	for (int i = 0; i < AQ_ALERT_TYPES; i++)
@@ -727,6 +727,38 @@ START_TEST(test_names_misc)
 	ck_assert_str_eq(aq_severity_name(AQ_SEV_CRITICAL), "critical");
 	ck_assert_ptr_null(aq_severity_name((enum aq_severity)3));
 	ck_assert_ptr_null(aq_severity_name((enum aq_severity)-1));
+}
+END_TEST
+
+/* --- calibration_drift (issue 15) --- */
+
+static const struct {
+	const char *name;
+	double threshold, change;
+	bool measured, applicable, fired;
+} drift_cases[] = {
+	{"moved exactly the limit", 10, 10, true, true, false},
+	{"moved beyond it", 10, 10.5, true, true, true},
+	{"moved beyond it, downwards", 10, -12, true, true, true},
+	{"a hair above the limit is equal (1e-12)", 10, 10 + 1e-12, true, true, false},
+	{"too few hours to say", 10, 50, false, false, false},
+	{"the rule off (threshold 0)", 0, 50, true, false, false},
+};
+
+START_TEST(test_drift)
+{
+	struct aq_alert_thresholds t = {.drift_threshold = drift_cases[_i].threshold, .drift_days = 7};
+	struct aq_alert_verdict v;
+	aq_alerts_judge_drift(&t, drift_cases[_i].measured, drift_cases[_i].change, 4.5, "PM10", &v);
+	ck_assert_msg(v.applicable == drift_cases[_i].applicable, "%s: applicable", drift_cases[_i].name);
+	ck_assert_msg(v.fired == drift_cases[_i].fired, "%s: fired", drift_cases[_i].name);
+	ck_assert_int_eq(v.severity, AQ_SEV_WARNING);
+	if (v.fired) {
+		ck_assert_double_eq(v.value, drift_cases[_i].change);
+		ck_assert_double_eq(v.threshold, drift_cases[_i].threshold);
+		ck_assert_str_eq(v.pollutant, "PM10");
+		ck_assert_ptr_nonnull(strstr(v.detail, "7 days"));
+	}
 }
 END_TEST
 
@@ -757,6 +789,8 @@ static Suite *alerts_suite(void)
 
 	tc = tcase_create("auth");
 	tcase_add_loop_test(tc, test_auth, 0, N(auth_cases));
+	tc = tcase_create("drift");
+	tcase_add_loop_test(tc, test_drift, 0, N(drift_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");

@@ -17,6 +17,7 @@
 #include "aq_ingest.h"
 #include "aq_log.h"
 #include "aq_metrics.h"
+#include "aq_quality.h"
 #include "aq_time.h"
 #include "aq_token.h"
 
@@ -53,6 +54,9 @@ static void setup(void)
 	aq_config_init(&cfg);
 	ck_assert(aq_config_set(&cfg, "AQRANK_NOW", "2017-12-07T15:30:00+08:00", err, sizeof err));
 	ck_assert(aq_config_set(&cfg, "AQRANK_INTERVIEW_COUNT", "1", err, sizeof err));
+	/* The days below are flat on purpose (one value all day): quality control would call them
+	 * stuck. test_quality_and_calibration turns it on. */
+	ck_assert(aq_config_set(&cfg, "AQRANK_QC", "off", err, sizeof err));
 	aq_app_init(&app, &cfg);
 	app.pool = aq_db_pool_new(url, "Asia/Shanghai", 4);
 	ck_assert_int_eq(aq_app_services_new(&app), AQ_OK);
@@ -274,6 +278,157 @@ START_TEST(test_series_and_summary)
 }
 END_TEST
 
+/* Hours [0, 24) of day for one station: PM10 value(h), PM2.5 half of it. */
+static void varying(int id, int64_t day, double (*value)(int64_t day, int h))
+{
+	struct aq_reading r[24];
+	int ids[24];
+	struct aq_ingest_result res;
+	enum aq_status st;
+	for (int h = 0; h < 24; h++) {
+		aq_reading_init(&r[h]);
+		r[h].observed_us = aq_local_midnight(day) + (int64_t)h * 3600 * AQ_US_PER_SEC;
+		r[h].value[AQ_F_PM10] = value(day, h);
+		r[h].value[AQ_F_PM25] = value(day, h) / 2;
+		r[h].present = 1u << AQ_F_PM10 | 1u << AQ_F_PM25;
+		ids[h] = id;
+	}
+	struct aq_db *db = aq_app_db(&app, &st);
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_eq(aq_ingest_store(&app, db, r, ids, 24, "http", &res), AQ_OK);
+	aq_db_release(app.pool, db);
+}
+
+static double truth(int64_t day, int h)
+{
+	return 60 + 7 * (h % 5) + 3 * (double)(day - D1) + (h > 12 ? 11 : 0);
+}
+
+static double biased(int64_t day, int h)
+{
+	return 1.4 * truth(day, h) + 8;
+}
+
+static double stuck(int64_t day, int h)
+{
+	(void)day;
+	return h < 6 ? 70 : 90;
+}
+
+static const struct aq_day_station *in_view(const struct aq_dayview *v, const char *code)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->stations[i].station.code, code) == 0)
+			return &v->stations[i];
+	ck_abort_msg("%s not in the day", code);
+	return NULL;
+}
+
+/* Quality control and calibration through the day service and the database: a stuck station
+ * loses its hours (and says why, also once finalized); a biased station fitted against a
+ * reference and approved publishes the reference's values, and a finalized day keeps the
+ * calibration it was finalized with until it is finalized again. */
+START_TEST(test_quality_and_calibration)
+{
+	struct aq_day d;
+	bool done;
+	char err[256];
+	ck_assert(aq_config_set(&cfg, "AQRANK_QC", "on", err, sizeof err));
+	ck_assert(aq_config_set(&cfg, "AQRANK_CALIBRATION_MIN_PAIRS", "24", err, sizeof err));
+	int r = station("R", AQ_KIND_MICRO), b = station("B", AQ_KIND_MICRO), s = station("S", AQ_KIND_MICRO);
+	for (int64_t day = D1; day <= D2; day++) {
+		varying(r, day, truth);
+		varying(b, day, biased);
+		varying(s, day, stuck);
+	}
+	build(D2, NULL, &d);
+	const struct aq_day_station *st = in_view(&d.view, "S");
+	ck_assert_int_eq(st->daily.valid_hours[AQ_PM10], 0); /* 6 h at 70 then 18 h at 90: all stuck */
+	ck_assert(st->quality.flags[0][AQ_PM10] & AQ_QC_BIT(AQ_QC_STUCK));
+	ck_assert(st->quality.flags[23][AQ_PM25] & AQ_QC_BIT(AQ_QC_STUCK));
+	ck_assert_uint_eq(d.ranking.r.n_rows, 2);
+	ck_assert_double_gt(in_view(&d.view, "B")->daily.published[AQ_PM10], in_view(&d.view, "R")->daily.published[AQ_PM10]);
+	aq_day_cleanup(&d);
+
+	/* Fit B against R over D1–D2 and approve it from D1. */
+	struct aq_calibration_request req = {.reference = "R", .from = D1, .to = D2};
+	struct aq_calibration c;
+	struct aq_fit_outcome outcome[AQ_POLLUTANTS];
+	const char *problem;
+	ck_assert_int_eq(aq_quality_calibrate(&app, "B", &req, &c, outcome, &problem), AQ_OK);
+	ck_assert_int_eq(c.fit[AQ_PM10].linear.n, 48);
+	ck_assert_double_eq_tol(c.fit[AQ_PM10].linear.b, 1 / 1.4, 1e-9);
+	ck_assert_double_eq_tol(c.fit[AQ_PM10].linear.a, -8 / 1.4, 1e-7);
+	ck_assert(!c.approved && c.version == 0);
+	build(D2, NULL, &d); /* pending: nothing applied */
+	ck_assert_int_eq(in_view(&d.view, "B")->quality.calib_id[AQ_PM10], 0);
+	aq_day_cleanup(&d);
+	ck_assert_int_eq(aq_day_finalize(&app, D1, false, &done), AQ_OK); /* D1 final before approval */
+	ck_assert_int_eq(aq_quality_approve(&app, "B", c.id, false, 0, &c), AQ_OK);
+	ck_assert(c.approved && c.version == 1 && c.valid_from == D1);
+	struct aq_calibration again;
+	ck_assert_int_eq(aq_quality_approve(&app, "B", c.id, false, 0, &again), AQ_ERR_CONFLICT);
+	ck_assert(again.approved && again.id == c.id); /* what it conflicts with */
+	ck_assert_int_eq(aq_quality_approve(&app, "R", c.id, false, 0, &again), AQ_ERR_NOT_FOUND);
+
+	build(D2, NULL, &d); /* live: calibrated, equal to R */
+	const struct aq_day_station *bs = in_view(&d.view, "B"), *rs = in_view(&d.view, "R");
+	ck_assert_int_eq(bs->quality.calib_id[AQ_PM10], c.id);
+	ck_assert_int_eq(bs->quality.calib_version[AQ_PM10], 1);
+	ck_assert_double_eq(bs->daily.published[AQ_PM10], rs->daily.published[AQ_PM10]);
+	ck_assert_double_eq(bs->daily.published[AQ_PM25], rs->daily.published[AQ_PM25]);
+	aq_day_cleanup(&d);
+	build(D1, NULL, &d); /* final before the approval: raw, as finalized */
+	ck_assert_int_eq(in_view(&d.view, "B")->quality.calib_id[AQ_PM10], 0);
+	ck_assert_double_gt(in_view(&d.view, "B")->daily.published[AQ_PM10],
+			    in_view(&d.view, "R")->daily.published[AQ_PM10]);
+	ck_assert(in_view(&d.view, "S")->quality.flags[3][AQ_PM10] & AQ_QC_BIT(AQ_QC_STUCK)); /* stored */
+	aq_day_cleanup(&d);
+	ck_assert_int_eq(aq_day_finalize(&app, D1, true, &done), AQ_OK); /* re-finalized: version 1 */
+	build(D1, NULL, &d);
+	ck_assert_int_eq(in_view(&d.view, "B")->quality.calib_version[AQ_PM10], 1);
+	ck_assert_double_eq(in_view(&d.view, "B")->daily.published[AQ_PM10],
+			    in_view(&d.view, "R")->daily.published[AQ_PM10]);
+	aq_day_cleanup(&d);
+
+	/* A second calibration from D2 on: D1 (final) keeps version 1; live D2 takes version 2. */
+	req.from = req.to = D2;
+	req.humidity = false;
+	ck_assert_int_eq(aq_quality_calibrate(&app, "B", &req, &c, outcome, &problem), AQ_OK);
+	ck_assert_int_eq(aq_quality_approve(&app, "B", c.id, false, 0, &c), AQ_OK);
+	ck_assert_int_eq(c.version, 2);
+	build(D1, NULL, &d);
+	ck_assert_int_eq(in_view(&d.view, "B")->quality.calib_version[AQ_PM10], 1);
+	aq_day_cleanup(&d);
+	build(D2, NULL, &d);
+	ck_assert_int_eq(in_view(&d.view, "B")->quality.calib_version[AQ_PM10], 2);
+	aq_day_cleanup(&d);
+	struct aq_station sta;
+	struct aq_calibration *list;
+	size_t n;
+	ck_assert_int_eq(aq_quality_calibrations(&app, "B", &sta, &list, &n), AQ_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(list[0].fit[AQ_PM10].valid_to, D2); /* version 1 ends where 2 begins */
+	ck_assert_int_eq(list[1].fit[AQ_PM10].valid_to, INT64_MAX);
+	free(list);
+
+	/* Bad windows: too few pairs, a national point, itself. */
+	req.from = req.to = D2;
+	ck_assert(aq_config_set(&cfg, "AQRANK_CALIBRATION_MIN_PAIRS", "72", err, sizeof err));
+	ck_assert_int_eq(aq_quality_calibrate(&app, "B", &req, &c, outcome, &problem), AQ_ERR_INSUFFICIENT_PAIRS);
+	ck_assert(outcome[AQ_PM10].tried && outcome[AQ_PM10].pairs == 24);
+	req.reference = "B";
+	ck_assert_int_eq(aq_quality_calibrate(&app, "B", &req, &c, outcome, &problem), AQ_ERR_INVALID_PARAMETER);
+	/* S is stuck all day: its own flags leave no pair, however few are asked for. */
+	req.reference = "R";
+	ck_assert(aq_config_set(&cfg, "AQRANK_CALIBRATION_MIN_PAIRS", "3", err, sizeof err));
+	ck_assert_int_eq(aq_quality_calibrate(&app, "S", &req, &c, outcome, &problem), AQ_ERR_INSUFFICIENT_PAIRS);
+	ck_assert_int_eq(outcome[AQ_PM10].pairs, 0);
+	req.reference = "NOPE";
+	ck_assert_int_eq(aq_quality_calibrate(&app, "B", &req, &c, outcome, &problem), AQ_ERR_UNKNOWN_STATION);
+}
+END_TEST
+
 int main(void)
 {
 	cluster = getenv("AQ_TEST_PG_URL");
@@ -293,6 +448,7 @@ int main(void)
 	tcase_add_test(tc, test_today_folds_live_readings);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_series_and_summary);
+	tcase_add_test(tc, test_quality_and_calibration);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -97,6 +97,32 @@ START_TEST(test_sums_in_input_order)
 }
 END_TEST
 
+/* Humidity is summed like a pollutant (what quality control and the humidity form read):
+ * counted when present and flagged N, whatever the pollutants do. */
+START_TEST(test_humidity_summed)
+{
+	struct aq_reading r[4];
+	int ids[4] = {1, 1, 1, 1};
+	int64_t days[4] = {9, 9, 9, 9};
+	int hours[4] = {5, 5, 5, 5};
+	for (int i = 0; i < 4; i++)
+		r[i] = reading(i * MIN_US, 10, 20);
+	r[0].value[AQ_F_HUMIDITY] = 80;
+	r[0].present |= 1u << AQ_F_HUMIDITY;
+	r[1].value[AQ_F_HUMIDITY] = 90.5;
+	r[1].present |= 1u << AQ_F_HUMIDITY;
+	r[2].value[AQ_F_HUMIDITY] = 99; /* flagged: left out */
+	r[2].present |= 1u << AQ_F_HUMIDITY;
+	r[2].flag[AQ_F_HUMIDITY] = 'D';
+	struct aq_hour_group *g;
+	ck_assert_int_eq(aq_hour_groups(r, ids, days, hours, 4, &g), 1);
+	ck_assert_int_eq(g[0].sums.rh_count, 2);
+	ck_assert_double_eq(g[0].sums.rh_sum, 170.5);
+	ck_assert_int_eq(g[0].sums.count[AQ_PM25], 4);
+	free(g);
+}
+END_TEST
+
 START_TEST(test_empty_batch)
 {
 	struct aq_hour_group *g = NULL;
@@ -113,6 +139,7 @@ static Suite *hourgroup_suite(void)
 	tcase_add_test(tc, test_groups_in_key_order);
 	tcase_add_test(tc, test_flagged_and_absent_not_counted);
 	tcase_add_test(tc, test_sums_in_input_order);
+	tcase_add_test(tc, test_humidity_summed);
 	tcase_add_test(tc, test_empty_batch);
 	suite_add_tcase(s, tc);
 	return s;

@@ -181,6 +181,36 @@
       interference: '疑似干扰',
       national_divergence: '国控点异常',
       auth_failures: '设备密码疑遭猜测',
+      calibration_drift: '校准漂移',
+      col_capture: '数据有效率',
+      qc_excluded: '剔除 {n} 小时',
+      qc_range: '超量程',
+      qc_stuck: '数据恒定',
+      qc_step: '突变',
+      qc_inversion: 'PM2.5/PM10倒挂',
+      qc_humidity: '高湿',
+      qc_divergence: '偏离周边',
+      qc_item: '{flag} {n} 小时',
+      quality_h: '数据质量与校准',
+      quality_station: '站点',
+      quality_meta: '{from} 至 {to} · {p}',
+      quality_capture: '数据有效率 {v}',
+      quality_excluded: '质控剔除 {n} 小时',
+      quality_none: '无质控剔除',
+      quality_chart: '{name} {p} 小时值：原始值、校准后与国控点 {nat}；红点为质控剔除的小时',
+      series_raw: '原始值',
+      series_corrected: '校准后',
+      series_national: '国控点',
+      series_flagged: '质控剔除',
+      calib_h: '校准记录',
+      calib_none: '该站尚无已批准的校准。',
+      col_version: '版本',
+      col_reference: '参比站',
+      col_valid: '有效期',
+      col_formula: '公式',
+      col_fit: 'n · R² · RMSE',
+      calib_pending: '待批准',
+      no_quality: '该时段无数据。',
       metric_pm10: 'PM10',
       metric_pm25: 'PM2.5',
       metric_aqi: 'AQI',
@@ -346,6 +376,36 @@
       interference: 'Suspected interference',
       national_divergence: 'National point anomaly',
       auth_failures: 'Device password guessing',
+      calibration_drift: 'Calibration drift',
+      col_capture: 'Data capture',
+      qc_excluded: '{n} h excluded',
+      qc_range: 'out of range',
+      qc_stuck: 'stuck',
+      qc_step: 'step',
+      qc_inversion: 'PM2.5 > PM10',
+      qc_humidity: 'humid',
+      qc_divergence: 'divergent',
+      qc_item: '{flag} {n} h',
+      quality_h: 'Data quality and calibration',
+      quality_station: 'Station',
+      quality_meta: '{from} to {to} · {p}',
+      quality_capture: 'Data capture {v}',
+      quality_excluded: '{n} h excluded by quality control',
+      quality_none: 'Nothing excluded',
+      quality_chart: '{name} hourly {p}: raw, corrected and national point {nat}; red dots are hours quality control excluded',
+      series_raw: 'Raw',
+      series_corrected: 'Corrected',
+      series_national: 'National point',
+      series_flagged: 'Excluded',
+      calib_h: 'Calibrations',
+      calib_none: 'No approved calibration for this station.',
+      col_version: 'Version',
+      col_reference: 'Reference',
+      col_valid: 'In force',
+      col_formula: 'Formula',
+      col_fit: 'n · R² · RMSE',
+      calib_pending: 'pending',
+      no_quality: 'No data in this period.',
       metric_pm10: 'PM10',
       metric_pm25: 'PM2.5',
       metric_aqi: 'AQI',
@@ -539,7 +599,7 @@
 
   var cache = {};   /* url → {etag, data} */
   var state = {today: null, latest: undefined, interviews: null, summary: null, alerts: null,
-               acknowledged: null, stations: null, sources: {}};
+               acknowledged: null, stations: null, sources: {}, quality: null, qualityStation: null};
   var failed = {};
 
   /* GET a JSON document, revalidating with the last ETag; a 304 gives the cached copy.
@@ -773,11 +833,25 @@
     }), 'national')];
   }
 
+  /* "87.5%", and how many hours quality control excluded (why, on hover). */
+  function reasonsText(reasons) {
+    return Object.keys(reasons || {}).map(function (f) {
+      return t('qc_item', {flag: t('qc_' + f), n: reasons[f]});
+    }).join(t('list_sep'));
+  }
+
+  function captureCell(q) {
+    if (!q) return '—';
+    var pct = q.data_capture_pct === null || q.data_capture_pct === undefined ? '—' : q.data_capture_pct + '%';
+    if (!q.excluded_hours) return pct;
+    return [pct, el('span', {class: 'tag tag-qc', title: reasonsText(q.reasons)}, t('qc_excluded', {n: q.excluded_hours}))];
+  }
+
   function rankingTable(rows, metric, caption, provisional) {
     var unit = metricUnit(metric);
     var heads = [[t('col_rank'), 'num'], [t('col_station'), 'opt'], t('col_name'), [t('col_unit'), 'opt'],
       [t('col_value'), 'num'], [t('col_pm25'), 'num'],
-      [t('col_pm10'), 'num'], t('col_aqi'), [t('col_hours'), 'num']];
+      [t('col_pm10'), 'num'], t('col_aqi'), [t('col_hours'), 'num'], [t('col_capture'), 'num']];
     return table(caption, heads, rows.map(function (r) {
       var hot = r.interview;
       return el('tr', {class: hot ? 'row-iv' : null, 'data-station': r.station}, [
@@ -789,7 +863,8 @@
         el('td', {class: 'num'}, num(r.pm25)),
         el('td', {class: 'num'}, num(r.pm10)),
         el('td', null, aqiBadge(r.aqi, r.color, r.category)),
-        el('td', {class: 'num'}, num(r.valid_hours))
+        el('td', {class: 'num'}, num(r.valid_hours)),
+        el('td', {class: 'num capture'}, captureCell(r.quality))
       ]);
     }), 'ranking');
   }
@@ -1060,6 +1135,155 @@
           : r.good_days + ' (' + r.good_days_pct + '%)')
       ]);
     }), 'summary'));
+  }
+
+
+  /* ------------------------------------------------------------------ data quality */
+
+  /* The station the quality panel shows: ?station=, the one chosen in its list, else today's
+   * ranked station with the most hours excluded, else today's last, else the first micro. */
+  function pickQualityStation() {
+    var micro = (state.stations || []).filter(function (s) { return s.kind === 'micro' && s.active !== false; });
+    var known = function (code) { return micro.some(function (s) { return s.code === code; }); };
+    if (state.qualityStation && known(state.qualityStation)) return state.qualityStation;
+    var asked = params.get('station');
+    if (asked && known(asked)) return asked;
+    var rows = ((state.today && state.today.ranking) || []).concat((state.today && state.today.insufficient) || []);
+    var most = null;
+    rows.forEach(function (r) {
+      var n = r.quality ? r.quality.excluded_hours : 0;
+      if (n > 0 && (!most || n > most.n)) most = {code: r.station, n: n};
+    });
+    if (most) return most.code;
+    var ranked = (state.today && state.today.ranking) || [];
+    if (ranked.length) return ranked[ranked.length - 1].station;
+    return micro.length ? micro[0].code : null;
+  }
+
+  function loadQuality() {
+    var code = pickQualityStation();
+    state.qualityStation = code;
+    if (!code || !state.today) { state.quality = null; return Promise.resolve(); }
+    var to = state.today.date;
+    return getJSON('/stations/' + encodeURIComponent(code) + '/quality?from=' + addDays(to, -6) + '&to=' + to)
+      .then(function (r) { state.quality = r.data; }, function (e) { failed.quality = true; throw e; });
+  }
+
+  function qualityPollutant() {
+    return state.today && state.today.metric === 'pm25' ? 'pm25' : 'pm10';
+  }
+
+  /* Raw, corrected and the national point's hourly values over the days, with the excluded
+   * hours marked: what an official asks first after an interview ("is the station right?"). */
+  function qualityChart(q, p) {
+    var hours = [];
+    (q.days || []).forEach(function (d, di) {
+      (d.hours || []).forEach(function (h) { hours.push({x: di * 24 + h.hour, h: h, day: d.date}); });
+    });
+    var n = Math.max(1, (q.days || []).length * 24);
+    var W = 720, H = 220, L = 44, R = 10, T = 10, B = 26;
+    var max = 0;
+    hours.forEach(function (o) {
+      ['raw', 'corrected', 'national'].forEach(function (k) {
+        var v = o.h[k] && o.h[k][p];
+        if (typeof v === 'number' && v > max) max = v;
+      });
+    });
+    max = max > 0 ? Math.ceil(max / 50) * 50 : 50;
+    var X = function (x) { return (L + (W - L - R) * (x + 0.5) / n).toFixed(1); };
+    var Y = function (v) { return (T + (H - T - B) * (1 - v / max)).toFixed(1); };
+    var svg = sv('svg', {viewBox: '0 0 ' + W + ' ' + H, class: 'qchart', role: 'img',
+      'aria-label': t('quality_chart', {name: q.name || q.station, p: p === 'pm25' ? 'PM2.5' : 'PM10',
+                                        nat: q.national ? q.national.name || q.national.station : '—'})});
+    for (var g = 0; g <= 4; g++) {
+      var v = max * g / 4;
+      svg.appendChild(sv('line', {x1: L, x2: W - R, y1: Y(v), y2: Y(v), class: 'grid'}));
+      var lab = sv('text', {x: L - 6, y: Number(Y(v)) + 4, class: 'axis', 'text-anchor': 'end'});
+      lab.textContent = String(Math.round(v));
+      svg.appendChild(lab);
+    }
+    (q.days || []).forEach(function (d, di) {
+      var lab = sv('text', {x: X(di * 24 + 11.5), y: H - 8, class: 'axis', 'text-anchor': 'middle'});
+      lab.textContent = d.date.slice(5);
+      svg.appendChild(lab);
+    });
+    ['national', 'raw', 'corrected'].forEach(function (k) {
+      var d = '', pen = false, prev = null;
+      hours.forEach(function (o) {
+        var v = o.h[k] && o.h[k][p];
+        if (typeof v !== 'number' || (prev !== null && o.x !== prev + 1)) pen = false;
+        if (typeof v === 'number') { d += (pen ? 'L' : 'M') + X(o.x) + ' ' + Y(v); pen = true; prev = o.x; }
+      });
+      if (d) svg.appendChild(sv('path', {d: d, class: 'series series-' + k, 'data-series': k}));
+    });
+    hours.forEach(function (o) {
+      var flags = o.h.flags && o.h.flags[p];
+      var v = o.h.raw && o.h.raw[p];
+      if (!flags || !flags.length || typeof v !== 'number') return;
+      var c = sv('circle', {cx: X(o.x), cy: Y(v), r: 3.5, class: 'qc-flag', 'data-flags': flags.join(' '),
+                            'data-day': o.day, 'data-hour': o.h.hour});
+      var tip = sv('title');
+      tip.textContent = o.day + ' ' + o.h.hour + ':00 ' + flags.map(function (f) { return t('qc_' + f); }).join(t('list_sep'));
+      c.appendChild(tip);
+      svg.appendChild(c);
+    });
+    return svg;
+  }
+
+  function calibrationTable(q) {
+    var cals = q.calibrations || [];
+    if (!cals.length) return el('p', {class: 'note'}, t('calib_none'));
+    var p = qualityPollutant();
+    var heads = [[t('col_version'), 'num'], t('col_reference'), t('col_valid'), t('col_formula'), [t('col_fit'), 'num']];
+    return [el('h3', {class: 'sub-h'}, t('calib_h')), table(t('calib_h'), heads, cals.map(function (c) {
+      var f = (c.fits || {})[p] || {};
+      var rh = f.humidity_form;
+      var r = function (x, d) { return typeof x === 'number' ? String(Math.round(x * Math.pow(10, d)) / Math.pow(10, d)) : '—'; };
+      var formula = p.toUpperCase() + ' = ' + r(f.a, 2) + ' + ' + r(f.b, 3) + '·raw' +
+        (rh ? ' (RH: ' + r(rh.a, 2) + ' + ' + r(rh.b, 3) + '·raw + ' + r(rh.c, 3) + '·RH)' : '');
+      return el('tr', {'data-calibration': String(c.id)}, [
+        el('td', {class: 'num'}, c.version === null ? t('calib_pending') : 'v' + c.version),
+        el('td', null, c.reference),
+        el('td', {class: 'time'}, c.valid_from + ' – ' + (f.valid_to || '')),
+        el('td', {class: 'formula'}, formula),
+        el('td', {class: 'num'}, [num(f.pairs), ' · ', r(f.r2, 3), ' · ', r(f.rmse, 1)])
+      ]);
+    }), 'calibrations')];
+  }
+
+  function renderQuality() {
+    var micro = (state.stations || []).filter(function (s) { return s.kind === 'micro' && s.active !== false; });
+    var select = el('select', {id: 'quality-station', 'aria-label': t('quality_station')}, micro.map(function (s) {
+      var o = el('option', {value: s.code}, (s.name || s.code) + ' ' + s.code);
+      if (s.code === state.qualityStation) o.setAttribute('selected', 'selected');
+      return o;
+    }));
+    select.addEventListener('change', function () {
+      state.qualityStation = select.value;
+      settle(loadQuality()).then(function () { renderQuality(); });
+    });
+    var q = state.quality;
+    if (!q) {
+      fill('quality-meta', []);
+      fill('quality-body', [micro.length ? select : null, empty(failed.quality ? t('load_error') : t('no_quality'))]);
+      return;
+    }
+    var p = qualityPollutant();
+    var cap = q.data_capture_pct && q.data_capture_pct[p];
+    metaLine('quality-meta', [
+      t('quality_meta', {from: q.from, to: q.to, p: p === 'pm25' ? 'PM2.5' : 'PM10'}),
+      t('quality_capture', {v: cap === null || cap === undefined ? '—' : cap + '%'}),
+      q.excluded_hours ? t('quality_excluded', {n: q.excluded_hours}) : t('quality_none')
+    ]);
+    var reasons = {};
+    Object.keys(q.counts || {}).forEach(function (f) { if (q.counts[f]) reasons[f] = q.counts[f]; });
+    var legend = el('p', {class: 'qlegend'}, [
+      el('span', {class: 'key key-raw'}, t('series_raw')), el('span', {class: 'key key-corrected'}, t('series_corrected')),
+      el('span', {class: 'key key-national'}, t('series_national') + (q.national ? ' ' + (q.national.name || q.national.station) : '')),
+      el('span', {class: 'key key-flag'}, t('series_flagged'))]);
+    fill('quality-body', [
+      el('div', {class: 'qhead'}, [select, Object.keys(reasons).length ? el('p', {class: 'note qreasons'}, reasonsText(reasons)) : null]),
+      el('div', {class: 'qchart-frame'}, qualityChart(q, p)), legend, calibrationTable(q)]);
   }
 
   /* ------------------------------------------------------------------ the map */
@@ -1458,7 +1682,8 @@
 
   /* One part failing to render must not blank the others. */
   function renderAll() {
-    [renderKpis, renderToday, renderMap, renderAlerts, renderInterviews, renderLatest, renderPeriods, renderSummary]
+    [renderKpis, renderToday, renderMap, renderAlerts, renderInterviews, renderLatest, renderPeriods, renderSummary,
+     renderQuality]
       .forEach(function (fn) {
         try { fn(); } catch (e) { if (window.console) console.error('render', e); }
       });
@@ -1495,6 +1720,10 @@
       })
       .then(function (res) {
         return loadSources().then(function () { return res; });
+      })
+      .then(function (res) {
+        /* The quality panel's station depends on today's ranking and the station list. */
+        return settle(loadQuality()).then(function () { return res; });
       })
       .then(function (res) {
         renderAll();

@@ -211,11 +211,11 @@ class SampleReplayTest(unittest.TestCase):
         self.assertNotEqual(gucheng.get("value"), was.get("value"))
 
     def test_5_csv(self):
-        r = self.d.get("/api/v1/ranking/2015-12-25?format=csv")
+        r = self.d.get("/api/v1/ranking/2015-12-25?format=csv&lang=en")
         self.assertEqual(r.status, 200)
         self.assertTrue(r.body.startswith(b"\xef\xbb\xbf"))
         lines = r.body.decode("utf-8-sig").strip().split("\r\n")
-        self.assertEqual(lines[0].split(",")[:4], ["date", "rank", "station", "name"])
+        self.assertEqual(lines[0].split(",")[:5], ["date", "rank", "status", "station", "name"])
         self.assertEqual(len(lines), 1 + 12)
         self.assertIn("东四", r.body.decode("utf-8-sig"))
 

@@ -151,6 +151,7 @@ class DashboardTest(unittest.TestCase):
         cells = [td.words() for td in tr.find_all("td")]
         self.assertEqual(cells[4:7], ["176", "46", "176"])
         self.assertEqual(cells[8], "16")
+        self.assertEqual(cells[9], "100%")                 # data capture: 16 valid of 16 hours
         badge = tr.find("span", cls="aqi")
         self.assertEqual(badge.words(), "113")
         self.assertIn("background-color: rgb(255, 126, 0)", badge.get("style"))
@@ -160,7 +161,8 @@ class DashboardTest(unittest.TestCase):
         self.assertIn("今日拟约谈（临时）", text)
         self.assertIn("2017-12-07", text)
         heads = [th.words() for th in today.find("thead").find_all("th")]
-        self.assertEqual(heads, ["排名", "站点编号", "站点名称", "责任单位", "排名值", "PM2.5", "PM10", "AQI", "有效小时"])
+        self.assertEqual(heads, ["排名", "站点编号", "站点名称", "责任单位", "排名值", "PM2.5", "PM10", "AQI", "有效小时",
+                                 "数据有效率"])
 
     def test_latest_final_ranking_and_interviews(self):
         latest = self.section(self.zh, "latest")
@@ -339,7 +341,8 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual(html.get("lang"), "zh-CN")
         self.assertEqual(self.zh.find("title").words(), "微型站空气质量排名与预警")
         headings = [h.words() for h in self.zh.find_all("h2")]
-        for label in ("今日实时排名 临时", "站点分布", "预警", "约谈名单", "最新终审排名 终审", "近 30 日攻坚汇总"):
+        for label in ("今日实时排名 临时", "站点分布", "预警", "约谈名单", "最新终审排名 终审", "近 30 日攻坚汇总",
+                      "数据质量与校准"):
             self.assertIn(label, headings)
         text = self.zh.find("body").words()
         for label in ("更新于", "定时刷新", "国控点周边 3 公里", "3 公里范围", "国控点今日", "未处理预警", "最长连续约谈"):
@@ -353,12 +356,13 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual(self.en.find("html").get("lang"), "en")
         headings = [h.words() for h in self.en.find_all("h2")]
         for label in ("Today's ranking Provisional", "Station map", "Alerts", "Interview list",
-                      "Latest final ranking Final", "30-day campaign summary"):
+                      "Latest final ranking Final", "30-day campaign summary", "Data quality and calibration"):
             self.assertIn(label, headings)
         today = self.section(self.en, "today")
         self.assertEqual([code for code, _ in rows(today)], TODAY_ORDER)
         self.assertEqual([th.words() for th in today.find("thead").find_all("th")],
-                         ["Rank", "Station", "Name", "Responsible unit", "Value", "PM2.5", "PM10", "AQI", "Valid hours"])
+                         ["Rank", "Station", "Name", "Responsible unit", "Value", "PM2.5", "PM10", "AQI", "Valid hours",
+                          "Data capture"])
         self.assertIn("Lightly polluted", dict(rows(today))["HX-002"].words())   # category from ?lang=en
         status = {code: tr.find("span", cls="istatus").words() for code, tr in rows(self.section(self.en, "interviews"))}
         self.assertEqual(status, {"HX-007": "Interviewed", "HX-005": "Rectified", "HX-006": "Pending"})
@@ -596,6 +600,75 @@ class MapLabelsTest(unittest.TestCase):
                 self.assertEqual(page.page_errors(), [])
             finally:
                 page.close()
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class QualityPanelTest(unittest.TestCase):
+    """Quality control on (the daemon's default): a station stuck for today's first eight hours
+    drops out of the ranking and its excluded hours show as red dots on its series; a station
+    reading 1.4 × its neighbour + 8, calibrated against it and approved, shows raw and
+    corrected series apart, the calibration it runs on, and the ranking's data-capture column."""
+
+    def test_quality_panel(self):
+        chromium = require_chromium()
+        env = {**ENV, "AQRANK_QC": None, "AQRANK_CALIBRATION_MIN_PAIRS": "24"}
+        with Daemon(env=env) as d:
+            d.put_station("GC-01", kind="national", lat=39.9289, lon=116.4174, name="东四国控点")
+            d.put_station("Q-1", lat=39.9322, lon=116.4170, name="卡滞微站")
+            d.put_station("Q-2", lat=39.9240, lon=116.4300, name="偏高微站")
+            d.put_station("Q-3", lat=39.9080, lon=116.4350, name="参比微站")
+            out = []
+            for day, hours in (("2017-12-05", 24), ("2017-12-06", 24), ("2017-12-07", 16)):
+                for h in range(hours):
+                    at = f"{day}T{h:02d}:00:00+08:00"
+                    ref = 80 + 7 * (h % 5)
+                    stuck = day == "2017-12-07" and h < 8
+                    out += [{"station": "GC-01", "observed_at": at, "pm25": 40 + h % 2, "pm10": 85 + h % 3},
+                            {"station": "Q-3", "observed_at": at, "pm25": ref / 2, "pm10": ref},
+                            {"station": "Q-2", "observed_at": at, "pm25": round(0.7 * ref + 8, 6), "pm10": round(1.4 * ref + 8, 6)},
+                            {"station": "Q-1", "observed_at": at, "pm25": 30 if stuck else 35 + h % 4,
+                             "pm10": 60 if stuck else 70 + h % 4}]
+            d.post_readings(out)
+            r = d.post("/api/v1/stations/Q-2/calibrations", {"reference": "Q-3", "from": "2017-12-05", "to": "2017-12-06"},
+                       token=ADMIN)
+            self.assertEqual(r.status, 201, r)
+            self.assertEqual(d.post(f"/api/v1/stations/Q-2/calibrations/{r.json['id']}/approve", token=ADMIN).status, 200)
+            base = f"http://127.0.0.1:{d.port}/?nostream=1"
+
+            # Without ?station the panel opens on the station with the most excluded hours.
+            run = browser.dump_dom(chromium, base)
+            self.assertEqual(run.page_errors(), [])
+            dom = browser.parse(run.stdout)
+            panel = dom.by_id("quality")
+            chosen = [o.get("value") for o in panel.find_all("option") if o.get("selected") is not None]
+            self.assertEqual(chosen, ["Q-1"])
+            dots = panel.find_all("circle", cls="qc-flag")
+            self.assertEqual(sorted((c.get("data-day"), int(c.get("data-hour"))) for c in dots),
+                             [("2017-12-07", h) for h in range(8)])
+            self.assertTrue(all(c.get("data-flags") == "stuck" for c in dots))
+            self.assertIn("数据恒定 8 小时", panel.words())
+            self.assertIn("该站尚无已批准的校准", panel.words())
+            today = dom.by_id("today")
+            self.assertIn("卡滞微站（8 小时）", today.words())       # insufficient: 8 of 16 hours kept
+            got = dict(rows(today))
+            self.assertEqual(sorted(got), ["Q-2", "Q-3"])
+            for code in ("Q-2", "Q-3"):
+                self.assertEqual(got[code].find("td", cls="capture").words(), "100%")
+            # Calibrated, Q-2 publishes Q-3's values: they share the rank.
+            self.assertEqual(got["Q-2"].find("td").words(), got["Q-3"].find("td").words())
+
+            run = browser.dump_dom(chromium, base + "&station=Q-2&lang=en")
+            self.assertEqual(run.page_errors(), [])
+            panel = browser.parse(run.stdout).by_id("quality")
+            series = {p.get("data-series"): p.get("d") for p in panel.find_all("path", cls="series")}
+            self.assertEqual(sorted(series), ["corrected", "national", "raw"])
+            self.assertNotEqual(series["raw"], series["corrected"])
+            self.assertEqual(panel.find_all("circle", cls="qc-flag"), [])
+            cal = panel.find("table", cls="calibrations")
+            self.assertIsNotNone(cal)
+            cells = [td.words() for td in cal.find("tbody").find("tr").find_all("td")]
+            self.assertEqual(cells[0:2], ["v1", "Q-3"])
+            self.assertIn("0.714·raw", cells[3])
+            self.assertTrue(cells[4].startswith("48 · 1 · 0"), cells[4])
+            self.assertIn("Data capture 100%", panel.words())
 
 
 if __name__ == "__main__":

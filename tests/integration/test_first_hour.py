@@ -2,6 +2,8 @@
 as a test that fails if it comes back. The README walk itself is test_readme.py; the map's
 labels and zoom are test_dashboard.MapLabelsTest.
 """
+import csv
+import io
 import os
 import re
 import shutil
@@ -120,6 +122,88 @@ class RepliesTest(unittest.TestCase):
         self.assertEqual(r.header("Content-Type"), "image/svg+xml")
         self.assertTrue(r.body.startswith(b"<svg"))
         self.assertIn(b'rel="icon"', self.d.get("/").body)
+
+
+def csv_table(r):
+    """(header, rows) of a CSV reply."""
+    rows = list(csv.reader(io.StringIO(r.body.decode("utf-8-sig"), newline="")))
+    return rows[0], [dict(zip(rows[0], x)) for x in rows[1:] if x]
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class CsvForExcelTest(unittest.TestCase):
+    """Item 5: CSV as a spreadsheet user of the bureau opens it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(env={"AQRANK_NOW": NOW, "AQRANK_FINALIZE_QUIET": "0"}).start()
+        d = cls.d
+        for code, name in (("XL-1", "东四微站"), ("XL-2", "朝阳门微站"), ("XL-3", "建国门微站"), ("XL-4", "和平里微站")):
+            d.put_station(code, name=name, unit=name[:-2] + "街道办事处", interval_s=3600)
+        out = []
+        for code, pm10 in (("XL-1", 80), ("XL-2", 95), ("XL-3", 110), ("XL-4", 130)):
+            hours = range(12) if code == "XL-4" else range(24)  # XL-4: 12 hours, insufficient
+            out += [{"station": code, "observed_at": f"2017-12-06T{h:02d}:00:00+08:00", "pm25": 40, "pm10": pm10}
+                    for h in hours]
+        out.append({"station": "XL-1", "observed_at": "2017-12-07T09:00:00+08:00", "pm25": 40, "pm10": 80,
+                    "humidity": 99, "flags": {"pm10": "D", "humidity": "B"}})
+        d.post_readings(out)
+        r = d.post("/api/v1/ranking/2017-12-06/finalize", token=ADMIN)
+        assert r.status == 200, r
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.d.stop() == 0
+
+    def test_ranking_csv_in_chinese_with_every_station(self):
+        r = self.d.get("/api/v1/ranking/2017-12-06?format=csv")
+        self.assertEqual(r.header("Content-Disposition"), 'attachment; filename="ranking-2017-12-06.csv"')
+        head, rows = csv_table(r)
+        self.assertEqual(head[:8], ["日期", "排名", "状态", "站点编号", "站点名称", "责任单位", "排名指标", "排名值"])
+        self.assertIn("约谈", head)
+        self.assertEqual([(x["排名"], x["站点编号"], x["状态"]) for x in rows],
+                         [("1", "XL-1", "已排名"), ("2", "XL-2", "已排名"), ("3", "XL-3", "已排名"),
+                          ("", "XL-4", "数据不足")])
+        self.assertEqual(rows[3]["有效小时数"], "12")
+        self.assertEqual({x["约谈"] for x in rows}, {"是", "否"})
+        self.assertEqual(rows[0]["已定稿"], "是")
+        self.assertEqual(rows[0]["空气质量类别"], "良")
+        # English on request, with yes/no.
+        head, rows = csv_table(self.d.get("/api/v1/ranking/2017-12-06?format=csv&lang=en"))
+        self.assertEqual(head[:3], ["date", "rank", "status"])
+        self.assertEqual({x["interview"] for x in rows}, {"yes", "no"})
+        self.assertEqual(rows[0]["category"], "Good")
+
+    def test_today_and_latest_are_named_by_their_day(self):
+        self.assertEqual(self.d.get("/api/v1/ranking/today?format=csv").header("Content-Disposition"),
+                         'attachment; filename="ranking-2017-12-07.csv"')
+        self.assertEqual(self.d.get("/api/v1/ranking/latest?format=csv").header("Content-Disposition"),
+                         'attachment; filename="ranking-2017-12-06.csv"')
+        self.assertIsNone(self.d.get("/api/v1/ranking/latest").header("Content-Disposition"))  # JSON is not a file
+
+    def test_interviews_csv(self):
+        r = self.d.get("/api/v1/interviews?date=2017-12-06&format=csv")
+        self.assertEqual(r.header("Content-Disposition"), 'attachment; filename="interviews-2017-12-06.csv"')
+        head, rows = csv_table(r)
+        self.assertEqual(head[:6], ["编号", "日期", "站点编号", "站点名称", "责任单位", "联系人"])
+        self.assertTrue(rows)
+        self.assertEqual({x["状态"] for x in rows}, {"待约谈"})
+        self.assertTrue({x["约谈原因"] for x in rows} <= {"排名末位", "数据不足"})
+        _, en = csv_table(self.d.get("/api/v1/interviews?date=2017-12-06&format=csv&lang=en"))
+        self.assertEqual({x["status"] for x in en}, {"pending"})
+
+    def test_readings_csv_names_its_flags(self):
+        r = self.d.get("/api/v1/stations/XL-1/readings?from=2017-12-07&format=csv")
+        self.assertEqual(r.header("Content-Disposition"), 'attachment; filename="readings-XL-1.csv"')
+        head, rows = csv_table(r)
+        self.assertEqual(head[0], "站点编号")
+        self.assertEqual(head[-1], "数据标记")
+        self.assertEqual(rows[0]["数据标记"], "PM10 故障（D）；湿度 通讯异常（B）")
+        _, en = csv_table(self.d.get("/api/v1/stations/XL-1/readings?from=2017-12-07&format=csv&lang=en"))
+        self.assertEqual(en[0]["flags"], "pm10 fault (D); humidity communication fault (B)")
+        # Unflagged readings have an empty cell, not "NNNNNNNNNNN".
+        _, plain = csv_table(self.d.get("/api/v1/stations/XL-2/readings?format=csv&limit=2"))
+        self.assertEqual({x["数据标记"] for x in plain}, {""})
 
 
 @unittest.skipUnless(PG_URL, "needs the test cluster")

@@ -442,7 +442,7 @@ class ReadingsTest(DaemonTestCase):
                 break
         self.assertEqual(seen, list(range(25)))
         self.assertEqual(pages, 3)
-        r = self.d.get("/api/v1/stations/PAGE-1/readings?format=csv&limit=5")
+        r = self.d.get("/api/v1/stations/PAGE-1/readings?format=csv&lang=en&limit=5")
         self.assertEqual(r.status, 200)
         self.assertTrue(r.header("Content-Type").startswith("text/csv"))
         self.assertTrue(r.body.startswith(b"\xef\xbb\xbf"))

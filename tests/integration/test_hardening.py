@@ -121,7 +121,7 @@ class CsvFormulaTest(DaemonTestCase):
         assert r.status == 200, r
 
     def test_ranking_csv(self):
-        rows = {x["station"]: x for x in csv_rows(self.d.get(f"/api/v1/ranking/{DAY}?format=csv"))}
+        rows = {x["station"]: x for x in csv_rows(self.d.get(f"/api/v1/ranking/{DAY}?format=csv&lang=en"))}
         self.assertEqual(rows["CSV-1"]["name"], "'" + self.EVIL["name"])
         self.assertEqual(rows["CSV-1"]["unit"], "'" + self.EVIL["unit"])
         self.assertEqual(rows["CSV-2"]["name"], "'\t=1+1")
@@ -134,7 +134,7 @@ class CsvFormulaTest(DaemonTestCase):
         self.assertEqual(j["CSV-1"]["name"], self.EVIL["name"])
 
     def test_interviews_csv(self):
-        rows = {x["station"]: x for x in csv_rows(self.d.get(f"/api/v1/interviews?date={DAY}&format=csv"))}
+        rows = {x["station"]: x for x in csv_rows(self.d.get(f"/api/v1/interviews?date={DAY}&format=csv&lang=en"))}
         self.assertEqual(rows["CSV-1"]["name"], "'" + self.EVIL["name"])
         self.assertEqual(rows["CSV-1"]["unit"], "'" + self.EVIL["unit"])
         self.assertEqual(rows["CSV-1"]["contact_person"], "'-2+3")
@@ -145,15 +145,15 @@ class CsvFormulaTest(DaemonTestCase):
         self.assertRegex(rows["CSV-1"]["pct_above_mean"], r"^\d+\.\d$")
 
     def test_readings_csv_keeps_negative_numbers(self):
-        r = self.d.get("/api/v1/stations/CSV-1/readings?format=csv&limit=3")
+        r = self.d.get("/api/v1/stations/CSV-1/readings?format=csv&lang=en&limit=3")
         rows = csv_rows(r)
         self.assertEqual(len(rows), 3)
         for row in rows:
             self.assertEqual(row["temperature"], "-3.5")
             self.assertEqual(row["pm10"], "150")
         # No cell of any CSV starts with a formula character unless it is a number.
-        for path in (f"/api/v1/ranking/{DAY}?format=csv", f"/api/v1/interviews?date={DAY}&format=csv",
-                     "/api/v1/stations/CSV-2/readings?format=csv"):
+        for path in (f"/api/v1/ranking/{DAY}?format=csv&lang=en", f"/api/v1/interviews?date={DAY}&format=csv&lang=en",
+                     "/api/v1/stations/CSV-2/readings?format=csv&lang=en"):
             for row in csv.reader(io.StringIO(self.d.get(path).body.decode("utf-8-sig"), newline="")):
                 for cell in row:
                     if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):

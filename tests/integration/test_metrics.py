@@ -88,7 +88,8 @@ class MetricsTest(DaemonTestCase):
         self.assertIn("aqrank_readings_late_total", fam)
         self.assertIn("aqrank_finalizations_total", fam)
         self.assertEqual(value("aqrank_alerts_open", type="offline"), 0)
-        self.assertEqual(len(fam["aqrank_alerts_open"]), 9)  # every type of SPEC §5, and auth_failures
+        self.assertEqual(value("aqrank_alerts_open", type="calibration_drift"), 0)
+        self.assertEqual(len(fam["aqrank_alerts_open"]), 10)  # every type of SPEC §5, auth_failures, calibration_drift
         self.assertIn("aqrank_webhook_queue", fam)
         self.assertGreater(value("aqrank_db_pool_connections", state="size"), 0)
         self.assertEqual(value("aqrank_db_up"), 1)

@@ -174,11 +174,16 @@ class MonthRankingTest(PeriodChecks, unittest.TestCase):
         self.assertGreater(len(got["no_baseline"]), 0)
 
     def test_csv(self):
-        r = self.d.get("/api/v1/ranking/month/2015-12?format=csv")
+        r = self.d.get("/api/v1/ranking/month/2015-12?format=csv&lang=en")
         self.assertEqual(r.status, 200)
         lines = r.body.decode("utf-8-sig").strip().split("\r\n")
-        self.assertEqual(lines[0].split(",")[:4], ["from", "to", "rank", "station"])
-        self.assertEqual(len(lines), 1 + len(self.get("/api/v1/ranking/month/2015-12")["ranking"]))
+        self.assertEqual(lines[0].split(",")[:5], ["from", "to", "rank", "status", "station"])
+        got = self.get("/api/v1/ranking/month/2015-12")
+        self.assertEqual(len(lines), 1 + len(got["ranking"]) + len(got["insufficient"]))
+        self.assertEqual(r.header("Content-Disposition"), 'attachment; filename="ranking-2015-12.csv"')
+        # By default the headers are Chinese, as the bureau reads them.
+        zh = self.d.get("/api/v1/ranking/month/2015-12?format=csv&by=unit").body.decode("utf-8-sig")
+        self.assertTrue(zh.startswith("起始日期,截止日期,排名,状态,街道（乡镇）,名称,责任单位（街道）"), zh[:80])
 
     def test_bad_input(self):
         for path, word in (("/api/v1/ranking/month/2015-13", "YYYY-MM"), ("/api/v1/ranking/month/2017-02", "not begun"),

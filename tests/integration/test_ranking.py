@@ -384,7 +384,7 @@ class NetworkRankingTest(RankingAssertions, DaemonTestCase):
         self.assertEqual([x["station"] for x in body["insufficient"]], ["DC-09"])
 
     def test_csv(self):
-        r = self.d.get(f"/api/v1/ranking/{D1}?format=csv")
+        r = self.d.get(f"/api/v1/ranking/{D1}?format=csv&lang=en")
         self.assertEqual(r.status, 200, r)
         self.assertTrue(r.header("Content-Type").startswith("text/csv"))
         self.assertTrue(r.body.startswith(b"\xef\xbb\xbf"))
@@ -392,12 +392,19 @@ class NetworkRankingTest(RankingAssertions, DaemonTestCase):
         header, data = rows[0], [x for x in rows[1:] if x]
         for col in ("rank", "station", "name", "value", "pm25", "pm10", "aqi"):
             self.assertIn(col, header)
-        recs = [dict(zip(header, x)) for x in data]
+        every = [dict(zip(header, x)) for x in data]
+        recs = [x for x in every if x["status"] == "ranked"]
+        # The stations without a value follow, unranked: the spreadsheet names every station.
+        short = [x for x in every if x["status"] == "insufficient_data"]
+        self.assertEqual(every, recs + short)
+        self.assertEqual([x["station"] for x in short],
+                         [x["station"] for x in self.d.get(f"/api/v1/ranking/{D1}").json["insufficient"]])
+        self.assertTrue(short and all(x["rank"] == "" and x["value"] == "" and x["interview"] == "no" for x in short))
         self.assertEqual([(x["rank"], x["station"], x["value"]) for x in recs],
                          [(str(a), b, str(c)) for a, b, c in RANK[(D1, "pm10")]])
         self.assertEqual(recs[0]["name"], "东四北大街微站")
         self.assertEqual((recs[-1]["pm25"], recs[-1]["aqi"]), ("120", "158"))
-        r = self.d.get(f"/api/v1/ranking/{D1}?format=csv&metric=composite")
+        r = self.d.get(f"/api/v1/ranking/{D1}?format=csv&lang=en&metric=composite")
         recs = list(csv.DictReader(io.StringIO(r.body.decode("utf-8-sig"), newline="")))
         self.assertEqual([(x["station"], x["value"]) for x in recs][:3],
                          [("DC-01", "1.71"), ("DC-12", "2.00"), ("DC-02", "2.21")])
@@ -567,7 +574,7 @@ class FinalizationTest(RankingAssertions, DaemonTestCase):
                          [(D2, "DC-07"), (D2, "DC-08"), (D2, "DC-13"), (D3, "DC-08"), (D3, "DC-11"), (D3, "DC-13")])
         self.assertEqual(self.iv(f"from={D1}&to={D3}&status=rectified"), [])
         self.assertEqual(self.iv(f"from={D1}&to={D3}&station=DC-01"), [])
-        r = self.d.get(f"/api/v1/interviews?date={D2}&format=csv")
+        r = self.d.get(f"/api/v1/interviews?date={D2}&format=csv&lang=en")
         self.assertEqual(r.status, 200, r)
         self.assertTrue(r.header("Content-Type").startswith("text/csv"))
         self.assertTrue(r.body.startswith(b"\xef\xbb\xbf"))

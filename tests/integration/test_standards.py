@@ -182,7 +182,7 @@ class ChangeOfStandardTest(unittest.TestCase):
         # Composite Sᵢ: 70/35 + 40/70 = 2.57 before; 70/30 + 40/60 = 3.00 after.
         self.assertEqual(self.row("2026-02-28", "S1", "composite")[1]["value"], 2.57)
         self.assertEqual(self.row("2026-03-01", "S1", "composite")[1]["value"], 3.0)
-        csv = self.d.get("/api/v1/ranking/2026-03-01?format=csv").body.decode("utf-8-sig")
+        csv = self.d.get("/api/v1/ranking/2026-03-01?format=csv&lang=en").body.decode("utf-8-sig")
         self.assertIn("standard", csv.splitlines()[0])
         self.assertIn("HJ633-2026", csv)
 
