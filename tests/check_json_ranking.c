@@ -159,12 +159,19 @@ START_TEST(test_csv)
 	make_day(&d, false);
 	ck_assert_int_eq(aq_render_day(&d, &how, &body, &len), AQ_OK);
 	ck_assert_mem_eq(body, "\xEF\xBB\xBF", 3); /* BOM: spreadsheets read UTF-8 */
-	ck_assert_ptr_nonnull(strstr(body, "\r\n2017-12-06,1,M2,"));
+	/* Chinese headers and words unless English is asked for (a bureau's spreadsheet). */
+	ck_assert_mem_eq(body + 3, "日期,排名,状态,站点编号,站点名称", strlen("日期,排名,状态,站点编号,站点名称"));
+	ck_assert_ptr_nonnull(strstr(body, "\r\n2017-12-06,1,已排名,M2,"));
 	ck_assert_ptr_nonnull(strstr(body, "\"站\"\"M1\"\"\"")); /* quotes doubled inside quotes */
 	int lines = 0;
 	for (const char *p = body; (p = strstr(p, "\r\n")); p += 2)
 		lines++;
 	ck_assert_int_eq(lines, 3); /* header and two ranked stations */
+	free(body);
+	how.english = true;
+	ck_assert_int_eq(aq_render_day(&d, &how, &body, &len), AQ_OK);
+	ck_assert_mem_eq(body + 3, "date,rank,status,station,name", strlen("date,rank,status,station,name"));
+	ck_assert_ptr_nonnull(strstr(body, "\r\n2017-12-06,1,ranked,M2,"));
 	free(body);
 	aq_day_cleanup(&d);
 }
