@@ -166,7 +166,8 @@ START_TEST(test_csv)
 	int lines = 0;
 	for (const char *p = body; (p = strstr(p, "\r\n")); p += 2)
 		lines++;
-	ck_assert_int_eq(lines, 3); /* header and two ranked stations */
+	ck_assert_int_eq(lines, 4); /* header, two ranked stations, and the one without a value */
+	ck_assert_ptr_nonnull(strstr(body, ",,数据不足,"));
 	free(body);
 	how.english = true;
 	ck_assert_int_eq(aq_render_day(&d, &how, &body, &len), AQ_OK);
