@@ -13,7 +13,7 @@
 BUILDDIR ?= build
 SANITIZE ?= 0
 CC       ?= gcc
-PKGS     := libmicrohttpd jansson libpq libcurl gnutls zlib libsodium
+PKGS     := libmicrohttpd jansson libpq libcurl gnutls zlib libsodium cairo pangocairo
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CPPFLAGS += -Iinclude -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
