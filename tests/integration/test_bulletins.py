@@ -350,3 +350,60 @@ class BulletinBrowserTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class BulletinPushTest(unittest.TestCase):
+    """At finalization the day's bulletin goes out through the webhook outbox: once, with the
+    link under AQRANK_PUBLIC_URL and, for the robots, the bottom three in markdown. A day of
+    history (ended more than AQRANK_WEBHOOK_MAX_AGE ago) pushes nothing."""
+
+    def push(self, fmt):
+        from test_alerts import Receiver
+        receiver = Receiver()
+        env = dict(ENV, AQRANK_WEBHOOK_URL=receiver.url, AQRANK_WEBHOOK_FORMAT=fmt,
+                   AQRANK_PUBLIC_URL="https://aq.example.gov.cn/")
+        d = Daemon(env=env).start()
+        try:
+            for i, code in enumerate(CODES[:5]):
+                d.put_station(code, lat=39.93 + 0.003 * i, lon=116.42, name=NAMES[i], unit=UNITS[i],
+                              contact_person=CONTACTS[i])
+            d.post_readings(readings(CODES[:5], [D1, D2], lambda k, day: 60 + 10 * k))
+            for day in (D1, D2, D2):      # 12-05 is history at 12-07 10:30; 12-06 twice
+                self.assertEqual(d.post(f"/api/v1/ranking/{day}/finalize", token=ADMIN).status, 200)
+            wait_for(lambda: [b for b in receiver.bodies if "bulletin" in json_text(b)], what="the bulletin push")
+            import time
+            time.sleep(1.5)  # time for a second push, were there one
+            return [b for b in receiver.bodies if "bulletin" in json_text(b)]
+        finally:
+            self.assertEqual(d.stop(), 0)
+            receiver.close()
+
+    def test_dingtalk_markdown(self):
+        bodies = self.push("dingtalk")
+        self.assertEqual(len(bodies), 1, bodies)
+        b = bodies[0]
+        self.assertEqual(b["msgtype"], "markdown")
+        text = b["markdown"]["text"]
+        self.assertEqual(b["markdown"]["title"], "东城区空气质量微型站日排名通报")
+        self.assertIn("〔2017〕第 340 期 · 2017年12月6日", text)
+        # The bottom three of 60, 70, 80, 90, 100: HX-05, HX-04, HX-03, worst first.
+        self.assertTrue(in_order(text, [f"1. {NAMES[4]}（{UNITS[4]}，{CONTACTS[4]}）：100",
+                                        f"2. {NAMES[3]}", f"3. {NAMES[2]}"]), text)
+        self.assertIn("(https://aq.example.gov.cn/api/v1/bulletins/2017-12-06?format=pdf)", text)
+
+    def test_json(self):
+        bodies = self.push("json")
+        self.assertEqual(len(bodies), 1, bodies)
+        b = bodies[0]
+        self.assertEqual(b["event"], "bulletin.final")
+        self.assertEqual(b["date"], D2)
+        self.assertEqual(b["number"], "〔2017〕第 340 期")
+        self.assertEqual(b["url"], "https://aq.example.gov.cn/api/v1/bulletins/2017-12-06?format=pdf")
+        self.assertEqual([i["station"] for i in b["interview"]], ["HX-05", "HX-04", "HX-03"])
+        self.assertEqual(b["district_mean"], 80)
+
+
+def json_text(body):
+    import json
+    return json.dumps(body, ensure_ascii=False)
