@@ -21,6 +21,7 @@ struct aq_hj212_server;
 struct aq_token_cache;
 struct aq_ingest_group;
 struct aq_period_cache;
+struct aq_pdf_fonts;
 
 struct aq_app {
 	const struct aq_config *cfg;
@@ -39,6 +40,7 @@ struct aq_app {
 	struct aq_token_cache *tokens;
 	struct aq_ingest_group *ingest_group; /* group commit of live readings */
 	struct aq_period_cache *periods;      /* finalized days' values for the period rankings */
+	struct aq_pdf_fonts *pdf_fonts;       /* the bulletins' font map, shared by the threads */
 	struct aq_hj212_server *hj212; /* NULL when AQRANK_HJ212_LISTEN is unset */
 	atomic_bool stopping;
 	/* Bumped on every local write and whenever the database's data_version moved (another

@@ -14,6 +14,7 @@
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -431,6 +432,33 @@ static void walk(struct pdf *p)
 	page_end(p, true);
 }
 
+struct aq_pdf_fonts {
+	pthread_mutex_t lock;
+	PangoFontMap *map;
+};
+
+struct aq_pdf_fonts *aq_pdf_fonts_new(void)
+{
+	struct aq_pdf_fonts *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	if (!(f->map = pango_cairo_font_map_new())) {
+		free(f);
+		return NULL;
+	}
+	pthread_mutex_init(&f->lock, NULL);
+	return f;
+}
+
+void aq_pdf_fonts_free(struct aq_pdf_fonts *f)
+{
+	if (!f)
+		return;
+	g_object_unref(f->map);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
 /* The model's creation time as the PDF date cairo takes ("YYYY-MM-DDThh:mm:ss+hh:mm"). */
 static void create_date(int64_t us, char *buf, size_t size)
 {
@@ -446,7 +474,22 @@ static PangoFontDescription *font(const char *size, bool bold)
 	return pango_font_description_from_string(spec);
 }
 
-enum aq_status aq_bulletin_pdf(const struct aq_bulletin *b, unsigned char **pdf, size_t *len, int *pages)
+static enum aq_status render(const struct aq_bulletin *b, PangoFontMap *map, unsigned char **pdf, size_t *len,
+			     int *pages);
+
+enum aq_status aq_bulletin_pdf(const struct aq_bulletin *b, struct aq_pdf_fonts *fonts, unsigned char **pdf, size_t *len,
+			       int *pages)
+{
+	if (!fonts)
+		return render(b, NULL, pdf, len, pages);
+	pthread_mutex_lock(&fonts->lock);
+	enum aq_status st = render(b, fonts->map, pdf, len, pages);
+	pthread_mutex_unlock(&fonts->lock);
+	return st;
+}
+
+static enum aq_status render(const struct aq_bulletin *b, PangoFontMap *map, unsigned char **pdf, size_t *len,
+			     int *pages)
 {
 	struct bytes out = {0};
 	struct pdf p = {.b = b};
@@ -467,7 +510,12 @@ enum aq_status aq_bulletin_pdf(const struct aq_bulletin *b, unsigned char **pdf,
 	p.cr = cairo_create(surface);
 	if (cairo_status(p.cr) != CAIRO_STATUS_SUCCESS)
 		goto out;
-	p.ctx = pango_cairo_create_context(p.cr);
+	if (map) {
+		p.ctx = pango_font_map_create_context(map);
+		pango_cairo_update_context(p.cr, p.ctx);
+	} else {
+		p.ctx = pango_cairo_create_context(p.cr);
+	}
 	/* Metrics unhinted: the layout is the same whatever the device would hint. */
 	cairo_font_options_t *fo = cairo_font_options_create();
 	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);

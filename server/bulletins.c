@@ -70,13 +70,14 @@ static int64_t a_year_before(int64_t day)
 	return aq_days_from_civil(y - 1, m, d);
 }
 
-static enum aq_status render(const struct aq_bulletin *b, enum aq_bulletin_format format, struct aq_bulletin_output *out)
+static enum aq_status render(const struct aq_bulletin *b, struct aq_pdf_fonts *fonts, enum aq_bulletin_format format,
+			     struct aq_bulletin_output *out)
 {
 	int64_t mark = aq_monotonic_us();
 	enum aq_status st = AQ_OK;
 	if (format == AQ_BULLETIN_PDF) {
 		unsigned char *pdf = NULL;
-		st = aq_bulletin_pdf(b, &pdf, &out->len, &out->pages);
+		st = aq_bulletin_pdf(b, fonts, &pdf, &out->len, &out->pages);
 		out->body = (char *)pdf;
 	} else if (!(out->body = aq_bulletin_html(b, &out->len))) {
 		st = AQ_ERR_INTERNAL;
@@ -176,7 +177,7 @@ static enum aq_status build_day(struct aq_app *app, const struct aq_bulletin_req
 		goto out;
 	}
 	out->model_ms = ms_since(mark);
-	st = render(&b, q->format, out);
+	st = render(&b, app->pdf_fonts, q->format, out);
 out:
 	if (db)
 		aq_db_release(app->pool, db);
@@ -230,7 +231,7 @@ static enum aq_status build_month(struct aq_app *app, const struct aq_bulletin_r
 		goto out;
 	}
 	out->model_ms = ms_since(mark);
-	st = render(&b, q->format, out);
+	st = render(&b, app->pdf_fonts, q->format, out);
 out:
 	aq_bulletin_cleanup(&b);
 	aq_period_cleanup(&stations);

@@ -100,10 +100,9 @@ static bool serve_kept(struct aq_request *req, const struct aq_bulletin_request 
 	return served;
 }
 
-/* Keeps resp (taken over) under key; replies with it. */
-static enum MHD_Result keep_and_reply(struct aq_request *req, const char *key, int64_t version, bool month,
-				      const struct aq_bulletin_stamp *stamp, struct MHD_Response *resp, size_t len,
-				      const char *etag)
+/* Keeps resp (taken over) under key. */
+static void keep(struct aq_request *req, const char *key, int64_t version, bool month,
+		 const struct aq_bulletin_stamp *stamp, struct MHD_Response *resp, size_t len, const char *etag)
 {
 	struct aq_bulletin_cache *c = req->bulletins;
 	pthread_mutex_lock(&c->lock);
@@ -130,9 +129,7 @@ static enum MHD_Result keep_and_reply(struct aq_request *req, const char *key, i
 	slot->len = len;
 	slot->uses = 1;
 	memcpy(slot->etag, etag, sizeof slot->etag);
-	enum MHD_Result ret = aq_reply_shared(req, resp, MHD_HTTP_OK, len, etag);
 	pthread_mutex_unlock(&c->lock);
-	return ret;
 }
 
 /* format=html|pdf, else the Accept header (application/pdf), else HTML; lang=en;
@@ -186,19 +183,19 @@ static enum MHD_Result reply_bulletin(struct aq_request *req, struct aq_bulletin
 	bool pdf = q->format == AQ_BULLETIN_PDF;
 	const char *type = pdf ? "application/pdf" : "text/html; charset=utf-8";
 	/* A provisional bulletin changes with every reading: built for each request. */
-	bool keep = q->month ? out.final : out.stamp.final && out.final;
-	if (!keep) {
+	bool kept = q->month ? out.final : out.stamp.final && out.final;
+	if (!kept) {
 		char *body = out.body;
 		out.body = NULL;
 		return aq_reply_body(req, MHD_HTTP_OK, type, body, out.len, NULL);
 	}
-	char etag[24], date[16], disposition[96];
+	char etag[24], date[16], disposition[96] = "";
 	aq_etag_of(out.body, out.len, etag);
 	struct MHD_Response *resp = aq_reply_make_shared(req->app, type, out.body, out.len, etag);
-	size_t len = out.len;
-	aq_bulletin_output_free(&out);
-	if (!resp)
+	if (!resp) {
+		aq_bulletin_output_free(&out);
 		return aq_reply_error(req, AQ_ERR_INTERNAL, "Out of memory.", NULL);
+	}
 	if (pdf) {
 		int y, m, d;
 		aq_civil_from_days(q->day, &y, &m, &d);
@@ -209,7 +206,14 @@ static enum MHD_Result reply_bulletin(struct aq_request *req, struct aq_bulletin
 		snprintf(disposition, sizeof disposition, "inline; filename=\"aqrank-bulletin-%s.pdf\"", date);
 		MHD_add_response_header(resp, "Content-Disposition", disposition);
 	}
-	return keep_and_reply(req, key, version, q->month, &out.stamp, resp, len, etag);
+	/* Kept for the next requests; this one is answered with its own copy, which carries the
+	 * Server-Timing of the rendering. */
+	keep(req, key, version, q->month, &out.stamp, resp, out.len, etag);
+	char *body = out.body;
+	size_t len = out.len;
+	out.body = NULL;
+	return aq_reply_body_with(req, MHD_HTTP_OK, type, body, len, etag, pdf ? "Content-Disposition" : NULL,
+				  disposition);
 }
 
 enum MHD_Result aq_handle_bulletin_day(struct aq_request *req)

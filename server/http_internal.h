@@ -78,6 +78,9 @@ enum MHD_Result aq_reply_json(struct aq_request *req, unsigned status, json_t *b
  * (then it is computed for GET 200). */
 enum MHD_Result aq_reply_body(struct aq_request *req, unsigned status, const char *content_type,
 			      char *body, size_t len, const char *etag);
+/* The same with one more header (header or value NULL/"": none), e.g. Content-Disposition. */
+enum MHD_Result aq_reply_body_with(struct aq_request *req, unsigned status, const char *content_type, char *body,
+				   size_t len, const char *etag, const char *header, const char *value);
 /* Queues a shared response (not consumed) made by aq_reply_make_shared. */
 enum MHD_Result aq_reply_shared(struct aq_request *req, struct MHD_Response *resp, unsigned status,
 				size_t len, const char *etag);

@@ -351,8 +351,8 @@ START_TEST(test_pdf_bytes_repeat)
 	unsigned char *one = NULL, *two = NULL;
 	size_t n1, n2;
 	int p1, p2;
-	ck_assert_int_eq(aq_bulletin_pdf(&b, &one, &n1, &p1), AQ_OK);
-	ck_assert_int_eq(aq_bulletin_pdf(&b, &two, &n2, &p2), AQ_OK);
+	ck_assert_int_eq(aq_bulletin_pdf(&b, NULL, &one, &n1, &p1), AQ_OK);
+	ck_assert_int_eq(aq_bulletin_pdf(&b, NULL, &two, &n2, &p2), AQ_OK);
 	ck_assert(n1 > 1000 && memcmp(one, "%PDF-", 5) == 0);
 	ck_assert_int_ge(p1, 1);
 	ck_assert_int_eq(p1, p2);
@@ -398,7 +398,7 @@ START_TEST(test_pdf_any_name)
 	unsigned char *pdf = NULL;
 	size_t n;
 	int pages;
-	ck_assert_int_eq(aq_bulletin_pdf(&b, &pdf, &n, &pages), AQ_OK);
+	ck_assert_int_eq(aq_bulletin_pdf(&b, NULL, &pdf, &n, &pages), AQ_OK);
 	ck_assert(n > 1000);
 	free(pdf);
 	aq_bulletin_cleanup(&b);
