@@ -116,7 +116,7 @@ clean:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_BUILD   := build-fuzz
-FUZZ_TARGETS := readings station time query config csv hj212
+FUZZ_TARGETS := readings station time query config csv hj212 bulletin
 FUZZ_CFLAGS  := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_JSON    := server/json.c server/reading.c server/station.c server/timeutil.c server/clock.c \
@@ -131,6 +131,9 @@ fuzz_config_SRCS   := server/config.c server/clock.c server/timeutil.c server/pe
                       server/addr.c
 fuzz_csv_SRCS      := server/csv.c
 fuzz_hj212_SRCS    := server/hj212.c server/reading.c server/timeutil.c server/aqi.c
+fuzz_bulletin_SRCS := server/bulletin.c server/bulletin_html.c server/buf.c server/dayview.c server/aggregate.c \
+                      server/ranking.c server/station.c server/aqi.c server/timeutil.c server/clock.c \
+                      server/reading.c server/interview.c
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 
 define FUZZ_BIN_RULE
