@@ -112,6 +112,8 @@ class Daemon:
                     "AQRANK_ADMIN_TOKEN": ADMIN,
                     "AQRANK_THREADS": "4",
                     "ASAN_OPTIONS": "detect_leaks=1:exitcode=23",
+                    # fontconfig's and cairo's own caches (the bulletin's PDF) are not our leaks
+                    "LSAN_OPTIONS": f"suppressions={os.path.join(ROOT, 'tests', 'lsan.supp')}:print_suppressions=0",
                     "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
         self.env.update(env or {})
         self.args = list(args)
