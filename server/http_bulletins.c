@@ -132,12 +132,19 @@ static void keep(struct aq_request *req, const char *key, int64_t version, bool 
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* A query parameter (read here, not through http.c, which calls this file's cache functions:
+ * no circle between the two). */
+static const char *query(struct aq_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 /* format=html|pdf, else the Accept header (application/pdf), else HTML; lang=en;
  * campaign_days=0..366. */
 static enum aq_status parse_query(struct aq_request *req, struct aq_bulletin_request *q, const char **problem)
 {
-	const char *format = aq_request_query(req, "format"), *lang = aq_request_query(req, "lang");
-	const char *days = aq_request_query(req, "campaign_days");
+	const char *format = query(req, "format"), *lang = query(req, "lang");
+	const char *days = query(req, "campaign_days");
 	const char *accept = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Accept");
 	q->english = lang && strcmp(lang, "en") == 0;
 	q->campaign_days = AQ_BULLETIN_CAMPAIGN_DAYS;
