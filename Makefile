@@ -13,7 +13,7 @@
 BUILDDIR ?= build
 SANITIZE ?= 0
 CC       ?= gcc
-PKGS     := libmicrohttpd jansson libpq libcurl gnutls zlib libsodium
+PKGS     := libmicrohttpd jansson libpq libcurl gnutls zlib libsodium cairo pangocairo
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 CPPFLAGS += -Iinclude -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
@@ -38,6 +38,8 @@ DEB_pkg_gnutls        := libgnutls28-dev
 DEB_pkg_zlib          := zlib1g-dev
 DEB_pkg_libsodium     := libsodium-dev
 DEB_pkg_check         := check
+DEB_pkg_cairo         := libcairo2-dev
+DEB_pkg_pangocairo    := libpango1.0-dev
 BUILD_GOALS := $(filter-out deps run test stop bench clean format format-check,$(or $(MAKECMDGOALS),all))
 ifneq ($(BUILD_GOALS),)
 ifeq ($(shell command -v pkg-config),)
@@ -138,7 +140,7 @@ clean:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_BUILD   := build-fuzz
-FUZZ_TARGETS := readings station time query config csv hj212
+FUZZ_TARGETS := readings station time query config csv hj212 bulletin
 FUZZ_CFLAGS  := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_JSON    := server/json.c server/reading.c server/station.c server/timeutil.c server/clock.c \
@@ -153,6 +155,9 @@ fuzz_config_SRCS   := server/config.c server/clock.c server/timeutil.c server/pe
                       server/addr.c server/reading.c
 fuzz_csv_SRCS      := server/csv.c
 fuzz_hj212_SRCS    := server/hj212.c server/reading.c server/timeutil.c server/aqi.c
+fuzz_bulletin_SRCS := server/bulletin.c server/bulletin_html.c server/buf.c server/dayview.c server/aggregate.c \
+                      server/ranking.c server/station.c server/aqi.c server/timeutil.c server/clock.c \
+                      server/reading.c server/interview.c
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 
 define FUZZ_BIN_RULE

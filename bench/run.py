@@ -20,6 +20,9 @@ of the HTTP figures, default 3, medians reported):
   8. period rankings (issue 14): a month, quarter and year of BENCH_PERIOD_STATIONS (250,1000)
      stations from the kept daily values, against plain SQL over the daily rows and (month)
      over the raw readings; `bench/run.sh periods` runs this phase alone
+  9. the bulletin (issue 16): a finalized day of BENCH_BULLETIN_STATIONS (300) stations rendered
+     to PDF (Server-Timing: gather, model, render), and the kept PDF under load beside the cached
+     /ranking/today; `bench/run.sh bulletin` runs this phase alone
 Needs wrk and pgbench (Debian: wrk, postgresql-15). Results: a table on stdout and
 build/bench/results.json.
 """
@@ -525,6 +528,74 @@ def phase_periods(base):
             d.stop()
 
 
+BULLETIN_STATIONS = int(os.environ.get("BENCH_BULLETIN_STATIONS", "300"))
+
+
+def phase_bulletin(base):
+    """Issue 16: a finalized day of BULLETIN_STATIONS stations rendered to PDF (cairo + pango):
+    the daemon's own Server-Timing of each rendering (gather = the day and everything around it
+    from the database, model, render = the PDF), re-finalizing the day before each round so
+    nothing kept is served; then the kept PDF under load beside the cached ranking of today,
+    in alternation (wrk, 64 connections)."""
+    n = BULLETIN_STATIONS
+    log(f"== bulletin: {n} stations, PDF")
+    url = db_url(base, "bench_bulletin")
+    psql(base, "DROP DATABASE IF EXISTS bench_bulletin")
+    psql(base, "CREATE DATABASE bench_bulletin")
+    d = Daemon(url, AQRANK_DISTRICT_NAME="东城区")
+    try:
+        request(d.port, "PUT", "/api/v1/stations/GC-01",
+                {"name": "东四国控点", "kind": "national", "lat": 39.9289, "lon": 116.4174})
+        codes, _ = register(d.port, n, "B")
+        psql(url, "UPDATE stations SET interval_s = 3600, name = '微站' || code, unit = '第' || (id % 17) || '街道'")
+        readings = [f'{{"station":"{code}","observed_at":"{PAST}T{h:02d}:00:00+08:00",'
+                    f'"pm25":{35 + (k + h) % 50},"pm10":{70 + (k * 7 + h) % 90}}}'
+                    for h in range(24) for k, code in enumerate(codes + ["GC-01"])]
+        # Today's first hours too: the cached ranking it is compared with has the same stations.
+        readings += [f'{{"station":"{code}","observed_at":"{TODAY}T{h:02d}:00:00+08:00",'
+                     f'"pm25":{35 + (k + h) % 50},"pm10":{70 + (k * 7 + h) % 90}}}'
+                     for h in range(15) for k, code in enumerate(codes + ["GC-01"])]
+        post_parallel(d.port, [("[" + ",".join(readings[i:i + 5000]) + "]").encode()
+                               for i in range(0, len(readings), 5000)], 4)
+        path = f"/api/v1/bulletins/{PAST}?format=pdf"
+        rounds = []
+        for _ in range(7):
+            request(d.port, "POST", f"/api/v1/ranking/{PAST}/finalize")
+            t0 = time.monotonic()
+            body, _ = request(d.port, "GET", path, token=None)
+            wall = (time.monotonic() - t0) * 1000
+            parts = {k: float(v) for k, v in re.findall(r"(\w+);dur=([\d.]+)", request.server_timing or "")}
+            rounds.append(dict(parts, wall=wall, bytes=len(body)))
+        med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+        results["bulletin"] = {"stations": n, "rounds": rounds, "median": med,
+                               "pages": len(re.findall(rb"/Type /Page[^s]", body))}
+        log("bulletin", results["bulletin"]["median"])
+        today, _ = request(d.port, "GET", "/api/v1/ranking/today", token=None)
+        results["bulletin"]["today_bytes"] = len(today)
+        base_url = f"http://127.0.0.1:{d.port}"
+        interleaved([("bulletin_kept", ((base_url + path,), {})),
+                     ("bulletin_today_ranking", ((base_url + "/api/v1/ranking/today",), {}))])
+    finally:
+        d.stop()
+
+
+def report_bulletin():
+    b = results.get("bulletin")
+    if not b:
+        return
+    m = b["median"]
+    print(f"\nBulletin (issue 16): a finalized day of {b['stations']} stations as PDF, medians of 7 renderings "
+          f"(the day re-finalized before each):\n")
+    print("| stations | pages | PDF bytes | gather (DB), ms | model, ms | render (cairo + pango), ms | GET wall, ms |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| {b['stations']} | {b['pages']} | {m['bytes']:,.0f} | {m.get('gather', float('nan')):.1f} | {m.get('model', float('nan')):.1f} "
+          f"| {m.get('render', float('nan')):.1f} | {m['wall']:.1f} |")
+    k, t = results["bulletin_kept"], results["bulletin_today_ranking"]
+    print(f"\nThe kept PDF under load: {k['rps']:,.0f} req/s (p99 {k['p99_ms']:.2f} ms) beside the cached "
+          f"/ranking/today of the same {b['stations']} stations ({b['today_bytes']:,} bytes of JSON) {t['rps']:,.0f} req/s "
+          f"(p99 {t['p99_ms']:.2f} ms), 64 connections, medians of {ROUNDS} rounds")
+
+
 def report_periods():
     print("\nPeriod rankings (issue 14): composite index of PM2.5 and PM10 from the kept daily values, "
           "medians of warm reads:\n")
@@ -610,7 +681,10 @@ def main():
     base = pg("start").split("running at ")[-1]
     phases = sys.argv[1:] or ["all"]
     try:
-        if phases != ["periods"]:
+        if "bulletin" in phases or phases == ["all"]:
+            phase_bulletin(base)
+            report_bulletin()
+        if phases != ["periods"] and phases != ["bulletin"]:
             phase_today(base)
             phase_ingest(base)
             phase_scaling(base)
@@ -618,8 +692,8 @@ def main():
         if "periods" in phases or phases == ["all"]:
             phase_periods(base)
             report_periods()
-            with open(os.path.join(OUT, "results.json"), "w") as f:
-                json.dump(results, f, indent=1)
+        with open(os.path.join(OUT, "results.json"), "w") as f:
+            json.dump(results, f, indent=1)
     finally:
         pg("destroy")
 

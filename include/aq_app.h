@@ -22,6 +22,7 @@ struct aq_token_cache;
 struct aq_ingest_group;
 struct aq_period_cache;
 struct aq_sources_cache;
+struct aq_pdf_fonts;
 
 struct aq_app {
 	const struct aq_config *cfg;
@@ -40,6 +41,7 @@ struct aq_app {
 	struct aq_token_cache *tokens;
 	struct aq_ingest_group *ingest_group; /* group commit of live readings */
 	struct aq_period_cache *periods;      /* finalized days' values for the period rankings */
+	struct aq_pdf_fonts *pdf_fonts;       /* the bulletins' font map, shared by the threads */
 	struct aq_hj212_server *hj212; /* NULL when AQRANK_HJ212_LISTEN is unset */
 	struct aq_sources_cache *sources_cache; /* recent source analyses (sources_service.c; main's) */
 	atomic_bool stopping;

@@ -37,6 +37,10 @@ struct aq_config {
 	int finalize_after;
 	int finalize_quiet;
 	double radius_km;
+	/* the bulletin (通报) */
+	char *district_name;   /* its title */
+	char *bulletin_issuer; /* the issuing body; empty: "<district>生态环境局" */
+	char *public_url;      /* base URL of the links pushed at finalization; empty: paths only */
 	/* access */
 	char *admin_token;
 	char *read_token;

@@ -331,6 +331,10 @@ enum aq_status aq_db_event_add(struct aq_db *db, const char *kind, const char *p
 /* Queues a webhook notification of alert_id. */
 enum aq_status aq_db_outbox_add(struct aq_db *db, int64_t alert_id, const char *event);
 
+/* Inside the finalization's transaction: the push of day's bulletin (its ready body), unless
+ * the day has had one. */
+enum aq_status aq_db_outbox_add_bulletin(struct aq_db *db, int64_t day, const char *payload);
+
 struct aq_alert_filter {
 	int status;           /* enum aq_alert_status, or -1 for all */
 	const char *station;  /* code or NULL */
@@ -360,6 +364,7 @@ struct aq_outbox_item {
 	int64_t id;
 	int attempts;
 	char event[16];
+	char payload[8192]; /* a bulletin's body as rendered at finalization; "" for an alert */
 	struct aq_alert alert;
 };
 /* Inside a transaction: locks the oldest due undelivered notification (skipping ones another

@@ -17,6 +17,7 @@ enum aq_status {
 	AQ_ERR_UNKNOWN_STATION,        /* 404 */
 	AQ_ERR_NO_DATA,                /* 404 */
 	AQ_ERR_METHOD_NOT_ALLOWED,     /* 405, with Allow */
+	AQ_ERR_NOT_ACCEPTABLE,         /* 406: a format (or Accept) the resource cannot be served as */
 	AQ_ERR_CONFLICT,               /* 409 */
 	AQ_ERR_BODY_TOO_LARGE,         /* 413 */
 	AQ_ERR_URI_TOO_LONG,           /* 414 */

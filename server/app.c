@@ -1,5 +1,6 @@
 /* app.c — the application context and the lazy "migrated?" gate in front of the pool. */
 #include "aq_app.h"
+#include "aq_bulletin_pdf.h"
 #include "aq_log.h"
 #include "aq_metrics.h"
 #include "aq_ratelimit.h"
@@ -50,7 +51,9 @@ enum aq_status aq_app_services_new(struct aq_app *app)
 	/* Two groups in flight, up to 1000 readings each (ingest_group.c). */
 	app->ingest_group = aq_ingest_group_new(2, 1000);
 	app->periods = aq_period_cache_new();
-	return app->events && app->metrics && app->ratelimit && app->tokens && app->ingest_group && app->periods
+	app->pdf_fonts = aq_pdf_fonts_new();
+	return app->events && app->metrics && app->ratelimit && app->tokens && app->ingest_group && app->periods &&
+			       app->pdf_fonts
 		       ? AQ_OK
 		       : AQ_ERR_INTERNAL;
 }
@@ -69,6 +72,8 @@ void aq_app_services_free(struct aq_app *app)
 	app->ingest_group = NULL;
 	aq_period_cache_free(app->periods);
 	app->periods = NULL;
+	aq_pdf_fonts_free(app->pdf_fonts);
+	app->pdf_fonts = NULL;
 }
 
 struct aq_db *aq_app_db(struct aq_app *app, enum aq_status *st)

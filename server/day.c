@@ -5,6 +5,7 @@
  * and the series alike; the computation itself is the pure dayview (dayview.c). */
 #include "aq_day.h"
 #include "aq_app.h"
+#include "aq_bulletin_push.h"
 #include "aq_clock.h"
 #include "aq_db.h"
 #include "aq_log.h"
@@ -263,6 +264,10 @@ static enum aq_status finalize_tx(struct aq_db *db, void *arg)
 	}
 	if ((st = rule_interviews(db, &v, &dr, &list, &n)) != AQ_OK ||
 	    (st = aq_db_interviews_write(db, a->day, list, n)) != AQ_OK || (st = aq_db_day_mark_final(db, &v)) != AQ_OK)
+		goto out;
+	/* The day's bulletin goes out with its snapshot, in the same transaction: once, at the
+	 * first finalization. */
+	if (!final && (st = aq_bulletin_push_queue(db, a->app->cfg, &v, &dr, list, n, v.finalized_us)) != AQ_OK)
 		goto out;
 	*a->done = true;
 out:

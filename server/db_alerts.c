@@ -54,6 +54,11 @@ static const struct aq_sql sql_event_add = {
 	"event_add", "INSERT INTO events (kind, payload) VALUES ($1, $2::jsonb)"};
 static const struct aq_sql sql_outbox_add = {
 	"outbox_add", "INSERT INTO webhook_outbox (alert_id, event) VALUES ($1, $2)"};
+/* A bulletin's push, at most one per day (007_bulletins.sql). */
+static const struct aq_sql sql_outbox_bulletin = {
+	"outbox_bulletin",
+	"INSERT INTO webhook_outbox (event, payload, bulletin_day) VALUES ('bulletin', $2, date '1970-01-01' + $1::int) "
+	"ON CONFLICT (bulletin_day) WHERE bulletin_day IS NOT NULL DO NOTHING"};
 static const struct aq_sql sql_alerts_list = {
 	"alerts_list",
 	"SELECT " ALERT_COLUMNS " FROM alerts a JOIN stations s ON s.id = a.station_id "
@@ -72,8 +77,8 @@ static const struct aq_sql sql_events_since = {
 static const struct aq_sql sql_events_last = {"events_last", "SELECT coalesce(max(id), 0) FROM events"};
 static const struct aq_sql sql_outbox_claim = {
 	"outbox_claim",
-	"SELECT o.id, o.attempts, o.event, " ALERT_COLUMNS " FROM webhook_outbox o "
-	"JOIN alerts a ON a.id = o.alert_id JOIN stations s ON s.id = a.station_id "
+	"SELECT o.id, o.attempts, o.event, coalesce(o.payload, ''), " ALERT_COLUMNS " FROM webhook_outbox o "
+	"LEFT JOIN alerts a ON a.id = o.alert_id LEFT JOIN stations s ON s.id = a.station_id "
 	"WHERE o.delivered_at IS NULL AND o.next_attempt_at <= now() ORDER BY o.id LIMIT 1 "
 	"FOR UPDATE OF o SKIP LOCKED"};
 static const struct aq_sql sql_outbox_delivered = {
@@ -290,6 +295,16 @@ enum aq_status aq_db_outbox_add(struct aq_db *db, int64_t alert_id, const char *
 	return st;
 }
 
+enum aq_status aq_db_outbox_add_bulletin(struct aq_db *db, int64_t day, const char *payload)
+{
+	char d[24];
+	enum aq_status st;
+	snprintf(d, sizeof d, "%lld", (long long)day);
+	const char *params[] = {d, payload};
+	PQclear(aq_db_exec(db, &sql_outbox_bulletin, 2, params, &st));
+	return st;
+}
+
 enum aq_status aq_db_alerts_list(struct aq_db *db, const struct aq_alert_filter *f, struct aq_alert **out,
 				 size_t *n)
 {
@@ -382,7 +397,8 @@ enum aq_status aq_db_outbox_claim(struct aq_db *db, struct aq_outbox_item *item,
 		item->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 		item->attempts = atoi(PQgetvalue(r, 0, 1));
 		snprintf(item->event, sizeof item->event, "%s", PQgetvalue(r, 0, 2));
-		read_alert(r, 0, 3, &item->alert);
+		snprintf(item->payload, sizeof item->payload, "%s", PQgetvalue(r, 0, 3));
+		read_alert(r, 0, 4, &item->alert); /* zeros for a bulletin (no alert) */
 	}
 	PQclear(r);
 	return st;

@@ -28,6 +28,7 @@ struct aq_http {
 	struct MHD_Daemon *daemon;
 	struct aq_app *app;
 	struct aq_today_cache *today;
+	struct aq_bulletin_cache *bulletins;
 	struct aq_guard *guard;              /* per-address connections, request-head deadline */
 	struct aq_ratelimit *auth_failures;  /* failed token checks per client address */
 	int port;
@@ -77,6 +78,9 @@ static const struct aq_route routes[] = {
 	{"GET", "/api/v1/ranking/{}", aq_handle_ranking_day, AQ_AUTH_READ, false, "ranking_day", "by,pollutants,baseline," DAY_QUERY},
 	{"POST", "/api/v1/ranking/{}/finalize", aq_handle_ranking_finalize, AQ_AUTH_ADMIN, true, "ranking_finalize", DAY_QUERY},
 	{"GET", "/api/v1/quality/summary", aq_handle_quality_summary, AQ_AUTH_READ, false, "quality_summary", "date,metric"},
+	{"GET", "/api/v1/bulletins/month/{}", aq_handle_bulletin_month, AQ_AUTH_READ, false, "bulletin_month",
+	 "format,lang,campaign_days"},
+	{"GET", "/api/v1/bulletins/{}", aq_handle_bulletin_day, AQ_AUTH_READ, false, "bulletin_day", "format,lang,campaign_days"},
 	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews", "date,from,to,station,status,format,lang"},
 	{"PATCH", "/api/v1/interviews/{}", aq_handle_interview_patch, AQ_AUTH_ADMIN, true, "interview", NULL},
 	{"GET", "/api/v1/alerts", aq_handle_alerts_list, AQ_AUTH_READ, false, "alerts", "status,station,type,since,limit"},
@@ -463,6 +467,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	req->app = http->app;
 	req->http = http;
 	req->today = http->today;
+	req->bulletins = http->bulletins;
 	req->conn = conn;
 	req->start_us = aq_monotonic_us();
 	size_t n = strlen(uri);
@@ -625,7 +630,8 @@ struct aq_http *aq_http_start(struct aq_app *app)
 	if (!http)
 		return NULL;
 	http->app = app;
-	if (!(http->today = aq_today_cache_new())) {
+	if (!(http->today = aq_today_cache_new()) || !(http->bulletins = aq_bulletin_cache_new())) {
+		aq_today_cache_free(http->today);
 		free(http);
 		return NULL;
 	}
@@ -686,6 +692,7 @@ fail:
 	aq_guard_free(http->guard);
 	aq_ratelimit_free(http->auth_failures);
 	aq_today_cache_free(http->today);
+	aq_bulletin_cache_free(http->bulletins);
 	free(http);
 	return NULL;
 }
@@ -710,6 +717,7 @@ void aq_http_stop(struct aq_http *http, int grace_s)
 	}
 	MHD_stop_daemon(http->daemon);
 	aq_today_cache_free(http->today); /* after the daemon: its responses were queued */
+	aq_bulletin_cache_free(http->bulletins);
 	aq_guard_free(http->guard);
 	aq_ratelimit_free(http->auth_failures);
 	free(http);

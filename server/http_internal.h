@@ -45,6 +45,7 @@ struct aq_request {
 	struct aq_app *app;
 	struct aq_http *http;
 	struct aq_today_cache *today; /* the HTTP daemon's */
+	struct aq_bulletin_cache *bulletins; /* the HTTP daemon's rendered bulletins */
 	struct MHD_Connection *conn;
 	const struct aq_route *route;
 	const char *method; /* as received ("HEAD" is routed like "GET") */
@@ -80,6 +81,9 @@ enum MHD_Result aq_reply_json(struct aq_request *req, unsigned status, json_t *b
  * (then it is computed for GET 200). */
 enum MHD_Result aq_reply_body(struct aq_request *req, unsigned status, const char *content_type,
 			      char *body, size_t len, const char *etag);
+/* The same with one more header (header or value NULL/"": none), e.g. Content-Disposition. */
+enum MHD_Result aq_reply_body_with(struct aq_request *req, unsigned status, const char *content_type, char *body,
+				   size_t len, const char *etag, const char *header, const char *value);
 /* Queues a shared response (not consumed) made by aq_reply_make_shared. */
 enum MHD_Result aq_reply_shared(struct aq_request *req, struct MHD_Response *resp, unsigned status,
 				size_t len, const char *etag);
@@ -169,6 +173,8 @@ enum MHD_Result aq_handle_alerts_list(struct aq_request *req);
 enum MHD_Result aq_handle_alert_ack(struct aq_request *req);
 enum MHD_Result aq_handle_events(struct aq_request *req);
 enum MHD_Result aq_handle_national_sources(struct aq_request *req);
+enum MHD_Result aq_handle_bulletin_day(struct aq_request *req);
+enum MHD_Result aq_handle_bulletin_month(struct aq_request *req);
 enum MHD_Result aq_handle_dashboard(struct aq_request *req);
 enum MHD_Result aq_handle_static(struct aq_request *req);
 enum MHD_Result aq_handle_favicon(struct aq_request *req);
@@ -185,5 +191,13 @@ void aq_today_cache_free(struct aq_today_cache *cache);
 struct aq_day_query;
 struct aq_day_render;
 enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_day_query *q, const struct aq_day_render *r);
+
+/* ---- rendered bulletins (http_bulletins.c) ---- */
+
+/* The bulletins this daemon rendered, kept as ready responses with the snapshot stamp they
+ * were built from. One per HTTP daemon. */
+struct aq_bulletin_cache;
+struct aq_bulletin_cache *aq_bulletin_cache_new(void);
+void aq_bulletin_cache_free(struct aq_bulletin_cache *cache);
 
 #endif

@@ -78,6 +78,12 @@ static bool is_get(const struct aq_request *req)
 enum MHD_Result aq_reply_body(struct aq_request *req, unsigned status, const char *content_type,
 			      char *body, size_t len, const char *etag)
 {
+	return aq_reply_body_with(req, status, content_type, body, len, etag, NULL, NULL);
+}
+
+enum MHD_Result aq_reply_body_with(struct aq_request *req, unsigned status, const char *content_type, char *body,
+				   size_t len, const char *etag, const char *header, const char *value)
+{
 	char tag[24];
 	bool cacheable = status == MHD_HTTP_OK && is_get(req);
 	if (cacheable && !etag) {
@@ -95,6 +101,8 @@ enum MHD_Result aq_reply_body(struct aq_request *req, unsigned status, const cha
 	}
 	MHD_add_response_header(resp, "Content-Type", content_type);
 	add_download(req, resp);
+	if (header && value && value[0])
+		MHD_add_response_header(resp, header, value);
 	if (cacheable) {
 		MHD_add_response_header(resp, "ETag", etag);
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");

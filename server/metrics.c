@@ -8,8 +8,8 @@ const double aq_metrics_buckets[AQ_METRICS_BUCKETS] = {0.0005, 0.001, 0.0025, 0.
 						      0.1,    0.25,  0.5,    1,     2.5,  10};
 
 /* The statuses the daemon answers with; anything else is counted as the last slot. */
-static const unsigned statuses[AQ_METRICS_STATUSES] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
-						       413, 414, 415, 422, 429, 431, 500, 503, 0,   0};
+static const unsigned statuses[AQ_METRICS_STATUSES] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 406, 409,
+						       413, 414, 415, 422, 429, 431, 500, 503, 0};
 
 static const struct {
 	const char *name, *help;

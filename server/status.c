@@ -21,6 +21,7 @@ static const struct {
 	[AQ_ERR_UNKNOWN_STATION] = {404, "unknown_station", "No such station."},
 	[AQ_ERR_NO_DATA] = {404, "no_data", "There are no readings for that day."},
 	[AQ_ERR_METHOD_NOT_ALLOWED] = {405, "method_not_allowed", "Method not allowed on this resource."},
+	[AQ_ERR_NOT_ACCEPTABLE] = {406, "not_acceptable", "The resource is not available in that format."},
 	[AQ_ERR_CONFLICT] = {409, "conflict", "The request conflicts with the current state."},
 	[AQ_ERR_BODY_TOO_LARGE] = {413, "body_too_large", "The request body is too large."},
 	[AQ_ERR_URI_TOO_LONG] = {414, "uri_too_long", "The request URI is too long."},

@@ -1,7 +1,8 @@
 /* webhook.c — delivers alert notifications from webhook_outbox. Each attempt runs inside a
  * transaction that holds the outbox row (FOR UPDATE SKIP LOCKED), so several daemons never
  * deliver the same row, and a crash before COMMIT means the row is delivered again: at least
- * once, never lost. */
+ * once, never lost. A row is an alert's (its body made now from the alert) or a finalized day's
+ * bulletin (its body made at finalization, bulletin_push.c). */
 #include "aq_webhook.h"
 #include "aq_app.h"
 #include "aq_db.h"
@@ -96,19 +97,25 @@ static enum aq_status deliver_tx(struct aq_db *db, void *arg)
 	enum aq_status st = aq_db_outbox_claim(db, &item, &a->found);
 	if (st != AQ_OK || !a->found)
 		return st;
-	json_t *o = aq_webhook_body(&item.alert, item.event, cfg->webhook_format);
-	char *body = o ? json_dumps(o, AQ_JSON_DUMP_FLAGS) : NULL;
-	json_decref(o);
+	char *body = NULL;
+	if (item.payload[0]) { /* a bulletin: its body was rendered at finalization */
+		body = strdup(item.payload);
+	} else {
+		json_t *o = aq_webhook_body(&item.alert, item.event, cfg->webhook_format);
+		body = o ? json_dumps(o, AQ_JSON_DUMP_FLAGS) : NULL;
+		json_decref(o);
+	}
 	if (!body)
 		return AQ_ERR_INTERNAL;
 	bool ok = post(cfg, body, error, sizeof error);
 	free(body);
 	aq_metrics_add(a->app->metrics, ok ? AQ_C_WEBHOOK_DELIVERED : AQ_C_WEBHOOK_FAILED, 1);
+	const char *what = item.payload[0] ? "bulletin" : "alert";
+	long long id = item.payload[0] ? (long long)item.id : (long long)item.alert.id;
 	if (!ok)
-		aq_log(AQ_LOG_WARN, "webhook: alert %lld attempt %d failed: %s", (long long)item.alert.id,
-		       item.attempts + 1, error);
+		aq_log(AQ_LOG_WARN, "webhook: %s %lld attempt %d failed: %s", what, id, item.attempts + 1, error);
 	else
-		aq_log(AQ_LOG_INFO, "webhook: alert %lld delivered", (long long)item.alert.id);
+		aq_log(AQ_LOG_INFO, "webhook: %s %lld delivered", what, id);
 	return aq_db_outbox_done(db, item.id, ok, aq_webhook_backoff(item.attempts + 1), error);
 }
 

@@ -158,6 +158,9 @@ static const struct default_case defaults[] = {
 	{"AQRANK_READ_TOKEN", FS(read_token, "")},
 	{"AQRANK_METRICS_TOKEN", FS(metrics_token, "")},
 	{"AQRANK_CORS_ORIGIN", FS(cors_origin, "")},
+	{"AQRANK_DISTRICT_NAME", FS(district_name, "本区")},
+	{"AQRANK_BULLETIN_ISSUER", FS(bulletin_issuer, "")},
+	{"AQRANK_PUBLIC_URL", FS(public_url, "")},
 	{"AQRANK_MAX_BODY", FL(max_body, 2 * 1024 * 1024)},
 	{"AQRANK_CONN_LIMIT", FI(conn_limit, 1024)},
 	{"AQRANK_PER_IP_LIMIT", FI(per_ip_limit, 64)},
@@ -417,6 +420,8 @@ static const struct good_case good_cases[] = {
 	{"AQRANK_WEBHOOK_URL", "", FS(webhook_url, "")},
 	{"AQRANK_WIND_STATION", "MET-01", FS(wind_station, "MET-01")},
 	{"AQRANK_WIND_STATION", "", FS(wind_station, "")},
+	{"AQRANK_PUBLIC_URL", "https://aq.example.gov.cn", FS(public_url, "https://aq.example.gov.cn")},
+	{"AQRANK_DISTRICT_NAME", "东城区", FS(district_name, "东城区")},
 	/* secrets */
 	{"AQRANK_ADMIN_TOKEN", SECRET16, FS(admin_token, SECRET16)},
 	{"AQRANK_ADMIN_TOKEN", "", FS(admin_token, "")},
@@ -553,6 +558,7 @@ static const struct bad_case bad_cases[] = {
 	{"AQRANK_WEBHOOK_URL", "ftp://example.com/hook", "http"},
 	{"AQRANK_WIND_STATION", "MET 01", "station code"},
 	{"AQRANK_WIND_STATION", "-MET", "station code"},
+	{"AQRANK_PUBLIC_URL", "aq.example.gov.cn", "http"},
 	{"AQRANK_WEBHOOK_URL", "example.com/hook", "http"},
 	{"AQRANK_WEBHOOK_URL", "http:/example.com", "http"},
 	/* secrets: 15 characters is one too few */

@@ -26,6 +26,7 @@ if [ -z "${AQ_QUICK:-}" ]; then
   echo "-- unit tests under valgrind memcheck"
   for t in build/tests/check_*; do
     if ! CK_FORK=no valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --suppressions=tests/valgrind.supp \
         --error-exitcode=33 "$t" >/dev/null 2>build/valgrind-unit.log; then
       echo "  $(basename "$t"): valgrind FAILED"; cat build/valgrind-unit.log; status=1
     fi

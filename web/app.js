@@ -141,6 +141,8 @@
       src_error: '来源研判暂不可用。',
       national_h: '国控点今日',
       latest_h: '最新终审排名',
+      bulletin_print: '打印通报',
+      bulletin_pdf: '下载 PDF',
       no_final: '尚无已终审的日期，暂无终审排名。',
       no_final_iv: '尚无已终审的日期，暂无约谈名单。',
       interviews_h: '约谈名单',
@@ -336,6 +338,8 @@
       src_error: 'The source analysis is not available.',
       national_h: 'National points today',
       latest_h: 'Latest final ranking',
+      bulletin_print: 'Print bulletin',
+      bulletin_pdf: 'Download PDF',
       no_final: 'No day has been finalized yet.',
       no_final_iv: 'No day has been finalized yet, so no interview list.',
       interviews_h: 'Interview list',
@@ -889,8 +893,38 @@
       standardText(ld)
     ]);
     var rows = ld.ranking || [];
-    fill('latest-body', rows.length ? rankingTable(rows, ld.metric, t('latest_h') + ' ' + ld.date, false)
-      : empty(t('no_today')));
+    fill('latest-body', [bulletinActions(ld.date),
+      rows.length ? rankingTable(rows, ld.metric, t('latest_h') + ' ' + ld.date, false) : empty(t('no_today'))]);
+  }
+
+  /* The day's bulletin (通报): the printable page, printed at once, or the PDF. With a read token
+   * a plain link cannot carry it, so the document is fetched with the header and opened from a
+   * blob. */
+  function openBulletin(date, format) {
+    var path = '/api/v1/bulletins/' + encodeURIComponent(date) + '?format=' + format + langQuery('&');
+    var print = function (w) {
+      if (format !== 'html' || !w) return;
+      w.addEventListener('load', function () { w.focus(); w.print(); });
+    };
+    if (!token) {
+      print(window.open(path, '_blank'));
+      return;
+    }
+    fetch(path, {headers: {Authorization: 'Bearer ' + token}, credentials: 'same-origin'}).then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.blob();
+    }).then(function (blob) {
+      print(window.open(URL.createObjectURL(blob), '_blank'));
+    }).catch(function () { /* the next poll shows the error state */ });
+  }
+
+  function bulletinActions(date) {
+    var mk = function (format, label) {
+      var b = el('button', {type: 'button', class: 'bulletin-btn', 'data-bulletin': format}, t(label));
+      b.addEventListener('click', function () { openBulletin(date, format); });
+      return b;
+    };
+    return el('div', {class: 'bulletin-actions'}, [mk('html', 'bulletin_print'), mk('pdf', 'bulletin_pdf')]);
   }
 
   function statusTag(s) {

@@ -117,6 +117,8 @@ class Daemon:
                     # daemon's own default).
                     "AQRANK_QC": "off",
                     "ASAN_OPTIONS": "detect_leaks=1:exitcode=23",
+                    # fontconfig's and cairo's own caches (the bulletin's PDF) are not our leaks
+                    "LSAN_OPTIONS": f"suppressions={os.path.join(ROOT, 'tests', 'lsan.supp')}:print_suppressions=0",
                     "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
         self.env.update(env or {})
         self.env = {k: v for k, v in self.env.items() if v is not None}

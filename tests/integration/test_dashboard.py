@@ -180,6 +180,15 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual([th.words() for th in interviews.find("thead").find_all("th")],
                          ["排名", "站点名称", "责任单位", "排名值", "连续上榜", "状态"])
 
+    def test_bulletin_buttons(self):
+        """The latest final day offers its bulletin (issue 16): print it, or download its PDF."""
+        latest = self.section(self.zh, "latest")
+        buttons = latest.find("div", cls="bulletin-actions").find_all("button")
+        self.assertEqual([(b.get("data-bulletin"), b.words()) for b in buttons],
+                         [("html", "打印通报"), ("pdf", "下载 PDF")])
+        en = self.section(self.en, "latest").find("div", cls="bulletin-actions").find_all("button")
+        self.assertEqual([b.words() for b in en], ["Print bulletin", "Download PDF"])
+
     def test_alerts(self):
         alerts = self.section(self.zh, "alerts")
         got = [(tr.get("data-station"), tr.get("data-alert"), tr) for tr in alerts.find("tbody").find_all("tr")]
