@@ -110,6 +110,7 @@ run: deps all
 # make test: plain build and ASan/UBSan build, unit suites under both, integration suites
 # against a throw-away PostgreSQL cluster (started and removed by tests/run-all.sh).
 test: deps
+	@$(MAKE) -s format-check || { echo "make test: the C sources are not formatted (.clang-format): run make format" >&2; exit 1; }
 	$(MAKE) all tests
 	$(MAKE) asan
 	@sh tests/run-all.sh

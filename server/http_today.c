@@ -20,8 +20,8 @@
 struct entry {
 	char key[96];
 	int64_t version;
-	int64_t hour;       /* local day × 24 + hour it was built for */
-	int64_t until_us;   /* clock time at which that hour ends: no localtime per hit */
+	int64_t hour;	  /* local day × 24 + hour it was built for */
+	int64_t until_us; /* clock time at which that hour ends: no localtime per hit */
 	struct MHD_Response *resp;
 	struct MHD_Response *gz_resp; /* the same body gzipped (NULL when it did not pay) */
 	char etag[24];
@@ -82,8 +82,8 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_day_query
 	pthread_mutex_lock(&c->lock);
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		struct entry *e = &c->slots[i];
-		if (e->resp && e->version == version && now < e->until_us && now >= e->until_us - 3600 * AQ_US_PER_SEC &&
-		    strcmp(e->key, key) == 0) {
+		if (e->resp && e->version == version && now < e->until_us &&
+		    now >= e->until_us - 3600 * AQ_US_PER_SEC && strcmp(e->key, key) == 0) {
 			e->uses++;
 			/* Queued under the lock: a concurrent rebuild cannot destroy it meanwhile. */
 			if (gzip && e->gz_resp)

@@ -26,15 +26,14 @@ extern char **environ;
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: aqrankd [serve|migrate] [--config FILE] [--FLAG VALUE ...] [--no-migrate]\n"
-		"       aqrankd --help | --version\n\n"
-		"  serve     run the daemon (default); applies pending migrations first unless\n"
-		"            --no-migrate\n"
-		"  migrate   apply pending migrations and exit\n"
-		"  routes    print the HTTP route table and exit\n\n"
-		"Configuration: flag > environment > --config FILE (KEY=value lines, as a systemd\n"
-		"EnvironmentFile) > default. Keys:\n\n");
+	fprintf(out, "usage: aqrankd [serve|migrate] [--config FILE] [--FLAG VALUE ...] [--no-migrate]\n"
+		     "       aqrankd --help | --version\n\n"
+		     "  serve     run the daemon (default); applies pending migrations first unless\n"
+		     "            --no-migrate\n"
+		     "  migrate   apply pending migrations and exit\n"
+		     "  routes    print the HTTP route table and exit\n\n"
+		     "Configuration: flag > environment > --config FILE (KEY=value lines, as a systemd\n"
+		     "EnvironmentFile) > default. Keys:\n\n");
 	aq_config_describe(out);
 }
 
