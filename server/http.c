@@ -92,7 +92,7 @@ static const struct aq_route routes[] = {
 	{"GET", "/api/v1/quality/summary", aq_handle_quality_summary, AQ_AUTH_READ, false, "quality_summary",
 	 "date,metric"},
 	{"GET", "/api/v1/bulletins/month/{}", aq_handle_bulletin_month, AQ_AUTH_READ, false, "bulletin_month",
-	 "format,lang,campaign_days"},
+	 "format,lang"},
 	{"GET", "/api/v1/bulletins/{}", aq_handle_bulletin_day, AQ_AUTH_READ, false, "bulletin_day",
 	 "format,lang,campaign_days"},
 	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews",
