@@ -236,18 +236,23 @@ def fault_daychange():
         rows = psql("SELECT count(*), count(DISTINCT (day, station_id)) FROM day_values", url).split("|")
         alerts = psql("SELECT count(*), count(DISTINCT (station_id, type, opened_at)) FROM alerts", url).split("|")
         interviews = psql("SELECT count(*), count(DISTINCT (day, station_id)) FROM interviews", url).split("|")
-        deliveries = [(b["alert"]["station"], b["alert"]["type"], b["alert"]["opened_at"]) for b in receiver.bodies]
+        deliveries = [(b["alert"]["station"], b["alert"]["type"], b["alert"]["opened_at"])
+                      for b in receiver.bodies if "alert" in b]
+        # The day's bulletin goes out once too, whichever daemon finalized it.
+        bulletins = [b["date"] for b in receiver.bodies if b.get("event") == "bulletin.final"]
         figures = {"fault": "daychange", "finalized_days": snapshots, "snapshot_rows": rows,
                    "alerts": alerts, "interviews": interviews, "webhook_deliveries": len(deliveries),
-                   "distinct_deliveries": len(set(deliveries)), "exit_codes": [c1, c2]}
+                   "distinct_deliveries": len(set(deliveries)), "bulletin_pushes": bulletins,
+                   "exit_codes": [c1, c2]}
         os.makedirs(FIGURES, exist_ok=True)
         with open(os.path.join(FIGURES, "daychange.json"), "w") as f:
             json.dump(figures, f, indent=1)
         ok = (snapshots == 1 and rows[0] == rows[1] and alerts[0] == alerts[1] and interviews[0] == interviews[1]
-              and len(deliveries) == len(set(deliveries)) and len(deliveries) >= len(EXPECTED) and c1 == c2 == 0)
+              and len(deliveries) == len(set(deliveries)) and len(deliveries) >= len(EXPECTED) and c1 == c2 == 0
+              and bulletins == ["2017-12-06"])
         print(f"daychange: {snapshots} snapshot, {alerts[0]} alerts ({alerts[1]} distinct), "
               f"{len(deliveries)} webhook deliveries ({len(set(deliveries))} distinct), "
-              f"{interviews[0]} interview rows; {'OK' if ok else 'FAILED'}")
+              f"{interviews[0]} interview rows, bulletin pushes {bulletins}; {'OK' if ok else 'FAILED'}")
         return ok
     finally:
         receiver.close()
