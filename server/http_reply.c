@@ -17,7 +17,10 @@ static bool etag_matches(struct aq_request *req, const char *etag)
 		return false;
 	if (strcmp(inm, "*") == 0)
 		return true;
-	/* A list of tags, possibly weak (W/"…"): compare the quoted opaque parts. */
+	/* A list of tags, possibly weak (W/"…", ours or a proxy's): compare the quoted opaque
+	 * parts (the weak comparison of RFC 9110 8.8.3.2, which If-None-Match uses). */
+	if (strncmp(etag, "W/", 2) == 0)
+		etag += 2;
 	return strstr(inm, etag) != NULL;
 }
 

@@ -5,6 +5,7 @@
 #include "http_internal.h"
 #include "aq_clock.h"
 #include "aq_day.h"
+#include "aq_etag.h"
 #include "aq_gzip.h"
 #include "aq_json_ranking.h"
 #include "aq_time.h"
@@ -24,8 +25,8 @@ struct entry {
 	int64_t until_us;   /* clock time at which that hour ends: no localtime per hit */
 	struct MHD_Response *resp;
 	struct MHD_Response *gz_resp; /* the same body gzipped (NULL when it did not pay) */
-	char etag[24];
-	char gz_etag[28];
+	char etag[AQ_ETAG_LEN];
+	char gz_etag[AQ_ETAG_LEN + 4];
 	size_t len, gz_len;
 	unsigned uses;
 };
@@ -111,15 +112,18 @@ enum MHD_Result aq_today_reply(struct aq_request *req, const struct aq_day_query
 	aq_day_cleanup(&d);
 	if (st != AQ_OK)
 		return aq_reply_error(req, st, problem, NULL);
-	char etag[24];
-	aq_etag_of(body, len, etag);
+	/* Of the content, not the bytes: every daemon that built this ranking from the same data
+	 * gives it the same tag whatever its generated_at, so polls through a proxy that
+	 * alternates between daemons keep getting 304. */
+	char etag[AQ_ETAG_LEN];
+	aq_etag_content(body, len, "generated_at", etag);
 	const char *type = r->csv ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
 	struct MHD_Response *resp = aq_reply_make_shared(app, type, body, len, etag);
 	/* Compressed once per rebuild, served to every poll that accepts it. */
 	struct MHD_Response *gz_resp = NULL;
-	char *gz = NULL, gz_etag[28];
+	char *gz = NULL, gz_etag[AQ_ETAG_LEN + 4];
 	size_t gz_len = 0;
-	snprintf(gz_etag, sizeof gz_etag, "%.17s-gz\"", etag);
+	snprintf(gz_etag, sizeof gz_etag, "%.*s-gz\"", (int)strlen(etag) - 1, etag);
 	if (len > 1024 && aq_gzip(body, len, &gz, &gz_len) && gz_len < len) {
 		gz_resp = aq_reply_make_shared(app, type, gz, gz_len, gz_etag);
 		if (gz_resp)
