@@ -36,6 +36,7 @@ struct aq_config {
 	int interview_count;
 	int finalize_after;
 	int finalize_quiet;
+	int retention_months;  /* AQRANK_RETENTION_MONTHS: 0 keeps every month */
 	double radius_km;
 	/* the bulletin (通报) */
 	char *district_name;   /* its title */

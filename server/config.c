@@ -88,6 +88,9 @@ static const struct key_def keys[] = {
 	 "seconds after a day ends before it is finalized"},
 	{"AQRANK_FINALIZE_QUIET", NULL, T_INT, O(finalize_quiet), "5", 0, 1000000000, NULL,
 	 "wait until backfill of past days has paused this many seconds before finalizing"},
+	{"AQRANK_RETENTION_MONTHS", NULL, T_INT, O(retention_months), "0", 0, 1200, NULL,
+	 "whole months of raw readings kept besides the current one; older monthly partitions move "
+	 "to readings_archive (0 = keep all)"},
 	{"AQRANK_RADIUS_KM", NULL, T_DOUBLE, O(radius_km), "3", 0.01, 1000, NULL,
 	 "radius around a national point, km"},
 	{"AQRANK_DISTRICT_NAME", NULL, T_STRING, O(district_name), "本区", 0, 0, NULL,

@@ -153,6 +153,7 @@ static const struct default_case defaults[] = {
 	{"AQRANK_INTERVIEW_COUNT", FI(interview_count, 3)},
 	{"AQRANK_FINALIZE_AFTER", FI(finalize_after, 7200)},
 	{"AQRANK_FINALIZE_QUIET", FI(finalize_quiet, 5)},
+	{"AQRANK_RETENTION_MONTHS", FI(retention_months, 0)},
 	{"AQRANK_RADIUS_KM", FD(radius_km, 3)},
 	{"AQRANK_ADMIN_TOKEN", FS(admin_token, "")},
 	{"AQRANK_READ_TOKEN", FS(read_token, "")},
