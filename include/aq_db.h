@@ -14,6 +14,7 @@
 #include "aq_dayview.h"
 #include "aq_hj212_guard.h"
 #include "aq_interview.h"
+#include "aq_partplan.h"
 #include "aq_reading.h"
 #include "aq_sources.h"
 #include "aq_station.h"
@@ -205,6 +206,21 @@ enum aq_status aq_db_backfill_idle(struct aq_db *db, double *seconds);
 enum aq_status aq_db_bump_version(struct aq_db *db, int64_t *version);
 /* Current data version. */
 enum aq_status aq_db_data_version(struct aq_db *db, int64_t *version);
+
+/* ---- monthly partitions of readings (db_partitions.c, migration 010) ---- */
+
+/* The partitions of readings, the default among them (*out malloc'd; the caller frees it). */
+enum aq_status aq_db_partitions(struct aq_db *db, struct aq_partition **out, size_t *n);
+/* The months (aq_partplan.h numbers, ascending, at most 48) that have rows in the default
+ * partition (*months malloc'd; the caller frees it). */
+enum aq_status aq_db_partition_default_months(struct aq_db *db, int **months, size_t *n);
+/* Creates the partition of the local month beginning on first_day, moving that month's rows
+ * out of the default partition; *created false when a partition covers it already. A lock
+ * wait longer than 2 s fails (the caller tries again later). */
+enum aq_status aq_db_partition_create(struct aq_db *db, int64_t first_day, bool *created);
+/* Moves partition `name` of readings to readings_archive; *archived false when it is no
+ * partition of readings. A lock wait longer than 2 s fails. */
+enum aq_status aq_db_partition_archive(struct aq_db *db, const char *name, bool *archived);
 
 /* ---- finalized months and years (db_periods.c) ---- */
 

@@ -12,6 +12,7 @@
 #include "aq_json_ranking.h"
 #include "aq_log.h"
 #include "aq_metrics.h"
+#include "aq_partitions.h"
 #include "aq_time.h"
 #include "aq_worker.h"
 
@@ -51,6 +52,7 @@ struct pass_state {
 	int64_t last_period_us;    /* real time of the last look for months and years to finalize */
 	bool periods_warm;         /* this year's days read into the period cache */
 	int64_t last_drift_us;     /* real time of the last calibration drift check */
+	int64_t last_partitions_us; /* real time of the last look at readings' partitions */
 };
 
 /* Streams events other daemons (or this one) logged since the last pass. */
@@ -161,6 +163,12 @@ static void run_pass(struct aq_app *app, struct pass_state *ps)
 	}
 	stream_events(app, ps);
 	ranking_event(app, ps, now);
+	/* Partitions: at start, then every ten minutes — months are created two ahead, so a
+	 * month's partition exists long before its first reading. */
+	if (now - ps->last_partitions_us >= 600 * AQ_US_PER_SEC) {
+		ps->last_partitions_us = now;
+		aq_partitions_maintain(app);
+	}
 	if (now - ps->last_prune_us >= 3600 * AQ_US_PER_SEC) {
 		/* Listeners reconnect within seconds and a webhook row is done once delivered: a
 		 * week of events and a month of delivered rows are plenty for audit. */
