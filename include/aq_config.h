@@ -17,6 +17,8 @@ enum aq_webhook_format { AQ_WEBHOOK_JSON, AQ_WEBHOOK_DINGTALK, AQ_WEBHOOK_WECOM 
 struct aq_config {
 	/* service */
 	char *database_url;
+	char *read_dsn;          /* AQRANK_READ_DSN: a streaming replica, "" for none */
+	double read_max_lag_s;   /* AQRANK_READ_MAX_LAG_S */
 	char *listen; /* "host:port" as configured; split into the two fields below */
 	char listen_host[64];
 	int listen_port;

@@ -35,6 +35,22 @@ void aq_db_pool_free(struct aq_db_pool *pool);
  * aq_db_release. */
 struct aq_db *aq_db_acquire(struct aq_db_pool *pool, enum aq_status *st);
 void aq_db_release(struct aq_db_pool *pool, struct aq_db *db);
+/* Pins db (a borrowed connection, of this pool or another) to the calling thread: until
+ * aq_db_pool_unpin, every aq_db_acquire of pool by this thread returns db, and aq_db_release
+ * of it returns nothing — so all the reads of one reply, however many services borrow, run on
+ * one connection (replica.c). False when the thread has a pin already or the table is full. */
+bool aq_db_pool_pin(struct aq_db_pool *pool, struct aq_db *db);
+void aq_db_pool_unpin(struct aq_db_pool *pool);
+
+/* The WAL position of the server db is connected to: replayed (a standby: *in_recovery) or
+ * written (a primary), in bytes. */
+enum aq_status aq_db_wal_position(struct aq_db *db, bool *in_recovery, uint64_t *lsn);
+/* Opens one read-only REPEATABLE READ snapshot on db for a reply's reads (no fold of pending
+ * live readings: a standby cannot); aq_db_read_end closes it. aq_db_tx inside it runs its
+ * function in the snapshot. */
+enum aq_status aq_db_read_begin(struct aq_db *db);
+void aq_db_read_end(struct aq_db *db);
+
 /* Connections in use and in total (for /metrics). */
 void aq_db_pool_stats(struct aq_db_pool *pool, int *in_use, int *size);
 

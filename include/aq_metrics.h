@@ -28,6 +28,8 @@ enum aq_counter {
 	AQ_C_HEADER_TIMEOUTS, /* connections cut: no complete request head within the deadline */
 	AQ_C_AUTH_FAILURES,  /* requests whose bearer token matched nothing */
 	AQ_C_AUTH_LIMITED,   /* requests refused: their address failed authentication too often */
+	AQ_C_REPLICA_READS,  /* replies read from the replica (AQRANK_READ_DSN) */
+	AQ_C_REPLICA_BYPASSED, /* replies that would have, read from the primary: replica bypassed */
 	AQ_COUNTERS
 };
 

@@ -59,6 +59,10 @@ static const char *const pollutant_names[] = {"pm25", "pm10", "so2", "no2", "co"
 static const struct key_def keys[] = {
 	{"AQRANK_DATABASE_URL", "--database-url", T_STRING, O(database_url), "postgresql:///aqrank", 0, 0, NULL,
 	 "libpq connection URI"},
+	{"AQRANK_READ_DSN", NULL, T_STRING, O(read_dsn), "", 0, 0, NULL,
+	 "libpq URI of a streaming replica for rankings, history and CSV (unset: the primary serves all)"},
+	{"AQRANK_READ_MAX_LAG_S", NULL, T_DOUBLE, O(read_max_lag_s), "10", 0, 86400, NULL,
+	 "a replica further behind the primary than this many seconds is bypassed"},
 	{"AQRANK_LISTEN", "--listen", T_LISTEN, O(listen), "127.0.0.1:8080", 0, 0, NULL,
 	 "HTTP address host:port (port 0 picks a free one)"},
 	{"AQRANK_THREADS", "--threads", T_INT, O(threads), "16", 1, 256, NULL, "HTTP worker threads"},

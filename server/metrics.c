@@ -32,6 +32,9 @@ static const struct {
 	[AQ_C_AUTH_FAILURES] = {"aqrank_auth_failures_total", "Requests whose bearer token matched no token."},
 	[AQ_C_AUTH_LIMITED] = {"aqrank_auth_limited_total",
 			       "Requests refused (429) because their address failed authentication too often."},
+	[AQ_C_REPLICA_READS] = {"aqrank_replica_reads_total", "Replies read from the replica (AQRANK_READ_DSN)."},
+	[AQ_C_REPLICA_BYPASSED] = {"aqrank_replica_bypassed_total",
+				   "Replies read from the primary instead: the replica was behind or unreachable."},
 };
 
 struct aq_metrics *aq_metrics_new(void)

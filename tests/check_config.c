@@ -135,6 +135,8 @@ struct default_case {
 
 static const struct default_case defaults[] = {
 	{"AQRANK_DATABASE_URL", FS(database_url, "postgresql:///aqrank")},
+	{"AQRANK_READ_DSN", FS(read_dsn, "")},
+	{"AQRANK_READ_MAX_LAG_S", FD(read_max_lag_s, 10)},
 	{"AQRANK_LISTEN", FS(listen, "127.0.0.1:8080")},
 	{NULL, FA(listen_host, "127.0.0.1")},
 	{NULL, FI(listen_port, 8080)},
