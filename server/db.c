@@ -490,9 +490,17 @@ enum aq_status aq_db_wal_position(struct aq_db *db, bool *in_recovery, uint64_t 
 	return st;
 }
 
+static const struct aq_sql sql_read_snapshot = {
+	"read_snapshot", "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"};
+
 enum aq_status aq_db_read_begin(struct aq_db *db)
 {
-	enum aq_status st = aq_db_command(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	enum aq_status st = aq_db_command(db, "BEGIN");
+	if (st == AQ_OK) {
+		PQclear(aq_db_exec(db, &sql_read_snapshot, 0, NULL, &st));
+		if (st != AQ_OK)
+			aq_db_command(db, "ROLLBACK");
+	}
 	db->in_read = st == AQ_OK;
 	/* No fold in here: a standby cannot write, and the failed statement would abort the
 	 * snapshot. Live readings waiting to be folded (200 ms at most: the primary's background
