@@ -38,6 +38,7 @@ struct aq_config {
 	int interview_count;
 	int finalize_after;
 	int finalize_quiet;
+	int today_debounce_ms; /* AQRANK_TODAY_DEBOUNCE_MS */
 	int retention_months;  /* AQRANK_RETENTION_MONTHS: 0 keeps every month */
 	double radius_km;
 	/* the bulletin (通报) */

@@ -30,6 +30,8 @@ enum aq_counter {
 	AQ_C_AUTH_LIMITED,   /* requests refused: their address failed authentication too often */
 	AQ_C_REPLICA_READS,  /* replies read from the replica (AQRANK_READ_DSN) */
 	AQ_C_REPLICA_BYPASSED, /* replies that would have, read from the primary: replica bypassed */
+	AQ_C_TODAY_BUILDS,   /* today's ranking built (a cache miss) */
+	AQ_C_TODAY_STALE,    /* polls of today answered with the entry from before a change (debounce) */
 	AQ_COUNTERS
 };
 

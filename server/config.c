@@ -92,6 +92,9 @@ static const struct key_def keys[] = {
 	 "seconds after a day ends before it is finalized"},
 	{"AQRANK_FINALIZE_QUIET", NULL, T_INT, O(finalize_quiet), "5", 0, 1000000000, NULL,
 	 "wait until backfill of past days has paused this many seconds before finalizing"},
+	{"AQRANK_TODAY_DEBOUNCE_MS", NULL, T_INT, O(today_debounce_ms), "1000", 0, 600000, NULL,
+	 "today's ranking, when it takes 20 ms or more to build, is rebuilt at most this often under "
+	 "a stream of changes (0 = on every change)"},
 	{"AQRANK_RETENTION_MONTHS", NULL, T_INT, O(retention_months), "0", 0, 1200, NULL,
 	 "whole months of raw readings kept besides the current one; older monthly partitions move "
 	 "to readings_archive (0 = keep all)"},

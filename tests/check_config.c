@@ -156,6 +156,7 @@ static const struct default_case defaults[] = {
 	{"AQRANK_FINALIZE_AFTER", FI(finalize_after, 7200)},
 	{"AQRANK_FINALIZE_QUIET", FI(finalize_quiet, 5)},
 	{"AQRANK_RETENTION_MONTHS", FI(retention_months, 0)},
+	{"AQRANK_TODAY_DEBOUNCE_MS", FI(today_debounce_ms, 1000)},
 	{"AQRANK_RADIUS_KM", FD(radius_km, 3)},
 	{"AQRANK_ADMIN_TOKEN", FS(admin_token, "")},
 	{"AQRANK_READ_TOKEN", FS(read_token, "")},

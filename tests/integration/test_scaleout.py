@@ -15,6 +15,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -65,6 +66,11 @@ def same_etag(ports, timeout):
         if time.monotonic() - t0 > timeout:
             raise AssertionError(f"daemons disagree on today's ETag after {timeout} s: {tags}")
         time.sleep(0.05)
+
+
+def metric(d, name):
+    m = re.search(rf"^{name} (\S+)$", d.get("/metrics").body.decode(), re.M)
+    return float(m.group(1)) if m else 0.0
 
 
 def deliveries_by_key(receiver):
@@ -259,6 +265,38 @@ class _Through:
         body = {"name": attrs.pop("name", code), "kind": kind, "lat": lat, "lon": lon}
         body.update(attrs)
         return self.case.via_nginx("PUT", "/api/v1/stations/" + code, body, expect=201).get("token")
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class DebounceTest(unittest.TestCase):
+    """A ranking slow to build (3000 stations: 20 ms or more) is rebuilt at most once per
+    AQRANK_TODAY_DEBOUNCE_MS under a stream of changes; polls meanwhile get the one before."""
+
+    def test_slow_ranking_is_debounced(self):
+        url = new_database()
+        with Daemon(url=url, env={"AQRANK_NOW": NOW, "AQRANK_TODAY_DEBOUNCE_MS": "2000"}) as d:
+            psql("INSERT INTO stations (code, name, kind, lat, lon) SELECT 'D-' || g, 'D-' || g, 'micro', "
+                 "39.8 + (g / 100) * 0.003, 116.3 + (g % 100) * 0.003 FROM generate_series(1, 3000) g", url)
+            readings = [{"station": f"D-{g}", "observed_at": f"{TODAY}T{h:02d}:00:00+08:00", "pm10": 50 + (g + h) % 90}
+                        for g in range(1, 3001) for h in range(14)]
+            for i in range(0, len(readings), 5000):
+                d.post_readings(readings[i:i + 5000])
+            first = d.get("/api/v1/ranking/today")
+            self.assertEqual(first.json["stations_ranked"], 3000)
+            timing = dict(re.findall(r"(\w+);dur=([\d.]+)", first.header("Server-Timing") or ""))
+            d.post_readings({"station": "D-1", "observed_at": "2017-12-07T14:30:00+08:00", "pm10": 400})
+            # Within the debounce: the ranking from before the change (unless the build was
+            # quick after all: then there is nothing to debounce and the test says so).
+            again = d.get("/api/v1/ranking/today")
+            builds = metric(d, "aqrank_today_builds_total")
+            if again.header("ETag") != first.header("ETag"):
+                self.skipTest(f"the 3000-station build was faster than 20 ms here ({timing})")
+            self.assertGreaterEqual(metric(d, "aqrank_today_debounced_total"), 1)
+            # After it, the change shows.
+            time.sleep(2.2)
+            later = d.get("/api/v1/ranking/today")
+            self.assertNotEqual(later.header("ETag"), first.header("ETag"))
+            self.assertEqual(metric(d, "aqrank_today_builds_total"), builds + 1)
 
 
 @unittest.skipUnless(PG_URL, "needs the test cluster")
