@@ -97,9 +97,12 @@ class Daemon:
         e = {"PATH": os.environ["PATH"], "AQRANK_DATABASE_URL": url, "AQRANK_LISTEN": "127.0.0.1:0",
              "AQRANK_ADMIN_TOKEN": ADMIN, "AQRANK_NOW": NOW, "AQRANK_THREADS": str(THREADS),
              "AQRANK_FINALIZE_AFTER": str(30 * 86400)}
+        if os.environ.get("BENCH_TODAY_DEBOUNCE_MS"):
+            e["AQRANK_TODAY_DEBOUNCE_MS"] = os.environ["BENCH_TODAY_DEBOUNCE_MS"]
         e.update({k: str(v) for k, v in env.items()})
         self.logf = open(self.log_path, "w")
-        self.proc = subprocess.Popen([os.path.join(ROOT, "build", "aqrankd")], env=e,
+        # BENCH_AQRANKD: another binary (e.g. an older build, for a before/after figure).
+        self.proc = subprocess.Popen([os.environ.get("BENCH_AQRANKD", os.path.join(ROOT, "build", "aqrankd"))], env=e,
                                      stdout=subprocess.DEVNULL, stderr=self.logf)
         for _ in range(200):
             m = re.search(r"listening on http://[^:]+:(\d+)", open(self.log_path).read())
