@@ -110,6 +110,7 @@ run: deps all
 # make test: plain build and ASan/UBSan build, unit suites under both, integration suites
 # against a throw-away PostgreSQL cluster (started and removed by tests/run-all.sh).
 test: deps
+	@$(MAKE) -s format-check || { echo "make test: the C sources are not formatted (.clang-format): run make format" >&2; exit 1; }
 	$(MAKE) all tests
 	$(MAKE) asan
 	@sh tests/run-all.sh
@@ -144,7 +145,7 @@ FUZZ_TARGETS := readings station time query config csv hj212 bulletin
 FUZZ_CFLAGS  := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_JSON    := server/json.c server/reading.c server/station.c server/timeutil.c server/clock.c \
-                server/hj212.c server/hj212_guard.c
+                server/hj212.c server/hj212_guard.c server/csv.c
 fuzz_readings_SRCS := $(FUZZ_JSON)
 fuzz_station_SRCS  := $(FUZZ_JSON)
 fuzz_time_SRCS     := server/timeutil.c
@@ -155,7 +156,7 @@ fuzz_config_SRCS   := server/config.c server/clock.c server/timeutil.c server/pe
                       server/addr.c server/reading.c
 fuzz_csv_SRCS      := server/csv.c
 fuzz_hj212_SRCS    := server/hj212.c server/reading.c server/timeutil.c server/aqi.c
-fuzz_bulletin_SRCS := server/bulletin.c server/bulletin_html.c server/buf.c server/dayview.c server/aggregate.c \
+fuzz_bulletin_SRCS := server/qc.c server/calib.c server/bulletin.c server/bulletin_html.c server/buf.c server/dayview.c server/aggregate.c \
                       server/ranking.c server/station.c server/aqi.c server/timeutil.c server/clock.c \
                       server/reading.c server/interview.c
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))

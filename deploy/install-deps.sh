@@ -3,7 +3,7 @@
 # As root it calls apt-get directly; as a normal user it uses sudo when there is one.
 set -eu
 PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libpq-dev check libcurl4-gnutls-dev zlib1g-dev \
-libgnutls28-dev libsodium-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils postgresql-15 postgresql-contrib python3 curl chromium fonts-wqy-microhei clang libclang-rt-14-dev valgrind"
+libgnutls28-dev libsodium-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils postgresql-15 postgresql-contrib python3 curl chromium fonts-wqy-microhei clang clang-format libclang-rt-14-dev valgrind"
 [ -n "${AQ_EXTRA_PKGS:-}" ] && PKGS="$PKGS $AQ_EXTRA_PKGS"
 
 missing=""

@@ -38,10 +38,10 @@ int aq_provisional_o3_windows(int hours_elapsed, int full_threshold);
  * hour is valid (an invalid hour is still shown); only valid hours count toward the day. */
 struct aq_hourly {
 	int count[AQ_POLLUTANTS];
-	bool valid[AQ_POLLUTANTS];        /* count ≥ aq_hour_min_readings(interval_s) */
-	double mean[AQ_POLLUTANTS];       /* sum / count, unrounded; 0 when count == 0 */
-	double published[AQ_POLLUTANTS];  /* mean rounded half-to-even: integer, CO 1 decimal */
-	struct aq_aqi aqi;                /* aq_aqi_hourly() over the valid pollutants */
+	bool valid[AQ_POLLUTANTS];	 /* count ≥ aq_hour_min_readings(interval_s) */
+	double mean[AQ_POLLUTANTS];	 /* sum / count, unrounded; 0 when count == 0 */
+	double published[AQ_POLLUTANTS]; /* mean rounded half-to-even: integer, CO 1 decimal */
+	struct aq_aqi aqi;		 /* aq_aqi_hourly() over the valid pollutants */
 };
 
 /* Computes one station-hour.
@@ -49,8 +49,8 @@ struct aq_hourly {
  *   interval_s  the station's expected reporting interval
  *   std         breakpoint standard for the hourly AQI (not NULL)
  *   out         filled completely */
-void aq_hourly_compute(const struct aq_hour_sums *sums, int interval_s,
-		       const struct aq_aqi_standard *std, struct aq_hourly *out);
+void aq_hourly_compute(const struct aq_hour_sums *sums, int interval_s, const struct aq_aqi_standard *std,
+		       struct aq_hourly *out);
 
 /* Number of 8 h O3 windows in a day (ending 08:00 .. 24:00). */
 #define AQ_O3_WINDOWS 17
@@ -64,31 +64,31 @@ void aq_hourly_compute(const struct aq_hour_sums *sums, int interval_s,
 #define AQ_O3_MIN_WINDOWS 14
 
 struct aq_day_rules {
-	int interval_s;                       /* station's expected reporting interval */
-	int min_hours;                        /* AQRANK_MIN_HOURS (20) or the provisional one */
-	int min_o3_windows;                   /* 14, or aq_provisional_o3_windows() */
-	unsigned composite_mask;              /* AQ_POLLUTANT_BITs; 0 = no composite */
-	const struct aq_aqi_standard *standard;  /* not NULL */
+	int interval_s;				/* station's expected reporting interval */
+	int min_hours;				/* AQRANK_MIN_HOURS (20) or the provisional one */
+	int min_o3_windows;			/* 14, or aq_provisional_o3_windows() */
+	unsigned composite_mask;		/* AQ_POLLUTANT_BITs; 0 = no composite */
+	const struct aq_aqi_standard *standard; /* not NULL */
 };
 
 /* One station-day. For pollutants other than O3, mean is the unrounded mean of the valid
  * hourly means; for O3 it is the daily maximum 8 h moving mean. mean and published are 0 when
  * there is nothing to average; published is meaningful only when valid. */
 struct aq_daily {
-	int valid_hours[AQ_POLLUTANTS];   /* valid hourly means (O3: valid O3 hours) */
-	bool valid[AQ_POLLUTANTS];        /* ≥ max(1, min_hours) valid hours; O3: windows */
+	int valid_hours[AQ_POLLUTANTS]; /* valid hourly means (O3: valid O3 hours) */
+	bool valid[AQ_POLLUTANTS];	/* ≥ max(1, min_hours) valid hours; O3: windows */
 	double mean[AQ_POLLUTANTS];
-	double published[AQ_POLLUTANTS];  /* half-to-even: integer, CO 1 decimal */
-	int o3_windows_valid;             /* windows with ≥ 6 valid hours, 0..17 */
-	bool o3_1h_valid;                 /* at least one valid O3 hour */
-	double o3_1h_max;                 /* published maximum valid O3 hourly mean */
-	struct aq_aqi aqi;                /* aq_aqi_daily() over the published values */
-	unsigned composite_mask;          /* copy of rules->composite_mask */
-	unsigned reported_mask;           /* pollutants with at least one counted reading */
-	bool has_composite;               /* every masked pollutant valid, mask not empty */
-	double composite;                 /* Σ published Cᵢ/Sᵢ, half-to-even 2 decimals, Sᵢ the
+	double published[AQ_POLLUTANTS]; /* half-to-even: integer, CO 1 decimal */
+	int o3_windows_valid;		 /* windows with ≥ 6 valid hours, 0..17 */
+	bool o3_1h_valid;		 /* at least one valid O3 hour */
+	double o3_1h_max;		 /* published maximum valid O3 hourly mean */
+	struct aq_aqi aqi;		 /* aq_aqi_daily() over the published values */
+	unsigned composite_mask;	 /* copy of rules->composite_mask */
+	unsigned reported_mask;		 /* pollutants with at least one counted reading */
+	bool has_composite;		 /* every masked pollutant valid, mask not empty */
+	double composite;		 /* Σ published Cᵢ/Sᵢ, half-to-even 2 decimals, Sᵢ the
 	                                   * grade-II annual limits in force */
-	unsigned over_limit_mask;         /* valid pollutants published above the 24 h limit in
+	unsigned over_limit_mask;	 /* valid pollutants published above the 24 h limit in
 	                                   * force (超标: O3 against its 8 h limit) */
 };
 
@@ -96,8 +96,7 @@ struct aq_daily {
  *   hours  the 24 local hours of the day, index = local hour (not NULL)
  *   rules  not NULL
  *   out    filled completely */
-void aq_daily_compute(const struct aq_hour_sums hours[24], const struct aq_day_rules *rules,
-		      struct aq_daily *out);
+void aq_daily_compute(const struct aq_hour_sums hours[24], const struct aq_day_rules *rules, struct aq_daily *out);
 
 /* Completes a station-day whose valid_hours, valid, mean, o3_windows_valid, o3_1h_valid,
  * o3_1h_max, composite_mask and reported_mask are set (e.g. read back from a finalized

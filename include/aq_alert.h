@@ -9,7 +9,11 @@
 #include "aq_alerts.h"
 #include "aq_reading.h"
 
-enum aq_alert_status { AQ_AS_OPEN, AQ_AS_ACKNOWLEDGED, AQ_AS_RESOLVED };
+enum aq_alert_status {
+	AQ_AS_OPEN,
+	AQ_AS_ACKNOWLEDGED,
+	AQ_AS_RESOLVED
+};
 
 struct aq_alert {
 	int64_t id;
@@ -22,7 +26,7 @@ struct aq_alert {
 	int severity; /* enum aq_severity */
 	int status;   /* enum aq_alert_status */
 	int64_t opened_us, last_seen_us;
-	int64_t resolved_us;     /* 0 while active */
+	int64_t resolved_us;	 /* 0 while active */
 	int64_t acknowledged_us; /* 0 unless acknowledged */
 	int count;
 	bool has_value;

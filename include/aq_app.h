@@ -33,18 +33,18 @@ struct aq_app {
 	unsigned char admin_hash[AQ_TOKEN_HASH_LEN]; /* hashes only: tokens are compared hashed */
 	unsigned char read_hash[AQ_TOKEN_HASH_LEN];
 	unsigned char metrics_hash[AQ_TOKEN_HASH_LEN];
-	atomic_bool schema_ready;                    /* migrations applied (or checked) */
+	atomic_bool schema_ready; /* migrations applied (or checked) */
 	pthread_mutex_t migrate_lock;
 	struct aq_metrics *metrics;
 	struct aq_events *events;
 	struct aq_jobs *jobs; /* woken by ingest so that closed hours are judged at once */
 	struct aq_ratelimit *ratelimit;
 	struct aq_token_cache *tokens;
-	struct aq_ingest_group *ingest_group; /* group commit of live readings */
-	struct aq_period_cache *periods;      /* finalized days' values for the period rankings */
-	struct aq_pdf_fonts *pdf_fonts;       /* the bulletins' font map, shared by the threads */
-	struct aq_hj212_server *hj212; /* NULL when AQRANK_HJ212_LISTEN is unset */
-	struct aq_replica *replica;    /* NULL when AQRANK_READ_DSN is unset (replica.c) */
+	struct aq_ingest_group *ingest_group;	/* group commit of live readings */
+	struct aq_period_cache *periods;	/* finalized days' values for the period rankings */
+	struct aq_pdf_fonts *pdf_fonts;		/* the bulletins' font map, shared by the threads */
+	struct aq_hj212_server *hj212;		/* NULL when AQRANK_HJ212_LISTEN is unset */
+	struct aq_replica *replica;		/* NULL when AQRANK_READ_DSN is unset (replica.c) */
 	struct aq_sources_cache *sources_cache; /* recent source analyses (sources_service.c; main's) */
 	atomic_bool stopping;
 	/* Bumped on every local write and whenever the database's data_version moved (another

@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 struct aq_asset {
-	const char *name;           /* file name without directory, e.g. "index.html" */
-	const unsigned char *data;  /* NUL-terminated for convenience; size excludes the NUL */
+	const char *name;	   /* file name without directory, e.g. "index.html" */
+	const unsigned char *data; /* NUL-terminated for convenience; size excludes the NUL */
 	size_t size;
 };
 

@@ -54,16 +54,16 @@ struct aq_bulletin_national {
 
 /* Everything a day's bulletin says. Borrowed; NULL/0 where there is nothing. */
 struct aq_bulletin_day_in {
-	const char *district;     /* AQRANK_DISTRICT_NAME */
-	const char *issuer;       /* the issuing body ("" or NULL: "<district>生态环境局") */
+	const char *district; /* AQRANK_DISTRICT_NAME */
+	const char *issuer;   /* the issuing body ("" or NULL: "<district>生态环境局") */
 	bool english;
-	const struct aq_dayview *view;          /* the day (final: its snapshot) */
-	const struct aq_day_ranking *ranking;   /* the whole network, the day's interview metric */
-	const struct aq_interview *interviews;  /* worst first */
+	const struct aq_dayview *view;	       /* the day (final: its snapshot) */
+	const struct aq_day_ranking *ranking;  /* the whole network, the day's interview metric */
+	const struct aq_interview *interviews; /* worst first */
 	size_t n_interviews;
-	bool has_prev;            /* the day before had a district mean (same metric) … */
-	double prev_mean;         /* … this one, published */
-	bool has_last_year;       /* the same day a year before … */
+	bool has_prev;	    /* the day before had a district mean (same metric) … */
+	double prev_mean;   /* … this one, published */
+	bool has_last_year; /* the same day a year before … */
 	double last_year_mean;
 	const struct aq_bulletin_national *national; /* the national points of the view */
 	size_t n_national;
@@ -75,9 +75,9 @@ struct aq_bulletin_day_in {
 	const struct aq_summary *campaign;
 	const struct aq_station *campaign_stations; /* campaign->n_stations */
 	int64_t campaign_from, campaign_to;
-	size_t campaign_days;     /* finalized days in the window */
+	size_t campaign_days; /* finalized days in the window */
 	enum aq_metric campaign_metric;
-	int64_t generated_us;     /* final: the snapshot's finalization time; else the clock */
+	int64_t generated_us; /* final: the snapshot's finalization time; else the clock */
 };
 
 /* A month's bulletin: the period ranking by station and, when given, by street. */
@@ -86,68 +86,72 @@ struct aq_bulletin_month_in {
 	const char *issuer;
 	bool english;
 	const struct aq_period_result *stations; /* by station (not NULL) */
-	const struct aq_period_result *units;    /* by unit, or NULL */
-	int64_t generated_us;     /* kept month: its finalization; else the clock */
+	const struct aq_period_result *units;	 /* by unit, or NULL */
+	int64_t generated_us;			 /* kept month: its finalization; else the clock */
 };
 
 /* ---- the model ---- */
 
-enum aq_bcol_flags { AQ_BCOL_NUM = 1u };         /* right-aligned (numbers) */
-enum aq_brow_flags { AQ_BROW_MARK = 1u };        /* a row to stand out (on the interview list) */
+enum aq_bcol_flags {
+	AQ_BCOL_NUM = 1u
+}; /* right-aligned (numbers) */
+enum aq_brow_flags {
+	AQ_BROW_MARK = 1u
+}; /* a row to stand out (on the interview list) */
 
 struct aq_btable {
 	size_t n_cols, n_rows;
-	const char **heads;     /* n_cols */
+	const char **heads;	   /* n_cols */
 	const unsigned *col_flags; /* n_cols */
-	const double *widths;   /* n_cols relative widths, summing to 1 */
-	const char **cells;     /* n_rows × n_cols, row-major */
-	unsigned *row_flags;    /* n_rows */
+	const double *widths;	   /* n_cols relative widths, summing to 1 */
+	const char **cells;	   /* n_rows × n_cols, row-major */
+	unsigned *row_flags;	   /* n_rows */
 };
 
 struct aq_bmap_point {
-	double x, y;            /* 0..1 of the map's width and height, y downwards */
+	double x, y; /* 0..1 of the map's width and height, y downwards */
 	const char *label;
-	const char *color;      /* "#RRGGBB": the station's AQI level, grey without */
+	const char *color; /* "#RRGGBB": the station's AQI level, grey without */
 	bool national;
-	bool marked;            /* on the interview list */
+	bool marked; /* on the interview list */
 };
 
 struct aq_bmap {
-	double aspect;          /* height / width */
-	double ring;            /* the radius around national points, in widths */
-	double km;              /* one kilometre, in widths */
+	double aspect; /* height / width */
+	double ring;   /* the radius around national points, in widths */
+	double km;     /* one kilometre, in widths */
 	const char *caption;
-	const char *legend[4];  /* national, micro, ring, no value */
+	const char *legend[4]; /* national, micro, ring, no value */
 	struct aq_bmap_point *points;
 	size_t n_points;
 };
 
 struct aq_bsection {
-	const char *id;         /* "summary", "national", "ranking", … (HTML ids, test hooks) */
+	const char *id; /* "summary", "national", "ranking", … (HTML ids, test hooks) */
 	const char *heading;
 	const char **paras;
 	size_t n_paras;
 	const struct aq_btable *table; /* or NULL */
 	const struct aq_bmap *map;     /* or NULL */
-	const char *empty;      /* shown when there is neither a table nor paragraphs */
+	const char *empty;	       /* shown when there is neither a table nor paragraphs */
 };
 
 struct aq_bulletin_arena;
 
 struct aq_bulletin {
 	bool english;
-	const char *title;      /* "东城区空气质量日排名通报" */
-	const char *date_text;  /* "2026年11月27日" */
+	const char *title;     /* "东城区空气质量日排名通报" */
+	const char *date_text; /* "2026年11月27日" */
 	const char *issuer;
-	const char *number;     /* "〔2026〕第 331 期" */
-	bool watermark;         /* provisional: 未定稿 across every page */
+	const char *number; /* "〔2026〕第 331 期" */
+	bool watermark;	    /* provisional: 未定稿 across every page */
 	const char *watermark_text;
 	struct aq_bsection *sections;
 	size_t n_sections;
 	const char *footer;
-	const char *page_format; /* "第 %d 页 / 共 %d 页" or "Page %d of %d" */
-	int64_t created_us;     /* the PDF's creation date: the snapshot's, so bytes repeat */
-	const char *pdf_title;  /* document metadata */
+	const char *page_format;	 /* "第 %d 页 / 共 %d 页" or "Page %d of %d" */
+	int64_t created_us;		 /* the PDF's creation date: the snapshot's, so bytes repeat */
+	const char *pdf_title;		 /* document metadata */
 	struct aq_bulletin_arena *arena; /* owns every text and array above */
 };
 

@@ -25,7 +25,7 @@ void aq_pdf_fonts_free(struct aq_pdf_fonts *fonts);
 
 /* Renders b with fonts (NULL: the calling thread's default font map). *pdf is malloc'd (the caller frees it), *len its size, *pages the page count.
  * AQ_ERR_INTERNAL when cairo fails or memory runs out (nothing is returned then). */
-enum aq_status aq_bulletin_pdf(const struct aq_bulletin *b, struct aq_pdf_fonts *fonts, unsigned char **pdf, size_t *len,
-			       int *pages);
+enum aq_status aq_bulletin_pdf(const struct aq_bulletin *b, struct aq_pdf_fonts *fonts, unsigned char **pdf,
+			       size_t *len, int *pages);
 
 #endif

@@ -16,17 +16,20 @@
 
 struct aq_app;
 
-enum aq_bulletin_format { AQ_BULLETIN_HTML, AQ_BULLETIN_PDF };
+enum aq_bulletin_format {
+	AQ_BULLETIN_HTML,
+	AQ_BULLETIN_PDF
+};
 
 /* The campaign window of a day's bulletin when none is asked for: the 30 days ending on it. */
 #define AQ_BULLETIN_CAMPAIGN_DAYS 30
 
 struct aq_bulletin_request {
-	bool month;            /* a month's bulletin (day = its first day) */
-	int64_t day;           /* local day */
+	bool month;  /* a month's bulletin (day = its first day) */
+	int64_t day; /* local day */
 	enum aq_bulletin_format format;
 	bool english;
-	int campaign_days;     /* 0: no campaign table */
+	int campaign_days; /* 0: no campaign table */
 };
 
 /* What a kept rendering depends on: the day's snapshot (how many times it was finalized, its
@@ -39,13 +42,14 @@ struct aq_bulletin_stamp {
 
 /* The stamp of q's day now (one or two small queries). Months: final false (they are kept only
  * while nothing was written, see http_bulletins.c). */
-enum aq_status aq_bulletin_stamp(struct aq_app *app, const struct aq_bulletin_request *q, struct aq_bulletin_stamp *out);
+enum aq_status aq_bulletin_stamp(struct aq_app *app, const struct aq_bulletin_request *q,
+				 struct aq_bulletin_stamp *out);
 
 struct aq_bulletin_output {
-	char *body;            /* malloc'd: HTML text or PDF bytes */
+	char *body; /* malloc'd: HTML text or PDF bytes */
 	size_t len;
-	int pages;             /* PDF */
-	bool final;            /* built from a finalized snapshot (a kept month, or all its days) */
+	int pages;			/* PDF */
+	bool final;			/* built from a finalized snapshot (a kept month, or all its days) */
 	struct aq_bulletin_stamp stamp; /* of the snapshot it was built from */
 	double gather_ms, model_ms, render_ms;
 };

@@ -14,7 +14,10 @@
 #include "aq_reading.h"
 
 /* The two forms of the model. */
-enum aq_calib_model { AQ_CALIB_LINEAR, AQ_CALIB_LINEAR_RH };
+enum aq_calib_model {
+	AQ_CALIB_LINEAR,
+	AQ_CALIB_LINEAR_RH
+};
 
 /* "linear" "linear_rh"; false / NULL for anything else. */
 const char *aq_calib_model_name(enum aq_calib_model m);
@@ -23,15 +26,15 @@ bool aq_calib_model_from_name(const char *name, enum aq_calib_model *m);
 /* One fitted model: ref = a + b·raw (+ c·RH, c = 0 for the linear form). */
 struct aq_calib_fit {
 	enum aq_calib_model model;
-	int n;        /* pairs fitted */
+	int n; /* pairs fitted */
 	double a, b, c;
-	double r2;    /* 1 − SS_res / SS_tot */
-	double rmse;  /* √(SS_res / n), in the pollutant's unit */
+	double r2;   /* 1 − SS_res / SS_tot */
+	double rmse; /* √(SS_res / n), in the pollutant's unit */
 };
 
 enum aq_fit_result {
 	AQ_FIT_OK,
-	AQ_FIT_TOO_FEW,  /* fewer than min_pairs pairs (or fewer than the model's parameters + 1) */
+	AQ_FIT_TOO_FEW,	 /* fewer than min_pairs pairs (or fewer than the model's parameters + 1) */
 	AQ_FIT_SINGULAR, /* the normal equations have no unique solution: raw (or RH) constant, RH a
 	                  * linear function of raw, or the reference constant (R² undefined) */
 };
@@ -40,8 +43,8 @@ enum aq_fit_result {
  * least squares on centred sums, so that large concentrations lose no precision. out is filled
  * on AQ_FIT_OK only (its n is set in every case). min_pairs below the parameter count + 1 is
  * raised to it. */
-enum aq_fit_result aq_calib_fit(const double *raw, const double *ref, const double *rh, size_t n,
-				int min_pairs, struct aq_calib_fit *out);
+enum aq_fit_result aq_calib_fit(const double *raw, const double *ref, const double *rh, size_t n, int min_pairs,
+				struct aq_calib_fit *out);
 
 /* The calibration of one pollutant of one station in force on a day, as applied: which
  * approved calibration (id, the station's version number) and its coefficients. id 0 = none:
@@ -50,8 +53,8 @@ struct aq_calib_use {
 	int64_t id;
 	int version;
 	struct aq_calib_fit linear; /* always set when id != 0 */
-	bool has_rh;                /* the calibration also has the humidity form … */
-	struct aq_calib_fit rh;     /* … used for hours that carry a humidity */
+	bool has_rh;		    /* the calibration also has the humidity form … */
+	struct aq_calib_fit rh;	    /* … used for hours that carry a humidity */
 };
 
 /* The corrected value of an hourly mean raw (with the hour's mean relative humidity when
@@ -74,15 +77,15 @@ struct aq_calibration {
 	bool humidity;
 	int64_t valid_from;
 	bool approved;
-	int version;               /* 0 while pending */
+	int version; /* 0 while pending */
 	int64_t created_us, approved_us;
 	char note[256];
 	struct {
-		bool has;              /* this pollutant was fitted */
+		bool has; /* this pollutant was fitted */
 		struct aq_calib_fit linear;
 		bool has_rh;
 		struct aq_calib_fit rh;
-		int64_t valid_to;      /* approved: the next one's valid_from, or INT64_MAX */
+		int64_t valid_to; /* approved: the next one's valid_from, or INT64_MAX */
 	} fit[AQ_POLLUTANTS];
 };
 

@@ -24,10 +24,10 @@ struct aq_db;
 
 /* Which day and how to rank it. */
 struct aq_day_query {
-	int64_t day;           /* local day (days since 1970-01-01) */
+	int64_t day; /* local day (days since 1970-01-01) */
 	enum aq_metric metric;
-	const char *near;      /* a national point's code: rank only its ring; NULL for all */
-	double radius_km;      /* the ring, and the "within" radius of nearest_national */
+	const char *near; /* a national point's code: rank only its ring; NULL for all */
+	double radius_km; /* the ring, and the "within" radius of nearest_national */
 };
 
 /* Where building a day went, in milliseconds. */
@@ -42,7 +42,7 @@ struct aq_day {
 	struct aq_day_ranking ranking;
 	struct aq_interview *interview; /* worst first, n_interview entries, streaks filled in */
 	size_t n_interview;
-	bool interview_stored;          /* the stored list (ids, status, notes), not the rule's */
+	bool interview_stored; /* the stored list (ids, status, notes), not the rule's */
 	struct aq_day_timing timing;
 };
 
@@ -53,8 +53,7 @@ struct aq_day {
  * before's stored list. Errors: AQ_ERR_NO_DATA (a future day, or a past day without
  * readings), AQ_ERR_UNKNOWN_STATION / AQ_ERR_INVALID_PARAMETER (near), with *problem a
  * sentence for the reply; database statuses. out is always safe to aq_day_cleanup. */
-enum aq_status aq_day_build(struct aq_app *app, const struct aq_day_query *q, struct aq_day *out,
-			    const char **problem);
+enum aq_status aq_day_build(struct aq_app *app, const struct aq_day_query *q, struct aq_day *out, const char **problem);
 /* Frees what out holds. NULL-safe; out may be reused afterwards. */
 void aq_day_cleanup(struct aq_day *d);
 
@@ -84,7 +83,7 @@ struct aq_day_summary {
 	size_t days_finalized;
 	struct aq_station *stations; /* every station ranked on some day, n_stations */
 	size_t n_stations;
-	struct aq_summary sum;       /* sum.stations[k] is stations[k]; sum.order the ranking */
+	struct aq_summary sum;			    /* sum.stations[k] is stations[k]; sum.order the ranking */
 	const struct aq_aqi_standard *standards[4]; /* the standards the days were judged by */
 	size_t n_standards;
 };
@@ -95,7 +94,7 @@ void aq_day_summary_cleanup(struct aq_day_summary *s);
 /* One day of a station's daily series. */
 struct aq_station_day {
 	int64_t day;
-	bool final;        /* the values of the finalized snapshot */
+	bool final; /* the values of the finalized snapshot */
 	int readings;
 	struct aq_daily daily;
 	const struct aq_aqi_standard *standard; /* the standards it was judged by */
@@ -110,7 +109,8 @@ enum aq_status aq_day_station_series(struct aq_app *app, const char *code, int64
 /* A station's 24 hours of day: hourly values (validity, published means, hourly AQI under
  * *standard, the standards in force that day) and raw readings per hour. */
 enum aq_status aq_day_station_hours(struct aq_app *app, const char *code, int64_t day, struct aq_station *station,
-				    struct aq_hourly hours[24], int readings[24], const struct aq_aqi_standard **standard);
+				    struct aq_hourly hours[24], int readings[24],
+				    const struct aq_aqi_standard **standard);
 
 /* The day of the network as its ranking sees it, unranked: a live day quality-controlled and
  * calibrated (each station's quality says how), a final day from its snapshot with the

@@ -14,7 +14,7 @@
 /* One station's hourly rows of a day. */
 struct aq_station_hours {
 	int station_id;
-	uint32_t present;               /* bit h: the row of hour h exists */
+	uint32_t present; /* bit h: the row of hour h exists */
 	int readings[24];
 	struct aq_hour_sums hours[24];
 };
@@ -22,7 +22,7 @@ struct aq_station_hours {
 /* One hourly row as read from the database. */
 struct aq_hour_row {
 	int station_id;
-	int hour;                       /* 0..23 */
+	int hour; /* 0..23 */
 	int readings;
 	struct aq_hour_sums sums;
 };
@@ -31,8 +31,8 @@ struct aq_hour_row {
 struct aq_day_rows {
 	struct aq_station_hours *stations; /* owned */
 	size_t n;
-	uint64_t marker;                /* the reader's snapshot xmin (opaque here) */
-	int64_t epoch;                  /* bumped by anything that removes rows: a mismatch = reload */
+	uint64_t marker; /* the reader's snapshot xmin (opaque here) */
+	int64_t epoch;	 /* bumped by anything that removes rows: a mismatch = reload */
 };
 
 /* Applies rows (any order; hours outside 0..23 are ignored) to *day, adding stations it lacks.

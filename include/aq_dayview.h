@@ -16,31 +16,31 @@
 #include "aq_station.h"
 
 struct aq_day_station {
-	struct aq_station station; /* as now (live day) or as at finalization (snapshot) */
-	bool ranked;               /* takes part in the ranking (active micro that existed) */
-	int readings;              /* raw readings of the day (today: of the hours begun) */
+	struct aq_station station;     /* as now (live day) or as at finalization (snapshot) */
+	bool ranked;		       /* takes part in the ranking (active micro that existed) */
+	int readings;		       /* raw readings of the day (today: of the hours begun) */
 	struct aq_hour_sums hours[24]; /* live days only */
-	int hour_readings[24];     /* live days only */
+	int hour_readings[24];	       /* live days only */
 	struct aq_daily daily;
 	struct aq_station_quality quality; /* hours quality control excluded, calibration applied */
 };
 
 struct aq_dayview {
 	int64_t day;
-	bool final;            /* read from a finalized snapshot */
-	bool is_today;         /* provisional */
-	int hours_elapsed;     /* local hours of the day up to and including now (24 when over) */
-	int64_t finalized_us;  /* final days */
-	int late_readings;     /* final days */
-	int min_hours;         /* full-day AQRANK_MIN_HOURS the day was (or is) judged by */
+	bool final;	      /* read from a finalized snapshot */
+	bool is_today;	      /* provisional */
+	int hours_elapsed;    /* local hours of the day up to and including now (24 when over) */
+	int64_t finalized_us; /* final days */
+	int late_readings;    /* final days */
+	int min_hours;	      /* full-day AQRANK_MIN_HOURS the day was (or is) judged by */
 	unsigned composite_mask;
 	enum aq_metric metric; /* the interview metric (final days: the one stored) */
 	enum aq_insufficient_policy policy;
 	int interview_count;
 	char rule_version[64];
 	const struct aq_aqi_standard *standard; /* the standards the day is judged by (static) */
-	struct aq_qc_rules qc;  /* live days: the quality control their hours get (AQRANK_QC_*) */
-	struct aq_day_station *stations; /* owned, n entries, ordered by code */
+	struct aq_qc_rules qc;			/* live days: the quality control their hours get (AQRANK_QC_*) */
+	struct aq_day_station *stations;	/* owned, n entries, ordered by code */
 	size_t n;
 };
 
@@ -65,21 +65,21 @@ void aq_rule_version(const char *standard_name, bool pinned, int min_hours, char
 void aq_dayview_compute(struct aq_dayview *v);
 
 struct aq_nearest {
-	bool has;          /* there is an active national point */
-	size_t index;      /* into v->stations */
+	bool has;     /* there is an active national point */
+	size_t index; /* into v->stations */
 	double distance_km;
-	bool within;       /* distance ≤ radius */
+	bool within; /* distance ≤ radius */
 };
 
 struct aq_day_ranking {
 	enum aq_metric metric;
-	struct aq_ranking r;       /* entries are ranked stations; entry → station below */
-	size_t *entry_station;     /* entry index → index in v->stations */
+	struct aq_ranking r;   /* entries are ranked stations; entry → station below */
+	size_t *entry_station; /* entry index → index in v->stations */
 	size_t n_entries;
-	size_t *insufficient;      /* ranked stations without a value, by code (any policy) */
+	size_t *insufficient; /* ranked stations without a value, by code (any policy) */
 	size_t n_insufficient;
 	struct aq_nearest *nearest; /* per v->stations entry */
-	bool ring;                 /* restricted to the ring around ring_center */
+	bool ring;		    /* restricted to the ring around ring_center */
 	size_t ring_center;
 	double radius_km;
 };
@@ -93,8 +93,7 @@ void aq_day_ranking_cleanup(struct aq_day_ranking *dr);
 
 /* Fills out[0 .. dr->r.n_interview) with the day's interview entries (worst first): every
  * SPEC §4 field but id, consecutive_days and status, which the caller knows. */
-void aq_dayview_interviews(const struct aq_dayview *v, const struct aq_day_ranking *dr,
-			   struct aq_interview *out);
+void aq_dayview_interviews(const struct aq_dayview *v, const struct aq_day_ranking *dr, struct aq_interview *out);
 
 /* The station index of a ranking row / interview pick's entry. */
 static inline size_t aq_day_ranking_station(const struct aq_day_ranking *dr, size_t entry)

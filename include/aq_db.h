@@ -21,7 +21,7 @@
 #include "aq_status.h"
 #include "aq_token.h"
 
-struct aq_db;      /* one connection */
+struct aq_db;	   /* one connection */
 struct aq_db_pool; /* a fixed set of connections shared by threads */
 
 /* New pool of size connections to url (a libpq URI); every session uses time zone tz.
@@ -72,8 +72,7 @@ enum aq_status aq_db_check_ready(struct aq_db *db);
 /* Station by code (active or not). AQ_ERR_UNKNOWN_STATION when there is none. */
 enum aq_status aq_db_station_get(struct aq_db *db, const char *code, struct aq_station *out);
 /* Station whose token hashes to hash. AQ_ERR_UNAUTHORIZED when none. */
-enum aq_status aq_db_station_by_token(struct aq_db *db, const unsigned char hash[32],
-				      struct aq_station *out);
+enum aq_status aq_db_station_by_token(struct aq_db *db, const unsigned char hash[32], struct aq_station *out);
 /* Every station (kind -1 = any), ordered by code, in a malloc'd array the caller frees. */
 enum aq_status aq_db_station_list(struct aq_db *db, int kind, struct aq_station **out, size_t *n);
 /* Creates station code from u (with token_hash) or updates it with the fields u sets;
@@ -81,9 +80,9 @@ enum aq_status aq_db_station_list(struct aq_db *db, int kind, struct aq_station 
  * now_us (the app clock) is the creation/update time: a network registered under a frozen
  * clock exists from that day on. AQ_ERR_CONFLICT when the mn is taken by another station.
  * Runs in its own transaction. */
-enum aq_status aq_db_station_put(struct aq_db *db, int64_t now_us, const char *code,
-				 const struct aq_station_update *u, const char *password_hash,
-				 const unsigned char token_hash[32], bool *created, struct aq_station *out);
+enum aq_status aq_db_station_put(struct aq_db *db, int64_t now_us, const char *code, const struct aq_station_update *u,
+				 const char *password_hash, const unsigned char token_hash[32], bool *created,
+				 struct aq_station *out);
 /* Replaces the station's token hash. AQ_ERR_UNKNOWN_STATION when there is none. */
 enum aq_status aq_db_station_set_token(struct aq_db *db, const char *code, const unsigned char hash[32]);
 /* Marks the station inactive (data kept). */
@@ -95,7 +94,7 @@ struct aq_ingest_result {
 	size_t accepted;   /* new rows stored */
 	size_t duplicates; /* resends with the same values */
 	size_t conflicts;  /* resends with other values: not applied, kept in reading_conflicts */
-	size_t late;       /* new rows on days already finalized */
+	size_t late;	   /* new rows on days already finalized */
 };
 
 /* Stores readings of known stations (station_ids[i] for readings[i]) in one transaction:
@@ -108,9 +107,9 @@ struct aq_ingest_result {
  * of the aggregates below (hourly rows, days, stations' first days) folds it in first, once
  * per borrow of the connection. now_us (the daemon's clock, frozen by AQRANK_NOW) is stored as
  * the readings' received_at. */
-enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
-				     const int *station_ids, size_t n, const char *source, int64_t today,
-				     int64_t hour_start_us, int64_t now_us, struct aq_ingest_result *result);
+enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
+				     size_t n, const char *source, int64_t today, int64_t hour_start_us, int64_t now_us,
+				     struct aq_ingest_result *result);
 /* The group commit of live readings (ingest_group.c) in two steps. First one statement for
  * the live readings (every one in the clock's current hour) of several requests, in queue
  * order: it stores the new ones and returns their keys in *keys (malloc'd, *n_keys). */
@@ -140,13 +139,13 @@ struct aq_stored_reading {
 };
 /* Raw readings of a station with from_us <= observed_at < to_us and observed_at > after_us,
  * oldest first, at most limit; malloc'd array the caller frees. */
-enum aq_status aq_db_readings_list(struct aq_db *db, int station_id, int64_t from_us, int64_t to_us,
-				   int64_t after_us, int limit, struct aq_stored_reading **out, size_t *n);
+enum aq_status aq_db_readings_list(struct aq_db *db, int station_id, int64_t from_us, int64_t to_us, int64_t after_us,
+				   int limit, struct aq_stored_reading **out, size_t *n);
 
 /* ---- days, snapshots, interviews (db_ranking.c) ---- */
 
 struct aq_day_info {
-	bool exists;         /* the day has (or had) readings */
+	bool exists; /* the day has (or had) readings */
 	bool final;
 	int64_t finalized_us;
 	int late_readings;
@@ -165,8 +164,7 @@ enum aq_status aq_db_day_info(struct aq_db *db, int64_t day, struct aq_day_info 
 enum aq_status aq_db_day_load_live(struct aq_db *db, struct aq_dayview *v);
 /* Fills v->stations from the finalized snapshot of v->day (daily values completed with
  * aq_daily_finish; v->composite_mask must be set). */
-enum aq_status aq_db_day_load_snapshot(struct aq_db *db, struct aq_dayview *v,
-				       const struct aq_aqi_standard *standard);
+enum aq_status aq_db_day_load_snapshot(struct aq_db *db, struct aq_dayview *v, const struct aq_aqi_standard *standard);
 /* Newest finalized day; *found false when none. */
 enum aq_status aq_db_latest_final_day(struct aq_db *db, int64_t *day, bool *found);
 /* Finalized days in [from, to], oldest first, in a malloc'd array. */
@@ -186,26 +184,24 @@ enum aq_status aq_db_day_lock(struct aq_db *db, int64_t day, bool *locked, bool 
 enum aq_status aq_db_snapshot_write(struct aq_db *db, const struct aq_dayview *v);
 /* consecutive_days of each station on the interview list of day (0 when not on it): looks up
  * station_ids[i] into out[i]. */
-enum aq_status aq_db_interview_streaks(struct aq_db *db, int64_t day, const int *station_ids,
-				       size_t n, int *out);
+enum aq_status aq_db_interview_streaks(struct aq_db *db, int64_t day, const int *station_ids, size_t n, int *out);
 /* Inside a transaction: makes list the interview list of day. Entries that stay keep their
  * status and note; the others are removed. Later days' streaks are recomputed. */
-enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struct aq_interview *list,
-				      size_t n);
+enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struct aq_interview *list, size_t n);
 /* Inside a transaction: records the snapshot's rules and marks the day final at
  * v->finalized_us (the daemon's clock) — late_readings back to 0: the snapshot now holds
  * every reading. */
 enum aq_status aq_db_day_mark_final(struct aq_db *db, const struct aq_dayview *v);
 
 struct aq_interview_filter {
-	int64_t from, to;     /* days, inclusive; INT64_MIN / INT64_MAX when open */
-	const char *station;  /* code or NULL */
-	int status;           /* -1 = any */
+	int64_t from, to;    /* days, inclusive; INT64_MIN / INT64_MAX when open */
+	const char *station; /* code or NULL */
+	int status;	     /* -1 = any */
 	int limit;
 };
 /* Interview entries matching f, newest day first, list order within a day. */
-enum aq_status aq_db_interviews_list(struct aq_db *db, const struct aq_interview_filter *f,
-				     struct aq_interview **out, size_t *n);
+enum aq_status aq_db_interviews_list(struct aq_db *db, const struct aq_interview_filter *f, struct aq_interview **out,
+				     size_t *n);
 /* Moves entry id to status (never backwards: AQ_ERR_CONFLICT) and sets note when not NULL.
  * AQ_ERR_NOT_FOUND when there is no such entry. */
 enum aq_status aq_db_interview_patch(struct aq_db *db, int64_t id, int status, const char *note,
@@ -241,7 +237,7 @@ enum aq_status aq_db_partition_archive(struct aq_db *db, const char *name, bool 
 /* ---- finalized months and years (db_periods.c) ---- */
 
 struct aq_period_info {
-	bool final;             /* a snapshot exists */
+	bool final; /* a snapshot exists */
 	int64_t finalized_us;
 	char rule_version[128];
 	int min_days;
@@ -292,14 +288,13 @@ enum aq_status aq_db_day_rows(struct aq_db *db, int64_t day, struct aq_day_rows 
 /* The calibration of one station and pollutant in force on a day. */
 struct aq_calib_in_force {
 	int station_id;
-	int reference_id;  /* the station it was co-located with */
+	int reference_id; /* the station it was co-located with */
 	enum aq_pollutant pollutant;
 	struct aq_calib_use use;
 };
 /* Per station and pollutant, the approved calibration with the latest valid_from on or before
  * day (the highest version among equals), in a malloc'd array ordered by station id. */
-enum aq_status aq_db_calibrations_in_force(struct aq_db *db, int64_t day, struct aq_calib_in_force **out,
-					   size_t *n);
+enum aq_status aq_db_calibrations_in_force(struct aq_db *db, int64_t day, struct aq_calib_in_force **out, size_t *n);
 /* Stores a new pending calibration c (station, reference, window, humidity, valid_from, note
  * and the fits it has) in one transaction; sets c->id and c->created_us. */
 enum aq_status aq_db_calibration_insert(struct aq_db *db, struct aq_calibration *c);
@@ -328,7 +323,7 @@ enum aq_status aq_db_alert_unlock(struct aq_db *db);
 
 struct aq_alert_watermark {
 	int station_id;
-	int64_t newest_us;            /* newest observed_at; 0 when the station never reported */
+	int64_t newest_us;	      /* newest observed_at; 0 when the station never reported */
 	int64_t evaluated_through_us; /* INT64_MIN when never evaluated */
 };
 /* Newest reading and evaluation watermark of every station, in a malloc'd array. */
@@ -345,8 +340,7 @@ struct aq_alert_hour_row {
 	int64_t first_us, last_us;
 };
 /* Hourly rows of every station for days [from, to], in a malloc'd array. */
-enum aq_status aq_db_alert_hours(struct aq_db *db, int64_t from, int64_t to,
-				 struct aq_alert_hour_row **out, size_t *n);
+enum aq_status aq_db_alert_hours(struct aq_db *db, int64_t from, int64_t to, struct aq_alert_hour_row **out, size_t *n);
 
 /* Active (open or acknowledged) alerts, in a malloc'd array. */
 enum aq_status aq_db_alerts_active(struct aq_db *db, struct aq_alert **out, size_t *n);
@@ -368,19 +362,17 @@ enum aq_status aq_db_outbox_add(struct aq_db *db, int64_t alert_id, const char *
 enum aq_status aq_db_outbox_add_bulletin(struct aq_db *db, int64_t day, const char *payload);
 
 struct aq_alert_filter {
-	int status;           /* enum aq_alert_status, or -1 for all */
-	const char *station;  /* code or NULL */
-	int type;             /* enum aq_alert_type or -1 */
-	int64_t since_us;     /* last_seen_at ≥ since; INT64_MIN for any */
+	int status;	     /* enum aq_alert_status, or -1 for all */
+	const char *station; /* code or NULL */
+	int type;	     /* enum aq_alert_type or -1 */
+	int64_t since_us;    /* last_seen_at ≥ since; INT64_MIN for any */
 	int limit;
 };
 /* Alerts matching f, newest first. */
-enum aq_status aq_db_alerts_list(struct aq_db *db, const struct aq_alert_filter *f, struct aq_alert **out,
-				 size_t *n);
+enum aq_status aq_db_alerts_list(struct aq_db *db, const struct aq_alert_filter *f, struct aq_alert **out, size_t *n);
 /* Acknowledges alert id (open → acknowledged; an acknowledged one gets the new note).
  * AQ_ERR_NOT_FOUND, or AQ_ERR_CONFLICT when it is resolved. */
-enum aq_status aq_db_alert_ack(struct aq_db *db, int64_t id, const char *note, int64_t at_us,
-			       struct aq_alert *out);
+enum aq_status aq_db_alert_ack(struct aq_db *db, int64_t id, const char *note, int64_t at_us, struct aq_alert *out);
 
 struct aq_event {
 	int64_t id;
@@ -388,8 +380,7 @@ struct aq_event {
 	char *payload; /* malloc'd JSON text */
 };
 /* Events after after_id, oldest first, at most limit; free each payload and the array. */
-enum aq_status aq_db_events_since(struct aq_db *db, int64_t after_id, int limit, struct aq_event **out,
-				  size_t *n);
+enum aq_status aq_db_events_since(struct aq_db *db, int64_t after_id, int limit, struct aq_event **out, size_t *n);
 enum aq_status aq_db_events_last_id(struct aq_db *db, int64_t *id);
 
 struct aq_outbox_item {
@@ -403,8 +394,7 @@ struct aq_outbox_item {
  * daemon holds). *found false when there is none. */
 enum aq_status aq_db_outbox_claim(struct aq_db *db, struct aq_outbox_item *item, bool *found);
 /* Inside the same transaction: delivered, or failed (retry after delay_s, error kept). */
-enum aq_status aq_db_outbox_done(struct aq_db *db, int64_t id, bool delivered, int delay_s,
-				 const char *error);
+enum aq_status aq_db_outbox_done(struct aq_db *db, int64_t id, bool delivered, int delay_s, const char *error);
 /* Deletes events older than event_days and delivered notifications older than outbox_days:
  * both tables only grow otherwise. */
 enum aq_status aq_db_prune_logs(struct aq_db *db, int event_days, int outbox_days);
@@ -442,18 +432,17 @@ enum aq_status aq_db_wind_hours(struct aq_db *db, int station_id, int64_t from_u
 
 /* What the listener needs to judge a frame that names an MN, from one sender address. */
 struct aq_hj212_device {
-	bool found;                /* a station has this MN */
-	struct aq_station station; /* id, code, kind, active, mn (when found) */
-	char password_hash[AQ_PASSWORD_HASH_SIZE]; /* "" when none is set */
-	char codes[1200];          /* the station's hj212_codes as "CODE=field;…" */
-	char last_ok_address[64];  /* sender of the station's last good password */
+	bool found;				    /* a station has this MN */
+	struct aq_station station;		    /* id, code, kind, active, mn (when found) */
+	char password_hash[AQ_PASSWORD_HASH_SIZE];  /* "" when none is set */
+	char codes[1200];			    /* the station's hj212_codes as "CODE=field;…" */
+	char last_ok_address[64];		    /* sender of the station's last good password */
 	struct aq_hj212_guard mn_guard, addr_guard; /* zero when the key never failed */
 };
 
 /* The station behind mn (if any), its password hash and code map, and the failure state of
  * the keys "mn:<mn>" and addr_key. Never AQ_ERR_UNKNOWN_STATION: see out->found. */
-enum aq_status aq_db_hj212_device(struct aq_db *db, const char *mn, const char *addr_key,
-				  struct aq_hj212_device *out);
+enum aq_status aq_db_hj212_device(struct aq_db *db, const char *mn, const char *addr_key, struct aq_hj212_device *out);
 
 /* Inside a transaction: the failure state of key (zero when it has none), its row locked so
  * that two daemons counting the same key do not lose a failure. */
@@ -489,13 +478,13 @@ enum aq_status aq_db_hj212_rehash(struct aq_db *db, int station_id, const char *
 
 /* What the admin's station view shows of an HJ 212 device. */
 struct aq_hj212_view {
-	bool seen; /* the listener has noted a frame of it */
+	bool seen;						/* the listener has noted a frame of it */
 	int64_t last_frame_us, last_stored_us, last_refusal_us; /* 0: never */
 	char last_refusal_reason[32];
 	char last_refusal_detail[200];
-	char *refusals;      /* JSON object text, reason → count (owned) */
+	char *refusals;	     /* JSON object text, reason → count (owned) */
 	char *unknown_codes; /* JSON object text, code → {"value", "at"} (owned) */
-	char *codes;         /* the station's hj212_codes, JSON object text (owned) */
+	char *codes;	     /* the station's hj212_codes, JSON object text (owned) */
 	struct aq_hj212_guard mn_guard;
 	char last_failure_address[64];
 	int n_addresses; /* addresses whose last wrong password was for this MN */

@@ -24,19 +24,19 @@
 /* Why a frame was not stored. The framing reasons come from aq_hj212_scan, the segment ones
  * from the parsers below, the rest from the listener. */
 enum aq_hj212_reject {
-	AQ_HJ212_REJ_BAD_LENGTH,   /* length field not 4 digits, or disagreeing with the frame */
-	AQ_HJ212_REJ_OVERSIZE,     /* length field above 1024 */
-	AQ_HJ212_REJ_BAD_CRC,      /* well framed, CRC does not match the data segment */
-	AQ_HJ212_REJ_MALFORMED,    /* data segment or CP data not as the standard writes them */
-	AQ_HJ212_REJ_UNSUPPORTED,  /* ST other than 22, CN other than 2011/2051/2061, multi-packet */
-	AQ_HJ212_REJ_UNKNOWN_MN,   /* no station has this MN */
-	AQ_HJ212_REJ_BAD_PASSWORD, /* PW does not match the station's hj212_password */
-	AQ_HJ212_REJ_INACTIVE,     /* the station is deactivated */
-	AQ_HJ212_REJ_INVALID,      /* the reading fails aq_reading_validate (ranges, skew, ...) */
-	AQ_HJ212_REJ_STORE_FAILED, /* the database could not store it (the device retries) */
+	AQ_HJ212_REJ_BAD_LENGTH,     /* length field not 4 digits, or disagreeing with the frame */
+	AQ_HJ212_REJ_OVERSIZE,	     /* length field above 1024 */
+	AQ_HJ212_REJ_BAD_CRC,	     /* well framed, CRC does not match the data segment */
+	AQ_HJ212_REJ_MALFORMED,	     /* data segment or CP data not as the standard writes them */
+	AQ_HJ212_REJ_UNSUPPORTED,    /* ST other than 22, CN other than 2011/2051/2061, multi-packet */
+	AQ_HJ212_REJ_UNKNOWN_MN,     /* no station has this MN */
+	AQ_HJ212_REJ_BAD_PASSWORD,   /* PW does not match the station's hj212_password */
+	AQ_HJ212_REJ_INACTIVE,	     /* the station is deactivated */
+	AQ_HJ212_REJ_INVALID,	     /* the reading fails aq_reading_validate (ranges, skew, ...) */
+	AQ_HJ212_REJ_STORE_FAILED,   /* the database could not store it (the device retries) */
 	AQ_HJ212_REJ_NO_KNOWN_CODES, /* nothing in the frame maps to a reading field */
-	AQ_HJ212_REJ_THROTTLED,    /* a password check asked for too soon after a wrong one */
-	AQ_HJ212_REJ_LOCKED_OUT,   /* the MN or the sender's address is locked out */
+	AQ_HJ212_REJ_THROTTLED,	     /* a password check asked for too soon after a wrong one */
+	AQ_HJ212_REJ_LOCKED_OUT,     /* the MN or the sender's address is locked out */
 	AQ_HJ212_REJ_COUNT
 };
 
@@ -49,8 +49,8 @@ uint16_t aq_hj212_crc(const void *data, size_t n);
 
 enum aq_hj212_scan {
 	AQ_HJ212_NEED_MORE, /* nothing to take yet: wait for more bytes (*consumed = 0) */
-	AQ_HJ212_SKIP,      /* bytes before the next "##": drop *consumed bytes */
-	AQ_HJ212_FRAME,     /* a whole frame with a good CRC at the start of buf */
+	AQ_HJ212_SKIP,	    /* bytes before the next "##": drop *consumed bytes */
+	AQ_HJ212_FRAME,	    /* a whole frame with a good CRC at the start of buf */
 	AQ_HJ212_BAD_LENGTH,
 	AQ_HJ212_OVERSIZE,
 	AQ_HJ212_BAD_CRC,
@@ -74,8 +74,8 @@ struct aq_hj212_header {
 	int cn;
 	char pw[AQ_HJ212_PW_MAX + 1];
 	char mn[AQ_HJ212_MN_MAX + 1];
-	int flag;       /* -1 when absent */
-	int pnum, pno;  /* 0 when absent (not split into packets) */
+	int flag;	/* -1 when absent */
+	int pnum, pno;	/* 0 when absent (not split into packets) */
 	const char *cp; /* between "CP=&&" and the closing "&&" */
 	size_t cp_len;
 };
@@ -99,10 +99,10 @@ struct aq_hj212_time {
 
 /* ---- factor codes ---- */
 
-#define AQ_HJ212_CODE_MAX 24    /* longest factor code kept by name ("a34004", "PM2.5", …) */
-#define AQ_HJ212_CODES_MAX 32   /* entries of a station's hj212_codes map */
+#define AQ_HJ212_CODE_MAX 24	/* longest factor code kept by name ("a34004", "PM2.5", …) */
+#define AQ_HJ212_CODES_MAX 32	/* entries of a station's hj212_codes map */
 #define AQ_HJ212_UNKNOWN_MAX 16 /* unknown codes a frame reports by name */
-#define AQ_HJ212_VALUE_MAX 23   /* an unknown code's value as shown, truncated */
+#define AQ_HJ212_VALUE_MAX 23	/* an unknown code's value as shown, truncated */
 /* A recognised code that is no reading field (TSP, noise): set aside, never a refusal. */
 #define AQ_HJ212_SET_ASIDE (-1)
 
@@ -135,7 +135,7 @@ struct aq_hj212_extra {
 	int unknown;   /* unknown codes in the frame, each counted once (past the named ones: by
 			* its -Rtd/-Avg item) */
 	int set_aside; /* items of recognised codes that are no reading field (TSP, noise) */
-	int n;         /* unknown codes named in item[] (the first AQ_HJ212_UNKNOWN_MAX) */
+	int n;	       /* unknown codes named in item[] (the first AQ_HJ212_UNKNOWN_MAX) */
 	struct {
 		char code[AQ_HJ212_CODE_MAX + 1];
 		char value[AQ_HJ212_VALUE_MAX + 1]; /* its -Rtd/-Avg value as sent, "" if none */
@@ -153,9 +153,8 @@ struct aq_hj212_extra {
  * recognised code that is not a decimal number, a flag that is not one HJ 212 letter, or a
  * factor given twice. A frame with no value for any field parses (r->present == 0): the
  * caller refuses it (no_known_codes). */
-bool aq_hj212_parse_data(const struct aq_hj212_header *h, const struct aq_hj212_codes *codes,
-			 struct aq_reading *r, struct aq_hj212_time *t, struct aq_hj212_extra *extra,
-			 const char **why);
+bool aq_hj212_parse_data(const struct aq_hj212_header *h, const struct aq_hj212_codes *codes, struct aq_reading *r,
+			 struct aq_hj212_time *t, struct aq_hj212_extra *extra, const char **why);
 
 /* Frames seg (n bytes) as "##" + length + seg + CRC + "\r\n" into out (size bytes, NUL added).
  * Returns the frame's length, or 0 when n > 1024 or out is too small. */

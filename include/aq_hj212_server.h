@@ -18,14 +18,14 @@ struct aq_hj212_server;
  * connections_open. */
 struct aq_hj212_counters {
 	uint64_t connections_accepted;
-	uint64_t connections_open;    /* now */
-	uint64_t connections_refused; /* over the connection limit, or closed for not reading */
-	uint64_t frames_accepted;     /* committed: new, duplicate or conflicting reading */
-	uint64_t answers_sent;        /* CN=9014 data answers queued after a commit */
-	uint64_t garbage_bytes;       /* bytes skipped while resynchronising on "##" */
-	uint64_t unknown_codes;       /* factor codes ignored as unknown (each once per frame) */
-	uint64_t auth_failures;       /* wrong passwords and unknown MNs (each closes its connection) */
-	uint64_t lockouts;            /* times an MN or an address ran out of its failure budget */
+	uint64_t connections_open;	       /* now */
+	uint64_t connections_refused;	       /* over the connection limit, or closed for not reading */
+	uint64_t frames_accepted;	       /* committed: new, duplicate or conflicting reading */
+	uint64_t answers_sent;		       /* CN=9014 data answers queued after a commit */
+	uint64_t garbage_bytes;		       /* bytes skipped while resynchronising on "##" */
+	uint64_t unknown_codes;		       /* factor codes ignored as unknown (each once per frame) */
+	uint64_t auth_failures;		       /* wrong passwords and unknown MNs (each closes its connection) */
+	uint64_t lockouts;		       /* times an MN or an address ran out of its failure budget */
 	uint64_t rejected[AQ_HJ212_REJ_COUNT]; /* frames not stored, by reason (aq_hj212_reject_name) */
 };
 

@@ -15,11 +15,11 @@
 /* One station-hour of a batch. */
 struct aq_hour_group {
 	int station_id;
-	int64_t day;                    /* local day, days since 1970-01-01 */
-	int hour;                       /* local hour 0..23 */
-	int readings;                   /* every reading, counted or not */
-	int64_t first_us, last_us;      /* earliest and latest observed_at */
-	struct aq_hour_sums sums;       /* counted values per pollutant, and humidity */
+	int64_t day;				       /* local day, days since 1970-01-01 */
+	int hour;				       /* local hour 0..23 */
+	int readings;				       /* every reading, counted or not */
+	int64_t first_us, last_us;		       /* earliest and latest observed_at */
+	struct aq_hour_sums sums;		       /* counted values per pollutant, and humidity */
 	double min[AQ_POLLUTANTS], max[AQ_POLLUTANTS]; /* of the counted values; 0 when none */
 };
 
@@ -27,7 +27,7 @@ struct aq_hour_group {
  * station, day, hour; the caller frees it). Values are summed in input order. Returns the
  * number of groups, or -1 when out of memory (*out NULL). n == 0 gives 0 and a freeable
  * *out. */
-long aq_hour_groups(const struct aq_reading *readings, const int *station_ids, const int64_t *days,
-		    const int *hours, size_t n, struct aq_hour_group **out);
+long aq_hour_groups(const struct aq_reading *readings, const int *station_ids, const int64_t *days, const int *hours,
+		    size_t n, struct aq_hour_group **out);
 
 #endif

@@ -17,7 +17,6 @@ struct aq_app;
  * and, when rows were added, bumps the data version and wakes the background thread (closed
  * hours to judge). Any other status: nothing stored, nothing noted. */
 enum aq_status aq_ingest_store(struct aq_app *app, struct aq_db *db, const struct aq_reading *readings,
-			       const int *station_ids, size_t n, const char *source,
-			       struct aq_ingest_result *result);
+			       const int *station_ids, size_t n, const char *source, struct aq_ingest_result *result);
 
 #endif

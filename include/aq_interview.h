@@ -8,7 +8,11 @@
 #include "aq_qc.h"
 #include "aq_reading.h"
 
-enum aq_interview_status { AQ_IV_PENDING, AQ_IV_INTERVIEWED, AQ_IV_RECTIFIED };
+enum aq_interview_status {
+	AQ_IV_PENDING,
+	AQ_IV_INTERVIEWED,
+	AQ_IV_RECTIFIED
+};
 
 struct aq_interview {
 	int64_t id; /* 0 for a provisional (not stored) entry */
@@ -28,15 +32,15 @@ struct aq_interview {
 	bool has_pct;
 	double pct_above_mean;
 	int valid_hours;
-	int expected_hours;    /* hours the day had (today: those begun), for data capture */
-	int qc_excluded_hours; /* hours of the metric's pollutants quality control excluded … */
+	int expected_hours;		  /* hours the day had (today: those begun), for data capture */
+	int qc_excluded_hours;		  /* hours of the metric's pollutants quality control excluded … */
 	int qc_reason_hours[AQ_QC_FLAGS]; /* … and per flag the hours it was raised on */
 	int64_t calib_id[AQ_POLLUTANTS];  /* the calibration the value was produced with (0: raw) */
 	int calib_version[AQ_POLLUTANTS];
 	char reason[24]; /* "ranking" | "insufficient_data" */
 	int consecutive_days;
-	int position;    /* order on the day's list, worst first */
-	int status;      /* enum aq_interview_status */
+	int position; /* order on the day's list, worst first */
+	int status;   /* enum aq_interview_status */
 	char note[1024];
 	char rule_version[64];
 };

@@ -25,8 +25,7 @@ enum aq_status aq_json_readings_parse(const json_t *root, struct aq_reading **ou
 				      struct aq_problems *problems);
 
 /* Parses a station PUT body into u; problems as above (index -1). */
-void aq_json_station_update_parse(const json_t *root, struct aq_station_update *u,
-				  struct aq_problems *problems);
+void aq_json_station_update_parse(const json_t *root, struct aq_station_update *u, struct aq_problems *problems);
 
 /* New JSON of problems: [{"index": i, "field": "...", "problem": "..."}] (index omitted when
  * -1, field when empty). NULL when there are none or memory ran out. */

@@ -19,10 +19,10 @@ struct aq_ranking_meta {
 	const char *timezone;
 	int64_t generated_us;
 	enum aq_insufficient_policy policy;
-	bool english;                       /* category names in English */
+	bool english;			      /* category names in English */
 	const struct aq_interview *interview; /* the day's interview entries, worst first */
 	size_t n_interview;
-	bool interview_stored;              /* entries are the stored list (ids, status) */
+	bool interview_stored; /* entries are the stored list (ids, status) */
 };
 
 /* New JSON of a day's ranking (SPEC §6 "Ranking"). */
@@ -30,15 +30,14 @@ json_t *aq_json_day_ranking(const struct aq_dayview *v, const struct aq_day_rank
 			    const struct aq_ranking_meta *meta);
 /* Appends the ranking as CSV: the header row (Chinese, or English), the ranked rows, then the
  * stations without a value (status insufficient_data / 数据不足, no rank). */
-void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const struct aq_day_ranking *dr,
-			bool english);
+void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const struct aq_day_ranking *dr, bool english);
 
 /* How a built day is served. */
 struct aq_day_render {
-	bool csv;             /* CSV instead of JSON */
-	bool english;         /* category names (and CSV headers) in English */
+	bool csv;	      /* CSV instead of JSON */
+	bool english;	      /* category names (and CSV headers) in English */
 	const char *timezone; /* AQRANK_TIMEZONE, named in the reply */
-	int64_t now_us;       /* generated_at of a day that is not final */
+	int64_t now_us;	      /* generated_at of a day that is not final */
 };
 
 /* The ranking reply of a built day (SPEC §6 "Ranking"), JSON or CSV, into *body (malloc'd,

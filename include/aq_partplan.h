@@ -39,8 +39,7 @@ int64_t aq_month_first_day(int month);
  *  - archive[i] true: with retention > 0, partition i (not the default) ends at or before the
  *    first month kept, now − retention; the history partition goes whole once its end does.
  * Returns the number of months written to create. */
-size_t aq_partition_plan(const struct aq_partition *parts, size_t n, int now, int retention,
-			 const int *default_months, size_t n_default, int *create, size_t max_create,
-			 bool *archive);
+size_t aq_partition_plan(const struct aq_partition *parts, size_t n, int now, int retention, const int *default_months,
+			 size_t n_default, int *create, size_t max_create, bool *archive);
 
 #endif

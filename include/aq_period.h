@@ -38,25 +38,25 @@ struct aq_period_series {
 };
 
 struct aq_period_rules {
-	int min_days;                       /* aq_period_min_days */
-	unsigned composite_mask;            /* pollutants of the composite index (AQ_POLLUTANT_BIT) */
-	double weights[AQ_POLLUTANTS];      /* wᵢ (1 unless AQRANK_COMPOSITE_WEIGHTS says) */
+	int min_days;				/* aq_period_min_days */
+	unsigned composite_mask;		/* pollutants of the composite index (AQ_POLLUTANT_BIT) */
+	double weights[AQ_POLLUTANTS];		/* wᵢ (1 unless AQRANK_COMPOSITE_WEIGHTS says) */
 	const struct aq_aqi_standard *standard; /* Sᵢ: its grade-II annual limits */
 };
 
 struct aq_period_value {
 	int valid_days[AQ_POLLUTANTS];
-	bool valid[AQ_POLLUTANTS];          /* valid_days ≥ min_days */
-	double conc[AQ_POLLUTANTS];         /* period concentration, published like a daily value
+	bool valid[AQ_POLLUTANTS];	 /* valid_days ≥ min_days */
+	double conc[AQ_POLLUTANTS];	 /* period concentration, published like a daily value
 	                                     * (integer µg/m³, CO 1 decimal); 0 when no day */
-	double sub_index[AQ_POLLUTANTS];    /* Cᵢ / Sᵢ, unrounded (valid pollutants) */
-	bool has_composite;                 /* every pollutant of the mask valid, mask not empty */
-	double composite;                   /* Σ wᵢ·Iᵢ over the mask, half-to-even 2 decimals */
-	int largest;                        /* the pollutant whose wᵢ·Iᵢ weighs most; -1 none */
+	double sub_index[AQ_POLLUTANTS]; /* Cᵢ / Sᵢ, unrounded (valid pollutants) */
+	bool has_composite;		 /* every pollutant of the mask valid, mask not empty */
+	double composite;		 /* Σ wᵢ·Iᵢ over the mask, half-to-even 2 decimals */
+	int largest;			 /* the pollutant whose wᵢ·Iᵢ weighs most; -1 none */
 	int aqi_days;
-	bool has_aqi;                       /* aqi_days ≥ min_days */
-	double aqi_mean;                    /* mean daily AQI, half-to-even integer */
-	int good_days;                      /* days with AQI ≤ 100 */
+	bool has_aqi;	 /* aqi_days ≥ min_days */
+	double aqi_mean; /* mean daily AQI, half-to-even integer */
+	int good_days;	 /* days with AQI ≤ 100 */
 };
 
 /* Assesses one subject's period: its concentrations and day counts from the series, then

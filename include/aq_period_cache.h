@@ -25,9 +25,9 @@ struct aq_station_daily {
 
 /* Every station's values of one day, sorted by station id. */
 struct aq_day_block {
-	int refs;          /* the cache's lock guards it */
+	int refs; /* the cache's lock guards it */
 	int64_t day;
-	int64_t stamp;     /* its finalization count; 0: a live day, never kept */
+	int64_t stamp; /* its finalization count; 0: a live day, never kept */
 	size_t n;
 	struct aq_station_daily rows[];
 };

@@ -20,11 +20,11 @@
 
 /* The flags, in the order of every per-flag array and of the bits below. */
 enum aq_qc_flag {
-	AQ_QC_RANGE,      /* hourly mean above the sensor's range */
-	AQ_QC_STUCK,      /* the same hourly value for ≥ N hours in a row */
-	AQ_QC_STEP,       /* a jump against the station's own last hours that its area did not make */
+	AQ_QC_RANGE,	  /* hourly mean above the sensor's range */
+	AQ_QC_STUCK,	  /* the same hourly value for ≥ N hours in a row */
+	AQ_QC_STEP,	  /* a jump against the station's own last hours that its area did not make */
 	AQ_QC_INVERSION,  /* PM2.5 above PM10 beyond the tolerance (both are flagged) */
-	AQ_QC_HUMIDITY,   /* relative humidity above the level: light scattering over-reads */
+	AQ_QC_HUMIDITY,	  /* relative humidity above the level: light scattering over-reads */
 	AQ_QC_DIVERGENCE, /* beyond k·MAD from the median of the station's ring */
 	AQ_QC_FLAGS
 };
@@ -41,38 +41,38 @@ const char *aq_qc_flag_reason(enum aq_qc_flag f);
 
 /* The thresholds (AQRANK_QC_* keys). A flag whose first threshold is 0 is off. */
 struct aq_qc_rules {
-	bool enabled;                   /* AQRANK_QC: off judges nothing (calibration still applies) */
+	bool enabled;			 /* AQRANK_QC: off judges nothing (calibration still applies) */
 	double range_max[AQ_POLLUTANTS]; /* range: hourly mean above this; 0 = no limit */
-	int stuck_hours;                /* stuck: identical hourly values this many hours in a row */
-	double step_ratio;              /* step: ≥ ratio × (or ≤ 1/ratio ×) the median of … */
-	int step_hours;                 /* … the station's last this many valid hours, … */
-	double step_min;                /* … and at least this far from it, µg/m³ */
-	double inversion_ratio;         /* inversion: PM2.5 > ratio × PM10 … */
-	double inversion_min;           /* … and PM2.5 − PM10 > this, µg/m³ */
-	double humidity_max;            /* humidity: hourly mean RH above this, %; 0 = off */
-	double mad_k;                   /* divergence: |x − median| > k × 1.4826 × MAD … */
-	double mad_floor;               /* … and > this, µg/m³ */
-	int mad_min_stations;           /* a ring (or area) needs this many values in the hour */
-	double radius_km;               /* the ring around a national point (AQRANK_RADIUS_KM) */
+	int stuck_hours;		 /* stuck: identical hourly values this many hours in a row */
+	double step_ratio;		 /* step: ≥ ratio × (or ≤ 1/ratio ×) the median of … */
+	int step_hours;			 /* … the station's last this many valid hours, … */
+	double step_min;		 /* … and at least this far from it, µg/m³ */
+	double inversion_ratio;		 /* inversion: PM2.5 > ratio × PM10 … */
+	double inversion_min;		 /* … and PM2.5 − PM10 > this, µg/m³ */
+	double humidity_max;		 /* humidity: hourly mean RH above this, %; 0 = off */
+	double mad_k;			 /* divergence: |x − median| > k × 1.4826 × MAD … */
+	double mad_floor;		 /* … and > this, µg/m³ */
+	int mad_min_stations;		 /* a ring (or area) needs this many values in the hour */
+	double radius_km;		 /* the ring around a national point (AQRANK_RADIUS_KM) */
 };
 
 /* What quality control and calibration did to one station's day: kept with the day, shown
  * with its ranking row and interview entry, stored with its snapshot. */
 struct aq_station_quality {
-	uint8_t flags[24][AQ_POLLUTANTS];  /* AQ_QC_BITs of each excluded pollutant-hour */
-	int64_t calib_id[AQ_POLLUTANTS];   /* the approved calibration applied; 0: raw values */
-	int calib_version[AQ_POLLUTANTS];  /* its version number at the station */
+	uint8_t flags[24][AQ_POLLUTANTS]; /* AQ_QC_BITs of each excluded pollutant-hour */
+	int64_t calib_id[AQ_POLLUTANTS];  /* the approved calibration applied; 0: raw values */
+	int calib_version[AQ_POLLUTANTS]; /* its version number at the station */
 };
 
 /* One station of the day, as quality control sees it. */
 struct aq_qc_station {
-	bool micro;                       /* only micro stations are judged and corrected */
+	bool micro; /* only micro stations are judged and corrected */
 	bool active;
 	double lat, lon;
-	int interval_s;                   /* what makes an hour valid */
-	const struct aq_hour_sums *prev;  /* the day before's 24 hours, raw; NULL when none */
-	struct aq_hour_sums *hours;       /* the day's 24: raw in; corrected, flagged removed out */
-	const struct aq_calib_use *calib; /* [AQ_POLLUTANTS] in force that day, or NULL */
+	int interval_s;			    /* what makes an hour valid */
+	const struct aq_hour_sums *prev;    /* the day before's 24 hours, raw; NULL when none */
+	struct aq_hour_sums *hours;	    /* the day's 24: raw in; corrected, flagged removed out */
+	const struct aq_calib_use *calib;   /* [AQ_POLLUTANTS] in force that day, or NULL */
 	struct aq_station_quality *quality; /* out: filled completely */
 };
 

@@ -31,13 +31,13 @@ enum aq_status aq_quality_apply(struct aq_db *db, struct aq_dayview *v, const st
 
 /* A co-location window to fit. */
 struct aq_calibration_request {
-	const char *reference;  /* the reference station's code (a national point or any station) */
-	int64_t from, to;       /* the window, local days, inclusive */
-	unsigned pollutants;    /* AQ_POLLUTANT_BITs; 0: PM2.5 and PM10, those with pairs */
-	bool humidity;          /* also fit the humidity form */
+	const char *reference; /* the reference station's code (a national point or any station) */
+	int64_t from, to;      /* the window, local days, inclusive */
+	unsigned pollutants;   /* AQ_POLLUTANT_BITs; 0: PM2.5 and PM10, those with pairs */
+	bool humidity;	       /* also fit the humidity form */
 	bool has_valid_from;
-	int64_t valid_from;     /* default: the window's first day */
-	const char *note;       /* may be NULL */
+	int64_t valid_from; /* default: the window's first day */
+	const char *note;   /* may be NULL */
 };
 
 /* Per pollutant, what the window gave. */
@@ -45,7 +45,7 @@ struct aq_fit_outcome {
 	bool tried;
 	enum aq_fit_result result;
 	enum aq_fit_result rh_result; /* the humidity form's, when asked for */
-	int pairs, rh_pairs;          /* co-located hours, and those of them with a humidity */
+	int pairs, rh_pairs;	      /* co-located hours, and those of them with a humidity */
 };
 
 /* Fits station code against the request's reference and stores the fit, pending. Pairs are
@@ -74,9 +74,9 @@ struct aq_drift {
 	enum aq_pollutant pollutant;
 	int64_t calibration_id;
 	int version;
-	int pairs;           /* hours with both the corrected value and the reference's */
-	bool measured;       /* enough pairs to say */
-	double change;       /* how far the residual moved over the days, µg/m³ */
+	int pairs;     /* hours with both the corrected value and the reference's */
+	bool measured; /* enough pairs to say */
+	double change; /* how far the residual moved over the days, µg/m³ */
 	double mean_residual;
 };
 

@@ -23,31 +23,31 @@ struct aq_app;
 
 /* One hour of the station. */
 struct aq_quality_hour {
-	struct aq_hour_sums raw;           /* as stored: the counted readings */
-	int readings;                      /* every reading of the hour */
-	double corrected[AQ_POLLUTANTS];   /* the hourly mean after the calibration applied that day
+	struct aq_hour_sums raw;	 /* as stored: the counted readings */
+	int readings;			 /* every reading of the hour */
+	double corrected[AQ_POLLUTANTS]; /* the hourly mean after the calibration applied that day
 	                                    * (the raw mean without one); meaningful when raw has a
 	                                    * count for the pollutant */
-	struct aq_hour_sums national;      /* the nearest national point's hour */
+	struct aq_hour_sums national;	 /* the nearest national point's hour */
 };
 
 /* One day of the station. */
 struct aq_quality_day {
 	int64_t day;
-	bool final;                        /* flags and calibration as the snapshot recorded them */
-	int expected_hours;                /* 24; today: the hours begun */
-	int valid_hours[AQ_POLLUTANTS];    /* after quality control */
+	bool final;			/* flags and calibration as the snapshot recorded them */
+	int expected_hours;		/* 24; today: the hours begun */
+	int valid_hours[AQ_POLLUTANTS]; /* after quality control */
 	struct aq_station_quality quality;
 	struct aq_quality_hour hours[24];
 };
 
 struct aq_quality_report {
 	struct aq_station station;
-	bool has_national;                 /* an active national point exists … */
-	struct aq_station national;        /* … the nearest */
+	bool has_national;	    /* an active national point exists … */
+	struct aq_station national; /* … the nearest */
 	double national_km;
 	int64_t from, to;
-	struct aq_quality_day *days;       /* the days in range the station existed (owned) */
+	struct aq_quality_day *days; /* the days in range the station existed (owned) */
 	size_t n_days;
 	struct aq_calibration *calibrations; /* those applied on these days (owned) */
 	size_t n_calibrations;
@@ -63,12 +63,12 @@ void aq_quality_report_cleanup(struct aq_quality_report *r);
 struct aq_quality_row {
 	struct aq_station station;
 	int readings;
-	int valid_hours;                   /* of the metric's pollutants, after quality control */
+	int valid_hours; /* of the metric's pollutants, after quality control */
 	bool has_capture;
-	double capture_pct;                /* valid_hours / expected hours */
-	struct aq_qc_summary qc;           /* over the metric's pollutants */
-	int calib_version[AQ_POLLUTANTS];  /* 0: raw */
-	int rank;                          /* competition rank: capture descending, then fewer
+	double capture_pct;		  /* valid_hours / expected hours */
+	struct aq_qc_summary qc;	  /* over the metric's pollutants */
+	int calib_version[AQ_POLLUTANTS]; /* 0: raw */
+	int rank;			  /* competition rank: capture descending, then fewer
 	                                    * excluded hours */
 };
 
@@ -77,7 +77,7 @@ struct aq_quality_summary {
 	bool final;
 	enum aq_metric metric;
 	int expected_hours;
-	struct aq_quality_row *rows;       /* ranked micro stations, in rank order, then by code */
+	struct aq_quality_row *rows; /* ranked micro stations, in rank order, then by code */
 	size_t n;
 };
 

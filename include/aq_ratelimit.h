@@ -17,12 +17,10 @@ void aq_ratelimit_free(struct aq_ratelimit *rl);
 
 /* Takes one request for the token whose hash is key (32 bytes) at now_us (monotonic). False
  * when the bucket is empty; then *retry_after_s says when one request will be allowed. */
-bool aq_ratelimit_take(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us,
-		       int *retry_after_s);
+bool aq_ratelimit_take(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us, int *retry_after_s);
 /* True when key's bucket holds a whole request at now_us (a key never seen does), without
  * taking it; otherwise *retry_after_s says when it will. For limits that count failures:
  * peek before the attempt, take when it failed. */
-bool aq_ratelimit_peek(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us,
-		       int *retry_after_s);
+bool aq_ratelimit_peek(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us, int *retry_after_s);
 
 #endif

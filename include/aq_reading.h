@@ -32,15 +32,15 @@ enum aq_field {
 
 struct aq_reading {
 	char station[AQ_CODE_MAX + 1]; /* "" when the body left it out */
-	int64_t observed_us;           /* UTC microseconds */
-	unsigned present;              /* bit (1u << field) when a non-null value was given */
+	int64_t observed_us;	       /* UTC microseconds */
+	unsigned present;	       /* bit (1u << field) when a non-null value was given */
 	double value[AQ_FIELDS];
 	char flag[AQ_FIELDS]; /* HJ 212 data flag per field, 'N' (normal) unless given */
 };
 
 /* One problem found in a request, for the `details` of an error. */
 struct aq_problem {
-	int index;      /* position in the batch, -1 for a single object or a parameter */
+	int index;	/* position in the batch, -1 for a single object or a parameter */
 	char field[32]; /* "" when it concerns the reading as a whole */
 	char problem[120];
 };
@@ -72,13 +72,12 @@ void aq_reading_init(struct aq_reading *r);
 /* Checks what the shape cannot: ranges, at least one pollutant, observed_at no more than
  * AQ_MAX_FUTURE_SKEW_S ahead of now_us and not before 2000-01-01. Each problem is added to
  * problems under index. Returns true when the reading is valid. */
-bool aq_reading_validate(const struct aq_reading *r, int index, int64_t now_us,
-			 struct aq_problems *problems);
+bool aq_reading_validate(const struct aq_reading *r, int index, int64_t now_us, struct aq_problems *problems);
 
 /* Appends a problem (printf-style message). Never fails visibly: on allocation failure it
  * sets problems->oom. */
-void aq_problems_add(struct aq_problems *problems, int index, const char *field, const char *fmt,
-		     ...) __attribute__((format(printf, 4, 5)));
+void aq_problems_add(struct aq_problems *problems, int index, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void aq_problems_cleanup(struct aq_problems *problems);
 
 #endif

@@ -15,9 +15,9 @@ struct aq_replica;
 
 /* What /metrics and the routed replies say. */
 struct aq_replica_status {
-	bool reachable;   /* answered the last check */
-	bool in_use;      /* reads go to it */
-	double lag_s;     /* behind the primary, seconds (-1: not measured yet) */
+	bool reachable;	  /* answered the last check */
+	bool in_use;	  /* reads go to it */
+	double lag_s;	  /* behind the primary, seconds (-1: not measured yet) */
 	char reason[160]; /* why it is bypassed ("" when in use) */
 };
 
@@ -31,7 +31,7 @@ void aq_replica_status(struct aq_replica *r, struct aq_replica_status *out);
 /* A reply's reads. */
 struct aq_replica_read {
 	struct aq_db *db; /* the replica connection pinned for the reply, NULL when on the primary */
-	double lag_s;     /* the replica's lag when the reply began (-1: unknown) */
+	double lag_s;	  /* the replica's lag when the reply began (-1: unknown) */
 };
 
 /* Sends the calling thread's reads (every aq_app_db until aq_replica_read_end) to one replica

@@ -15,13 +15,13 @@
 /* Bumped whenever a number this module produces would change for the same input. */
 #define AQ_SOURCES_METHOD "sources/1"
 
-#define AQ_SECTORS 16          /* 22.5° each, sector 0 (N) centred on 0° */
-#define AQ_SPEED_CLASSES 4     /* above calm: [0.5, 2), [2, 4), [4, 6), ≥ 6 m/s */
-#define AQ_CALM_MS 0.5         /* an hour whose mean speed is below this is calm */
+#define AQ_SECTORS 16		/* 22.5° each, sector 0 (N) centred on 0° */
+#define AQ_SPEED_CLASSES 4	/* above calm: [0.5, 2), [2, 4), [4, 6), ≥ 6 m/s */
+#define AQ_CALM_MS 0.5		/* an hour whose mean speed is below this is calm */
 #define AQ_UPWIND_HALF_DEG 22.5 /* a station is upwind when its bearing is this close to the wind */
-#define AQ_SOURCES_MAX_LAG 3   /* lagged correlation: lag 0 … this many hours */
-#define AQ_SOURCES_MIN_PAIRS 6 /* a correlation needs at least this many pairs of hours */
-#define AQ_CPF_PERCENTILE 75.0 /* CPF threshold: this percentile of the window's hours */
+#define AQ_SOURCES_MAX_LAG 3	/* lagged correlation: lag 0 … this many hours */
+#define AQ_SOURCES_MIN_PAIRS 6	/* a correlation needs at least this many pairs of hours */
+#define AQ_CPF_PERCENTILE 75.0	/* CPF threshold: this percentile of the window's hours */
 
 /* Lower edges of the speed classes, m/s (class k covers [edge[k], edge[k + 1]), the last is
  * open). */
@@ -52,18 +52,18 @@ bool aq_circular_mean(const double *deg, const double *weights, size_t n, double
 
 /* What an hour's raw readings of the wind station add up to (db_sources.c sums them). */
 struct aq_wind_sums {
-	int n_speed;      /* readings with a counted wind speed */
+	int n_speed;	  /* readings with a counted wind speed */
 	double speed_sum; /* Σ speed */
-	int n_vector;     /* readings with both a counted speed and a counted direction */
-	double u_sum;     /* Σ speed · sin θ  (θ the direction the wind comes from) */
-	double v_sum;     /* Σ speed · cos θ */
+	int n_vector;	  /* readings with both a counted speed and a counted direction */
+	double u_sum;	  /* Σ speed · sin θ  (θ the direction the wind comes from) */
+	double v_sum;	  /* Σ speed · cos θ */
 };
 
 /* An hour of wind as the analysis uses it. */
 struct aq_wind_hour {
-	bool present;     /* a speed, and a direction unless calm */
-	bool calm;        /* mean speed < AQ_CALM_MS: no direction is used */
-	double speed;     /* scalar mean speed, m/s */
+	bool present;	  /* a speed, and a direction unless calm */
+	bool calm;	  /* mean speed < AQ_CALM_MS: no direction is used */
+	double speed;	  /* scalar mean speed, m/s */
 	double direction; /* speed-weighted vector mean, [0, 360); meaningless when calm */
 };
 
@@ -86,8 +86,8 @@ double aq_lagged_r(const double *x, const double *y, size_t n, int lag, int *pai
 /* A concentration-weighted rose of one pollutant at the point. Hours count when both the
  * concentration and the wind are present. */
 struct aq_rose {
-	int hours;       /* counted hours */
-	double total;    /* Σ C over them */
+	int hours;    /* counted hours */
+	double total; /* Σ C over them */
 	int calm_hours;
 	double calm_sum;
 	int cell_hours[AQ_SECTORS][AQ_SPEED_CLASSES];
@@ -95,8 +95,8 @@ struct aq_rose {
 	int sector_hours[AQ_SECTORS];
 	double sector_sum[AQ_SECTORS];
 	int sector_high[AQ_SECTORS]; /* hours of the sector with C ≥ threshold (CPF numerator) */
-	double threshold; /* AQ_CPF_PERCENTILE of the counted hours' C (calm included); NAN: none */
-	int dominant;     /* the sector with the largest Σ C (ties: higher mean, then lower index);
+	double threshold;	     /* AQ_CPF_PERCENTILE of the counted hours' C (calm included); NAN: none */
+	int dominant;		     /* the sector with the largest Σ C (ties: higher mean, then lower index);
 			   * -1 when no hour had a direction */
 };
 
@@ -115,9 +115,9 @@ struct aq_ring_station {
 };
 
 struct aq_sources_in {
-	double lat, lon;                   /* the national point */
-	const double *point;               /* its series of the pollutant */
-	const struct aq_wind_hour *wind;   /* n_hours, or NULL when there is no wind at all */
+	double lat, lon;		 /* the national point */
+	const double *point;		 /* its series of the pollutant */
+	const struct aq_wind_hour *wind; /* n_hours, or NULL when there is no wind at all */
 	size_t n_hours;
 	const struct aq_ring_station *ring;
 	size_t n_ring;
@@ -125,7 +125,7 @@ struct aq_sources_in {
 
 /* One ring station's evidence. */
 struct aq_upwind {
-	double bearing;      /* from the point, degrees */
+	double bearing; /* from the point, degrees */
 	double distance_km;
 	int sector;
 	int valid_hours;     /* hours with a value */
@@ -140,27 +140,27 @@ struct aq_upwind {
 	double excess_pct;
 	double r[AQ_SOURCES_MAX_LAG + 1]; /* its series leading the point's by 0…3 h; NAN: too few pairs */
 	int pairs[AQ_SOURCES_MAX_LAG + 1];
-	int best_lag;        /* the lag of the highest r; -1 when no r */
-	double best_r;       /* NAN when none */
-	double score;        /* upwind: max(best_r, 0) · upwind_share · max(excess, 0);
+	int best_lag;  /* the lag of the highest r; -1 when no r */
+	double best_r; /* NAN when none */
+	double score;  /* upwind: max(best_r, 0) · upwind_share · max(excess, 0);
 			      * correlation only: max(best_r, 0). 0: not a contributor */
-	int rank;            /* 1… among the contributors (score > 0), 0 when not one */
+	int rank;      /* 1… among the contributors (score > 0), 0 when not one */
 };
 
 enum aq_sources_mode {
-	AQ_SOURCES_UPWIND,      /* at least one hour with a wind direction */
+	AQ_SOURCES_UPWIND,	/* at least one hour with a wind direction */
 	AQ_SOURCES_CORRELATION, /* no wind, or only calm hours: ranked by correlation only */
 };
 
 struct aq_sources_result {
 	enum aq_sources_mode mode;
-	int wind_hours;       /* hours with wind present (calm included) */
+	int wind_hours; /* hours with wind present (calm included) */
 	int calm_hours;
-	double mean_direction; /* speed-weighted circular mean of the non-calm hours; NAN: none */
-	double mean_speed;     /* scalar mean over the present hours; NAN: none */
+	double mean_direction;	    /* speed-weighted circular mean of the non-calm hours; NAN: none */
+	double mean_speed;	    /* scalar mean over the present hours; NAN: none */
 	struct aq_upwind *stations; /* n_ring, in ring order (malloc'd) */
 	size_t n_stations;
-	size_t *order;        /* ring indices of the contributors, best first (malloc'd) */
+	size_t *order; /* ring indices of the contributors, best first (malloc'd) */
 	size_t n_contributors;
 };
 

@@ -32,10 +32,10 @@ enum aq_status aq_sources_window(const char *from_text, const char *to_text, int
 
 /* What to analyse. */
 struct aq_sources_query {
-	const char *code;       /* the national point */
+	const char *code;	/* the national point */
 	int64_t from_us, to_us; /* from aq_sources_window */
-	int pollutant;          /* the contributors' pollutant: 0 PM2.5, 1 PM10 */
-	double radius_km;       /* the ring */
+	int pollutant;		/* the contributors' pollutant: 0 PM2.5, 1 PM10 */
+	double radius_km;	/* the ring */
 };
 
 enum aq_wind_origin {
@@ -54,15 +54,15 @@ struct aq_sources_report {
 	double radius_km;
 	enum aq_wind_origin wind_origin;
 	char wind_station[AQ_CODE_MAX + 1]; /* the station whose wind was used */
-	bool wind_station_missing;          /* AQRANK_WIND_STATION names no station */
-	struct aq_wind_hour *wind;          /* n_hours */
-	double *point_series[2];            /* the point's PM2.5 and PM10, n_hours each */
-	struct aq_rose rose[2];             /* PM2.5, PM10 */
-	struct aq_station *ring;            /* the ring, by code; result.stations[i] is ring[i] */
+	bool wind_station_missing;	    /* AQRANK_WIND_STATION names no station */
+	struct aq_wind_hour *wind;	    /* n_hours */
+	double *point_series[2];	    /* the point's PM2.5 and PM10, n_hours each */
+	struct aq_rose rose[2];		    /* PM2.5, PM10 */
+	struct aq_station *ring;	    /* the ring, by code; result.stations[i] is ring[i] */
 	size_t n_ring;
-	double *ring_series;                /* n_ring × n_hours of the pollutant */
+	double *ring_series; /* n_ring × n_hours of the pollutant */
 	struct aq_sources_result result;
-	double load_ms, compute_ms;         /* where building it went */
+	double load_ms, compute_ms; /* where building it went */
 };
 
 /* Builds the analysis of q with db (a transaction may be open: the alert evaluator's). Errors:

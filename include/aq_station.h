@@ -8,7 +8,10 @@
 
 #include "aq_reading.h"
 
-enum aq_station_kind { AQ_KIND_MICRO, AQ_KIND_NATIONAL };
+enum aq_station_kind {
+	AQ_KIND_MICRO,
+	AQ_KIND_NATIONAL
+};
 
 /* Fixed-size text fields keep a station a plain value: copy it, no ownership. */
 struct aq_station {
@@ -48,8 +51,8 @@ enum aq_station_attr {
 struct aq_station_update {
 	unsigned set;
 	struct aq_station values; /* only the fields named in set are meaningful */
-	char password[128];       /* AQ_SA_PASSWORD: the new HJ 212 password ("" clears it) */
-	char hj212_codes[2048];   /* AQ_SA_HJ212_CODES: the new code map, a checked JSON object */
+	char password[128];	  /* AQ_SA_PASSWORD: the new HJ 212 password ("" clears it) */
+	char hj212_codes[2048];	  /* AQ_SA_HJ212_CODES: the new code map, a checked JSON object */
 };
 
 #define AQ_STATION_DEFAULT_INTERVAL 3600
@@ -65,8 +68,7 @@ bool aq_station_kind_from_name(const char *name, int *kind);
 
 /* Checks the values of u (ranges, lengths); when creating, also that name, kind, lat and lon
  * are present. Problems go to p (index -1). True when valid. */
-bool aq_station_update_validate(const struct aq_station_update *u, bool creating,
-				struct aq_problems *p);
+bool aq_station_update_validate(const struct aq_station_update *u, bool creating, struct aq_problems *p);
 
 /* Copies the fields u sets into dst (the password is not a station field: see the DB layer). */
 void aq_station_apply(struct aq_station *dst, const struct aq_station_update *u);

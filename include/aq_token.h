@@ -25,8 +25,7 @@ bool aq_token_generate(char buf[AQ_TOKEN_SIZE]);
 void aq_token_hash(const char *token, unsigned char out[AQ_TOKEN_HASH_LEN]);
 
 /* Constant-time equality of two hashes: the time taken does not depend on where they differ. */
-bool aq_token_hash_equal(const unsigned char a[AQ_TOKEN_HASH_LEN],
-			 const unsigned char b[AQ_TOKEN_HASH_LEN]);
+bool aq_token_hash_equal(const unsigned char a[AQ_TOKEN_HASH_LEN], const unsigned char b[AQ_TOKEN_HASH_LEN]);
 
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void aq_hex_encode(const unsigned char *bytes, size_t n, char *out);

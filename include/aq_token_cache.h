@@ -18,8 +18,7 @@ struct aq_token_cache;
 struct aq_token_cache *aq_token_cache_new(void);
 void aq_token_cache_free(struct aq_token_cache *c);
 /* The station of token hash key, if cached and fresh at now_us (monotonic). */
-bool aq_token_cache_get(struct aq_token_cache *c, const unsigned char key[32], int64_t now_us,
-			struct aq_station *out);
+bool aq_token_cache_get(struct aq_token_cache *c, const unsigned char key[32], int64_t now_us, struct aq_station *out);
 void aq_token_cache_put(struct aq_token_cache *c, const unsigned char key[32], int64_t now_us,
 			const struct aq_station *s);
 /* Forgets every entry (a station changed). NULL-safe. */

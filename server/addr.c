@@ -168,8 +168,7 @@ bool aq_addr_list_match(const struct aq_addr_list *list, const struct aq_addr *a
 
 bool aq_addr_listen(const char *host, int port, struct sockaddr_storage *addr, socklen_t *len)
 {
-	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
-				 .ai_socktype = SOCK_STREAM};
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *res = NULL;
 	char portbuf[8], h[64];
 	snprintf(portbuf, sizeof portbuf, "%d", port);

@@ -45,8 +45,7 @@ static double publish(enum aq_pollutant p, double mean)
 
 /* Valid hourly mean of one pollutant, or false. The single rule both the hourly view and the
  * daily aggregation use, so the two can never disagree about which hours count. */
-static bool hour_mean(const struct aq_hour_sums *h, enum aq_pollutant p, int min_readings,
-		      double *mean)
+static bool hour_mean(const struct aq_hour_sums *h, enum aq_pollutant p, int min_readings, double *mean)
 {
 	int n = h->count[p];
 	if (n <= 0 || n < min_readings)
@@ -55,8 +54,8 @@ static bool hour_mean(const struct aq_hour_sums *h, enum aq_pollutant p, int min
 	return true;
 }
 
-void aq_hourly_compute(const struct aq_hour_sums *sums, int interval_s,
-		       const struct aq_aqi_standard *std, struct aq_hourly *out)
+void aq_hourly_compute(const struct aq_hour_sums *sums, int interval_s, const struct aq_aqi_standard *std,
+		       struct aq_hourly *out)
 {
 	memset(out, 0, sizeof(*out));
 	int min = aq_hour_min_readings(interval_s);
@@ -98,8 +97,8 @@ static int o3_max_8h(const bool valid[24], const double mean[24], double *max)
 	return windows;
 }
 
-static void daily_o3(const struct aq_hour_sums hours[24], int min_readings,
-		     const struct aq_day_rules *rules, struct aq_daily *out)
+static void daily_o3(const struct aq_hour_sums hours[24], int min_readings, const struct aq_day_rules *rules,
+		     struct aq_daily *out)
 {
 	bool valid[24];
 	double mean[24];
@@ -143,8 +142,7 @@ static void composite(struct aq_daily *out, const struct aq_aqi_standard *standa
 	out->composite = aq_round_half_even(sum, 2);
 }
 
-void aq_daily_compute(const struct aq_hour_sums hours[24], const struct aq_day_rules *rules,
-		      struct aq_daily *out)
+void aq_daily_compute(const struct aq_hour_sums hours[24], const struct aq_day_rules *rules, struct aq_daily *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->composite_mask = rules->composite_mask;

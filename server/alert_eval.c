@@ -34,9 +34,9 @@
 struct station_slot {
 	struct aq_station st;
 	int64_t newest_us;
-	int64_t from_us;    /* first hour start still to judge */
-	int64_t closed_us;  /* hours starting before this are closed */
-	int64_t open_us;    /* the newest reading's hour while it is still open, else INT64_MIN */
+	int64_t from_us;		/* first hour start still to judge */
+	int64_t closed_us;		/* hours starting before this are closed */
+	int64_t open_us;		/* the newest reading's hour while it is still open, else INT64_MIN */
 	struct aq_alert_hour hours[48]; /* the day before and the day being judged */
 };
 
@@ -168,7 +168,8 @@ static enum aq_status apply(struct pass *p, struct aq_db *db, const struct stati
 			 * more sighting only once, and unchanged it is nothing new at all. */
 			bool same_hour = hour_start == INT64_MIN
 						 ? cur->last_seen_us == at_us
-						 : cur->last_seen_us > hour_start && cur->last_seen_us <= hour_start + US_PER_HOUR;
+						 : cur->last_seen_us > hour_start &&
+							   cur->last_seen_us <= hour_start + US_PER_HOUR;
 			if (same_hour && cur->value == v->value && cur->threshold == v->threshold)
 				return AQ_OK;
 			if (!same_hour)
@@ -277,7 +278,8 @@ static enum aq_status offline_tx(struct aq_db *db, void *arg)
 			continue;
 		struct aq_alert_verdict v;
 		struct aq_hj212_guard none = {0};
-		aq_alerts_judge_auth(&p->t, s->st.kind == AQ_KIND_NATIONAL, aq_hj212_guard_failures(g ? g : &none, wall_us),
+		aq_alerts_judge_auth(&p->t, s->st.kind == AQ_KIND_NATIONAL,
+				     aq_hj212_guard_failures(g ? g : &none, wall_us),
 				     aq_hj212_guard_locked(g ? g : &none, wall_us), &v);
 		st = apply(p, db, s, AQ_ALERT_AUTH_FAILURES, &v, p->now_us, INT64_MIN);
 	}
@@ -311,7 +313,8 @@ static void fill_hours(struct pass *p, const struct aq_alert_hour_row *rows, siz
 			for (int k = 0; k < 2; k++) {
 				int q = k == 0 ? AQ_PM25 : AQ_PM10;
 				h->pm_valid[k] = row->sums.count[q] >= need;
-				h->pm[k] = h->pm_valid[k] ? aq_round_half_even(row->sums.sum[q] / row->sums.count[q], 0) : 0;
+				h->pm[k] = h->pm_valid[k] ? aq_round_half_even(row->sums.sum[q] / row->sums.count[q], 0)
+							  : 0;
 			}
 			h->first_us = row->first_us;
 			h->last_us = row->last_us;

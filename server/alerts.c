@@ -28,16 +28,11 @@ static const char *const type_names[AQ_ALERT_TYPES] = {
 
 /* The severity column of SPEC §5, before the national-point override. */
 static const enum aq_severity base_severity[AQ_ALERT_TYPES] = {
-	[AQ_ALERT_OFFLINE] = AQ_SEV_WARNING,
-	[AQ_ALERT_EXCEEDANCE] = AQ_SEV_WARNING,
-	[AQ_ALERT_SPIKE] = AQ_SEV_WARNING,
-	[AQ_ALERT_FLATLINE] = AQ_SEV_WARNING,
-	[AQ_ALERT_INVERSION] = AQ_SEV_INFO,
-	[AQ_ALERT_HOTSPOT] = AQ_SEV_WARNING,
-	[AQ_ALERT_INTERFERENCE] = AQ_SEV_CRITICAL,
-	[AQ_ALERT_NATIONAL_DIVERGENCE] = AQ_SEV_CRITICAL,
-	[AQ_ALERT_AUTH_FAILURES] = AQ_SEV_WARNING,
-	[AQ_ALERT_CALIBRATION_DRIFT] = AQ_SEV_WARNING,
+	[AQ_ALERT_OFFLINE] = AQ_SEV_WARNING,	   [AQ_ALERT_EXCEEDANCE] = AQ_SEV_WARNING,
+	[AQ_ALERT_SPIKE] = AQ_SEV_WARNING,	   [AQ_ALERT_FLATLINE] = AQ_SEV_WARNING,
+	[AQ_ALERT_INVERSION] = AQ_SEV_INFO,	   [AQ_ALERT_HOTSPOT] = AQ_SEV_WARNING,
+	[AQ_ALERT_INTERFERENCE] = AQ_SEV_CRITICAL, [AQ_ALERT_NATIONAL_DIVERGENCE] = AQ_SEV_CRITICAL,
+	[AQ_ALERT_AUTH_FAILURES] = AQ_SEV_WARNING, [AQ_ALERT_CALIBRATION_DRIFT] = AQ_SEV_WARNING,
 };
 
 static const char *const severity_names[] = {
@@ -46,8 +41,8 @@ static const char *const severity_names[] = {
 	[AQ_SEV_CRITICAL] = "critical",
 };
 
-#define SEVERITIES  ((int)(sizeof(severity_names) / sizeof(severity_names[0])))
-#define PM_COUNT    2 /* aq_alert_hour.pm[] holds PM2.5 and PM10, in enum aq_pollutant order */
+#define SEVERITIES ((int)(sizeof(severity_names) / sizeof(severity_names[0])))
+#define PM_COUNT 2 /* aq_alert_hour.pm[] holds PM2.5 and PM10, in enum aq_pollutant order */
 #define US_PER_HOUR (INT64_C(3600) * AQ_US_PER_SEC)
 
 const char *aq_alert_type_name(enum aq_alert_type t)
@@ -115,14 +110,12 @@ static void verdict_fire(struct aq_alert_verdict *v, int p, double value, double
 	v->fired = true;
 	v->value = value;
 	v->threshold = threshold;
-	snprintf(v->pollutant, sizeof(v->pollutant), "%s",
-		 p >= 0 ? aq_pollutant_label((enum aq_pollutant)p) : "");
+	snprintf(v->pollutant, sizeof(v->pollutant), "%s", p >= 0 ? aq_pollutant_label((enum aq_pollutant)p) : "");
 }
 
 /* A detail too long for the verdict is cut short rather than refused: every number in it is
  * also in value and threshold. */
-static void set_detail(struct aq_alert_verdict *v, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void set_detail(struct aq_alert_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void set_detail(struct aq_alert_verdict *v, const char *fmt, ...)
 {
@@ -209,8 +202,8 @@ static void judge_exceedance(const struct aq_alert_thresholds *t, const struct a
 	if (wp < 0 || worst <= t->alert_iaqi)
 		return;
 	verdict_fire(v, wp, worst, t->alert_iaqi);
-	set_detail(v, "Hourly %s of %g µg/m³ gives an IAQI of %d, above %d.", v->pollutant,
-		   h->pm[wp], worst, t->alert_iaqi);
+	set_detail(v, "Hourly %s of %g µg/m³ gives an IAQI of %d, above %d.", v->pollutant, h->pm[wp], worst,
+		   t->alert_iaqi);
 }
 
 /* The previous valid hour may lie any distance back: a station that comes back after an
@@ -273,9 +266,8 @@ static void judge_flatline(const struct aq_alert_thresholds *t, const struct aq_
 		    span_us < (int64_t)t->flatline_hours * US_PER_HOUR)
 			continue;
 		verdict_fire(v, p, value, t->flatline_hours);
-		set_detail(v, "%s has read exactly %g %s in %ld readings over %.1f h.",
-			   v->pollutant, value, unit_of(p), readings,
-			   (double)span_us / (double)US_PER_HOUR);
+		set_detail(v, "%s has read exactly %g %s in %ld readings over %.1f h.", v->pollutant, value, unit_of(p),
+			   readings, (double)span_us / (double)US_PER_HOUR);
 	}
 }
 
@@ -299,13 +291,16 @@ static void judge_inversion(const struct aq_alert_thresholds *t, const struct aq
 
 /* --- rules between a station and its neighbours --- */
 
-enum outcome { HOLDS, FAILS, UNKNOWN };
+enum outcome {
+	HOLDS,
+	FAILS,
+	UNKNOWN
+};
 
 /* Hotspot against one national point: every one of the last H hours must hold for PM2.5 or
  * PM10. One hour shown to fail decides it even if another hour is missing (the alert can
  * resolve); a missing hour with no failure leaves it unknown (an open alert stays open). */
-static enum outcome hotspot_against(const struct aq_alert_thresholds *t,
-				    const struct aq_alert_station *st,
+static enum outcome hotspot_against(const struct aq_alert_thresholds *t, const struct aq_alert_station *st,
 				    const struct aq_alert_station *nat, size_t hours)
 {
 	enum outcome r = HOLDS;
@@ -330,9 +325,8 @@ static enum outcome hotspot_against(const struct aq_alert_thresholds *t,
 
 /* A micro station near several national points: it fires if it holds against any of them,
  * and reports the nearest such point. */
-static void judge_hotspot(const struct aq_alert_thresholds *t,
-			  const struct aq_alert_station *network, size_t n, size_t s,
-			  struct aq_alert_verdict *v)
+static void judge_hotspot(const struct aq_alert_thresholds *t, const struct aq_alert_station *network, size_t n,
+			  size_t s, struct aq_alert_verdict *v)
 {
 	const struct aq_alert_station *st = &network[s], *hit = NULL;
 	size_t hours = t->hotspot_hours < 1 ? 1 : (size_t)t->hotspot_hours;
@@ -355,12 +349,8 @@ static void judge_hotspot(const struct aq_alert_thresholds *t,
 				hit_km = km;
 			}
 			break;
-		case FAILS:
-			fails = true;
-			break;
-		case UNKNOWN:
-			unknown = true;
-			break;
+		case FAILS: fails = true; break;
+		case UNKNOWN: unknown = true; break;
 		}
 	}
 	if (hit == NULL) {
@@ -383,8 +373,7 @@ static void judge_hotspot(const struct aq_alert_thresholds *t,
 
 /* Relative hourly changes |cur − prev| / prev of the ring stations with pollutant p valid in
  * both hours into ring[]; a station at 0 has no relative change and is left out. */
-static size_t ring_changes(const struct aq_alert_thresholds *t,
-			   const struct aq_alert_station *network, size_t n,
+static size_t ring_changes(const struct aq_alert_thresholds *t, const struct aq_alert_station *network, size_t n,
 			   const struct aq_alert_station *centre, int p, double *ring)
 {
 	size_t m = 0;
@@ -402,8 +391,7 @@ static size_t ring_changes(const struct aq_alert_thresholds *t,
 }
 
 /* Judged-hour values of pollutant p at the ring stations into ring[]. */
-static size_t ring_values(const struct aq_alert_thresholds *t,
-			  const struct aq_alert_station *network, size_t n,
+static size_t ring_values(const struct aq_alert_thresholds *t, const struct aq_alert_station *network, size_t n,
 			  const struct aq_alert_station *centre, int p, double *ring)
 {
 	size_t m = 0;
@@ -418,9 +406,8 @@ static size_t ring_values(const struct aq_alert_thresholds *t,
 
 /* A national point falls sharply while its ring does not: something was done at the inlet.
  * The ring's median change decides, so one ring station with its own trouble does not. */
-static void judge_interference(const struct aq_alert_thresholds *t,
-			       const struct aq_alert_station *network, size_t n, size_t s,
-			       double *ring, struct aq_alert_verdict *v)
+static void judge_interference(const struct aq_alert_thresholds *t, const struct aq_alert_station *network, size_t n,
+			       size_t s, double *ring, struct aq_alert_verdict *v)
 {
 	const struct aq_alert_station *st = &network[s];
 
@@ -451,9 +438,8 @@ static void judge_interference(const struct aq_alert_thresholds *t,
 
 /* Either test is enough; the comparison with the ring is reported first because it is the
  * stronger sign that the national point, not the air, is off. */
-static void judge_divergence(const struct aq_alert_thresholds *t,
-			     const struct aq_alert_station *network, size_t n, size_t s,
-			     double *ring, struct aq_alert_verdict *v)
+static void judge_divergence(const struct aq_alert_thresholds *t, const struct aq_alert_station *network, size_t n,
+			     size_t s, double *ring, struct aq_alert_verdict *v)
 {
 	const struct aq_alert_station *st = &network[s];
 
@@ -476,8 +462,7 @@ static void judge_divergence(const struct aq_alert_thresholds *t,
 				set_detail(v,
 					   "%s of %g µg/m³ is above %g × the median %g µg/m³ of "
 					   "the %zu micro stations within %g km.",
-					   v->pollutant, cur, t->divergence_ratio, mid, m,
-					   t->radius_km);
+					   v->pollutant, cur, t->divergence_ratio, mid, m, t->radius_km);
 				continue;
 			}
 		}
@@ -485,18 +470,15 @@ static void judge_divergence(const struct aq_alert_thresholds *t,
 			double limit = (1 + t->divergence_rise) * prev->pm[p];
 			if (above(cur, limit) && above_floor(t, h, p, cur, prev->pm[p])) {
 				verdict_fire(v, p, cur, limit);
-				set_detail(
-					v,
-					"%s rose from %g to %g µg/m³ in one hour, more than %g %%.",
-					v->pollutant, prev->pm[p], cur, t->divergence_rise * 100);
+				set_detail(v, "%s rose from %g to %g µg/m³ in one hour, more than %g %%.", v->pollutant,
+					   prev->pm[p], cur, t->divergence_rise * 100);
 			}
 		}
 	}
 }
 
-void aq_alerts_judge_hour(const struct aq_alert_thresholds *t,
-			  const struct aq_alert_station *network, size_t n, size_t s,
-			  struct aq_alert_verdict out[AQ_ALERT_TYPES])
+void aq_alerts_judge_hour(const struct aq_alert_thresholds *t, const struct aq_alert_station *network, size_t n,
+			  size_t s, struct aq_alert_verdict out[AQ_ALERT_TYPES])
 {
 	bool national = network != NULL && s < n && network[s].national;
 
@@ -524,8 +506,8 @@ void aq_alerts_judge_hour(const struct aq_alert_thresholds *t,
 	free(ring);
 }
 
-void aq_alerts_judge_offline(const struct aq_alert_thresholds *t, bool national, int interval_s,
-			     int64_t newest_us, int64_t now_us, struct aq_alert_verdict *out)
+void aq_alerts_judge_offline(const struct aq_alert_thresholds *t, bool national, int interval_s, int64_t newest_us,
+			     int64_t now_us, struct aq_alert_verdict *out)
 {
 	verdict_reset(out, AQ_ALERT_OFFLINE, national);
 	if (newest_us <= 0)
@@ -538,8 +520,8 @@ void aq_alerts_judge_offline(const struct aq_alert_thresholds *t, bool national,
 	if (silent_us <= limit_s * AQ_US_PER_SEC)
 		return;
 	verdict_fire(out, -1, (double)silent_us / (double)AQ_US_PER_SEC, (double)limit_s);
-	set_detail(out, "No reading for %.0f s (%.1f h), longer than the %lld s allowed.",
-		   out->value, out->value / 3600, (long long)limit_s);
+	set_detail(out, "No reading for %.0f s (%.1f h), longer than the %lld s allowed.", out->value,
+		   out->value / 3600, (long long)limit_s);
 }
 
 void aq_alerts_judge_auth(const struct aq_alert_thresholds *t, bool national, int failures, bool locked,

@@ -9,13 +9,11 @@
 #include <string.h>
 
 static const char *const pollutant_fields[AQ_POLLUTANTS] = {
-	[AQ_PM25] = "pm25", [AQ_PM10] = "pm10", [AQ_SO2] = "so2",
-	[AQ_NO2] = "no2",   [AQ_CO] = "co",     [AQ_O3] = "o3",
+	[AQ_PM25] = "pm25", [AQ_PM10] = "pm10", [AQ_SO2] = "so2", [AQ_NO2] = "no2", [AQ_CO] = "co", [AQ_O3] = "o3",
 };
 
 static const char *const pollutant_labels[AQ_POLLUTANTS] = {
-	[AQ_PM25] = "PM2.5", [AQ_PM10] = "PM10", [AQ_SO2] = "SO2",
-	[AQ_NO2] = "NO2",    [AQ_CO] = "CO",     [AQ_O3] = "O3",
+	[AQ_PM25] = "PM2.5", [AQ_PM10] = "PM10", [AQ_SO2] = "SO2", [AQ_NO2] = "NO2", [AQ_CO] = "CO", [AQ_O3] = "O3",
 };
 
 static bool pollutant_ok(enum aq_pollutant p)
@@ -51,7 +49,7 @@ int aq_pollutant_decimals(enum aq_pollutant p)
 	return p == AQ_CO ? 1 : 0;
 }
 
-static const double pow10_table[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+static const double pow10_table[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 
 /* Distance from an exact tie (or integer) that still counts as exact: 1e-9 absolutely, widened
  * to a few ulps for magnitudes where 1e-9 is finer than the double grid. */
@@ -88,47 +86,73 @@ double aq_round_half_even(double x, int decimals)
 /* HJ 633 table 1 (SPEC §9). Rows are the IAQI steps; "—" cells end a column early. The
  * columns HJ 633-2026 left as they were are shared; PM2.5 and PM10 moved their IAQI-100 row
  * (75 → 60, 150 → 120), and above a column's last value SO2 1 h and O3 8 h give a fixed IAQI. */
-#define BP(...) { __VA_ARGS__ }
+#define BP(...)             \
+	{                   \
+		__VA_ARGS__ \
+	}
 #define STEPS8 BP(0, 50, 100, 150, 200, 300, 400, 500)
-#define SO2_24H { 8, BP(0, 50, 150, 475, 800, 1600, 2100, 2620), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 }
-#define NO2_24H { 8, BP(0, 40, 80, 180, 280, 565, 750, 940), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 }
-#define NO2_1H { 8, BP(0, 100, 200, 700, 1200, 2340, 3090, 3840), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 }
-#define CO_24H { 8, BP(0, 2, 4, 14, 24, 36, 48, 60), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 }
-#define CO_1H { 8, BP(0, 5, 10, 35, 60, 90, 120, 150), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 }
-#define O3_1H { 8, BP(0, 160, 200, 300, 400, 800, 1000, 1200), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 }
+#define SO2_24H                                                                                   \
+	{                                                                                         \
+		8, BP(0, 50, 150, 475, 800, 1600, 2100, 2620), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 \
+	}
+#define NO2_24H                                                                               \
+	{                                                                                     \
+		8, BP(0, 40, 80, 180, 280, 565, 750, 940), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 \
+	}
+#define NO2_1H                                                                                      \
+	{                                                                                           \
+		8, BP(0, 100, 200, 700, 1200, 2340, 3090, 3840), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 \
+	}
+#define CO_24H                                                                         \
+	{                                                                              \
+		8, BP(0, 2, 4, 14, 24, 36, 48, 60), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 \
+	}
+#define CO_1H                                                                             \
+	{                                                                                 \
+		8, BP(0, 5, 10, 35, 60, 90, 120, 150), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 \
+	}
+#define O3_1H                                                                                     \
+	{                                                                                         \
+		8, BP(0, 160, 200, 300, 400, 800, 1000, 1200), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0 \
+	}
 #define O3_8H_ROWS 6, BP(0, 100, 160, 215, 265, 800), BP(0, 50, 100, 150, 200, 300)
 #define SO2_1H_ROWS 5, BP(0, 150, 500, 650, 800), BP(0, 50, 100, 150, 200)
 
-#define TABLES_2012                                                                                \
-	{                                                                                          \
-		[AQ_SO2] = {[AQ_24H] = SO2_24H, [AQ_1H] = {SO2_1H_ROWS, AQ_OVERFLOW_USE_24H, 0}},  \
-		[AQ_NO2] = {[AQ_24H] = NO2_24H, [AQ_1H] = NO2_1H},                                 \
-		[AQ_PM10] = {[AQ_24H] = {8, BP(0, 50, 150, 250, 350, 420, 500, 600), STEPS8,       \
-					 AQ_OVERFLOW_ABOVE_SCALE, 0}},                             \
-		[AQ_CO] = {[AQ_24H] = CO_24H, [AQ_1H] = CO_1H},                                    \
-		[AQ_O3] = {[AQ_1H] = O3_1H, [AQ_8H] = {O3_8H_ROWS, AQ_OVERFLOW_USE_O3_1H, 0}},     \
-		[AQ_PM25] = {[AQ_24H] = {8, BP(0, 35, 75, 115, 150, 250, 350, 500), STEPS8,        \
-					 AQ_OVERFLOW_ABOVE_SCALE, 0}},                             \
+#define TABLES_2012                                                                                                   \
+	{                                                                                                             \
+		[AQ_SO2] = {[AQ_24H] = SO2_24H, [AQ_1H] = {SO2_1H_ROWS, AQ_OVERFLOW_USE_24H, 0}},                     \
+		[AQ_NO2] = {[AQ_24H] = NO2_24H, [AQ_1H] = NO2_1H},                                                    \
+		[AQ_PM10] = {[AQ_24H] = {8, BP(0, 50, 150, 250, 350, 420, 500, 600), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, \
+					 0}},                                                                         \
+		[AQ_CO] = {[AQ_24H] = CO_24H, [AQ_1H] = CO_1H},                                                       \
+		[AQ_O3] = {[AQ_1H] = O3_1H, [AQ_8H] = {O3_8H_ROWS, AQ_OVERFLOW_USE_O3_1H, 0}},                        \
+		[AQ_PM25] = {                                                                                         \
+			[AQ_24H] = {8, BP(0, 35, 75, 115, 150, 250, 350, 500), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0}},  \
 	}
-#define TABLES_2026                                                                                \
-	{                                                                                          \
-		[AQ_SO2] = {[AQ_24H] = SO2_24H, [AQ_1H] = {SO2_1H_ROWS, AQ_OVERFLOW_FIXED, 200}},  \
-		[AQ_NO2] = {[AQ_24H] = NO2_24H, [AQ_1H] = NO2_1H},                                 \
-		[AQ_PM10] = {[AQ_24H] = {8, BP(0, 50, 120, 250, 350, 420, 500, 600), STEPS8,       \
-					 AQ_OVERFLOW_ABOVE_SCALE, 0}},                             \
-		[AQ_CO] = {[AQ_24H] = CO_24H, [AQ_1H] = CO_1H},                                    \
-		[AQ_O3] = {[AQ_1H] = O3_1H, [AQ_8H] = {O3_8H_ROWS, AQ_OVERFLOW_FIXED, 300}},       \
-		[AQ_PM25] = {[AQ_24H] = {8, BP(0, 35, 60, 115, 150, 250, 350, 500), STEPS8,        \
-					 AQ_OVERFLOW_ABOVE_SCALE, 0}},                             \
+#define TABLES_2026                                                                                                   \
+	{                                                                                                             \
+		[AQ_SO2] = {[AQ_24H] = SO2_24H, [AQ_1H] = {SO2_1H_ROWS, AQ_OVERFLOW_FIXED, 200}},                     \
+		[AQ_NO2] = {[AQ_24H] = NO2_24H, [AQ_1H] = NO2_1H},                                                    \
+		[AQ_PM10] = {[AQ_24H] = {8, BP(0, 50, 120, 250, 350, 420, 500, 600), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, \
+					 0}},                                                                         \
+		[AQ_CO] = {[AQ_24H] = CO_24H, [AQ_1H] = CO_1H},                                                       \
+		[AQ_O3] = {[AQ_1H] = O3_1H, [AQ_8H] = {O3_8H_ROWS, AQ_OVERFLOW_FIXED, 300}},                          \
+		[AQ_PM25] = {                                                                                         \
+			[AQ_24H] = {8, BP(0, 35, 60, 115, 150, 250, 350, 500), STEPS8, AQ_OVERFLOW_ABOVE_SCALE, 0}},  \
 	}
 /* GB 3095 grade-II limits per pollutant (pm25, pm10, so2, no2, co, o3). */
-#define LIMITS(pm25, pm10, so2, no2, co, o3) {pm25, pm10, so2, no2, co, o3}
+#define LIMITS(pm25, pm10, so2, no2, co, o3) \
+	{                                    \
+		pm25, pm10, so2, no2, co, o3 \
+	}
 
 static const struct aq_aqi_standard standards[] = {
 	{
 		.name = "HJ633-2012",
 		.limits_name = "GB3095-2012",
-		.from_year = 1, .from_month = 1, .from_day = 1,
+		.from_year = 1,
+		.from_month = 1,
+		.from_day = 1,
 		.table = TABLES_2012,
 		.limit_24h = LIMITS(75, 150, 150, 80, 4, 160),
 		.limit_annual = LIMITS(35, 70, 60, 40, 4, 160),
@@ -138,7 +162,9 @@ static const struct aq_aqi_standard standards[] = {
 	{
 		.name = "HJ633-2026",
 		.limits_name = "GB3095-2026 transition",
-		.from_year = 2026, .from_month = 3, .from_day = 1,
+		.from_year = 2026,
+		.from_month = 3,
+		.from_day = 1,
 		.table = TABLES_2026,
 		.limit_24h = LIMITS(60, 120, 150, 80, 4, 160),
 		.limit_annual = LIMITS(30, 60, 60, 40, 4, 160),
@@ -150,7 +176,9 @@ static const struct aq_aqi_standard standards[] = {
 		 * transition phase (docs/domain-rules.md: the text of table 1 was not at hand). */
 		.name = "HJ633-2026",
 		.limits_name = "GB3095-2026",
-		.from_year = 2031, .from_month = 1, .from_day = 1,
+		.from_year = 2031,
+		.from_month = 1,
+		.from_day = 1,
 		.table = TABLES_2026,
 		.limit_24h = LIMITS(50, 100, 150, 80, 4, 160),
 		.limit_annual = LIMITS(25, 50, 60, 40, 4, 160),
@@ -230,16 +258,16 @@ static int interpolate(const struct aq_breakpoint_table *t, double conc)
 	for (int i = 1; i < t->n; i++) {
 		if (conc <= t->conc[i]) {
 			double span = t->conc[i] - t->conc[i - 1];
-			double v = t->iaqi[i - 1] +
-				   (double)(t->iaqi[i] - t->iaqi[i - 1]) * (conc - t->conc[i - 1]) / span;
+			double v =
+				t->iaqi[i - 1] + (double)(t->iaqi[i] - t->iaqi[i - 1]) * (conc - t->conc[i - 1]) / span;
 			return ceil_snapped(v);
 		}
 	}
 	return t->iaqi[t->n - 1];
 }
 
-int aq_iaqi(const struct aq_aqi_standard *std, enum aq_pollutant p, enum aq_period period,
-	    double conc, bool *above_scale)
+int aq_iaqi(const struct aq_aqi_standard *std, enum aq_pollutant p, enum aq_period period, double conc,
+	    bool *above_scale)
 {
 	if (above_scale != NULL)
 		*above_scale = false;
@@ -253,24 +281,20 @@ int aq_iaqi(const struct aq_aqi_standard *std, enum aq_pollutant p, enum aq_peri
 	if (conc <= t->conc[t->n - 1])
 		return interpolate(t, conc);
 	switch (t->overflow) {
-	case AQ_OVERFLOW_FIXED:
-		return t->overflow_iaqi;
+	case AQ_OVERFLOW_FIXED: return t->overflow_iaqi;
 	case AQ_OVERFLOW_USE_24H:
 		if (period == AQ_24H)
 			break; /* a malformed table must not recurse forever */
 		return aq_iaqi(std, p, AQ_24H, conc, above_scale);
-	case AQ_OVERFLOW_USE_O3_1H:
-		return AQ_IAQI_USE_O3_1H;
-	case AQ_OVERFLOW_ABOVE_SCALE:
-		break;
+	case AQ_OVERFLOW_USE_O3_1H: return AQ_IAQI_USE_O3_1H;
+	case AQ_OVERFLOW_ABOVE_SCALE: break;
 	}
 	if (above_scale != NULL)
 		*above_scale = true;
 	return 500;
 }
 
-double aq_iaqi_concentration(const struct aq_aqi_standard *std, enum aq_pollutant p, enum aq_period period,
-			     int iaqi)
+double aq_iaqi_concentration(const struct aq_aqi_standard *std, enum aq_pollutant p, enum aq_period period, int iaqi)
 {
 	if (std == NULL || !pollutant_ok(p) || (int)period < 0 || (int)period >= AQ_PERIODS)
 		return -1;
@@ -290,8 +314,7 @@ static const char *const level_category[7] = {
 	NULL, "优", "良", "轻度污染", "中度污染", "重度污染", "严重污染",
 };
 static const char *const level_category_en[7] = {
-	NULL, "Excellent", "Good", "Lightly polluted", "Moderately polluted", "Heavily polluted",
-	"Severely polluted",
+	NULL, "Excellent", "Good", "Lightly polluted", "Moderately polluted", "Heavily polluted", "Severely polluted",
 };
 static const char *const level_color[7] = {
 	NULL, "#00E400", "#FFFF00", "#FF7E00", "#FF0000", "#99004C", "#7E0023",
@@ -379,8 +402,8 @@ static void set_iaqi(struct aq_aqi *out, enum aq_pollutant p, int iaqi, bool abo
 }
 
 void aq_aqi_daily(const struct aq_aqi_standard *std, const bool valid[AQ_POLLUTANTS],
-		  const double published[AQ_POLLUTANTS], bool o3_1h_valid,
-		  double o3_1h_max_published, struct aq_aqi *out)
+		  const double published[AQ_POLLUTANTS], bool o3_1h_valid, double o3_1h_max_published,
+		  struct aq_aqi *out)
 {
 	aqi_reset(out);
 	for (int i = 0; i < AQ_POLLUTANTS; i++) {

@@ -411,8 +411,7 @@ static const char *issuer_of(struct aq_bulletin *b, const char *issuer, const ch
 {
 	if (issuer && *issuer)
 		return name(b, issuer);
-	return b->english ? str(b, "%s Bureau of Ecology and Environment", district)
-			  : str(b, "%s生态环境局", district);
+	return b->english ? str(b, "%s Bureau of Ecology and Environment", district) : str(b, "%s生态环境局", district);
 }
 
 /* ---- the map ---- */
@@ -488,9 +487,10 @@ static struct aq_bmap *day_map(struct aq_bulletin *b, const struct aq_dayview *v
 	m->km = 1.0 / w;
 	m->points = pts;
 	m->n_points = j;
-	m->caption = b->english ? str(b, "Stations coloured by the day's AQI; dashed circles: %g km around national points",
-				      radius)
-				: str(b, "站点按当日 AQI 着色，虚线圆为国控点周边 %g 公里范围", radius);
+	m->caption =
+		b->english ? str(b, "Stations coloured by the day's AQI; dashed circles: %g km around national points",
+				 radius)
+			   : str(b, "站点按当日 AQI 着色，虚线圆为国控点周边 %g 公里范围", radius);
 	m->legend[0] = L("国控点", "national point");
 	m->legend[1] = L("微型站", "micro station");
 	m->legend[2] = b->english ? str(b, "%g km ring", radius) : str(b, "%g 公里范围", radius);
@@ -508,7 +508,8 @@ static bool near_national(const struct aq_dayview *v, size_t i, double radius)
 		return true;
 	for (size_t k = 0; k < v->n; k++) {
 		const struct aq_station *n = &v->stations[k].station;
-		if (n->kind == AQ_KIND_NATIONAL && n->active && aq_distance_km(s->lat, s->lon, n->lat, n->lon) <= radius)
+		if (n->kind == AQ_KIND_NATIONAL && n->active &&
+		    aq_distance_km(s->lat, s->lon, n->lat, n->lon) <= radius)
 			return true;
 	}
 	return false;
@@ -565,33 +566,38 @@ static void day_summary(struct aq_bulletin *b, const struct aq_bulletin_day_in *
 	for (size_t r = 0; r < dr->r.n_rows; r++)
 		valid += !dr->r.rows[r].insufficient;
 	if (b->english)
-		para(s, str(b, "On %s, %zu micro stations were ranked by %s; %zu had insufficient data%s.", b->date_text,
-			    valid, metric_label(b, m), insufficient,
-			    ranked > valid ? " (ranked last under the insufficient-data rule)" : " and were not ranked"));
+		para(s,
+		     str(b, "On %s, %zu micro stations were ranked by %s; %zu had insufficient data%s.", b->date_text,
+			 valid, metric_label(b, m), insufficient,
+			 ranked > valid ? " (ranked last under the insufficient-data rule)" : " and were not ranked"));
 	else
 		para(s, str(b, "%s，全区 %zu 个微型站参与 %s 排名，%zu 个站点数据不足%s。", b->date_text, valid,
 			    metric_label(b, m), insufficient, ranked > valid ? "（按规则排在末位）" : "，未参与排名"));
 	if (!dr->r.has_mean) {
-		para(s, L("当日无有效排名数据，未能计算全区均值。", "No station had a valid value: there is no district mean."));
+		para(s, L("当日无有效排名数据，未能计算全区均值。",
+			  "No station had a valid value: there is no district mean."));
 	} else {
 		double mean = dr->r.district_mean_published, pct;
 		const char *unit = metric_unit(m);
 		char sentence[768];
-		size_t used = (size_t)snprintf(sentence, sizeof sentence,
-					       b->english ? "The district mean of %s was %.*f%s" : "全区 %s 日均值为 %.*f%s",
-					       metric_label(b, m), dec, mean, unit);
+		size_t used =
+			(size_t)snprintf(sentence, sizeof sentence,
+					 b->english ? "The district mean of %s was %.*f%s" : "全区 %s 日均值为 %.*f%s",
+					 metric_label(b, m), dec, mean, unit);
 		if (in->has_prev && aq_bulletin_change(mean, in->prev_mean, &pct))
 			used += b->english ? (size_t)snprintf(sentence + used, sizeof sentence - used,
-							      ", %s on the day before (%.*f)", change_words(b, pct), dec,
-							      in->prev_mean)
-					   : (size_t)snprintf(sentence + used, sizeof sentence - used, "，较前一日（%.*f）%s",
-							      dec, in->prev_mean, change_words(b, pct));
+							      ", %s on the day before (%.*f)", change_words(b, pct),
+							      dec, in->prev_mean)
+					   : (size_t)snprintf(sentence + used, sizeof sentence - used,
+							      "，较前一日（%.*f）%s", dec, in->prev_mean,
+							      change_words(b, pct));
 		if (used < sizeof sentence && in->has_last_year && aq_bulletin_change(mean, in->last_year_mean, &pct))
 			used += b->english ? (size_t)snprintf(sentence + used, sizeof sentence - used,
-							      ", %s on the same day last year (%.*f)", change_words(b, pct),
-							      dec, in->last_year_mean)
-					   : (size_t)snprintf(sentence + used, sizeof sentence - used, "，较去年同日（%.*f）%s",
-							      dec, in->last_year_mean, change_words(b, pct));
+							      ", %s on the same day last year (%.*f)",
+							      change_words(b, pct), dec, in->last_year_mean)
+					   : (size_t)snprintf(sentence + used, sizeof sentence - used,
+							      "，较去年同日（%.*f）%s", dec, in->last_year_mean,
+							      change_words(b, pct));
 		if (used < sizeof sentence)
 			snprintf(sentence + used, sizeof sentence - used, "%s", L("。", "."));
 		para(s, str(b, "%s", sentence));
@@ -621,8 +627,9 @@ static void day_national(struct aq_bulletin *b, const struct aq_bulletin_day_in 
 		return;
 	static const double w[] = {3, 1, 1.6, 1.6, 1, 1, 1.4};
 	static const unsigned f[] = {0, AQ_BCOL_NUM, 0, 0, AQ_BCOL_NUM, AQ_BCOL_NUM, AQ_BCOL_NUM};
-	const char *heads[] = {L("国控点", "National point"), "AQI", L("级别", "Level"), L("首要污染物", "Primary"),
-			       "PM2.5", "PM10", L("超标小时数", "Hours > 100")};
+	const char *heads[] = {L("国控点", "National point"), "AQI",   L("级别", "Level"),
+			       L("首要污染物", "Primary"),    "PM2.5", "PM10",
+			       L("超标小时数", "Hours > 100")};
 	struct aq_btable *t = table(b, 7, in->n_national, heads, w, f);
 	for (size_t i = 0; t && i < in->n_national; i++) {
 		if (in->national[i].station >= v->n)
@@ -649,15 +656,18 @@ static void day_national(struct aq_bulletin *b, const struct aq_bulletin_day_in 
 		divergence++;
 		if (used < sizeof list)
 			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s %s（%s）", used ? "；" : "",
-						 alert_time(b, a->opened_us, v->day), alert_type_text(b, a->type), name(b, a->message));
+						 alert_time(b, a->opened_us, v->day), alert_type_text(b, a->type),
+						 name(b, a->message));
 	}
 	if (!in->n_national)
 		return;
 	if (divergence)
-		para(s, b->english ? str(b, "Divergence alerts at the national point that day: %zu — %s.", divergence, list)
+		para(s, b->english ? str(b, "Divergence alerts at the national point that day: %zu — %s.", divergence,
+					 list)
 				   : str(b, "当日国控点数据异常告警 %zu 条：%s。", divergence, list));
 	else
-		para(s, L("当日国控点无数据异常（倒挂、干扰）告警。", "No divergence or interference alert at the national point that day."));
+		para(s, L("当日国控点无数据异常（倒挂、干扰）告警。",
+			  "No divergence or interference alert at the national point that day."));
 }
 
 static void day_ranking(struct aq_bulletin *b, const struct aq_bulletin_day_in *in)
@@ -699,8 +709,9 @@ static void day_ranking(struct aq_bulletin *b, const struct aq_bulletin_day_in *
 	s->table = t;
 	s->empty = L("当日无参与排名的站点。", "No station was ranked that day.");
 	if (dr->r.n_rows)
-		para(s, L("加粗底色行为列入约谈名单的站点；“较均值”为与全区均值之差的百分比。",
-			  "Shaded rows are on the interview list; \"vs mean\" is the difference from the district mean in percent."));
+		para(s,
+		     L("加粗底色行为列入约谈名单的站点；“较均值”为与全区均值之差的百分比。",
+		       "Shaded rows are on the interview list; \"vs mean\" is the difference from the district mean in percent."));
 }
 
 static void day_interviews(struct aq_bulletin *b, const struct aq_bulletin_day_in *in)
@@ -708,8 +719,8 @@ static void day_interviews(struct aq_bulletin *b, const struct aq_bulletin_day_i
 	struct aq_bsection *s = section(b, "interviews", L("四、约谈名单", "4. Interview list"));
 	static const double w[] = {0.9, 2.6, 2.6, 1.3, 1, 1.1, 1.1};
 	static const unsigned f[] = {AQ_BCOL_NUM, 0, 0, 0, AQ_BCOL_NUM, AQ_BCOL_NUM, 0};
-	const char *heads[] = {L("排名", "Rank"), L("站点", "Station"),         L("责任单位", "Responsible unit"),
-			       L("联系人", "Contact"), L("数值", "Value"), L("连续天数", "Days in a row"),
+	const char *heads[] = {L("排名", "Rank"),      L("站点", "Station"), L("责任单位", "Responsible unit"),
+			       L("联系人", "Contact"), L("数值", "Value"),   L("连续天数", "Days in a row"),
 			       L("状态", "Status")};
 	struct aq_btable *t = table(b, 7, in->n_interviews, heads, w, f);
 	if (!s || !t)
@@ -755,25 +766,30 @@ static void day_insufficient(struct aq_bulletin *b, const struct aq_bulletin_day
 		cell(t, i, 2, str(b, "%d", hours));
 		cell(t, i, 3, str(b, "%d", ds->readings));
 		cell(t, i, 4,
-		     str(b, "%.1f%%", aq_bulletin_capture_rate(ds->readings, ds->station.interval_s, v->hours_elapsed)));
+		     str(b, "%.1f%%",
+			 aq_bulletin_capture_rate(ds->readings, ds->station.interval_s, v->hours_elapsed)));
 	}
 	s->table = dr->n_insufficient ? t : NULL;
 	s->empty = L("当日无数据不足站点。", "Every station had enough data.");
 	if (dr->n_insufficient)
-		para(s, b->english ? str(b, "Capture rate: readings received over those expected at each station's interval "
-					    "(%d hours).", v->hours_elapsed)
-				   : str(b, "数据捕获率＝实收数据条数÷按上报间隔应收条数（%d 小时）。", v->hours_elapsed));
+		para(s, b->english
+				? str(b,
+				      "Capture rate: readings received over those expected at each station's interval "
+				      "(%d hours).",
+				      v->hours_elapsed)
+				: str(b, "数据捕获率＝实收数据条数÷按上报间隔应收条数（%d 小时）。", v->hours_elapsed));
 }
 
 static void day_alerts(struct aq_bulletin *b, const struct aq_bulletin_day_in *in, const struct aq_alert *const *alerts,
 		       size_t n)
 {
-	struct aq_bsection *s = section(b, "alerts",
-					b->english ? str(b, "6. Alerts within %g km of the national point", in->radius_km)
-						   : str(b, "六、国控点周边 %g 公里告警", in->radius_km));
+	struct aq_bsection *s =
+		section(b, "alerts",
+			b->english ? str(b, "6. Alerts within %g km of the national point", in->radius_km)
+				   : str(b, "六、国控点周边 %g 公里告警", in->radius_km));
 	static const double w[] = {1.3, 2.4, 2, 0.8, 3.8, 1};
 	const char *heads[] = {L("发生时间", "Opened"), L("站点", "Station"), L("类型", "Type"),
-			       L("级别", "Severity"), L("说明", "Details"), L("状态", "Status")};
+			       L("级别", "Severity"),	L("说明", "Details"), L("状态", "Status")};
 	struct aq_btable *t = table(b, 6, n, heads, w, NULL);
 	if (!s || !t)
 		return;
@@ -785,7 +801,7 @@ static void day_alerts(struct aq_bulletin *b, const struct aq_bulletin_day_in *i
 		cell(t, i, 3, severity_text(b, a->severity));
 		cell(t, i, 4, name(b, a->message));
 		cell(t, i, 5,
-		     a->status == AQ_AS_RESOLVED	 ? L("已解除", "resolved")
+		     a->status == AQ_AS_RESOLVED       ? L("已解除", "resolved")
 		     : a->status == AQ_AS_ACKNOWLEDGED ? L("已确认", "acknowledged")
 						       : L("未解除", "open"));
 		if (a->severity == AQ_SEV_CRITICAL)
@@ -807,9 +823,13 @@ static void day_campaign(struct aq_bulletin *b, const struct aq_bulletin_day_in 
 						   : str(b, "七、攻坚期累计排名（%s至%s）", from, to));
 	static const double w[] = {0.8, 3, 3, 1.2, 1, 1, 1};
 	static const unsigned f[] = {AQ_BCOL_NUM, 0, 0, AQ_BCOL_NUM, AQ_BCOL_NUM, AQ_BCOL_NUM, AQ_BCOL_NUM};
-	const char *heads[] = {L("排名", "Rank"), L("站点", "Station"), L("责任单位", "Responsible unit"),
-			       str(b, "%s%s", metric_label(b, m), L("均值", " mean")), L("有效天数", "Valid days"),
-			       L("约谈天数", "Interview days"), L("最长连续", "Longest run")};
+	const char *heads[] = {L("排名", "Rank"),
+			       L("站点", "Station"),
+			       L("责任单位", "Responsible unit"),
+			       str(b, "%s%s", metric_label(b, m), L("均值", " mean")),
+			       L("有效天数", "Valid days"),
+			       L("约谈天数", "Interview days"),
+			       L("最长连续", "Longest run")};
 	struct aq_btable *t = table(b, 7, sum->n_stations, heads, w, f);
 	if (!s || !t)
 		return;
@@ -827,9 +847,10 @@ static void day_campaign(struct aq_bulletin *b, const struct aq_bulletin_day_in 
 	}
 	s->table = sum->n_stations ? t : NULL;
 	s->empty = L("窗口内尚无终审日。", "No finalized day in the window yet.");
-	para(s, b->english ? str(b, "Over the %zu finalized days of the window, ranked by the mean of the daily values.",
-				 in->campaign_days)
-			   : str(b, "统计窗口内 %zu 个终审日，按日值均值排名。", in->campaign_days));
+	para(s, b->english
+			? str(b, "Over the %zu finalized days of the window, ranked by the mean of the daily values.",
+			      in->campaign_days)
+			: str(b, "统计窗口内 %zu 个终审日，按日值均值排名。", in->campaign_days));
 }
 
 int aq_bulletin_day(const struct aq_bulletin_day_in *in, struct aq_bulletin *b)
@@ -872,8 +893,9 @@ int aq_bulletin_day(const struct aq_bulletin_day_in *in, struct aq_bulletin *b)
 	day_insufficient(b, in);
 	day_alerts(b, in, near, n_near);
 	day_campaign(b, in);
-	struct aq_bsection *s =
-		section(b, "map", in->campaign ? L("八、站点分布图", "8. Map of the stations") : L("七、站点分布图", "7. Map of the stations"));
+	struct aq_bsection *s = section(b, "map",
+					in->campaign ? L("八、站点分布图", "8. Map of the stations")
+						     : L("七、站点分布图", "7. Map of the stations"));
 	if (s) {
 		s->map = day_map(b, v, in->ranking, in->interviews, in->n_interviews, in->radius_km);
 		s->empty = L("无可绘制的站点。", "No station to draw.");
@@ -881,8 +903,8 @@ int aq_bulletin_day(const struct aq_bulletin_day_in *in, struct aq_bulletin *b)
 	free(near);
 
 	if (v->final)
-		b->footer = b->english ? str(b, "Rule version %s · snapshot generated %s · late readings %d", v->rule_version,
-					     time_text(b, in->generated_us), v->late_readings)
+		b->footer = b->english ? str(b, "Rule version %s · snapshot generated %s · late readings %d",
+					     v->rule_version, time_text(b, in->generated_us), v->late_readings)
 				       : str(b, "规则版本：%s；快照生成时间：%s；迟到数据：%d 条", v->rule_version,
 					     time_text(b, in->generated_us), v->late_readings);
 	else
@@ -945,10 +967,12 @@ static struct aq_btable *period_table(struct aq_bulletin *b, const struct aq_per
 		cell(t, i, 0, str(b, "%d", rr->rank));
 		cell(t, i, 1, row_name(b, row, by_unit));
 		cell(t, i, 2, by_unit ? str(b, "%zu", row->n_members) : name(b, row->unit));
-		cell(t, i, 3, row->has_metric && !rr->insufficient ? number(b, row->metric_value, period_decimals(m)) : "—");
+		cell(t, i, 3,
+		     row->has_metric && !rr->insufficient ? number(b, row->metric_value, period_decimals(m)) : "—");
 		cell(t, i, 4, row->value.valid[AQ_PM25] ? number(b, row->value.conc[AQ_PM25], 0) : "—");
 		cell(t, i, 5, row->value.valid[AQ_PM10] ? number(b, row->value.conc[AQ_PM10], 0) : "—");
-		cell(t, i, 6, row->value.largest >= 0 ? aq_pollutant_label((enum aq_pollutant)row->value.largest) : "—");
+		cell(t, i, 6,
+		     row->value.largest >= 0 ? aq_pollutant_label((enum aq_pollutant)row->value.largest) : "—");
 		for (size_t p = 0; p < r->ranking.n_interview; p++)
 			if (r->ranking.interview[p].entry == rr->entry)
 				t->row_flags[i] |= AQ_BROW_MARK;
@@ -984,17 +1008,23 @@ int aq_bulletin_month(const struct aq_bulletin_month_in *in, struct aq_bulletin 
 	for (size_t i = 0; i < r->ranking.n_rows; i++)
 		valid += !r->ranking.rows[i].insufficient;
 	if (b->english)
-		para(s, str(b, "In %s (%d days, %d with data), %zu micro stations were ranked by %s; %zu were short of the "
-			       "%d valid days a pollutant needs.",
-			    b->date_text, r->days, r->days_with_data, valid, period_metric_label(b, m), r->ranking.n_insufficient,
-			    r->min_days));
+		para(s,
+		     str(b,
+			 "In %s (%d days, %d with data), %zu micro stations were ranked by %s; %zu were short of the "
+			 "%d valid days a pollutant needs.",
+			 b->date_text, r->days, r->days_with_data, valid, period_metric_label(b, m),
+			 r->ranking.n_insufficient, r->min_days));
 	else
-		para(s, str(b, "%s（共 %d 天，有数据 %d 天），全区 %zu 个微型站参与%s排名，%zu 个站点有效天数不足 %d 天未参与排名。",
-			    b->date_text, r->days, r->days_with_data, valid, period_metric_label(b, m),
-			    r->ranking.n_insufficient, r->min_days));
+		para(s,
+		     str(b,
+			 "%s（共 %d 天，有数据 %d 天），全区 %zu 个微型站参与%s排名，%zu 个站点有效天数不足 %d 天未参与排名。",
+			 b->date_text, r->days, r->days_with_data, valid, period_metric_label(b, m),
+			 r->ranking.n_insufficient, r->min_days));
 	if (r->ranking.has_mean)
-		para(s, b->english ? str(b, "The district mean was %.*f.", period_decimals(m), r->ranking.district_mean_published)
-				   : str(b, "全区均值为 %.*f。", period_decimals(m), r->ranking.district_mean_published));
+		para(s, b->english
+				? str(b, "The district mean was %.*f.", period_decimals(m),
+				      r->ranking.district_mean_published)
+				: str(b, "全区均值为 %.*f。", period_decimals(m), r->ranking.district_mean_published));
 	if (r->ranking.n_interview) {
 		char list[2048];
 		size_t used = 0;
@@ -1017,15 +1047,17 @@ int aq_bulletin_month(const struct aq_bulletin_month_in *in, struct aq_bulletin 
 		if (s) {
 			s->table = in->units->ranking.n_rows ? period_table(b, in->units) : NULL;
 			s->empty = L("当月无参与排名的街道。", "No street was ranked that month.");
-			para(s, L("街道的日值为其有效站点日值的均值。", "A street's daily value is the mean of its valid stations'."));
+			para(s, L("街道的日值为其有效站点日值的均值。",
+				  "A street's daily value is the mean of its valid stations'."));
 		}
 	}
-	s = section(b, "insufficient", in->units ? L("四、有效天数不足站点", "4. Stations short of valid days")
-						 : L("三、有效天数不足站点", "3. Stations short of valid days"));
+	s = section(b, "insufficient",
+		    in->units ? L("四、有效天数不足站点", "4. Stations short of valid days")
+			      : L("三、有效天数不足站点", "3. Stations short of valid days"));
 	static const double w[] = {3, 3, 1.3, 1.3};
 	static const unsigned f[] = {0, 0, AQ_BCOL_NUM, AQ_BCOL_NUM};
-	const char *heads[] = {L("站点", "Station"), L("责任单位", "Responsible unit"), L("PM2.5 有效天数", "PM2.5 valid days"),
-			       L("PM10 有效天数", "PM10 valid days")};
+	const char *heads[] = {L("站点", "Station"), L("责任单位", "Responsible unit"),
+			       L("PM2.5 有效天数", "PM2.5 valid days"), L("PM10 有效天数", "PM10 valid days")};
 	struct aq_btable *t = table(b, 4, r->ranking.n_insufficient, heads, w, f);
 	for (size_t i = 0; s && t && i < r->ranking.n_insufficient; i++) {
 		const struct aq_period_row *row = &r->rows[r->ranking.insufficient[i]];
@@ -1038,7 +1070,8 @@ int aq_bulletin_month(const struct aq_bulletin_month_in *in, struct aq_bulletin 
 		s->table = r->ranking.n_insufficient ? t : NULL;
 		s->empty = L("无有效天数不足的站点。", "Every station had enough valid days.");
 		if (r->ranking.n_insufficient)
-			para(s, b->english ? str(b, "A pollutant counts with at least %d valid days (HJ 663).", r->min_days)
+			para(s, b->english ? str(b, "A pollutant counts with at least %d valid days (HJ 663).",
+						 r->min_days)
 					   : str(b, "污染物有效天数须不少于 %d 天（HJ 663）。", r->min_days));
 	}
 	if (r->from_snapshot)
@@ -1049,8 +1082,8 @@ int aq_bulletin_month(const struct aq_bulletin_month_in *in, struct aq_bulletin 
 	else
 		b->footer = b->english ? str(b, "Rule version %s · generated %s%s", r->rule_version,
 					     time_text(b, in->generated_us), r->final ? "" : " · provisional")
-				       : str(b, "规则版本：%s；生成时间：%s%s", r->rule_version, time_text(b, in->generated_us),
-					     r->final ? "" : "；未定稿");
+				       : str(b, "规则版本：%s；生成时间：%s%s", r->rule_version,
+					     time_text(b, in->generated_us), r->final ? "" : "；未定稿");
 	return finish(b);
 }
 

@@ -127,10 +127,12 @@ static void map_html(struct aq_buf *out, const struct aq_bmap *m)
 		const struct aq_bmap_point *p = &m->points[i];
 		double x = p->x * W, y = p->y * H;
 		if (p->national)
-			addf(out, "<rect class=\"national\" x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"16\" fill=\"%s\" stroke=\"#000\"/>",
+			addf(out,
+			     "<rect class=\"national\" x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"16\" fill=\"%s\" stroke=\"#000\"/>",
 			     x - 8, y - 8, safe_color(p->color));
 		else
-			addf(out, "<circle class=\"station\" cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"%s\"/>",
+			addf(out,
+			     "<circle class=\"station\" cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\" stroke=\"%s\" stroke-width=\"%s\"/>",
 			     x, y, safe_color(p->color), p->marked ? "#c00" : "#333", p->marked ? "2.5" : "1");
 		/* Right of the mark, or left of it near the right edge. */
 		addf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\"%s>", p->x > 0.7 ? x - 10 : x + 10, y + 4,
@@ -139,7 +141,8 @@ static void map_html(struct aq_buf *out, const struct aq_bmap *m)
 		aq_buf_str(out, "</text>");
 	}
 	double bar = m->km * W;
-	addf(out, "<path d=\"M14 %.1fv5h%.1fv-5\" fill=\"none\" stroke=\"#000\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">1 km</text>",
+	addf(out,
+	     "<path d=\"M14 %.1fv5h%.1fv-5\" fill=\"none\" stroke=\"#000\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">1 km</text>",
 	     H - 21, bar, 20 + bar, H - 12);
 	aq_buf_str(out, "</svg><figcaption>");
 	esc(out, m->caption);

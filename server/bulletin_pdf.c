@@ -61,10 +61,10 @@ struct pdf {
 	cairo_t *cr;
 	PangoContext *ctx;
 	PangoFontDescription *body, *small, *bold_small, *head, *title, *issuer, *mark;
-	bool drawing;     /* the second walk */
+	bool drawing; /* the second walk */
 	double y;
-	int page;         /* 1-based */
-	int pages;        /* known in the drawing walk */
+	int page;  /* 1-based */
+	int pages; /* known in the drawing walk */
 	PangoLayout **layouts;
 	size_t n_layouts, cap_layouts, next_layout;
 	bool oom;
@@ -477,8 +477,8 @@ static PangoFontDescription *font(const char *size, bool bold)
 static enum aq_status render(const struct aq_bulletin *b, PangoFontMap *map, unsigned char **pdf, size_t *len,
 			     int *pages);
 
-enum aq_status aq_bulletin_pdf(const struct aq_bulletin *b, struct aq_pdf_fonts *fonts, unsigned char **pdf, size_t *len,
-			       int *pages)
+enum aq_status aq_bulletin_pdf(const struct aq_bulletin *b, struct aq_pdf_fonts *fonts, unsigned char **pdf,
+			       size_t *len, int *pages)
 {
 	if (!fonts)
 		return render(b, NULL, pdf, len, pages);

@@ -121,10 +121,15 @@ static enum aq_status build_day(struct aq_app *app, const struct aq_bulletin_req
 	out->final = d.view.final;
 	if (!(db = aq_app_db(app, &st)))
 		goto out;
-	struct aq_bulletin_day_in in = {.district = cfg->district_name, .issuer = cfg->bulletin_issuer,
-					.english = q->english, .view = &d.view, .ranking = &d.ranking,
-					.interviews = d.interview, .n_interviews = d.n_interview,
-					.radius_km = cfg->radius_km, .campaign_metric = dq.metric};
+	struct aq_bulletin_day_in in = {.district = cfg->district_name,
+					.issuer = cfg->bulletin_issuer,
+					.english = q->english,
+					.view = &d.view,
+					.ranking = &d.ranking,
+					.interviews = d.interview,
+					.n_interviews = d.n_interview,
+					.radius_km = cfg->radius_km,
+					.campaign_metric = dq.metric};
 	in.has_prev = district_mean(app, db, q->day - 1, dq.metric, &in.prev_mean);
 	in.has_last_year = district_mean(app, db, a_year_before(q->day), dq.metric, &in.last_year_mean);
 	struct aq_alert_filter f = {-1, NULL, -1, aq_local_midnight(q->day), 2000};
@@ -200,9 +205,13 @@ static enum aq_status build_month(struct aq_app *app, const struct aq_bulletin_r
 	memset(&b, 0, sizeof b);
 	memset(&units, 0, sizeof units);
 	aq_civil_from_days(q->day, &y, &m, &d);
-	struct aq_period_query pq = {.kind = AQ_PERIOD_MONTH, .from = q->day,
-				     .to = aq_period_last_day(AQ_PERIOD_MONTH, q->day), .metric = AQ_PM_COMPOSITE,
-				     .by_unit = false, .pollutants = cfg->composite_mask, .baseline_year = y - 1};
+	struct aq_period_query pq = {.kind = AQ_PERIOD_MONTH,
+				     .from = q->day,
+				     .to = aq_period_last_day(AQ_PERIOD_MONTH, q->day),
+				     .metric = AQ_PM_COMPOSITE,
+				     .by_unit = false,
+				     .pollutants = cfg->composite_mask,
+				     .baseline_year = y - 1};
 	int64_t mark = aq_monotonic_us();
 	enum aq_status st = aq_period_build(app, &pq, &stations, problem);
 	if (st == AQ_OK && stations.days_with_data == 0) {
@@ -222,8 +231,11 @@ static enum aq_status build_month(struct aq_app *app, const struct aq_bulletin_r
 	out->final = stations.final;
 	out->gather_ms = ms_since(mark);
 	mark = aq_monotonic_us();
-	struct aq_bulletin_month_in in = {.district = cfg->district_name, .issuer = cfg->bulletin_issuer,
-					  .english = q->english, .stations = &stations, .units = &units,
+	struct aq_bulletin_month_in in = {.district = cfg->district_name,
+					  .issuer = cfg->bulletin_issuer,
+					  .english = q->english,
+					  .stations = &stations,
+					  .units = &units,
 					  .generated_us = stations.from_snapshot ? stations.finalized_us
 										 : aq_clock_now(&app->clock)};
 	if (aq_bulletin_month(&in, &b) != 0) {

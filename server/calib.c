@@ -47,8 +47,8 @@ static void means(const double *v, size_t n, double *mean)
 	*mean = s / (double)n;
 }
 
-enum aq_fit_result aq_calib_fit(const double *raw, const double *ref, const double *rh, size_t n,
-				int min_pairs, struct aq_calib_fit *out)
+enum aq_fit_result aq_calib_fit(const double *raw, const double *ref, const double *rh, size_t n, int min_pairs,
+				struct aq_calib_fit *out)
 {
 	int params = rh ? 3 : 2;
 	int need = min_pairs > params + 1 ? min_pairs : params + 1;

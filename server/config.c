@@ -16,20 +16,20 @@
 #include <string.h>
 
 enum key_type {
-	T_STRING,   /* free text */
-	T_SECRET,   /* token: at least 16 characters, never printed */
-	T_INT,      /* integer in [min, max] */
-	T_DOUBLE,   /* number in [min, max] */
-	T_ENUM,     /* one of choices, stored as its index */
-	T_TIMEZONE, /* IANA name the tz database knows */
-	T_INSTANT,  /* RFC 3339 timestamp; sets now_set too */
-	T_LISTEN,   /* host:port */
+	T_STRING,     /* free text */
+	T_SECRET,     /* token: at least 16 characters, never printed */
+	T_INT,	      /* integer in [min, max] */
+	T_DOUBLE,     /* number in [min, max] */
+	T_ENUM,	      /* one of choices, stored as its index */
+	T_TIMEZONE,   /* IANA name the tz database knows */
+	T_INSTANT,    /* RFC 3339 timestamp; sets now_set too */
+	T_LISTEN,     /* host:port */
 	T_LISTEN_OPT, /* host:port or empty (off) */
 	T_POLLUTANTS, /* comma list of pm25,pm10,so2,no2,co,o3 → bit mask */
 	T_WEIGHTS,    /* pollutant:weight list → double[AQ_POLLUTANTS] */
-	T_URL,      /* http:// or https:// URL, or empty */
-	T_ADDRLIST, /* comma list of addresses and networks (aq_addr.h), or empty */
-	T_CODE,     /* a station code, or empty */
+	T_URL,	      /* http:// or https:// URL, or empty */
+	T_ADDRLIST,   /* comma list of addresses and networks (aq_addr.h), or empty */
+	T_CODE,	      /* a station code, or empty */
 };
 
 struct key_def {
@@ -66,8 +66,7 @@ static const struct key_def keys[] = {
 	{"AQRANK_LISTEN", "--listen", T_LISTEN, O(listen), "127.0.0.1:8080", 0, 0, NULL,
 	 "HTTP address host:port (port 0 picks a free one)"},
 	{"AQRANK_THREADS", "--threads", T_INT, O(threads), "16", 1, 256, NULL, "HTTP worker threads"},
-	{"AQRANK_DB_POOL", NULL, T_INT, O(db_pool), "0", 0, 512, NULL,
-	 "database connections (0 = threads + 4)"},
+	{"AQRANK_DB_POOL", NULL, T_INT, O(db_pool), "0", 0, 512, NULL, "database connections (0 = threads + 4)"},
 	{"AQRANK_TIMEZONE", "--timezone", T_TIMEZONE, O(timezone), "Asia/Shanghai", 0, 0, NULL,
 	 "time zone of local days and hours"},
 	{"AQRANK_NOW", "--now", T_INSTANT, O(now_us), "", 0, 0, NULL,
@@ -82,8 +81,7 @@ static const struct key_def keys[] = {
 	 "period composite index weights, e.g. pm25:3,no2:2,o3:2 (unnamed pollutants weigh 1)"},
 	{"AQRANK_INTERVIEW_BY", NULL, T_ENUM, O(interview_by), "station", 0, 0, interview_by_choices,
 	 "who is summoned in the rankings' interview block: station or unit (street / township)"},
-	{"AQRANK_MIN_HOURS", NULL, T_INT, O(min_hours), "20", 1, 24, NULL,
-	 "valid hours for a valid daily mean"},
+	{"AQRANK_MIN_HOURS", NULL, T_INT, O(min_hours), "20", 1, 24, NULL, "valid hours for a valid daily mean"},
 	{"AQRANK_INSUFFICIENT", NULL, T_ENUM, O(insufficient), "separate", 0, 0, policy_choices,
 	 "stations without a valid value: separate or worst"},
 	{"AQRANK_INTERVIEW_COUNT", NULL, T_INT, O(interview_count), "3", 0, 1000, NULL,
@@ -98,8 +96,7 @@ static const struct key_def keys[] = {
 	{"AQRANK_RETENTION_MONTHS", NULL, T_INT, O(retention_months), "0", 0, 1200, NULL,
 	 "whole months of raw readings kept besides the current one; older monthly partitions move "
 	 "to readings_archive (0 = keep all)"},
-	{"AQRANK_RADIUS_KM", NULL, T_DOUBLE, O(radius_km), "3", 0.01, 1000, NULL,
-	 "radius around a national point, km"},
+	{"AQRANK_RADIUS_KM", NULL, T_DOUBLE, O(radius_km), "3", 0.01, 1000, NULL, "radius around a national point, km"},
 	{"AQRANK_DISTRICT_NAME", NULL, T_STRING, O(district_name), "本区", 0, 0, NULL,
 	 "the district named in the bulletin's title (e.g. 东城区)"},
 	{"AQRANK_BULLETIN_ISSUER", NULL, T_STRING, O(bulletin_issuer), "", 0, 0, NULL,
@@ -116,8 +113,7 @@ static const struct key_def keys[] = {
 	 "Access-Control-Allow-Origin value (unset: no CORS)"},
 	{"AQRANK_MAX_BODY", NULL, T_INT, O(max_body), "2097152", 1024, 1073741824.0, NULL,
 	 "largest request body, bytes"},
-	{"AQRANK_CONN_LIMIT", NULL, T_INT, O(conn_limit), "1024", 4, 100000, NULL,
-	 "open HTTP connections at most"},
+	{"AQRANK_CONN_LIMIT", NULL, T_INT, O(conn_limit), "1024", 4, 100000, NULL, "open HTTP connections at most"},
 	{"AQRANK_PER_IP_LIMIT", NULL, T_INT, O(per_ip_limit), "64", 0, 100000, NULL,
 	 "open connections per client address, IPv6 per /64 (0 = no limit; trusted proxies exempt)"},
 	{"AQRANK_CONN_TIMEOUT", NULL, T_INT, O(conn_timeout), "30", 1, 3600, NULL,
@@ -153,8 +149,7 @@ static const struct key_def keys[] = {
 	 "inversion: and PM2.5 − PM10 above this, µg/m³"},
 	{"AQRANK_HOTSPOT_RATIO", NULL, T_DOUBLE, O(hotspot_ratio), "1.5", 1, 1000, NULL,
 	 "hotspot: ring station PM above this × the national point's"},
-	{"AQRANK_HOTSPOT_HOURS", NULL, T_INT, O(hotspot_hours), "3", 1, 48, NULL,
-	 "hotspot: this many hours in a row"},
+	{"AQRANK_HOTSPOT_HOURS", NULL, T_INT, O(hotspot_hours), "3", 1, 48, NULL, "hotspot: this many hours in a row"},
 	{"AQRANK_INTERFERENCE_DROP", NULL, T_DOUBLE, O(interference_drop), "0.5", 0, 1, NULL,
 	 "interference: national PM drops more than this fraction in one hour"},
 	{"AQRANK_INTERFERENCE_MIN", NULL, T_DOUBLE, O(interference_min), "50", 0, 10000, NULL,
@@ -179,8 +174,7 @@ static const struct key_def keys[] = {
 	 "webhook body: json, dingtalk, wecom"},
 	{"AQRANK_WEBHOOK_MAX_AGE", NULL, T_INT, O(webhook_max_age), "86400", 0, 365 * 86400, NULL,
 	 "no push for alerts on data older than this many seconds"},
-	{"AQRANK_WEBHOOK_TIMEOUT", NULL, T_INT, O(webhook_timeout), "10", 1, 600, NULL,
-	 "seconds per webhook attempt"},
+	{"AQRANK_WEBHOOK_TIMEOUT", NULL, T_INT, O(webhook_timeout), "10", 1, 600, NULL, "seconds per webhook attempt"},
 	{"AQRANK_WIND_STATION", NULL, T_CODE, O(wind_station), "", 0, 0, NULL,
 	 "station whose wind readings serve every national point's source analysis (unset: the point's own)"},
 	{"AQRANK_QC", NULL, T_ENUM, O(qc), "on", 0, 0, off_on_choices,
@@ -314,8 +308,7 @@ static bool replace_string(char **slot, const char *value)
 	return true;
 }
 
-bool aq_config_set(struct aq_config *cfg, const char *key, const char *value, char *err,
-		   size_t errlen)
+bool aq_config_set(struct aq_config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
 	const struct key_def *k = find_key(key);
 	char *base = (char *)cfg;
@@ -328,8 +321,7 @@ bool aq_config_set(struct aq_config *cfg, const char *key, const char *value, ch
 	}
 	void *slot = base + k->offset;
 	switch (k->type) {
-	case T_STRING:
-		return replace_string((char **)slot, value);
+	case T_STRING: return replace_string((char **)slot, value);
 	case T_SECRET:
 		if (*value && strlen(value) < 16) {
 			snprintf(err, errlen, "%s: a token needs at least 16 characters", key);
@@ -430,10 +422,11 @@ bool aq_config_set(struct aq_config *cfg, const char *key, const char *value, ch
 	}
 	case T_WEIGHTS:
 		if (!aq_weights_parse(value, (double *)slot)) {
-			snprintf(err, errlen,
-				 "%s=%s: must be a comma list of pollutant:weight (pm25, pm10, so2, no2, co, o3; weights "
-				 "above 0, at most 100)",
-				 key, value);
+			snprintf(
+				err, errlen,
+				"%s=%s: must be a comma list of pollutant:weight (pm25, pm10, so2, no2, co, o3; weights "
+				"above 0, at most 100)",
+				key, value);
 			return false;
 		}
 		return true;
@@ -478,8 +471,7 @@ void aq_config_cleanup(struct aq_config *cfg)
 			*slot = NULL;
 			break;
 		}
-		default:
-			break;
+		default: break;
 		}
 	}
 }
@@ -494,8 +486,7 @@ static char *trim(char *s)
 	return s;
 }
 
-bool aq_config_load_text(struct aq_config *cfg, const char *text, const char *source, char *err,
-			 size_t errlen)
+bool aq_config_load_text(struct aq_config *cfg, const char *text, const char *source, char *err, size_t errlen)
 {
 	char *copy = strdup(text);
 	bool ok = true;

@@ -180,8 +180,7 @@ static enum aq_status build(struct aq_app *app, struct aq_db *db, const struct a
 	return rule_interviews(db, v, &d->ranking, &d->interview, &d->n_interview);
 }
 
-enum aq_status aq_day_build(struct aq_app *app, const struct aq_day_query *q, struct aq_day *out,
-			    const char **problem)
+enum aq_status aq_day_build(struct aq_app *app, const struct aq_day_query *q, struct aq_day *out, const char **problem)
 {
 	enum aq_status st;
 	memset(out, 0, sizeof *out);
@@ -392,8 +391,9 @@ static bool records_grow(struct aq_summary_day **rec, size_t n, size_t *cap)
 
 /* Appends to *rec one record per ranked station of a finalized day. */
 static enum aq_status summarize_day(struct aq_db *db, struct aq_day_summary *out, int64_t day,
-				    const struct aq_interview *ivs, size_t n_iv, double radius_km, struct id_index **index,
-				    struct aq_summary_day **rec, size_t *n_rec, size_t *cap_rec)
+				    const struct aq_interview *ivs, size_t n_iv, double radius_km,
+				    struct id_index **index, struct aq_summary_day **rec, size_t *n_rec,
+				    size_t *cap_rec)
 {
 	struct aq_day_info info;
 	struct aq_dayview v;
@@ -575,7 +575,8 @@ out:
 }
 
 enum aq_status aq_day_station_hours(struct aq_app *app, const char *code, int64_t day, struct aq_station *station,
-				    struct aq_hourly hours[24], int readings[24], const struct aq_aqi_standard **standard)
+				    struct aq_hourly hours[24], int readings[24],
+				    const struct aq_aqi_standard **standard)
 {
 	struct aq_hour_sums sums[24];
 	enum aq_status st;

@@ -100,7 +100,7 @@ void aq_day_rows_cleanup(struct aq_day_rows *day)
 struct slot {
 	bool used;
 	int64_t day;
-	uint64_t stored;        /* order of storing, for eviction */
+	uint64_t stored; /* order of storing, for eviction */
 	struct aq_day_rows rows;
 };
 
@@ -165,8 +165,7 @@ void aq_daycache_put(struct aq_daycache *c, int64_t day, struct aq_day_rows *row
 	struct aq_day_rows dropped = {0};
 	pthread_mutex_lock(&c->lock);
 	struct slot *s = slot_of(c, day);
-	if (s && (s->rows.epoch > rows->epoch ||
-		  (s->rows.epoch == rows->epoch && s->rows.marker > rows->marker))) {
+	if (s && (s->rows.epoch > rows->epoch || (s->rows.epoch == rows->epoch && s->rows.marker > rows->marker))) {
 		dropped = *rows; /* a concurrent reader stored a later state */
 	} else {
 		if (!s) {

@@ -156,8 +156,7 @@ void aq_day_ranking_cleanup(struct aq_day_ranking *dr)
 	memset(dr, 0, sizeof *dr);
 }
 
-void aq_dayview_interviews(const struct aq_dayview *v, const struct aq_day_ranking *dr,
-			   struct aq_interview *out)
+void aq_dayview_interviews(const struct aq_dayview *v, const struct aq_day_ranking *dr, struct aq_interview *out)
 {
 	int decimals = aq_metric_decimals(dr->metric);
 	for (size_t i = 0; i < dr->r.n_interview; i++) {

@@ -246,8 +246,8 @@ static enum aq_status classify(struct aq_db *db, const PGresult *r)
 	}
 	/* 08: connection exception; 57P0x: shutdown; 53: insufficient resources (disk full);
 	 * 25006: read-only transaction (a standby or default_transaction_read_only). */
-	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
-	    strncmp(state, "53", 2) == 0 || strcmp(state, "25006") == 0 || strncmp(state, "58", 2) == 0) {
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 || strncmp(state, "53", 2) == 0 ||
+	    strcmp(state, "25006") == 0 || strncmp(state, "58", 2) == 0) {
 		aq_log(AQ_LOG_WARN, "database unavailable: %s (%s)", db->last_error, state);
 		if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
 			db->broken = true;
@@ -265,17 +265,17 @@ static bool is_prepared(const struct aq_db *db, const struct aq_sql *sql)
 	return false;
 }
 
-static PGresult *exec_format(struct aq_db *db, const struct aq_sql *sql, int nparams,
-			     const char *const *params, int result_format, enum aq_status *st);
+static PGresult *exec_format(struct aq_db *db, const struct aq_sql *sql, int nparams, const char *const *params,
+			     int result_format, enum aq_status *st);
 
-PGresult *aq_db_exec(struct aq_db *db, const struct aq_sql *sql, int nparams,
-		     const char *const *params, enum aq_status *st)
+PGresult *aq_db_exec(struct aq_db *db, const struct aq_sql *sql, int nparams, const char *const *params,
+		     enum aq_status *st)
 {
 	return exec_format(db, sql, nparams, params, 0, st);
 }
 
-PGresult *aq_db_exec_binary(struct aq_db *db, const struct aq_sql *sql, int nparams,
-			    const char *const *params, enum aq_status *st)
+PGresult *aq_db_exec_binary(struct aq_db *db, const struct aq_sql *sql, int nparams, const char *const *params,
+			    enum aq_status *st)
 {
 	return exec_format(db, sql, nparams, params, 1, st);
 }
@@ -295,8 +295,8 @@ static enum aq_status prepare(struct aq_db *db, const struct aq_sql *sql)
 	return st;
 }
 
-static PGresult *exec_format(struct aq_db *db, const struct aq_sql *sql, int nparams,
-			     const char *const *params, int result_format, enum aq_status *st)
+static PGresult *exec_format(struct aq_db *db, const struct aq_sql *sql, int nparams, const char *const *params,
+			     int result_format, enum aq_status *st)
 {
 	PGresult *r;
 	if ((*st = prepare(db, sql)) != AQ_OK)
@@ -335,9 +335,8 @@ enum aq_status aq_db_rows(struct aq_db *db, const struct aq_sql *sql, int nparam
 	return AQ_OK;
 }
 
-enum aq_status aq_db_rows_streamed(struct aq_db *db, const struct aq_sql *sql, int nparams,
-				   const char *const *params, size_t elem_size, aq_db_row_reader read, void **out,
-				   size_t *count)
+enum aq_status aq_db_rows_streamed(struct aq_db *db, const struct aq_sql *sql, int nparams, const char *const *params,
+				   size_t elem_size, aq_db_row_reader read, void **out, size_t *count)
 {
 	*out = NULL;
 	*count = 0;
@@ -402,9 +401,8 @@ enum aq_status aq_db_command(struct aq_db *db, const char *command)
 	if (!db->conn)
 		return AQ_ERR_DB_UNAVAILABLE;
 	PGresult *r = PQexec(db->conn, command);
-	enum aq_status st = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK
-				    ? AQ_OK
-				    : classify(db, r);
+	enum aq_status st =
+		PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK ? AQ_OK : classify(db, r);
 	PQclear(r);
 	return st;
 }
@@ -490,8 +488,8 @@ enum aq_status aq_db_wal_position(struct aq_db *db, bool *in_recovery, uint64_t 
 	return st;
 }
 
-static const struct aq_sql sql_read_snapshot = {
-	"read_snapshot", "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"};
+static const struct aq_sql sql_read_snapshot = {"read_snapshot",
+						"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"};
 
 enum aq_status aq_db_read_begin(struct aq_db *db)
 {
@@ -548,19 +546,16 @@ PGresult *aq_db_exec_retrying(struct aq_db *db, const struct aq_sql *sql, const 
 }
 
 static const struct aq_sql sql_migrations_table = {
-	"migrations_table",
-	"CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, "
-	"applied_at timestamptz NOT NULL DEFAULT now())"};
-static const struct aq_sql sql_migration_lock = {
-	"migration_lock", "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")"};
-static const struct aq_sql sql_migration_unlock = {
-	"migration_unlock", "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"};
-static const struct aq_sql sql_migration_applied = {
-	"migration_applied", "SELECT 1 FROM schema_migrations WHERE version = $1"};
-static const struct aq_sql sql_migration_record = {
-	"migration_record", "INSERT INTO schema_migrations (version) VALUES ($1)"};
-static const struct aq_sql sql_migration_count = {
-	"migration_count", "SELECT count(*) FROM schema_migrations"};
+	"migrations_table", "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, "
+			    "applied_at timestamptz NOT NULL DEFAULT now())"};
+static const struct aq_sql sql_migration_lock = {"migration_lock", "SELECT pg_advisory_lock(" MIGRATION_LOCK_KEY ")"};
+static const struct aq_sql sql_migration_unlock = {"migration_unlock",
+						   "SELECT pg_advisory_unlock(" MIGRATION_LOCK_KEY ")"};
+static const struct aq_sql sql_migration_applied = {"migration_applied",
+						    "SELECT 1 FROM schema_migrations WHERE version = $1"};
+static const struct aq_sql sql_migration_record = {"migration_record",
+						   "INSERT INTO schema_migrations (version) VALUES ($1)"};
+static const struct aq_sql sql_migration_count = {"migration_count", "SELECT count(*) FROM schema_migrations"};
 
 /* Runs one statement and drops its result. */
 static enum aq_status run(struct aq_db *db, const struct aq_sql *sql, int n, const char *const *p)

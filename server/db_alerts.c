@@ -16,26 +16,29 @@ static const struct aq_sql sql_alert_unlock = {"alert_unlock", "SELECT pg_adviso
 /* The newest reading per station through the primary key, one index probe each. */
 static const struct aq_sql sql_watermarks = {
 	"alert_watermarks",
-	"SELECT s.id, coalesce((SELECT " US("max(r.observed_at)") " FROM readings r WHERE r.station_id = s.id), 0), "
-	"coalesce(" US("a.evaluated_through") ", -9223372036854775808) "
-	"FROM stations s LEFT JOIN alert_state a ON a.station_id = s.id"};
+	"SELECT s.id, coalesce((SELECT " US(
+		"max(r.observed_at)") " FROM readings r WHERE r.station_id = s.id), 0), "
+				      "coalesce(" US(
+					      "a.evaluated_through") ", -9223372036854775808) "
+								     "FROM stations s LEFT JOIN alert_state a ON a.station_id = s.id"};
 static const struct aq_sql sql_state_set = {
-	"alert_state_set",
-	"INSERT INTO alert_state (station_id, evaluated_through) VALUES ($1, $2::timestamptz) "
-	"ON CONFLICT (station_id) DO UPDATE SET evaluated_through = EXCLUDED.evaluated_through"};
+	"alert_state_set", "INSERT INTO alert_state (station_id, evaluated_through) VALUES ($1, $2::timestamptz) "
+			   "ON CONFLICT (station_id) DO UPDATE SET evaluated_through = EXCLUDED.evaluated_through"};
 static const struct aq_sql sql_alert_hours = {
 	"alert_hours",
 	"SELECT station_id, day - date '1970-01-01', hour, pm25_sum, pm25_n, pm10_sum, pm10_n, so2_sum, "
 	"so2_n, no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n, pm25_min, pm25_max, pm10_min, pm10_max, "
 	"so2_min, so2_max, no2_min, no2_max, co_min, co_max, o3_min, o3_max, "
-	"coalesce(" US("first_obs") ", 0), coalesce(" US("last_obs") ", 0) FROM hourly "
-	"WHERE day BETWEEN (date '1970-01-01' + $1::int) AND (date '1970-01-01' + $2::int)"};
+	"coalesce(" US("first_obs") ", 0), coalesce(" US(
+		"last_obs") ", 0) FROM hourly "
+			    "WHERE day BETWEEN (date '1970-01-01' + $1::int) AND (date '1970-01-01' + $2::int)"};
 
-#define ALERT_COLUMNS                                                                              \
-	"a.id, a.station_id, s.code, s.name, s.unit, s.kind = 'national', a.type, a.severity, a.status, " \
-	US("a.opened_at") ", " US("a.last_seen_at") ", coalesce(" US("a.resolved_at") ", 0), "         \
-	"coalesce(" US("a.acknowledged_at") ", 0), a.count, a.value, a.threshold, a.pollutant, a.message, a.ack_note, " \
-	"coalesce(a.sources, '')"
+#define ALERT_COLUMNS                                                                                                                                                        \
+	"a.id, a.station_id, s.code, s.name, s.unit, s.kind = 'national', a.type, a.severity, a.status, " US("a.opened_at") ", " US(                                         \
+		"a.last_seen_at") ", coalesce(" US("a.resolved_at") ", 0), "                                                                                                 \
+								    "coalesce(" US(                                                                                          \
+									    "a.acknowledged_at") ", 0), a.count, a.value, a.threshold, a.pollutant, a.message, a.ack_note, " \
+												 "coalesce(a.sources, '')"
 static const struct aq_sql sql_alerts_active = {
 	"alerts_active",
 	"SELECT " ALERT_COLUMNS " FROM alerts a JOIN stations s ON s.id = a.station_id WHERE a.status <> 'resolved'"};
@@ -50,24 +53,22 @@ static const struct aq_sql sql_alert_bump = {
 static const struct aq_sql sql_alert_resolve = {
 	"alert_resolve",
 	"UPDATE alerts SET status = 'resolved', resolved_at = $2::timestamptz WHERE id = $1 AND status <> 'resolved'"};
-static const struct aq_sql sql_event_add = {
-	"event_add", "INSERT INTO events (kind, payload) VALUES ($1, $2::jsonb)"};
-static const struct aq_sql sql_outbox_add = {
-	"outbox_add", "INSERT INTO webhook_outbox (alert_id, event) VALUES ($1, $2)"};
+static const struct aq_sql sql_event_add = {"event_add", "INSERT INTO events (kind, payload) VALUES ($1, $2::jsonb)"};
+static const struct aq_sql sql_outbox_add = {"outbox_add",
+					     "INSERT INTO webhook_outbox (alert_id, event) VALUES ($1, $2)"};
 /* A bulletin's push, at most one per day (007_bulletins.sql). */
 static const struct aq_sql sql_outbox_bulletin = {
 	"outbox_bulletin",
 	"INSERT INTO webhook_outbox (event, payload, bulletin_day) VALUES ('bulletin', $2, date '1970-01-01' + $1::int) "
 	"ON CONFLICT (bulletin_day) WHERE bulletin_day IS NOT NULL DO NOTHING"};
 static const struct aq_sql sql_alerts_list = {
-	"alerts_list",
-	"SELECT " ALERT_COLUMNS " FROM alerts a JOIN stations s ON s.id = a.station_id "
-	"WHERE ($1::text IS NULL OR a.status = $1) AND ($2::text IS NULL OR s.code = $2) "
-	"AND ($3::text IS NULL OR a.type = $3) AND a.last_seen_at >= $4::timestamptz "
-	"ORDER BY a.last_seen_at DESC, a.id DESC LIMIT $5"};
+	"alerts_list", "SELECT " ALERT_COLUMNS " FROM alerts a JOIN stations s ON s.id = a.station_id "
+		       "WHERE ($1::text IS NULL OR a.status = $1) AND ($2::text IS NULL OR s.code = $2) "
+		       "AND ($3::text IS NULL OR a.type = $3) AND a.last_seen_at >= $4::timestamptz "
+		       "ORDER BY a.last_seen_at DESC, a.id DESC LIMIT $5"};
 static const struct aq_sql sql_alert_get_lock = {
-	"alert_get_lock",
-	"SELECT " ALERT_COLUMNS " FROM alerts a JOIN stations s ON s.id = a.station_id WHERE a.id = $1 FOR UPDATE OF a"};
+	"alert_get_lock", "SELECT " ALERT_COLUMNS
+			  " FROM alerts a JOIN stations s ON s.id = a.station_id WHERE a.id = $1 FOR UPDATE OF a"};
 static const struct aq_sql sql_alert_ack = {
 	"alert_ack",
 	"UPDATE alerts SET status = 'acknowledged', acknowledged_at = coalesce(acknowledged_at, $2::timestamptz), "
@@ -85,16 +86,14 @@ static const struct aq_sql sql_outbox_delivered = {
 	"outbox_delivered",
 	"UPDATE webhook_outbox SET delivered_at = now(), attempts = attempts + 1, last_error = '' WHERE id = $1"};
 static const struct aq_sql sql_outbox_failed = {
-	"outbox_failed",
-	"UPDATE webhook_outbox SET attempts = attempts + 1, last_error = $3, "
-	"next_attempt_at = now() + $2::int * interval '1 second' WHERE id = $1"};
+	"outbox_failed", "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = $3, "
+			 "next_attempt_at = now() + $2::int * interval '1 second' WHERE id = $1"};
 static const struct aq_sql sql_prune_events = {
 	"prune_events", "DELETE FROM events WHERE created_at < now() - $1::int * interval '1 day'"};
 static const struct aq_sql sql_prune_outbox = {
-	"prune_outbox",
-	"DELETE FROM webhook_outbox WHERE delivered_at < now() - $1::int * interval '1 day'"};
-static const struct aq_sql sql_outbox_pending = {
-	"outbox_pending", "SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL"};
+	"prune_outbox", "DELETE FROM webhook_outbox WHERE delivered_at < now() - $1::int * interval '1 day'"};
+static const struct aq_sql sql_outbox_pending = {"outbox_pending",
+						 "SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL"};
 
 static enum aq_status one_bool(struct aq_db *db, const struct aq_sql *sql, bool *out)
 {
@@ -168,8 +167,7 @@ static void read_alert_hour(const PGresult *r, int row, void *elem)
 	h->last_us = strtoll(PQgetvalue(r, row, 28), NULL, 10);
 }
 
-enum aq_status aq_db_alert_hours(struct aq_db *db, int64_t from, int64_t to,
-				 struct aq_alert_hour_row **out, size_t *n)
+enum aq_status aq_db_alert_hours(struct aq_db *db, int64_t from, int64_t to, struct aq_alert_hour_row **out, size_t *n)
 {
 	char a[24], b[24];
 	snprintf(a, sizeof a, "%lld", (long long)from);
@@ -195,7 +193,9 @@ static void read_alert(const PGresult *r, int row, int c, struct aq_alert *a)
 	aq_alert_type_from_name(PQgetvalue(r, row, c + 6), &t);
 	a->type = t;
 	const char *sev = PQgetvalue(r, row, c + 7);
-	a->severity = strcmp(sev, "critical") == 0 ? AQ_SEV_CRITICAL : strcmp(sev, "info") == 0 ? AQ_SEV_INFO : AQ_SEV_WARNING;
+	a->severity = strcmp(sev, "critical") == 0 ? AQ_SEV_CRITICAL
+		      : strcmp(sev, "info") == 0   ? AQ_SEV_INFO
+						   : AQ_SEV_WARNING;
 	aq_alert_status_from_name(PQgetvalue(r, row, c + 8), &a->status);
 	a->opened_us = strtoll(PQgetvalue(r, row, c + 9), NULL, 10);
 	a->last_seen_us = strtoll(PQgetvalue(r, row, c + 10), NULL, 10);
@@ -242,9 +242,15 @@ enum aq_status aq_db_alert_insert(struct aq_db *db, struct aq_alert *a)
 	enum aq_status st;
 	snprintf(sid, sizeof sid, "%d", a->station_id);
 	us_text(a->opened_us, t);
-	const char *params[] = {sid, aq_alert_type_name(a->type), aq_severity_name(a->severity), t,
-				num(v, sizeof v, a->has_value, a->value), num(th, sizeof th, a->has_threshold, a->threshold),
-				a->pollutant, a->message, a->sources[0] ? a->sources : NULL};
+	const char *params[] = {sid,
+				aq_alert_type_name(a->type),
+				aq_severity_name(a->severity),
+				t,
+				num(v, sizeof v, a->has_value, a->value),
+				num(th, sizeof th, a->has_threshold, a->threshold),
+				a->pollutant,
+				a->message,
+				a->sources[0] ? a->sources : NULL};
 	PGresult *r = aq_db_exec(db, &sql_alert_insert, 9, params, &st);
 	if (st == AQ_OK)
 		a->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
@@ -259,8 +265,13 @@ enum aq_status aq_db_alert_bump(struct aq_db *db, const struct aq_alert *a)
 	snprintf(id, sizeof id, "%lld", (long long)a->id);
 	snprintf(count, sizeof count, "%d", a->count);
 	us_text(a->last_seen_us, t);
-	const char *params[] = {id, t, num(v, sizeof v, a->has_value, a->value),
-				num(th, sizeof th, a->has_threshold, a->threshold), a->pollutant, a->message, count,
+	const char *params[] = {id,
+				t,
+				num(v, sizeof v, a->has_value, a->value),
+				num(th, sizeof th, a->has_threshold, a->threshold),
+				a->pollutant,
+				a->message,
+				count,
 				a->sources[0] ? a->sources : NULL};
 	PQclear(aq_db_exec(db, &sql_alert_bump, 8, params, &st));
 	return st;
@@ -305,8 +316,7 @@ enum aq_status aq_db_outbox_add_bulletin(struct aq_db *db, int64_t day, const ch
 	return st;
 }
 
-enum aq_status aq_db_alerts_list(struct aq_db *db, const struct aq_alert_filter *f, struct aq_alert **out,
-				 size_t *n)
+enum aq_status aq_db_alerts_list(struct aq_db *db, const struct aq_alert_filter *f, struct aq_alert **out, size_t *n)
 {
 	char since[48], limit[16];
 	if (f->since_us == INT64_MIN)
@@ -356,8 +366,7 @@ static enum aq_status ack_tx(struct aq_db *db, void *arg)
 	return st;
 }
 
-enum aq_status aq_db_alert_ack(struct aq_db *db, int64_t id, const char *note, int64_t at_us,
-			       struct aq_alert *out)
+enum aq_status aq_db_alert_ack(struct aq_db *db, int64_t id, const char *note, int64_t at_us, struct aq_alert *out)
 {
 	struct ack_args a = {id, note, at_us, out};
 	return aq_db_tx(db, ack_tx, &a);
@@ -372,8 +381,7 @@ static void read_event(const PGresult *r, int row, void *elem)
 	e->payload = strdup(PQgetvalue(r, row, 2));
 }
 
-enum aq_status aq_db_events_since(struct aq_db *db, int64_t after_id, int limit, struct aq_event **out,
-				  size_t *n)
+enum aq_status aq_db_events_since(struct aq_db *db, int64_t after_id, int limit, struct aq_event **out, size_t *n)
 {
 	char a[24], l[16];
 	snprintf(a, sizeof a, "%lld", (long long)after_id);
@@ -404,8 +412,7 @@ enum aq_status aq_db_outbox_claim(struct aq_db *db, struct aq_outbox_item *item,
 	return st;
 }
 
-enum aq_status aq_db_outbox_done(struct aq_db *db, int64_t id, bool delivered, int delay_s,
-				 const char *error)
+enum aq_status aq_db_outbox_done(struct aq_db *db, int64_t id, bool delivered, int delay_s, const char *error)
 {
 	char i[24], d[16];
 	enum aq_status st;

@@ -19,10 +19,10 @@ static const struct aq_sql sql_default_months = {
 	"readings_default_months",
 	"SELECT DISTINCT (extract(year FROM observed_at) * 12 + extract(month FROM observed_at) - 1)::int "
 	"FROM readings_default ORDER BY 1 LIMIT 48"};
-static const struct aq_sql sql_partition_create = {
-	"readings_partition_create", "SELECT aqrank_readings_partition_create($1::date)"};
-static const struct aq_sql sql_partition_archive = {
-	"readings_partition_archive", "SELECT aqrank_readings_partition_archive($1::text)"};
+static const struct aq_sql sql_partition_create = {"readings_partition_create",
+						   "SELECT aqrank_readings_partition_create($1::date)"};
+static const struct aq_sql sql_partition_archive = {"readings_partition_archive",
+						    "SELECT aqrank_readings_partition_archive($1::text)"};
 
 static void read_partition(const PGresult *r, int row, void *elem)
 {

@@ -18,14 +18,15 @@ static const struct aq_sql sql_period_rows = {
 	"period_rows",
 	"SELECT subject, name, unit, members, valid_days, conc, aqi_days, aqi_mean, good_days FROM period_values "
 	"WHERE kind = $1 AND key = $2 AND by_unit = $3 ORDER BY subject"};
-static const struct aq_sql sql_period_lock = {
-	"period_lock", "SELECT pg_try_advisory_xact_lock(7305004, hashtext($1 || '/' || $2))"};
+static const struct aq_sql sql_period_lock = {"period_lock",
+					      "SELECT pg_try_advisory_xact_lock(7305004, hashtext($1 || '/' || $2))"};
 static const struct aq_sql sql_period_clear = {"period_clear", "DELETE FROM periods WHERE kind = $1 AND key = $2"};
 static const struct aq_sql sql_period_insert = {
 	"period_insert",
 	"INSERT INTO periods (kind, key, first_day, last_day, rule_version, min_days, days_with_data, finalized_at, "
-	"days_finalizations) VALUES ($1, $2, " DAY(3) ", " DAY(4) ", $5, $6, $7, $8::timestamptz, "
-	"(SELECT coalesce(sum(finalizations), 0) FROM days WHERE day BETWEEN " DAY(3) " AND " DAY(4) "))"};
+	"days_finalizations) VALUES ($1, $2, " DAY(3) ", " DAY(
+		4) ", $5, $6, $7, $8::timestamptz, "
+		   "(SELECT coalesce(sum(finalizations), 0) FROM days WHERE day BETWEEN " DAY(3) " AND " DAY(4) "))"};
 static const struct aq_sql sql_period_value = {
 	"period_value",
 	"INSERT INTO period_values (kind, key, by_unit, subject, name, unit, members, valid_days, conc, aqi_days, "
@@ -41,9 +42,9 @@ static const struct aq_sql sql_periods_due = {
 	"periods_due",
 	"SELECT CASE WHEN $2 = 'month' THEN to_char(p, 'YYYY-MM') ELSE to_char(p, 'YYYY') END FROM ("
 	"  SELECT date_trunc($2, day)::date AS p FROM days GROUP BY 1 HAVING bool_and(finalized_at IS NOT NULL)) x "
-	"WHERE (p + CASE WHEN $2 = 'month' THEN interval '1 month' ELSE interval '1 year' END)::date <= " DAY(1)
-	" AND NOT EXISTS (SELECT 1 FROM periods WHERE kind = $2 AND key = CASE WHEN $2 = 'month' "
-	"  THEN to_char(p, 'YYYY-MM') ELSE to_char(p, 'YYYY') END) ORDER BY p LIMIT $3"};
+	"WHERE (p + CASE WHEN $2 = 'month' THEN interval '1 month' ELSE interval '1 year' END)::date <= " DAY(
+		1) " AND NOT EXISTS (SELECT 1 FROM periods WHERE kind = $2 AND key = CASE WHEN $2 = 'month' "
+		   "  THEN to_char(p, 'YYYY-MM') ELSE to_char(p, 'YYYY') END) ORDER BY p LIMIT $3"};
 
 enum aq_status aq_db_period_info(struct aq_db *db, const char *kind, const char *key, struct aq_period_info *out)
 {
@@ -140,8 +141,9 @@ enum aq_status aq_db_period_write_row(struct aq_db *db, const char *kind, const 
 	snprintf(aqi_days, sizeof aqi_days, "%d", s->aqi_days);
 	snprintf(aqi_mean, sizeof aqi_mean, "%.17g", s->aqi_mean);
 	snprintf(good, sizeof good, "%d", s->good_days);
-	const char *params[] = {kind, key, by_unit ? "t" : "f", s->subject, s->name, s->unit, s->members, days, conc,
-				aqi_days, aqi_mean, good};
+	const char *params[] = {
+		kind,	  key, by_unit ? "t" : "f", s->subject, s->name, s->unit, s->members, days, conc, aqi_days,
+		aqi_mean, good};
 	PQclear(aq_db_exec(db, &sql_period_value, 12, params, &st));
 	return st;
 }

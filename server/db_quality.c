@@ -19,12 +19,12 @@ static const struct aq_sql sql_in_force = {
 	"WITH pick AS (SELECT DISTINCT ON (c.station_id, f.pollutant) c.station_id, f.pollutant, c.id, c.version, "
 	"  c.reference_id "
 	"  FROM calibrations c JOIN calibration_fits f ON f.calibration_id = c.id AND f.model = 'linear' "
-	"  WHERE c.status = 'approved' AND c.valid_from <= " DAY(1)
-	"  ORDER BY c.station_id, f.pollutant, c.valid_from DESC, c.version DESC) "
-	"SELECT p.station_id, p.pollutant, p.id, p.version, f.model, f.pairs, f.a, f.b, f.c, f.r2, f.rmse, "
-	"p.reference_id "
-	"FROM pick p JOIN calibration_fits f ON f.calibration_id = p.id AND f.pollutant = p.pollutant "
-	"ORDER BY p.station_id, p.pollutant, f.model"};
+	"  WHERE c.status = 'approved' AND c.valid_from <= " DAY(
+		1) "  ORDER BY c.station_id, f.pollutant, c.valid_from DESC, c.version DESC) "
+		   "SELECT p.station_id, p.pollutant, p.id, p.version, f.model, f.pairs, f.a, f.b, f.c, f.r2, f.rmse, "
+		   "p.reference_id "
+		   "FROM pick p JOIN calibration_fits f ON f.calibration_id = p.id AND f.pollutant = p.pollutant "
+		   "ORDER BY p.station_id, p.pollutant, f.model"};
 static const struct aq_sql sql_insert = {
 	"calibration_insert",
 	"INSERT INTO calibrations (station_id, reference_id, window_from, window_to, humidity, valid_from, note) "
@@ -35,39 +35,38 @@ static const struct aq_sql sql_insert_fit = {
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
 /* A calibration's rows, one per form and pollutant; valid_to is the next approved calibration
  * of the same station and pollutant (by valid_from, then version). */
-#define CALIBRATION_ROWS(where)                                                                                 \
-	"SELECT c.id, c.station_id, s.code, c.reference_id, r.code, " DAYS_OF("c.window_from") ", "             \
-	DAYS_OF("c.window_to") ", c.humidity, " DAYS_OF("c.valid_from") ", c.status = 'approved', "            \
-	"coalesce(c.version, 0), " US_OF("c.created_at") ", " US_OF("c.approved_at") ", c.note, "               \
-	"f.pollutant, f.model, f.pairs, f.a, f.b, f.c, f.r2, f.rmse, "                                           \
-	"CASE WHEN c.status = 'approved' THEN (SELECT min(c2.valid_from) - date '1970-01-01' "                   \
-	"  FROM calibrations c2 JOIN calibration_fits f2 ON f2.calibration_id = c2.id "                        \
-	"  AND f2.pollutant = f.pollutant AND f2.model = 'linear' "                                              \
-	"  WHERE c2.station_id = c.station_id AND c2.status = 'approved' "                                       \
-	"  AND (c2.valid_from, c2.version) > (c.valid_from, c.version)) END "                                    \
-	"FROM calibrations c JOIN stations s ON s.id = c.station_id JOIN stations r ON r.id = c.reference_id "   \
-	"JOIN calibration_fits f ON f.calibration_id = c.id WHERE " where " ORDER BY c.id, f.pollutant, f.model"
-static const struct aq_sql sql_get = {
-	"calibration_get", CALIBRATION_ROWS("c.id = $1 AND ($2::int = 0 OR c.station_id = $2)")};
+#define CALIBRATION_ROWS(where)                                                                                                                                 \
+	"SELECT c.id, c.station_id, s.code, c.reference_id, r.code, " DAYS_OF("c.window_from") ", " DAYS_OF("c.window_to") ", c.humidity, " DAYS_OF(            \
+		"c.valid_from") ", c.status = 'approved', "                                                                                                     \
+				"coalesce(c.version, 0), " US_OF("c.created_at") ", " US_OF(                                                                    \
+					"c.approved_at") ", c.note, "                                                                                           \
+							 "f.pollutant, f.model, f.pairs, f.a, f.b, f.c, f.r2, f.rmse, "                                         \
+							 "CASE WHEN c.status = 'approved' THEN (SELECT min(c2.valid_from) - date '1970-01-01' "                 \
+							 "  FROM calibrations c2 JOIN calibration_fits f2 ON f2.calibration_id = c2.id "                        \
+							 "  AND f2.pollutant = f.pollutant AND f2.model = 'linear' "                                            \
+							 "  WHERE c2.station_id = c.station_id AND c2.status = 'approved' "                                     \
+							 "  AND (c2.valid_from, c2.version) > (c.valid_from, c.version)) END "                                  \
+							 "FROM calibrations c JOIN stations s ON s.id = c.station_id JOIN stations r ON r.id = c.reference_id " \
+							 "JOIN calibration_fits f ON f.calibration_id = c.id WHERE " where                                      \
+							 " ORDER BY c.id, f.pollutant, f.model"
+static const struct aq_sql sql_get = {"calibration_get",
+				      CALIBRATION_ROWS("c.id = $1 AND ($2::int = 0 OR c.station_id = $2)")};
 static const struct aq_sql sql_list = {"calibrations_list", CALIBRATION_ROWS("c.station_id = $1")};
 static const struct aq_sql sql_lock = {
 	"calibration_lock",
 	"SELECT c.status = 'approved', (SELECT coalesce(max(version), 0) + 1 FROM calibrations "
 	"  WHERE station_id = c.station_id) FROM calibrations c WHERE c.id = $1 AND c.station_id = $2 FOR UPDATE"};
 /* Approvals of one station serialize on its row, so two get distinct versions. */
-static const struct aq_sql sql_lock_station = {
-	"calibration_lock_station", "SELECT 1 FROM stations WHERE id = $1 FOR UPDATE"};
+static const struct aq_sql sql_lock_station = {"calibration_lock_station",
+					       "SELECT 1 FROM stations WHERE id = $1 FOR UPDATE"};
 static const struct aq_sql sql_approve = {
-	"calibration_approve",
-	"UPDATE calibrations SET status = 'approved', version = $2, approved_at = now(), "
-	"valid_from = coalesce(" DAY(3) ", valid_from) WHERE id = $1"};
+	"calibration_approve", "UPDATE calibrations SET status = 'approved', version = $2, approved_at = now(), "
+			       "valid_from = coalesce(" DAY(3) ", valid_from) WHERE id = $1"};
 static const struct aq_sql sql_bump = {"calibration_bump_version", "SELECT nextval('data_version')"};
-static const struct aq_sql sql_quality_clear = {
-	"day_quality_clear", "DELETE FROM day_quality WHERE day = " DAY(1)};
+static const struct aq_sql sql_quality_clear = {"day_quality_clear", "DELETE FROM day_quality WHERE day = " DAY(1)};
 static const struct aq_sql sql_quality_insert = {
-	"day_quality_insert",
-	"INSERT INTO day_quality (day, station_id, flags, calib_ids, calib_versions) "
-	"VALUES (" DAY(1) ", $2, decode($3, 'hex'), $4::int8[], $5::int4[])"};
+	"day_quality_insert", "INSERT INTO day_quality (day, station_id, flags, calib_ids, calib_versions) "
+			      "VALUES (" DAY(1) ", $2, decode($3, 'hex'), $4::int8[], $5::int4[])"};
 static const struct aq_sql sql_quality_load = {
 	"day_quality_load",
 	"SELECT station_id, encode(flags, 'hex'), calib_ids, calib_versions FROM day_quality WHERE day = " DAY(1)};
@@ -111,8 +110,7 @@ static void read_fit(const PGresult *r, int row, int col, struct aq_calib_fit *f
 	f->rmse = get_double(r, row, col + 6);
 }
 
-enum aq_status aq_db_calibrations_in_force(struct aq_db *db, int64_t day, struct aq_calib_in_force **out,
-					   size_t *n)
+enum aq_status aq_db_calibrations_in_force(struct aq_db *db, int64_t day, struct aq_calib_in_force **out, size_t *n)
 {
 	char d[24];
 	enum aq_status st;
@@ -182,9 +180,15 @@ static enum aq_status insert_tx(struct aq_db *db, void *arg)
 			char id[24], pairs[16], a[32], b[32], cc[32], r2[32], rmse[32];
 			text_of(c->id, id);
 			snprintf(pairs, sizeof pairs, "%d", f->n);
-			const char *fp[] = {id, aq_pollutant_field((enum aq_pollutant)p), aq_calib_model_name(f->model), pairs,
-					    num(a, sizeof a, f->a), num(b, sizeof b, f->b), num(cc, sizeof cc, f->c),
-					    num(r2, sizeof r2, f->r2), num(rmse, sizeof rmse, f->rmse)};
+			const char *fp[] = {id,
+					    aq_pollutant_field((enum aq_pollutant)p),
+					    aq_calib_model_name(f->model),
+					    pairs,
+					    num(a, sizeof a, f->a),
+					    num(b, sizeof b, f->b),
+					    num(cc, sizeof cc, f->c),
+					    num(r2, sizeof r2, f->r2),
+					    num(rmse, sizeof rmse, f->rmse)};
 			PQclear(aq_db_exec(db, &sql_insert_fit, 9, fp, &st));
 		}
 	}

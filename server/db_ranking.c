@@ -13,11 +13,10 @@
 #define DAY_PARAM "(date '1970-01-01' + $1::int)"
 
 static const struct aq_sql sql_day_info = {
-	"day_info",
-	"SELECT finalized_at IS NOT NULL, coalesce((extract(epoch FROM finalized_at) * 1000000)::int8, 0), "
-	"late_readings, coalesce(rule_version, ''), coalesce(metric, ''), coalesce(min_hours, 0), "
-	"coalesce(insufficient, ''), coalesce(interview_count, 0), coalesce(composite_mask, 0) "
-	"FROM days WHERE day = " DAY_PARAM};
+	"day_info", "SELECT finalized_at IS NOT NULL, coalesce((extract(epoch FROM finalized_at) * 1000000)::int8, 0), "
+		    "late_readings, coalesce(rule_version, ''), coalesce(metric, ''), coalesce(min_hours, 0), "
+		    "coalesce(insufficient, ''), coalesce(interview_count, 0), coalesce(composite_mask, 0) "
+		    "FROM days WHERE day = " DAY_PARAM};
 /* A day's hourly rows written by transactions from xid $2 on ($2 < 0: every row; age() compares
  * 32-bit xids across wraparound, a frozen row is older than any), after one header row (station_id NULL) carrying the statement's snapshot xmin and the
  * removal epoch (004_hourly_epoch.sql). One statement, so one snapshot: a row this statement
@@ -33,33 +32,27 @@ static const struct aq_sql sql_day_hourly = {
 	"no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n, rh_sum, rh_n, NULL, NULL FROM hourly WHERE day = " DAY_PARAM
 	" AND ($2::int8 < 0 OR age(xmin) <= (SELECT age($2::text::xid)))"};
 static const struct aq_sql sql_day_snapshot = {
-	"day_snapshot",
-	"SELECT station_id, kind, active, eligible, code, name, unit, contact_person, lat, lon, "
-	"pm25, pm25_hours, pm25_valid, pm10, pm10_hours, pm10_valid, so2, so2_hours, so2_valid, "
-	"no2, no2_hours, no2_valid, co, co_hours, co_valid, o3, o3_hours, o3_valid, o3_windows, "
-	"o3_1h_valid, o3_1h_max, reported_mask, readings FROM day_values WHERE day = " DAY_PARAM};
+	"day_snapshot", "SELECT station_id, kind, active, eligible, code, name, unit, contact_person, lat, lon, "
+			"pm25, pm25_hours, pm25_valid, pm10, pm10_hours, pm10_valid, so2, so2_hours, so2_valid, "
+			"no2, no2_hours, no2_valid, co, co_hours, co_valid, o3, o3_hours, o3_valid, o3_windows, "
+			"o3_1h_valid, o3_1h_max, reported_mask, readings FROM day_values WHERE day = " DAY_PARAM};
 static const struct aq_sql sql_latest_final = {
 	"latest_final",
 	"SELECT day - date '1970-01-01' FROM days WHERE finalized_at IS NOT NULL ORDER BY day DESC LIMIT 1"};
 static const struct aq_sql sql_final_days = {
-	"final_days",
-	"SELECT day - date '1970-01-01' FROM days WHERE finalized_at IS NOT NULL "
-	"AND day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int) ORDER BY day"};
+	"final_days", "SELECT day - date '1970-01-01' FROM days WHERE finalized_at IS NOT NULL "
+		      "AND day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int) ORDER BY day"};
 static const struct aq_sql sql_day_stamps = {
-	"day_stamps",
-	"SELECT day - date '1970-01-01', CASE WHEN finalized_at IS NULL THEN 0 ELSE finalizations END "
-	"FROM days WHERE day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int)"};
+	"day_stamps", "SELECT day - date '1970-01-01', CASE WHEN finalized_at IS NULL THEN 0 ELSE finalizations END "
+		      "FROM days WHERE day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int)"};
 static const struct aq_sql sql_days_due = {
-	"days_due",
-	"SELECT day - date '1970-01-01' FROM days WHERE finalized_at IS NULL AND day < " DAY_PARAM
-	" ORDER BY day LIMIT $2"};
+	"days_due", "SELECT day - date '1970-01-01' FROM days WHERE finalized_at IS NULL AND day < " DAY_PARAM
+		    " ORDER BY day LIMIT $2"};
 /* Key 7305002 plus the day: one lock per day, so days finalize independently. */
 static const struct aq_sql sql_day_lock = {
-	"day_lock",
-	"SELECT pg_try_advisory_xact_lock(7305002, $1::int), "
-	"(SELECT finalized_at IS NOT NULL FROM days WHERE day = " DAY_PARAM " FOR UPDATE)"};
-static const struct aq_sql sql_snapshot_clear = {
-	"snapshot_clear", "DELETE FROM day_values WHERE day = " DAY_PARAM};
+	"day_lock", "SELECT pg_try_advisory_xact_lock(7305002, $1::int), "
+		    "(SELECT finalized_at IS NOT NULL FROM days WHERE day = " DAY_PARAM " FOR UPDATE)"};
+static const struct aq_sql sql_snapshot_clear = {"snapshot_clear", "DELETE FROM day_values WHERE day = " DAY_PARAM};
 static const struct aq_sql sql_snapshot_insert = {
 	"snapshot_insert",
 	"INSERT INTO day_values (day, station_id, kind, active, eligible, code, name, unit, contact_person, "
@@ -68,9 +61,8 @@ static const struct aq_sql sql_snapshot_insert = {
 	"o3_1h_valid, o3_1h_max, reported_mask, readings) VALUES (" DAY_PARAM ", $2, $3, $4, $5, $6, $7, "
 	"$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, "
 	"$27, $28, $29, $30, $31, $32, $33, $34)"};
-static const struct aq_sql sql_streaks = {
-	"interview_streaks",
-	"SELECT station_id, consecutive_days FROM interviews WHERE day = " DAY_PARAM};
+static const struct aq_sql sql_streaks = {"interview_streaks",
+					  "SELECT station_id, consecutive_days FROM interviews WHERE day = " DAY_PARAM};
 static const struct aq_sql sql_interview_upsert = {
 	"interview_upsert",
 	"INSERT INTO interviews (day, station_id, rank, of_stations, metric, value, district_mean, "
@@ -85,37 +77,33 @@ static const struct aq_sql sql_interview_upsert = {
 	"rule_version = EXCLUDED.rule_version, qc_excluded_hours = EXCLUDED.qc_excluded_hours, "
 	"qc_reason_hours = EXCLUDED.qc_reason_hours, calib_ids = EXCLUDED.calib_ids, "
 	"calib_versions = EXCLUDED.calib_versions, updated_at = now()"};
-static const struct aq_sql sql_interview_prune = {
-	"interview_prune",
-	"DELETE FROM interviews WHERE day = " DAY_PARAM " AND NOT (station_id = ANY ($2::int[]))"};
+static const struct aq_sql sql_interview_prune = {"interview_prune", "DELETE FROM interviews WHERE day = " DAY_PARAM
+								     " AND NOT (station_id = ANY ($2::int[]))"};
 static const struct aq_sql sql_later_interview_days = {
 	"later_interview_days",
 	"SELECT DISTINCT day - date '1970-01-01' FROM interviews WHERE day > " DAY_PARAM " ORDER BY 1"};
 static const struct aq_sql sql_restreak = {
-	"interview_restreak",
-	"UPDATE interviews i SET consecutive_days = 1 + coalesce((SELECT p.consecutive_days "
-	"FROM interviews p WHERE p.day = i.day - 1 AND p.station_id = i.station_id), 0) "
-	"WHERE i.day = " DAY_PARAM};
+	"interview_restreak", "UPDATE interviews i SET consecutive_days = 1 + coalesce((SELECT p.consecutive_days "
+			      "FROM interviews p WHERE p.day = i.day - 1 AND p.station_id = i.station_id), 0) "
+			      "WHERE i.day = " DAY_PARAM};
 static const struct aq_sql sql_mark_final = {
 	"day_mark_final",
 	"UPDATE days SET finalized_at = $8::timestamptz, late_readings = 0, finalizations = finalizations + 1, rule_version = $2, metric = $3, "
 	"min_hours = $4, insufficient = $5, interview_count = $6, composite_mask = $7 "
 	"WHERE day = " DAY_PARAM};
-#define INTERVIEW_COLUMNS                                                                          \
-	"i.id, i.day - date '1970-01-01', i.station_id, s.code, s.name, s.unit, s.contact_person, i.rank, " \
-	"i.of_stations, i.metric, i.value, i.district_mean, i.pct_above_mean, i.valid_hours, i.reason, " \
+#define INTERVIEW_COLUMNS                                                                                            \
+	"i.id, i.day - date '1970-01-01', i.station_id, s.code, s.name, s.unit, s.contact_person, i.rank, "          \
+	"i.of_stations, i.metric, i.value, i.district_mean, i.pct_above_mean, i.valid_hours, i.reason, "             \
 	"i.consecutive_days, i.position, i.status, i.note, i.rule_version, i.qc_excluded_hours, i.qc_reason_hours, " \
 	"i.calib_ids, i.calib_versions"
 static const struct aq_sql sql_interviews_list = {
-	"interviews_list",
-	"SELECT " INTERVIEW_COLUMNS " FROM interviews i JOIN stations s ON s.id = i.station_id "
-	"WHERE i.day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int) "
-	"AND ($3::text IS NULL OR s.code = $3) AND ($4::text IS NULL OR i.status = $4) "
-	"ORDER BY i.day DESC, i.position LIMIT $5"};
+	"interviews_list", "SELECT " INTERVIEW_COLUMNS " FROM interviews i JOIN stations s ON s.id = i.station_id "
+			   "WHERE i.day BETWEEN " DAY_PARAM " AND (date '1970-01-01' + $2::int) "
+			   "AND ($3::text IS NULL OR s.code = $3) AND ($4::text IS NULL OR i.status = $4) "
+			   "ORDER BY i.day DESC, i.position LIMIT $5"};
 static const struct aq_sql sql_interview_get = {
-	"interview_get",
-	"SELECT " INTERVIEW_COLUMNS " FROM interviews i JOIN stations s ON s.id = i.station_id "
-	"WHERE i.id = $1 FOR UPDATE OF i"};
+	"interview_get", "SELECT " INTERVIEW_COLUMNS " FROM interviews i JOIN stations s ON s.id = i.station_id "
+			 "WHERE i.id = $1 FOR UPDATE OF i"};
 static const struct aq_sql sql_interview_set = {
 	"interview_set",
 	"UPDATE interviews SET status = $2, note = coalesce($3, note), updated_at = now() WHERE id = $1"};
@@ -125,10 +113,9 @@ static const struct aq_sql sql_station_hours = {
 	"so2_n, no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n, rh_sum, rh_n FROM hourly "
 	"WHERE station_id = $1 AND day BETWEEN (date '1970-01-01' + $2::int) AND (date '1970-01-01' + $3::int)"};
 static const struct aq_sql sql_backfill_idle = {
-	"backfill_idle",
-	"SELECT coalesce(extract(epoch FROM now() - max(at)), 1e12)::float8 FROM backfill_marks"};
-static const struct aq_sql sql_backfill_prune = {
-	"backfill_prune", "DELETE FROM backfill_marks WHERE at < now() - interval '1 hour'"};
+	"backfill_idle", "SELECT coalesce(extract(epoch FROM now() - max(at)), 1e12)::float8 FROM backfill_marks"};
+static const struct aq_sql sql_backfill_prune = {"backfill_prune",
+						 "DELETE FROM backfill_marks WHERE at < now() - interval '1 hour'"};
 static const struct aq_sql sql_bump_version = {"bump_version", "SELECT nextval('data_version')"};
 static const struct aq_sql sql_data_version = {"data_version", "SELECT last_value FROM data_version"};
 
@@ -191,8 +178,7 @@ static int by_code(const void *a, const void *b)
 
 /* Reads the rows of a day written from xid `from` on (or all: from < 0) into *day, merging
  * them into what it holds. *reload: the removal epoch is not day's (start over). */
-static enum aq_status fetch_hours(struct aq_db *db, int64_t day_no, int64_t from, struct aq_day_rows *day,
-				  bool *reload)
+static enum aq_status fetch_hours(struct aq_db *db, int64_t day_no, int64_t from, struct aq_day_rows *day, bool *reload)
 {
 	char d[24], x[24];
 	enum aq_status st;
@@ -359,8 +345,7 @@ static void read_hour(const PGresult *r, int row, int col, struct aq_hour_sums *
 	h->rh_count = get_int(r, row, col + 2 + 2 * AQ_POLLUTANTS);
 }
 
-enum aq_status aq_db_day_load_snapshot(struct aq_db *db, struct aq_dayview *v,
-				       const struct aq_aqi_standard *standard)
+enum aq_status aq_db_day_load_snapshot(struct aq_db *db, struct aq_dayview *v, const struct aq_aqi_standard *standard)
 {
 	char d[24];
 	enum aq_status st;
@@ -416,8 +401,8 @@ static void read_day(const PGresult *r, int row, void *elem)
 }
 
 /* Runs a query whose rows are single day numbers into a malloc'd array. */
-static enum aq_status day_list(struct aq_db *db, const struct aq_sql *sql, int n, const char *const *p,
-			       int64_t **days, size_t *count)
+static enum aq_status day_list(struct aq_db *db, const struct aq_sql *sql, int n, const char *const *p, int64_t **days,
+			       size_t *count)
 {
 	return aq_db_rows(db, sql, n, p, sizeof **days, read_day, (void **)days, count);
 }
@@ -564,8 +549,7 @@ enum aq_status aq_db_snapshot_write(struct aq_db *db, const struct aq_dayview *v
 	return st;
 }
 
-enum aq_status aq_db_interview_streaks(struct aq_db *db, int64_t day, const int *station_ids,
-				       size_t n, int *out)
+enum aq_status aq_db_interview_streaks(struct aq_db *db, int64_t day, const int *station_ids, size_t n, int *out)
 {
 	char d[24];
 	enum aq_status st;
@@ -611,8 +595,7 @@ static void int_list(char *buf, size_t size, const int64_t *ids, const int *vers
 		snprintf(buf + used, size - used, "}");
 }
 
-enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struct aq_interview *list,
-				      size_t n)
+enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struct aq_interview *list, size_t n)
 {
 	char d[24];
 	enum aq_status st = AQ_OK;
@@ -626,7 +609,8 @@ enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struc
 	for (size_t i = 0; i < n && st == AQ_OK; i++) {
 		const struct aq_interview *iv = &list[i];
 		char sid[16], rank[16], of[16], value[32], mean[32], pct[32], hours[16], streak[16], pos[16];
-		char excluded[16], reasons[16 * AQ_QC_FLAGS], calib_ids[24 * AQ_POLLUTANTS], calib_versions[16 * AQ_POLLUTANTS];
+		char excluded[16], reasons[16 * AQ_QC_FLAGS], calib_ids[24 * AQ_POLLUTANTS],
+			calib_versions[16 * AQ_POLLUTANTS];
 		snprintf(sid, sizeof sid, "%d", iv->station_id);
 		snprintf(rank, sizeof rank, "%d", iv->rank);
 		snprintf(of, sizeof of, "%d", iv->of);
@@ -641,12 +625,23 @@ enum aq_status aq_db_interviews_write(struct aq_db *db, int64_t day, const struc
 		snprintf(reasons + r_used, sizeof reasons - r_used, "}");
 		int_list(calib_ids, sizeof calib_ids, iv->calib_id, NULL);
 		int_list(calib_versions, sizeof calib_versions, NULL, iv->calib_version);
-		const char *params[] = {d, sid, rank, of, iv->metric,
+		const char *params[] = {d,
+					sid,
+					rank,
+					of,
+					iv->metric,
 					opt_num(value, sizeof value, iv->has_value, iv->value),
 					opt_num(mean, sizeof mean, iv->has_mean, iv->district_mean),
 					opt_num(pct, sizeof pct, iv->has_pct, iv->pct_above_mean),
-					hours, iv->reason, streak, pos, iv->rule_version, excluded, reasons,
-					calib_ids, calib_versions};
+					hours,
+					iv->reason,
+					streak,
+					pos,
+					iv->rule_version,
+					excluded,
+					reasons,
+					calib_ids,
+					calib_versions};
 		PQclear(aq_db_exec(db, &sql_interview_upsert, 17, params, &st));
 		used += (size_t)snprintf(ids + used, cap - used, "%s%d", i ? "," : "", iv->station_id);
 	}
@@ -682,8 +677,14 @@ enum aq_status aq_db_day_mark_final(struct aq_db *db, const struct aq_dayview *v
 	snprintf(count, sizeof count, "%d", v->interview_count);
 	snprintf(mask, sizeof mask, "%u", v->composite_mask);
 	aq_time_format(v->finalized_us, 0, at, sizeof at);
-	const char *params[] = {d, v->rule_version, aq_metric_name(v->metric), hours,
-				aq_insufficient_policy_name(v->policy), count, mask, at};
+	const char *params[] = {d,
+				v->rule_version,
+				aq_metric_name(v->metric),
+				hours,
+				aq_insufficient_policy_name(v->policy),
+				count,
+				mask,
+				at};
 	PQclear(aq_db_exec(db, &sql_mark_final, 8, params, &st));
 	if (st == AQ_OK)
 		PQclear(aq_db_exec(db, &sql_bump_version, 0, NULL, &st));
@@ -733,8 +734,8 @@ static void read_interview_row(const PGresult *r, int row, void *elem)
 	read_interview(r, row, elem);
 }
 
-enum aq_status aq_db_interviews_list(struct aq_db *db, const struct aq_interview_filter *f,
-				     struct aq_interview **out, size_t *n)
+enum aq_status aq_db_interviews_list(struct aq_db *db, const struct aq_interview_filter *f, struct aq_interview **out,
+				     size_t *n)
 {
 	char from[24], to[24], limit[16];
 	/* Open ends become the widest dates PostgreSQL's date + int arithmetic accepts. */

@@ -15,95 +15,97 @@
 /* Per pollutant: sum, count, smallest and largest of the values whose flag is N (SPEC §1).
  * Flag k of the readings.flags text is substr(flags, k, 1). */
 #define COUNTED(k) " FILTER (WHERE flags IS NULL OR substr(flags, " k ", 1) = 'N')"
-#define HOURLY_AGG(col, k)                                                                         \
-	"coalesce(sum(" col ")" COUNTED(k) ", 0), count(" col ")" COUNTED(k) ", min(" col ")" COUNTED(k) \
-	", max(" col ")" COUNTED(k)
+#define HOURLY_AGG(col, k)                                    \
+	"coalesce(sum(" col ")" COUNTED(k) ", 0), count(" col \
+					   ")" COUNTED(k) ", min(" col ")" COUNTED(k) ", max(" col ")" COUNTED(k)
 #define HOURLY_COLS(col) col "_sum, " col "_n, " col "_min, " col "_max"
-#define HOURLY_ADD(col)                                                                            \
-	col "_sum = h." col "_sum + EXCLUDED." col "_sum, " col "_n = h." col "_n + EXCLUDED." col "_n, " \
-	col "_min = least(h." col "_min, EXCLUDED." col "_min), " col "_max = greatest(h." col "_max, EXCLUDED." col "_max)"
+#define HOURLY_ADD(col)                                                                                              \
+	col "_sum = h." col "_sum + EXCLUDED." col "_sum, " col "_n = h." col "_n + EXCLUDED." col "_n, " col        \
+	    "_min = least(h." col "_min, EXCLUDED." col "_min), " col "_max = greatest(h." col "_max, EXCLUDED." col \
+	    "_max)"
 
-#define INPUT_CTE                                                                                  \
+#define INPUT_CTE                                                                                    \
 	"WITH input AS (SELECT * FROM unnest($1::int4[], $2::timestamptz[], $3::float8[], "          \
 	"$4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], "       \
 	"$10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::text[]) AS t(station_id, " \
-	"observed_at, pm25, pm10, so2, no2, co, o3, temperature, humidity, pressure, wind_speed, "    \
+	"observed_at, pm25, pm10, so2, no2, co, o3, temperature, humidity, pressure, wind_speed, "   \
 	"wind_direction, flags)) "
-#define VALUE_COLUMNS \
-	"pm25, pm10, so2, no2, co, o3, temperature, humidity, pressure, wind_speed, wind_direction, flags"
+#define VALUE_COLUMNS "pm25, pm10, so2, no2, co, o3, temperature, humidity, pressure, wind_speed, wind_direction, flags"
 
 /* New rows go in (ins); each updates its station-hour and marks its day as having data.
  * Past days are share-locked so that the finalizer (which locks the day FOR UPDATE) either
  * sees this batch in its snapshot or, finishing first, has this batch counted as late. */
-#define INSERT_NEW \
+#define INSERT_NEW                                                                                          \
 	", ins AS (INSERT INTO readings (station_id, observed_at, " VALUE_COLUMNS ", source, received_at) " \
-	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15, $16::timestamptz FROM input " \
-	"  ON CONFLICT (station_id, observed_at) DO NOTHING " \
+	"  SELECT station_id, observed_at, " VALUE_COLUMNS ", $15, $16::timestamptz FROM input "            \
+	"  ON CONFLICT (station_id, observed_at) DO NOTHING "                                               \
 	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags, humidity) "
 /* agg_in: one row per station-hour that new readings touch — what they add to its hourly
  * row (readings, first/last instant, then sum, count, min, max per pollutant, then the sum
  * and count of relative humidity: flag 8, what quality control reads). Either grouped
  * here from the rows of ins, or computed by the daemon for a COPYed batch (aq_hourgroup.h). */
-#define AGG_IN_FROM_INS \
-	", agg_in AS (SELECT observed_at::date AS day, station_id, extract(hour FROM observed_at)::int2 AS hour, " \
-	"  count(*) AS readings, min(observed_at) AS first_obs, max(observed_at) AS last_obs, " \
-	HOURLY_AGG("pm25", "1") ", " HOURLY_AGG("pm10", "2") ", " HOURLY_AGG("so2", "3") ", " \
-	HOURLY_AGG("no2", "4") ", " HOURLY_AGG("co", "5") ", " HOURLY_AGG("o3", "6") \
-	", coalesce(sum(humidity)" COUNTED("8") ", 0), count(humidity)" COUNTED("8") \
-	"  FROM ins GROUP BY 1, 2, 3) "
+#define AGG_IN_FROM_INS                                                                                                                  \
+	", agg_in AS (SELECT observed_at::date AS day, station_id, extract(hour FROM observed_at)::int2 AS hour, "                       \
+	"  count(*) AS readings, min(observed_at) AS first_obs, max(observed_at) AS last_obs, " HOURLY_AGG("pm25", "1") ", " HOURLY_AGG( \
+		"pm10",                                                                                                                  \
+		"2") ", " HOURLY_AGG("so2",                                                                                              \
+				     "3") ", " HOURLY_AGG("no2",                                                                         \
+							  "4") ", " HOURLY_AGG("co",                                                     \
+									       "5") ", " HOURLY_AGG("o3",                                \
+												    "6") ", coalesce(sum(humidity)" COUNTED("8") ", 0), count(humidity)" COUNTED("8") "  FROM ins GROUP BY 1, 2, 3) "
 #define ARRAYS4(a, b, c, d) "$" #a "::float8[], $" #b "::int4[], $" #c "::float8[], $" #d "::float8[]"
-#define AGG_IN_FROM_ARRAYS \
-	"WITH agg_in AS (SELECT * FROM unnest($1::date[], $2::int4[], $3::int2[], $4::int4[], " \
-	"  $5::timestamptz[], $6::timestamptz[], " ARRAYS4(7, 8, 9, 10) ", " ARRAYS4(11, 12, 13, 14) ", " \
-	ARRAYS4(15, 16, 17, 18) ", " ARRAYS4(19, 20, 21, 22) ", " ARRAYS4(23, 24, 25, 26) ", " \
-	ARRAYS4(27, 28, 29, 30) ", $31::float8[], $32::int4[]) AS t(day, station_id, hour, readings, first_obs, " \
-	"last_obs, " HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") \
-	", " HOURLY_COLS("co") ", " HOURLY_COLS("o3") ", rh_sum, rh_n)) "
+#define AGG_IN_FROM_ARRAYS                                                                                                                      \
+	"WITH agg_in AS (SELECT * FROM unnest($1::date[], $2::int4[], $3::int2[], $4::int4[], "                                                 \
+	"  $5::timestamptz[], $6::timestamptz[], " ARRAYS4(7, 8, 9, 10) ", " ARRAYS4(11, 12, 13, 14) ", " ARRAYS4(15, 16, 17, 18) ", " ARRAYS4( \
+		19, 20, 21,                                                                                                                     \
+		22) ", " ARRAYS4(23, 24, 25,                                                                                                    \
+				 26) ", " ARRAYS4(27, 28, 29,                                                                                   \
+						  30) ", $31::float8[], $32::int4[]) AS t(day, station_id, hour, readings, first_obs, "         \
+						      "last_obs, " HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS(               \
+							      "so2") ", " HOURLY_COLS("no2") ", " HOURLY_COLS("co") ", " HOURLY_COLS("o3") ", rh_sum, rh_n)) "
 /* What agg_in does to the aggregates, the days and the stations' first days. */
-#define AGGREGATE \
-	", agg AS (INSERT INTO hourly AS h (day, station_id, hour, readings, first_obs, last_obs, " \
-	HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") ", " \
-	HOURLY_COLS("co") ", " HOURLY_COLS("o3") ", rh_sum, rh_n) " \
-	"  SELECT * FROM agg_in ORDER BY 1, 2, 3 " \
-	"  ON CONFLICT (day, station_id, hour) DO UPDATE SET readings = h.readings + EXCLUDED.readings, " \
-	"  first_obs = least(h.first_obs, EXCLUDED.first_obs), last_obs = greatest(h.last_obs, EXCLUDED.last_obs), " \
-	HOURLY_ADD("pm25") ", " HOURLY_ADD("pm10") ", " HOURLY_ADD("so2") ", " HOURLY_ADD("no2") ", " \
-	HOURLY_ADD("co") ", " HOURLY_ADD("o3") ", rh_sum = h.rh_sum + EXCLUDED.rh_sum, rh_n = h.rh_n + EXCLUDED.rh_n " \
-	"  RETURNING 1) " \
-	", touched AS (SELECT day, sum(readings)::int8 AS n FROM agg_in GROUP BY 1) " \
-	", new_days AS (INSERT INTO days (day) SELECT day FROM touched ORDER BY 1 " \
-	"  ON CONFLICT (day) DO NOTHING RETURNING 1) " \
-	", first AS (UPDATE stations s SET first_day = f.day FROM (SELECT station_id, min(day) AS day " \
-	"  FROM agg_in GROUP BY 1) f " \
-	"  WHERE s.id = f.station_id AND (s.first_day IS NULL OR s.first_day > f.day) RETURNING 1) " \
-	", version AS (SELECT nextval('data_version') AS v) "
+#define AGGREGATE                                                                                                                                                                                                                         \
+	", agg AS (INSERT INTO hourly AS h (day, station_id, hour, readings, first_obs, last_obs, " HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") ", " HOURLY_COLS("co") ", " HOURLY_COLS( \
+		"o3") ", rh_sum, rh_n) "                                                                                                                                                                                                  \
+		      "  SELECT * FROM agg_in ORDER BY 1, 2, 3 "                                                                                                                                                                          \
+		      "  ON CONFLICT (day, station_id, hour) DO UPDATE SET readings = h.readings + EXCLUDED.readings, "                                                                                                                   \
+		      "  first_obs = least(h.first_obs, EXCLUDED.first_obs), last_obs = greatest(h.last_obs, EXCLUDED.last_obs), " HOURLY_ADD("pm25") ", " HOURLY_ADD(                                                                    \
+			      "pm10") ", " HOURLY_ADD("so2") ", " HOURLY_ADD("no2") ", " HOURLY_ADD("co") ", " HOURLY_ADD("o3") ", rh_sum = h.rh_sum + EXCLUDED.rh_sum, rh_n = h.rh_n + EXCLUDED.rh_n "                                   \
+																"  RETURNING 1) "                                                                                         \
+																", touched AS (SELECT day, sum(readings)::int8 AS n FROM agg_in GROUP BY 1) "                             \
+																", new_days AS (INSERT INTO days (day) SELECT day FROM touched ORDER BY 1 "                               \
+																"  ON CONFLICT (day) DO NOTHING RETURNING 1) "                                                            \
+																", first AS (UPDATE stations s SET first_day = f.day FROM (SELECT station_id, min(day) AS day "           \
+																"  FROM agg_in GROUP BY 1) f "                                                                            \
+																"  WHERE s.id = f.station_id AND (s.first_day IS NULL OR s.first_day > f.day) RETURNING 1) "              \
+																", version AS (SELECT nextval('data_version') AS v) "
 /* Past days share-locked, backfill marked, late readings counted (today, hour_start: the
  * parameter numbers of today's date and the current hour's start), then the result row:
  * readings added, late ones, past days, station-hours, first days, data version, backfill. */
-#define INGEST_TAIL(today, hour_start) \
-	", past AS (SELECT d.day FROM days d JOIN touched t USING (day) WHERE d.day < " today "::date " \
-	"  ORDER BY d.day FOR SHARE OF d) " \
-	", backfill AS (INSERT INTO backfill_marks (at) SELECT now() " \
-	"  WHERE EXISTS (SELECT 1 FROM agg_in WHERE first_obs < " hour_start "::timestamptz) " \
+#define INGEST_TAIL(today, hour_start)                                                                         \
+	", past AS (SELECT d.day FROM days d JOIN touched t USING (day) WHERE d.day < " today "::date "        \
+	"  ORDER BY d.day FOR SHARE OF d) "                                                                    \
+	", backfill AS (INSERT INTO backfill_marks (at) SELECT now() "                                         \
+	"  WHERE EXISTS (SELECT 1 FROM agg_in WHERE first_obs < " hour_start "::timestamptz) "                 \
 	"  AND NOT EXISTS (SELECT 1 FROM backfill_marks WHERE at > now() - interval '1 second') RETURNING 1) " \
-	", late AS (UPDATE days d SET late_readings = d.late_readings + t.n FROM touched t " \
-	"  WHERE d.day = t.day AND d.finalized_at IS NOT NULL RETURNING t.n) " \
-	"SELECT (SELECT coalesce(sum(n), 0) FROM touched), (SELECT coalesce(sum(n), 0) FROM late), " \
-	"(SELECT count(*) FROM past), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), " \
+	", late AS (UPDATE days d SET late_readings = d.late_readings + t.n FROM touched t "                   \
+	"  WHERE d.day = t.day AND d.finalized_at IS NOT NULL RETURNING t.n) "                                 \
+	"SELECT (SELECT coalesce(sum(n), 0) FROM touched), (SELECT coalesce(sum(n), 0) FROM late), "           \
+	"(SELECT count(*) FROM past), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), "              \
 	"(SELECT v FROM version), (SELECT count(*) FROM backfill)"
 
-static const struct aq_sql sql_ingest = {
-	"readings_ingest", INPUT_CTE INSERT_NEW AGG_IN_FROM_INS AGGREGATE INGEST_TAIL("$17", "$18")};
+static const struct aq_sql sql_ingest = {"readings_ingest",
+					 INPUT_CTE INSERT_NEW AGG_IN_FROM_INS AGGREGATE INGEST_TAIL("$17", "$18")};
 
 /* The rest of a batch COPYed into readings in the same transaction: its station-hours as
  * arrays (AGG_IN_FROM_ARRAYS, $1 … $32), today ($33) and the current hour's start ($34). */
-static const struct aq_sql sql_ingest_groups = {
-	"readings_ingest_groups", AGG_IN_FROM_ARRAYS AGGREGATE INGEST_TAIL("$33", "$34")};
+static const struct aq_sql sql_ingest_groups = {"readings_ingest_groups",
+						AGG_IN_FROM_ARRAYS AGGREGATE INGEST_TAIL("$33", "$34")};
 
 /* The new rows of ins also wait in pending_hourly (pend), returning `returning`. */
-#define PENDING(returning) \
+#define PENDING(returning)                                                                                      \
 	", pend AS (INSERT INTO pending_hourly (station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags, " \
-	"  humidity) " \
+	"  humidity) "                                                                                          \
 	"  SELECT * FROM ins RETURNING " returning ") "
 /* Live readings (every one in the clock's current hour, the common case of a device posting
  * as it measures): no past day to lock or count late, no backfill to mark, and no aggregate
@@ -112,24 +114,21 @@ static const struct aq_sql sql_ingest_groups = {
  * cost a single-reading POST 2× pgbench's insert. Same parameters and result columns as
  * sql_ingest. */
 static const struct aq_sql sql_ingest_live = {
-	"readings_ingest_live",
-	INPUT_CTE INSERT_NEW PENDING("1")
-	"SELECT (SELECT count(*) FROM pend), 0"};
+	"readings_ingest_live", INPUT_CTE INSERT_NEW PENDING("1") "SELECT (SELECT count(*) FROM pend), 0"};
 
 /* sql_ingest_live for a group of requests (ingest_group.c): the keys of the rows it inserted,
  * so that each request is told what became of its own readings. */
 static const struct aq_sql sql_ingest_live_keys = {
 	"readings_ingest_live_keys",
-	INPUT_CTE INSERT_NEW PENDING("station_id, observed_at")
-	"SELECT station_id, (extract(epoch FROM observed_at) * 1000000)::int8 FROM pend"};
+	INPUT_CTE INSERT_NEW PENDING(
+		"station_id, observed_at") "SELECT station_id, (extract(epoch FROM observed_at) * 1000000)::int8 FROM pend"};
 
 /* Folds every waiting live reading into the aggregates, exactly as sql_ingest would have. A
  * concurrent fold's rows are waited for (their DELETE holds them) and then skipped. */
 static const struct aq_sql sql_fold = {
 	"pending_fold",
 	"WITH ins AS (DELETE FROM pending_hourly "
-	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags, humidity) "
-	AGG_IN_FROM_INS AGGREGATE
+	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags, humidity) " AGG_IN_FROM_INS AGGREGATE
 	"SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), "
 	"(SELECT count(*) FROM new_days), CASE WHEN EXISTS (SELECT 1 FROM ins) THEN (SELECT v FROM version) END"};
 
@@ -138,27 +137,24 @@ static const struct aq_sql sql_fold = {
  * concurrent transaction committed meanwhile. */
 static const struct aq_sql sql_conflicts = {
 	"readings_conflicts",
-	INPUT_CTE
-	"INSERT INTO reading_conflicts (station_id, observed_at, " VALUE_COLUMNS ", source, received_at) "
-	"SELECT i.station_id, i.observed_at, i.pm25, i.pm10, i.so2, i.no2, i.co, i.o3, i.temperature, "
-	"i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags, $15, $16::timestamptz "
-	"FROM input i JOIN readings r ON r.station_id = i.station_id AND r.observed_at = i.observed_at "
-	"WHERE (r.pm25, r.pm10, r.so2, r.no2, r.co, r.o3, r.temperature, r.humidity, r.pressure, "
-	"r.wind_speed, r.wind_direction, r.flags) IS DISTINCT FROM (i.pm25, i.pm10, i.so2, i.no2, i.co, "
-	"i.o3, i.temperature, i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags) RETURNING 1"};
+	INPUT_CTE "INSERT INTO reading_conflicts (station_id, observed_at, " VALUE_COLUMNS ", source, received_at) "
+		  "SELECT i.station_id, i.observed_at, i.pm25, i.pm10, i.so2, i.no2, i.co, i.o3, i.temperature, "
+		  "i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags, $15, $16::timestamptz "
+		  "FROM input i JOIN readings r ON r.station_id = i.station_id AND r.observed_at = i.observed_at "
+		  "WHERE (r.pm25, r.pm10, r.so2, r.no2, r.co, r.o3, r.temperature, r.humidity, r.pressure, "
+		  "r.wind_speed, r.wind_direction, r.flags) IS DISTINCT FROM (i.pm25, i.pm10, i.so2, i.no2, i.co, "
+		  "i.o3, i.temperature, i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags) RETURNING 1"};
 
 static const struct aq_sql sql_station_ids = {
-	"station_ids",
-	"SELECT c.code, coalesce(s.id, 0), coalesce(s.active, false) "
-	"FROM unnest($1::text[]) WITH ORDINALITY AS c(code, i) LEFT JOIN stations s USING (code) "
-	"ORDER BY c.i"};
+	"station_ids", "SELECT c.code, coalesce(s.id, 0), coalesce(s.active, false) "
+		       "FROM unnest($1::text[]) WITH ORDINALITY AS c(code, i) LEFT JOIN stations s USING (code) "
+		       "ORDER BY c.i"};
 
 static const struct aq_sql sql_readings_list = {
-	"readings_list",
-	"SELECT (extract(epoch FROM observed_at) * 1000000)::int8, " VALUE_COLUMNS ", "
-	"(extract(epoch FROM received_at) * 1000000)::int8 FROM readings "
-	"WHERE station_id = $1 AND observed_at >= $2::timestamptz AND observed_at < $3::timestamptz "
-	"AND observed_at > $4::timestamptz ORDER BY observed_at LIMIT $5"};
+	"readings_list", "SELECT (extract(epoch FROM observed_at) * 1000000)::int8, " VALUE_COLUMNS ", "
+			 "(extract(epoch FROM received_at) * 1000000)::int8 FROM readings "
+			 "WHERE station_id = $1 AND observed_at >= $2::timestamptz AND observed_at < $3::timestamptz "
+			 "AND observed_at > $4::timestamptz ORDER BY observed_at LIMIT $5"};
 
 /* sep, then v as an array element or text, or `null` when absent. */
 static void put_double(struct aq_buf *b, const char *sep, bool present, double v, const char *null)
@@ -385,8 +381,8 @@ static void group_arrays(struct aq_buf arr[GROUP_ARRAYS], const struct aq_hour_g
 }
 
 struct copy_batch {
-	struct aq_buf rows;               /* COPY binary format */
-	struct aq_buf arr[GROUP_ARRAYS];  /* station-hours */
+	struct aq_buf rows;		 /* COPY binary format */
+	struct aq_buf arr[GROUP_ARRAYS]; /* station-hours */
 	const char *today, *hour_start;
 	struct aq_ingest_result *result;
 };
@@ -395,9 +391,10 @@ static enum aq_status copy_batch_tx(struct aq_db *db, void *arg)
 {
 	struct copy_batch *cb = arg;
 	enum aq_status st = aq_db_copy_in(db,
-		"COPY readings (station_id, observed_at, " VALUE_COLUMNS ", source, received_at) FROM STDIN "
-		"(FORMAT binary)",
-		cb->rows.s, cb->rows.len);
+					  "COPY readings (station_id, observed_at, " VALUE_COLUMNS
+					  ", source, received_at) FROM STDIN "
+					  "(FORMAT binary)",
+					  cb->rows.s, cb->rows.len);
 	if (st != AQ_OK)
 		return st;
 	struct aq_db_params p = {0};
@@ -419,9 +416,9 @@ static enum aq_status copy_batch_tx(struct aq_db *db, void *arg)
  * CONFLICT statement (docs/PERFORMANCE.md). A reading already stored makes the COPY fail
  * (AQ_ERR_CONFLICT): the caller then takes the statement path, which sorts duplicates from
  * conflicts. */
-static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
-				  size_t n, const char *source, const char *today, const char *hour_start,
-				  int64_t received_us, struct aq_ingest_result *result)
+static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *readings, const int *station_ids, size_t n,
+				  const char *source, const char *today, const char *hour_start, int64_t received_us,
+				  struct aq_ingest_result *result)
 {
 	int64_t *days = malloc(n * sizeof *days);
 	int *hours = malloc(n * sizeof *hours);
@@ -454,9 +451,9 @@ static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *rea
 	return st;
 }
 
-enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings,
-				     const int *station_ids, size_t n, const char *source, int64_t today,
-				     int64_t hour_start_us, int64_t now_us, struct aq_ingest_result *result)
+enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
+				     size_t n, const char *source, int64_t today, int64_t hour_start_us, int64_t now_us,
+				     struct aq_ingest_result *result)
 {
 	char today_text[11], hour_text[48], received[48];
 	aq_time_format(now_us, 0, received, sizeof received);
@@ -612,8 +609,8 @@ static void read_stored(const PGresult *r, int row, void *elem)
 	s->received_us = strtoll(PQgetvalue(r, row, 2 + AQ_FIELDS), NULL, 10);
 }
 
-enum aq_status aq_db_readings_list(struct aq_db *db, int station_id, int64_t from_us, int64_t to_us,
-				   int64_t after_us, int limit, struct aq_stored_reading **out, size_t *n)
+enum aq_status aq_db_readings_list(struct aq_db *db, int station_id, int64_t from_us, int64_t to_us, int64_t after_us,
+				   int limit, struct aq_stored_reading **out, size_t *n)
 {
 	char id[16], from[48], to[48], after[48], lim[16];
 	snprintf(id, sizeof id, "%d", station_id);

@@ -72,9 +72,12 @@ static bool rows_of_cached_day(const struct aq_day_rows *day, int64_t day_no, in
 			int64_t at = day_no * 24 + hour;
 			if (!(h->present & 1u << hour) || at < first_hour || at > last_hour)
 				continue;
-			out->v[out->n++] = (struct aq_pm_hour_row){
-				ids[i], day_no, hour, {h->hours[hour].sum[AQ_PM25], h->hours[hour].sum[AQ_PM10]},
-				{h->hours[hour].count[AQ_PM25], h->hours[hour].count[AQ_PM10]}};
+			out->v[out->n++] =
+				(struct aq_pm_hour_row){ids[i],
+							day_no,
+							hour,
+							{h->hours[hour].sum[AQ_PM25], h->hours[hour].sum[AQ_PM10]},
+							{h->hours[hour].count[AQ_PM25], h->hours[hour].count[AQ_PM10]}};
 		}
 	}
 	return true;

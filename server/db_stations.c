@@ -8,22 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATION_COLUMNS                                                                          \
+#define STATION_COLUMNS                                                                             \
 	"id, code, name, kind, lat, lon, unit, contact_person, contact_phone, interval_s, active, " \
-	"coalesce(mn, ''), hj212_password_hash IS NOT NULL, "                                      \
-	"(extract(epoch FROM created_at) * 1000000)::int8, "                                       \
-	"(extract(epoch FROM updated_at) * 1000000)::int8, "                                       \
+	"coalesce(mn, ''), hj212_password_hash IS NOT NULL, "                                       \
+	"(extract(epoch FROM created_at) * 1000000)::int8, "                                        \
+	"(extract(epoch FROM updated_at) * 1000000)::int8, "                                        \
 	"(created_at::date - date '1970-01-01'), coalesce(first_day - date '1970-01-01', -1)"
 
-static const struct aq_sql sql_station_by_code = {
-	"station_by_code", "SELECT " STATION_COLUMNS " FROM stations WHERE code = $1"};
+static const struct aq_sql sql_station_by_code = {"station_by_code",
+						  "SELECT " STATION_COLUMNS " FROM stations WHERE code = $1"};
 static const struct aq_sql sql_station_by_code_lock = {
 	"station_by_code_lock", "SELECT " STATION_COLUMNS " FROM stations WHERE code = $1 FOR UPDATE"};
-static const struct aq_sql sql_station_by_token = {
-	"station_by_token", "SELECT " STATION_COLUMNS " FROM stations WHERE token_hash = $1::bytea"};
-static const struct aq_sql sql_station_list = {
-	"station_list", "SELECT " STATION_COLUMNS " FROM stations WHERE $1::text IS NULL OR kind = $1 "
-			"ORDER BY code"};
+static const struct aq_sql sql_station_by_token = {"station_by_token", "SELECT " STATION_COLUMNS
+								       " FROM stations WHERE token_hash = $1::bytea"};
+static const struct aq_sql sql_station_list = {"station_list", "SELECT " STATION_COLUMNS
+							       " FROM stations WHERE $1::text IS NULL OR kind = $1 "
+							       "ORDER BY code"};
 static const struct aq_sql sql_station_insert = {
 	"station_insert",
 	"INSERT INTO stations (code, name, kind, lat, lon, unit, contact_person, contact_phone, "
@@ -39,8 +39,7 @@ static const struct aq_sql sql_station_update = {
 	"hj212_codes = CASE WHEN $15::bool THEN $16::jsonb ELSE hj212_codes END, "
 	"updated_at = $14::timestamptz WHERE code = $1 RETURNING " STATION_COLUMNS};
 static const struct aq_sql sql_station_set_token = {
-	"station_set_token",
-	"UPDATE stations SET token_hash = $2::bytea, updated_at = now() WHERE code = $1"};
+	"station_set_token", "UPDATE stations SET token_hash = $2::bytea, updated_at = now() WHERE code = $1"};
 static const struct aq_sql sql_station_version = {"station_version", "SELECT nextval('data_version')"};
 static const struct aq_sql sql_station_deactivate = {
 	"station_deactivate",
@@ -87,8 +86,8 @@ static void hash_param(const unsigned char hash[32], char out[67])
 	out[66] = '\0';
 }
 
-static enum aq_status get_one(struct aq_db *db, const struct aq_sql *sql, const char *param,
-			      enum aq_status missing, struct aq_station *out)
+static enum aq_status get_one(struct aq_db *db, const struct aq_sql *sql, const char *param, enum aq_status missing,
+			      struct aq_station *out)
 {
 	enum aq_status st;
 	const char *params[] = {param};
@@ -108,8 +107,7 @@ enum aq_status aq_db_station_get(struct aq_db *db, const char *code, struct aq_s
 	return get_one(db, &sql_station_by_code, code, AQ_ERR_UNKNOWN_STATION, out);
 }
 
-enum aq_status aq_db_station_by_token(struct aq_db *db, const unsigned char hash[32],
-				      struct aq_station *out)
+enum aq_status aq_db_station_by_token(struct aq_db *db, const unsigned char hash[32], struct aq_station *out)
 {
 	char h[67];
 	hash_param(hash, h);
@@ -165,10 +163,20 @@ static enum aq_status put_tx(struct aq_db *db, void *arg)
 	const char *pw = set_password && a->password_hash ? a->password_hash : "";
 	if (creating)
 		hash_param(a->token_hash, token);
-	const char *params[] = {s.code, s.name, aq_station_kind_name(s.kind), lat, lon, s.unit,
-				s.contact_person, s.contact_phone, interval, s.active ? "t" : "f", s.mn,
+	const char *params[] = {s.code,
+				s.name,
+				aq_station_kind_name(s.kind),
+				lat,
+				lon,
+				s.unit,
+				s.contact_person,
+				s.contact_phone,
+				interval,
+				s.active ? "t" : "f",
+				s.mn,
 				creating ? (pw[0] ? pw : NULL) : pw,
-				creating ? token : (set_password ? "t" : "f"), now,
+				creating ? token : (set_password ? "t" : "f"),
+				now,
 				(a->u->set & (1u << AQ_SA_HJ212_CODES)) ? "t" : "f",
 				(a->u->set & (1u << AQ_SA_HJ212_CODES)) ? a->u->hj212_codes : "{}"};
 	PGresult *r = aq_db_exec(db, creating ? &sql_station_insert : &sql_station_update, 16, params, &st);
@@ -183,9 +191,9 @@ static enum aq_status put_tx(struct aq_db *db, void *arg)
 	return st;
 }
 
-enum aq_status aq_db_station_put(struct aq_db *db, int64_t now_us, const char *code,
-				 const struct aq_station_update *u, const char *password_hash,
-				 const unsigned char token_hash[32], bool *created, struct aq_station *out)
+enum aq_status aq_db_station_put(struct aq_db *db, int64_t now_us, const char *code, const struct aq_station_update *u,
+				 const char *password_hash, const unsigned char token_hash[32], bool *created,
+				 struct aq_station *out)
 {
 	struct put_args a = {now_us, code, u, password_hash, token_hash, created, out};
 	return aq_db_tx(db, put_tx, &a);

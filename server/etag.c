@@ -31,8 +31,7 @@ static bool find_member(const char *body, size_t len, const char *name, size_t *
 	if (k <= 0 || (size_t)k >= sizeof key)
 		return false;
 	const char *end = body + len;
-	for (const char *p = body; p && (size_t)(end - p) >= (size_t)k;
-	     p = memchr(p + 1, '"', (size_t)(end - p - 1))) {
+	for (const char *p = body; p && (size_t)(end - p) >= (size_t)k; p = memchr(p + 1, '"', (size_t)(end - p - 1))) {
 		if (memcmp(p, key, (size_t)k) != 0)
 			continue;
 		const char *v = p + k;

@@ -30,7 +30,7 @@ struct aq_event_listener {
 struct aq_events {
 	pthread_mutex_t lock;
 	struct aq_worker *ticker; /* the keep-alives */
-	bool ticked;              /* the ticker's first step (at its start) has passed */
+	bool ticked;		  /* the ticker's first step (at its start) has passed */
 	struct aq_event_listener *head;
 	size_t count;
 	bool shutdown;

@@ -107,9 +107,9 @@ enum aq_hj212_scan aq_hj212_scan(const char *buf, size_t len, size_t *consumed, 
 	size_t seg_end = 6 + n, total = seg_end + 4 + 2;
 	for (size_t i = 6; i < len && i < total; i++) {
 		char c = buf[i];
-		bool ok = i < seg_end ? c != '\r' && c != '\n'
-		          : i < seg_end + 4 ? hex_digit(c) >= 0
-		          : c == (i == seg_end + 4 ? '\r' : '\n');
+		bool ok = i < seg_end	    ? c != '\r' && c != '\n'
+			  : i < seg_end + 4 ? hex_digit(c) >= 0
+					    : c == (i == seg_end + 4 ? '\r' : '\n');
 		if (!ok)
 			return AQ_HJ212_BAD_LENGTH;
 	}
@@ -159,7 +159,17 @@ static bool copy_value(char *dst, size_t max, const char *s, size_t n)
 	return true;
 }
 
-enum header_key { K_QN, K_ST, K_CN, K_PW, K_MN, K_FLAG, K_PNUM, K_PNO, K_COUNT };
+enum header_key {
+	K_QN,
+	K_ST,
+	K_CN,
+	K_PW,
+	K_MN,
+	K_FLAG,
+	K_PNUM,
+	K_PNO,
+	K_COUNT
+};
 static const char *const header_keys[K_COUNT] = {"QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO"};
 
 static bool set_header_field(struct aq_hj212_header *h, int k, const char *v, size_t n)
@@ -260,16 +270,35 @@ static const struct {
 	const char *code;
 	int field;
 } builtin_codes[] = {
-	{"a34004", AQ_F_PM25},        {"a34002", AQ_F_PM10},        {"a21026", AQ_F_SO2},
-	{"a21004", AQ_F_NO2},         {"a21005", AQ_F_CO},          {"a05024", AQ_F_O3},
-	{"a01001", AQ_F_TEMPERATURE}, {"a01002", AQ_F_HUMIDITY},    {"a01006", AQ_F_PRESSURE},
-	{"a01007", AQ_F_WIND_SPEED},  {"a01008", AQ_F_WIND_DIRECTION},
-	{"PM25", AQ_F_PM25},          {"PM2.5", AQ_F_PM25},         {"PM10", AQ_F_PM10},
-	{"SO2", AQ_F_SO2},            {"NO2", AQ_F_NO2},            {"CO", AQ_F_CO},
-	{"O3", AQ_F_O3},              {"TEMP", AQ_F_TEMPERATURE},   {"TEM", AQ_F_TEMPERATURE},
-	{"HUMI", AQ_F_HUMIDITY},      {"RH", AQ_F_HUMIDITY},        {"WD", AQ_F_WIND_DIRECTION},
-	{"WS", AQ_F_WIND_SPEED},      {"PA", AQ_F_PRESSURE},        {"PRES", AQ_F_PRESSURE},
-	{"a34001", AQ_HJ212_SET_ASIDE}, {"TSP", AQ_HJ212_SET_ASIDE}, {"NOISE", AQ_HJ212_SET_ASIDE},
+	{"a34004", AQ_F_PM25},
+	{"a34002", AQ_F_PM10},
+	{"a21026", AQ_F_SO2},
+	{"a21004", AQ_F_NO2},
+	{"a21005", AQ_F_CO},
+	{"a05024", AQ_F_O3},
+	{"a01001", AQ_F_TEMPERATURE},
+	{"a01002", AQ_F_HUMIDITY},
+	{"a01006", AQ_F_PRESSURE},
+	{"a01007", AQ_F_WIND_SPEED},
+	{"a01008", AQ_F_WIND_DIRECTION},
+	{"PM25", AQ_F_PM25},
+	{"PM2.5", AQ_F_PM25},
+	{"PM10", AQ_F_PM10},
+	{"SO2", AQ_F_SO2},
+	{"NO2", AQ_F_NO2},
+	{"CO", AQ_F_CO},
+	{"O3", AQ_F_O3},
+	{"TEMP", AQ_F_TEMPERATURE},
+	{"TEM", AQ_F_TEMPERATURE},
+	{"HUMI", AQ_F_HUMIDITY},
+	{"RH", AQ_F_HUMIDITY},
+	{"WD", AQ_F_WIND_DIRECTION},
+	{"WS", AQ_F_WIND_SPEED},
+	{"PA", AQ_F_PRESSURE},
+	{"PRES", AQ_F_PRESSURE},
+	{"a34001", AQ_HJ212_SET_ASIDE},
+	{"TSP", AQ_HJ212_SET_ASIDE},
+	{"NOISE", AQ_HJ212_SET_ASIDE},
 	{"NOIS", AQ_HJ212_SET_ASIDE},
 };
 
@@ -378,8 +407,7 @@ static bool parse_datatime(const char *s, size_t n, struct aq_hj212_time *t)
 			return false;
 	*t = (struct aq_hj212_time){part[0], part[1], part[2], part[3], part[4], part[5]};
 	return t->year >= 1 && t->month >= 1 && t->month <= 12 && t->day >= 1 &&
-	       t->day <= days_in_month(t->year, t->month) && t->hour <= 23 && t->minute <= 59 &&
-	       t->second <= 59;
+	       t->day <= days_in_month(t->year, t->month) && t->hour <= 23 && t->minute <= 59 && t->second <= 59;
 }
 
 /* [+-]digits[.digits] — the standard's N-format numbers; no exponents, no "nan". */
@@ -443,9 +471,8 @@ static const char *last_dash(const char *key, size_t n)
 	return NULL;
 }
 
-bool aq_hj212_parse_data(const struct aq_hj212_header *h, const struct aq_hj212_codes *codes,
-			 struct aq_reading *r, struct aq_hj212_time *t, struct aq_hj212_extra *extra,
-			 const char **why)
+bool aq_hj212_parse_data(const struct aq_hj212_header *h, const struct aq_hj212_codes *codes, struct aq_reading *r,
+			 struct aq_hj212_time *t, struct aq_hj212_extra *extra, const char **why)
 {
 	const char *value_suffix = h->cn == 2011 ? "Rtd" : "Avg";
 	const char *p = h->cp, *end = h->cp + h->cp_len;
@@ -545,8 +572,8 @@ size_t aq_hj212_data_answer(const struct aq_hj212_header *h, char *out, size_t s
 {
 	char seg[AQ_HJ212_MAX_SEGMENT + 1];
 	/* Flag=4: protocol version 000001 (HJ 212-2017), not split, no answer wanted back. */
-	int n = snprintf(seg, sizeof seg, "%s%s%sST=91;CN=9014;PW=%s;MN=%s;Flag=4;CP=&&&&",
-			 h->qn[0] ? "QN=" : "", h->qn, h->qn[0] ? ";" : "", h->pw, h->mn);
+	int n = snprintf(seg, sizeof seg, "%s%s%sST=91;CN=9014;PW=%s;MN=%s;Flag=4;CP=&&&&", h->qn[0] ? "QN=" : "",
+			 h->qn, h->qn[0] ? ";" : "", h->pw, h->mn);
 	if (n < 0 || (size_t)n >= sizeof seg)
 		return 0;
 	return aq_hj212_frame(seg, (size_t)n, out, size);

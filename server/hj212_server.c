@@ -66,17 +66,17 @@
 struct conn {
 	int fd;
 	struct conn *prev, *next;
-	char peer[64];      /* "ip:port", for log lines */
-	char addr[56];      /* the sender as the failure budget counts it (IPv6: its /64) */
+	char peer[64]; /* "ip:port", for log lines */
+	char addr[56]; /* the sender as the failure budget counts it (IPv6: its /64) */
 	/* The password this connection proved, so that its next frames skip the slow check: for
 	 * station auth_station (0: none yet) against the stored hash auth_hash. A changed
 	 * password or hash, or other credentials in a frame, are checked afresh. */
 	int auth_station;
 	char auth_hash[AQ_PASSWORD_HASH_SIZE];
 	char auth_pw[AQ_HJ212_PW_MAX + 1];
-	int64_t last_s;     /* monotonic second of the last byte received */
-	unsigned logged;    /* bit per enum aq_hj212_reject already logged on this connection */
-	bool want_out;      /* EPOLLOUT registered */
+	int64_t last_s;	 /* monotonic second of the last byte received */
+	unsigned logged; /* bit per enum aq_hj212_reject already logged on this connection */
+	bool want_out;	 /* EPOLLOUT registered */
 	bool closing;
 	size_t in_len, out_len;
 	char in[IN_SIZE];
@@ -125,8 +125,8 @@ static void reject(struct aq_hj212_server *s, struct conn *c, enum aq_hj212_reje
 		return;
 	c->logged |= 1u << why;
 	aq_log(why == AQ_HJ212_REJ_STORE_FAILED ? AQ_LOG_WARN : AQ_LOG_INFO,
-	       "hj212: %s%s%s: frame not stored (%s%s%s); further ones on this connection are only counted",
-	       c->peer, mn && mn[0] ? " MN=" : "", mn ? mn : "", aq_hj212_reject_name(why), detail ? ": " : "",
+	       "hj212: %s%s%s: frame not stored (%s%s%s); further ones on this connection are only counted", c->peer,
+	       mn && mn[0] ? " MN=" : "", mn ? mn : "", aq_hj212_reject_name(why), detail ? ": " : "",
 	       detail ? detail : "");
 }
 
@@ -134,8 +134,13 @@ static void reject(struct aq_hj212_server *s, struct conn *c, enum aq_hj212_reje
  * zone, set before threads start). */
 static int64_t local_to_utc(const struct aq_hj212_time *t)
 {
-	struct tm tm = {.tm_year = t->year - 1900, .tm_mon = t->month - 1, .tm_mday = t->day,
-			.tm_hour = t->hour, .tm_min = t->minute, .tm_sec = t->second, .tm_isdst = -1};
+	struct tm tm = {.tm_year = t->year - 1900,
+			.tm_mon = t->month - 1,
+			.tm_mday = t->day,
+			.tm_hour = t->hour,
+			.tm_min = t->minute,
+			.tm_sec = t->second,
+			.tm_isdst = -1};
 	return (int64_t)mktime(&tm) * INT64_C(1000000);
 }
 
@@ -183,8 +188,8 @@ static void note(struct aq_db *db, int station_id, enum aq_hj212_reject *why, co
 {
 	if (station_id <= 0)
 		return;
-	enum aq_status st = aq_db_hj212_note(db, station_id, wall_us(), why ? aq_hj212_reject_name(*why) : NULL,
-					     detail, unknown_json, ok_address);
+	enum aq_status st = aq_db_hj212_note(db, station_id, wall_us(), why ? aq_hj212_reject_name(*why) : NULL, detail,
+					     unknown_json, ok_address);
 	if (st != AQ_OK)
 		aq_log(AQ_LOG_DEBUG, "hj212: device status not noted: %s", aq_status_message(st));
 }
@@ -236,9 +241,8 @@ static bool count_failure(struct aq_hj212_server *s, struct aq_db *db, const cha
 /* The password gate of a frame for dev (a station or not) from connection c: the failure
  * budget first, then the password itself. True when the frame may go on; when it may not, it
  * has been refused and the connection is set to close. */
-static bool authenticate(struct aq_hj212_server *s, struct conn *c, struct aq_db *db,
-			 const struct aq_hj212_header *h, const struct aq_hj212_device *dev, const char *addr_key,
-			 int64_t now_us, bool *proved)
+static bool authenticate(struct aq_hj212_server *s, struct conn *c, struct aq_db *db, const struct aq_hj212_header *h,
+			 const struct aq_hj212_device *dev, const char *addr_key, int64_t now_us, bool *proved)
 {
 	char mn_key[80], detail[160], when[40];
 	int64_t until_a = 0, until_m = 0;
@@ -252,7 +256,8 @@ static bool authenticate(struct aq_hj212_server *s, struct conn *c, struct aq_db
 	 * locked by a neighbour's guesses must not cut it off); its MN's budget still counts. */
 	bool trusted = dev->found && dev->last_ok_address[0] && strcmp(dev->last_ok_address, c->addr) == 0;
 	enum aq_hj212_gate ga = trusted ? AQ_HJ212_GATE_OPEN : aq_hj212_guard_check(&dev->addr_guard, now_us, &until_a);
-	enum aq_hj212_gate gm = dev->found ? aq_hj212_guard_check(&dev->mn_guard, now_us, &until_m) : AQ_HJ212_GATE_OPEN;
+	enum aq_hj212_gate gm =
+		dev->found ? aq_hj212_guard_check(&dev->mn_guard, now_us, &until_m) : AQ_HJ212_GATE_OPEN;
 	if (ga != AQ_HJ212_GATE_OPEN || gm != AQ_HJ212_GATE_OPEN) {
 		bool locked = ga == AQ_HJ212_GATE_LOCKED || gm == AQ_HJ212_GATE_LOCKED;
 		bool by_mn = gm == (locked ? AQ_HJ212_GATE_LOCKED : AQ_HJ212_GATE_WAIT);
@@ -261,8 +266,8 @@ static bool authenticate(struct aq_hj212_server *s, struct conn *c, struct aq_db
 			snprintf(when, sizeof when, "an operator lifts it");
 		else
 			aq_local_format(until, when, sizeof when);
-		snprintf(detail, sizeof detail, "%s %s after wrong passwords, until %s", by_mn ? "the MN is" : "this address is",
-			 locked ? "locked out" : "held back", when);
+		snprintf(detail, sizeof detail, "%s %s after wrong passwords, until %s",
+			 by_mn ? "the MN is" : "this address is", locked ? "locked out" : "held back", when);
 		refuse(s, c, db, id, locked ? AQ_HJ212_REJ_LOCKED_OUT : AQ_HJ212_REJ_THROTTLED, h->mn, detail);
 		c->closing = true;
 		return false;
@@ -296,8 +301,7 @@ static bool authenticate(struct aq_hj212_server *s, struct conn *c, struct aq_db
 	if (aq_password_needs_upgrade(dev->password_hash)) {
 		/* An old SHA-256 hash (or an older cost) becomes today's Argon2id at the first login. */
 		char fresh[AQ_PASSWORD_HASH_SIZE];
-		if (aq_password_hash(h->pw, fresh) &&
-		    aq_db_hj212_rehash(db, id, dev->password_hash, fresh) == AQ_OK) {
+		if (aq_password_hash(h->pw, fresh) && aq_db_hj212_rehash(db, id, dev->password_hash, fresh) == AQ_OK) {
 			snprintf(c->auth_hash, sizeof c->auth_hash, "%s", fresh);
 			aq_log(AQ_LOG_INFO, "hj212: MN=%s: password hash upgraded to Argon2id", h->mn);
 		}
@@ -308,8 +312,7 @@ static bool authenticate(struct aq_hj212_server *s, struct conn *c, struct aq_db
 /* Looks the station up by MN and passes the password gate; then parses the CP data into a
  * reading with the station's code map, validates it like an HTTP one and stores it. True
  * when committed. */
-static bool store_frame(struct aq_hj212_server *s, struct conn *c, struct aq_db *db,
-			const struct aq_hj212_header *h)
+static bool store_frame(struct aq_hj212_server *s, struct conn *c, struct aq_db *db, const struct aq_hj212_header *h)
 {
 	struct aq_hj212_device dev;
 	struct aq_hj212_codes codes;
@@ -353,8 +356,8 @@ static bool store_frame(struct aq_hj212_server *s, struct conn *c, struct aq_db 
 	if (r.present == 0) {
 		int at = snprintf(detail, sizeof detail, "no code maps to a reading field");
 		for (int i = 0; i < extra.n && at > 0 && (size_t)at < sizeof detail; i++)
-			at += snprintf(detail + at, sizeof detail - (size_t)at, "%s%s", i ? ", " : "; unknown: ",
-				       extra.item[i].code);
+			at += snprintf(detail + at, sizeof detail - (size_t)at, "%s%s",
+				       i ? ", " : "; unknown: ", extra.item[i].code);
 		reject(s, c, AQ_HJ212_REJ_NO_KNOWN_CODES, h->mn, detail);
 		enum aq_hj212_reject nk = AQ_HJ212_REJ_NO_KNOWN_CODES;
 		note(db, id, &nk, detail, unknown, ok_address);

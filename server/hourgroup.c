@@ -53,8 +53,8 @@ static void add(struct aq_hour_group *g, const struct aq_reading *r)
 	}
 }
 
-long aq_hour_groups(const struct aq_reading *readings, const int *station_ids, const int64_t *days,
-		    const int *hours, size_t n, struct aq_hour_group **out)
+long aq_hour_groups(const struct aq_reading *readings, const int *station_ids, const int64_t *days, const int *hours,
+		    size_t n, struct aq_hour_group **out)
 {
 	struct key *keys = malloc((n ? n : 1) * sizeof *keys);
 	*out = NULL;

@@ -30,8 +30,8 @@ struct aq_http {
 	struct aq_app *app;
 	struct aq_today_cache *today;
 	struct aq_bulletin_cache *bulletins;
-	struct aq_guard *guard;              /* per-address connections, request-head deadline */
-	struct aq_ratelimit *auth_failures;  /* failed token checks per client address */
+	struct aq_guard *guard;		    /* per-address connections, request-head deadline */
+	struct aq_ratelimit *auth_failures; /* failed token checks per client address */
 	int port;
 	atomic_int in_flight; /* requests begun and not completed: what a stop waits for */
 };
@@ -47,44 +47,65 @@ static const struct aq_route routes[] = {
 	{"GET", "/healthz", aq_handle_healthz, AQ_AUTH_OPEN, false, "healthz", NULL, false},
 	{"GET", "/readyz", aq_handle_readyz, AQ_AUTH_OPEN, false, "readyz", NULL, false},
 	{"GET", "/metrics", aq_handle_metrics, AQ_AUTH_METRICS, false, "metrics", NULL, false},
-	{"GET", "/api/v1/stations", aq_handle_station_list, AQ_AUTH_READ, false, "stations", "kind,near,radius_km", false},
+	{"GET", "/api/v1/stations", aq_handle_station_list, AQ_AUTH_READ, false, "stations", "kind,near,radius_km",
+	 false},
 	{"GET", "/api/v1/stations/{}", aq_handle_station_get, AQ_AUTH_READ, false, "station", NULL, false},
 	{"PUT", "/api/v1/stations/{}", aq_handle_station_put, AQ_AUTH_ADMIN, true, "station", NULL, false},
 	{"DELETE", "/api/v1/stations/{}", aq_handle_station_delete, AQ_AUTH_ADMIN, false, "station", NULL, false},
-	{"POST", "/api/v1/stations/{}/token", aq_handle_station_token, AQ_AUTH_ADMIN, false, "station_token", NULL, false},
+	{"POST", "/api/v1/stations/{}/token", aq_handle_station_token, AQ_AUTH_ADMIN, false, "station_token", NULL,
+	 false},
 	{"DELETE", "/api/v1/stations/{}/hj212-lockout", aq_handle_station_lockout_lift, AQ_AUTH_ADMIN, false,
 	 "station_hj212_lockout", NULL, false},
 	{"GET", "/api/v1/stations/{}/readings", aq_handle_readings_list, AQ_AUTH_READ, false, "station_readings",
 	 "from,to,limit,cursor,format,lang", true},
-	{"GET", "/api/v1/stations/{}/hourly", aq_handle_station_hourly, AQ_AUTH_READ, false, "station_hourly", "date,lang", true},
-	{"GET", "/api/v1/stations/{}/daily", aq_handle_station_daily, AQ_AUTH_READ, false, "station_daily", "from,to,lang", true},
-	{"GET", "/api/v1/stations/{}/quality", aq_handle_station_quality, AQ_AUTH_READ, false, "station_quality", "from,to", false},
-	{"GET", "/api/v1/stations/{}/calibrations", aq_handle_calibrations_list, AQ_AUTH_READ, false, "calibrations", NULL, false},
-	{"POST", "/api/v1/stations/{}/calibrations", aq_handle_calibration_create, AQ_AUTH_ADMIN, true, "calibrations", NULL, false},
+	{"GET", "/api/v1/stations/{}/hourly", aq_handle_station_hourly, AQ_AUTH_READ, false, "station_hourly",
+	 "date,lang", true},
+	{"GET", "/api/v1/stations/{}/daily", aq_handle_station_daily, AQ_AUTH_READ, false, "station_daily",
+	 "from,to,lang", true},
+	{"GET", "/api/v1/stations/{}/quality", aq_handle_station_quality, AQ_AUTH_READ, false, "station_quality",
+	 "from,to", false},
+	{"GET", "/api/v1/stations/{}/calibrations", aq_handle_calibrations_list, AQ_AUTH_READ, false, "calibrations",
+	 NULL, false},
+	{"POST", "/api/v1/stations/{}/calibrations", aq_handle_calibration_create, AQ_AUTH_ADMIN, true, "calibrations",
+	 NULL, false},
 	{"POST", "/api/v1/stations/{}/calibrations/{}/approve", aq_handle_calibration_approve, AQ_AUTH_ADMIN, true,
 	 "calibration_approve", NULL, false},
 	{"POST", "/api/v1/readings", aq_handle_readings_post, AQ_AUTH_STATION, true, "readings", NULL, false},
-	{"GET", "/api/v1/ranking/today", aq_handle_ranking_today, AQ_AUTH_READ, false, "ranking_today", DAY_QUERY, false},
-	{"GET", "/api/v1/ranking/latest", aq_handle_ranking_latest, AQ_AUTH_READ, false, "ranking_latest", DAY_QUERY, true},
-	{"GET", "/api/v1/ranking/summary", aq_handle_ranking_summary, AQ_AUTH_READ, false, "ranking_summary", "from,to,metric", true},
-	{"GET", "/api/v1/ranking/month-to-date", aq_handle_ranking_month_to_date, AQ_AUTH_READ, false, "ranking_mtd", PERIOD_QUERY, true},
-	{"GET", "/api/v1/ranking/year-to-date", aq_handle_ranking_year_to_date, AQ_AUTH_READ, false, "ranking_ytd", PERIOD_QUERY, true},
-	{"GET", "/api/v1/ranking/campaign", aq_handle_ranking_campaign, AQ_AUTH_READ, false, "ranking_campaign", "from,to," PERIOD_QUERY, true},
-	{"GET", "/api/v1/ranking/month/{}", aq_handle_ranking_month, AQ_AUTH_READ, false, "ranking_month", PERIOD_QUERY, true},
-	{"GET", "/api/v1/ranking/year/{}", aq_handle_ranking_year, AQ_AUTH_READ, false, "ranking_year", PERIOD_QUERY, true},
+	{"GET", "/api/v1/ranking/today", aq_handle_ranking_today, AQ_AUTH_READ, false, "ranking_today", DAY_QUERY,
+	 false},
+	{"GET", "/api/v1/ranking/latest", aq_handle_ranking_latest, AQ_AUTH_READ, false, "ranking_latest", DAY_QUERY,
+	 true},
+	{"GET", "/api/v1/ranking/summary", aq_handle_ranking_summary, AQ_AUTH_READ, false, "ranking_summary",
+	 "from,to,metric", true},
+	{"GET", "/api/v1/ranking/month-to-date", aq_handle_ranking_month_to_date, AQ_AUTH_READ, false, "ranking_mtd",
+	 PERIOD_QUERY, true},
+	{"GET", "/api/v1/ranking/year-to-date", aq_handle_ranking_year_to_date, AQ_AUTH_READ, false, "ranking_ytd",
+	 PERIOD_QUERY, true},
+	{"GET", "/api/v1/ranking/campaign", aq_handle_ranking_campaign, AQ_AUTH_READ, false, "ranking_campaign",
+	 "from,to," PERIOD_QUERY, true},
+	{"GET", "/api/v1/ranking/month/{}", aq_handle_ranking_month, AQ_AUTH_READ, false, "ranking_month", PERIOD_QUERY,
+	 true},
+	{"GET", "/api/v1/ranking/year/{}", aq_handle_ranking_year, AQ_AUTH_READ, false, "ranking_year", PERIOD_QUERY,
+	 true},
 	{"POST", "/api/v1/ranking/month/{}/finalize", aq_handle_period_finalize_month, AQ_AUTH_ADMIN, true,
 	 "ranking_month_finalize", "metric,by,pollutants,format", false},
 	{"POST", "/api/v1/ranking/year/{}/finalize", aq_handle_period_finalize_year, AQ_AUTH_ADMIN, true,
 	 "ranking_year_finalize", "metric,by,pollutants,format", false},
-	{"GET", "/api/v1/ranking/{}", aq_handle_ranking_day, AQ_AUTH_READ, false, "ranking_day", "by,pollutants,baseline," DAY_QUERY, true},
-	{"POST", "/api/v1/ranking/{}/finalize", aq_handle_ranking_finalize, AQ_AUTH_ADMIN, true, "ranking_finalize", DAY_QUERY, false},
-	{"GET", "/api/v1/quality/summary", aq_handle_quality_summary, AQ_AUTH_READ, false, "quality_summary", "date,metric", false},
+	{"GET", "/api/v1/ranking/{}", aq_handle_ranking_day, AQ_AUTH_READ, false, "ranking_day",
+	 "by,pollutants,baseline," DAY_QUERY, true},
+	{"POST", "/api/v1/ranking/{}/finalize", aq_handle_ranking_finalize, AQ_AUTH_ADMIN, true, "ranking_finalize",
+	 DAY_QUERY, false},
+	{"GET", "/api/v1/quality/summary", aq_handle_quality_summary, AQ_AUTH_READ, false, "quality_summary",
+	 "date,metric", false},
 	{"GET", "/api/v1/bulletins/month/{}", aq_handle_bulletin_month, AQ_AUTH_READ, false, "bulletin_month",
+	 "format,lang", false},
+	{"GET", "/api/v1/bulletins/{}", aq_handle_bulletin_day, AQ_AUTH_READ, false, "bulletin_day",
 	 "format,lang,campaign_days", false},
-	{"GET", "/api/v1/bulletins/{}", aq_handle_bulletin_day, AQ_AUTH_READ, false, "bulletin_day", "format,lang,campaign_days", false},
-	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews", "date,from,to,station,status,format,lang", true},
+	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews",
+	 "date,from,to,station,status,format,lang", true},
 	{"PATCH", "/api/v1/interviews/{}", aq_handle_interview_patch, AQ_AUTH_ADMIN, true, "interview", NULL, false},
-	{"GET", "/api/v1/alerts", aq_handle_alerts_list, AQ_AUTH_READ, false, "alerts", "status,station,type,since,limit", false},
+	{"GET", "/api/v1/alerts", aq_handle_alerts_list, AQ_AUTH_READ, false, "alerts",
+	 "status,station,type,since,limit", false},
 	{"POST", "/api/v1/alerts/{}/ack", aq_handle_alert_ack, AQ_AUTH_ADMIN, true, "alert_ack", NULL, false},
 	{"GET", "/api/v1/events", aq_handle_events, AQ_AUTH_READ, false, "events", NULL, false},
 	{"GET", "/api/v1/national/{}/sources", aq_handle_national_sources, AQ_AUTH_READ, false, "national_sources",
@@ -180,8 +201,7 @@ struct aq_db *aq_request_db(struct aq_request *req, enum MHD_Result *result)
  * and at 256 KB that memset was 30% of the daemon's CPU under GET load. */
 #define CONNECTION_MEMORY (64 * 1024)
 
-static enum MHD_Result count_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
-					  const char *value)
+static enum MHD_Result count_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	size_t *total = cls;
 	(void)kind;
@@ -191,8 +211,7 @@ static enum MHD_Result count_header_bytes(void *cls, enum MHD_ValueKind kind, co
 
 /* Who is calling: admin, read or station token, or none. A station token costs one query, so
  * it is looked up only where a station token could be accepted or refused meaningfully. */
-static enum aq_status authenticate(struct aq_request *req, const unsigned char hash[AQ_TOKEN_HASH_LEN],
-				   bool stations)
+static enum aq_status authenticate(struct aq_request *req, const unsigned char hash[AQ_TOKEN_HASH_LEN], bool stations)
 {
 	struct aq_app *app = req->app;
 	if (app->has_admin && aq_token_hash_equal(hash, app->admin_hash)) {
@@ -504,8 +523,7 @@ static bool raw_nul_in_uri(const struct aq_request *req, const char *version)
 /* The first call: the head is complete. Returns MHD_YES to go on (body, then the last call),
  * or what answering now returned. An answer queued now makes libmicrohttpd close the
  * connection after it, unread body and all — what a refused request deserves. */
-static enum MHD_Result on_head(struct aq_request *req, const char *url, const char *method,
-			       const char *version)
+static enum MHD_Result on_head(struct aq_request *req, const char *url, const char *method, const char *version)
 {
 	struct MHD_Connection *conn = req->conn;
 	req->method = method; /* from now on the request is in flight (what a stop waits for) */
@@ -521,8 +539,7 @@ static enum MHD_Result on_head(struct aq_request *req, const char *url, const ch
 		return aq_reply_errorf(req, AQ_ERR_URI_TOO_LONG, "The request URI is longer than %d bytes.",
 				       MAX_URI_BYTES);
 	if (req->uri_error == AQ_ERR_BAD_REQUEST)
-		return aq_reply_error(req, AQ_ERR_BAD_REQUEST, "The path or a parameter holds a NUL byte (%00).",
-				      NULL);
+		return aq_reply_error(req, AQ_ERR_BAD_REQUEST, "The path or a parameter holds a NUL byte (%00).", NULL);
 	req->uri_end = NULL; /* MHD's line buffer is not ours to point into any longer */
 	size_t header_bytes = 0;
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header_bytes, &header_bytes);
@@ -552,9 +569,9 @@ static enum MHD_Result on_head(struct aq_request *req, const char *url, const ch
 	return MHD_YES;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **con_cls)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
 {
 	struct aq_request *req = *con_cls;
 	(void)cls;
@@ -596,8 +613,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return dispatch(req);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode code)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode code)
 {
 	struct aq_http *http = cls;
 	struct aq_request *req = *con_cls;
@@ -653,8 +669,7 @@ struct aq_http *aq_http_start(struct aq_app *app)
 		aq_log(AQ_LOG_ERROR, "AQRANK_LISTEN=%s: not a numeric address", cfg->listen);
 		goto fail;
 	}
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			 MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	bool tls = cfg->tls_cert && cfg->tls_cert[0];
@@ -685,11 +700,10 @@ struct aq_http *aq_http_start(struct aq_app *app)
 		(struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->conn_limit, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)cfg->conn_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, http,
-		MHD_OPTION_NOTIFY_CONNECTION, aq_guard_notify, http->guard, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
-		http, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, http, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+		MHD_OPTION_NOTIFY_CONNECTION, aq_guard_notify, http->guard, MHD_OPTION_URI_LOG_CALLBACK, on_uri, http,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, http, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-		tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
-		MHD_OPTION_END);
+		tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
 	free(cert);
 	free(key);
 	if (!http->daemon) {

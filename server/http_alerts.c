@@ -35,7 +35,8 @@ enum MHD_Result aq_handle_alerts_list(struct aq_request *req)
 		if (aq_date_parse(since, &day))
 			f.since_us = aq_local_midnight(day);
 		else if (!aq_time_parse_rfc3339(since, &f.since_us, &problem))
-			return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "since must be a date or an RFC 3339 time.", NULL);
+			return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER,
+					      "since must be a date or an RFC 3339 time.", NULL);
 	}
 	/* Range-checked as a long: (int) first would take 4294967297 for 1. */
 	long lim = 0;
@@ -70,10 +71,14 @@ enum MHD_Result aq_handle_alert_ack(struct aq_request *req)
 		const char *key;
 		json_t *value;
 		if (!json_is_object(req->json))
-			return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "Send {\"note\": \"…\"} or no body.", NULL);
-		json_object_foreach(req->json, key, value) {
-			if (strcmp(key, "note") != 0 || !json_is_string(value) || strlen(json_string_value(value)) >= sizeof a.ack_note)
-				return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "The body takes one field: note (a string).", NULL);
+			return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "Send {\"note\": \"…\"} or no body.",
+					      NULL);
+		json_object_foreach(req->json, key, value)
+		{
+			if (strcmp(key, "note") != 0 || !json_is_string(value) ||
+			    strlen(json_string_value(value)) >= sizeof a.ack_note)
+				return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER,
+						      "The body takes one field: note (a string).", NULL);
 			note = json_string_value(value);
 		}
 	}

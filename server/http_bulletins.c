@@ -18,7 +18,7 @@
 
 struct slot {
 	char key[64];
-	int64_t version;               /* app->data_version when last confirmed */
+	int64_t version; /* app->data_version when last confirmed */
 	bool month;
 	struct aq_bulletin_stamp stamp;
 	struct MHD_Response *resp;

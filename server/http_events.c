@@ -54,8 +54,8 @@ enum MHD_Result aq_handle_events(struct aq_request *req)
 		return aq_reply_error(req, AQ_ERR_INTERNAL, NULL, NULL);
 	}
 	*s = (struct stream){l, req};
-	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, read_events, s,
-								      end_listener);
+	struct MHD_Response *resp =
+		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, read_events, s, end_listener);
 	if (!resp) {
 		end_listener(s);
 		return MHD_NO;

@@ -32,7 +32,7 @@ struct aq_guard_conn {
 	struct aq_guard_conn *prev, *next;
 	MHD_socket fd;
 	struct aq_addr peer;
-	bool counted;        /* in the per-address counts */
+	bool counted;	     /* in the per-address counts */
 	int64_t deadline_us; /* monotonic; 0 while a request is being answered */
 };
 

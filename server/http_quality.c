@@ -27,7 +27,8 @@ enum MHD_Result aq_handle_station_quality(struct aq_request *req)
 		from = to - 6;
 	if (to < from || to - from + 1 > AQ_QUALITY_MAX_DAYS)
 		return aq_reply_errorf(req, AQ_ERR_INVALID_PARAMETER,
-				       "to must not be before from, and the range at most %d days.", AQ_QUALITY_MAX_DAYS);
+				       "to must not be before from, and the range at most %d days.",
+				       AQ_QUALITY_MAX_DAYS);
 	enum aq_status st = aq_quality_station_report(req->app, req->params[0], from, to, &r);
 	enum MHD_Result result = st == AQ_OK ? aq_reply_json(req, MHD_HTTP_OK, aq_json_quality_report(&r))
 					     : aq_reply_error(req, st, NULL, NULL);
@@ -44,11 +45,13 @@ enum MHD_Result aq_handle_quality_summary(struct aq_request *req)
 	if (date && !aq_date_parse(date, &day))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "date must be YYYY-MM-DD.", NULL);
 	if (metric_s && !aq_metric_from_name(metric_s, &metric))
-		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "metric must be pm10, pm25, aqi or composite.", NULL);
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "metric must be pm10, pm25, aqi or composite.",
+				      NULL);
 	enum aq_status st = aq_quality_network_summary(req->app, day, metric, &s);
 	enum MHD_Result result =
 		st == AQ_OK ? aq_reply_json(req, MHD_HTTP_OK, aq_json_quality_summary(&s))
-			    : aq_reply_error(req, st, st == AQ_ERR_NO_DATA ? "There are no readings for that day." : NULL, NULL);
+			    : aq_reply_error(req, st,
+					     st == AQ_ERR_NO_DATA ? "There are no readings for that day." : NULL, NULL);
 	aq_quality_summary_cleanup(&s);
 	return result;
 }
@@ -76,7 +79,8 @@ static bool pollutant_list(const json_t *arr, unsigned *mask)
 	*mask = 0;
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
 		return false;
-	json_array_foreach(arr, i, item) {
+	json_array_foreach(arr, i, item)
+	{
 		enum aq_pollutant p;
 		if (!aq_pollutant_from_field(json_string_value(item), &p) || (*mask & AQ_POLLUTANT_BIT(p)))
 			return false;
@@ -95,9 +99,10 @@ enum MHD_Result aq_handle_calibration_create(struct aq_request *req)
 	int humidity = 0;
 	json_error_t jerr;
 	/* Shape first: which fields, of which types; then what they mean. */
-	if (!req->json || json_unpack_ex(req->json, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s?o, s?b, s?s, s?s}", "reference",
-					 &cr.reference, "from", &from, "to", &to, "pollutants", &pollutants, "humidity",
-					 &humidity, "valid_from", &valid_from, "note", &cr.note) != 0)
+	if (!req->json ||
+	    json_unpack_ex(req->json, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s?o, s?b, s?s, s?s}", "reference",
+			   &cr.reference, "from", &from, "to", &to, "pollutants", &pollutants, "humidity", &humidity,
+			   "valid_from", &valid_from, "note", &cr.note) != 0)
 		return aq_reply_errorf(req, AQ_ERR_INVALID_PARAMETER,
 				       "Send {\"reference\": code, \"from\": date, \"to\": date} and optionally "
 				       "pollutants, humidity, valid_from, note%s%s.",
@@ -105,9 +110,10 @@ enum MHD_Result aq_handle_calibration_create(struct aq_request *req)
 	if (!aq_date_parse(from, &cr.from) || !aq_date_parse(to, &cr.to))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "from and to must be dates YYYY-MM-DD.", NULL);
 	if (cr.to < cr.from || cr.to - cr.from + 1 > MAX_WINDOW_DAYS || cr.to > aq_app_today(req->app))
-		return aq_reply_errorf(req, AQ_ERR_INVALID_PARAMETER,
-				       "The window must run from a day to a later one, at most %d days, not past today.",
-				       MAX_WINDOW_DAYS);
+		return aq_reply_errorf(
+			req, AQ_ERR_INVALID_PARAMETER,
+			"The window must run from a day to a later one, at most %d days, not past today.",
+			MAX_WINDOW_DAYS);
 	if (pollutants && !pollutant_list(pollutants, &cr.pollutants))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER,
 				      "pollutants must list pm25, pm10, so2, no2, co or o3, each once.", NULL);
@@ -118,7 +124,8 @@ enum MHD_Result aq_handle_calibration_create(struct aq_request *req)
 	cr.humidity = humidity != 0;
 	enum aq_status st = aq_quality_calibrate(req->app, req->params[0], &cr, &c, outcome, &problem);
 	if (st == AQ_ERR_INSUFFICIENT_PAIRS || st == AQ_ERR_SINGULAR_FIT)
-		return aq_reply_error(req, st, NULL, aq_json_fit_problems(outcome, req->app->cfg->calibration_min_pairs));
+		return aq_reply_error(req, st, NULL,
+				      aq_json_fit_problems(outcome, req->app->cfg->calibration_min_pairs));
 	if (st != AQ_OK)
 		return aq_reply_error(req, st, problem, NULL);
 	return aq_reply_json(req, MHD_HTTP_CREATED, aq_json_calibration(&c));
@@ -135,15 +142,16 @@ enum MHD_Result aq_handle_calibration_approve(struct aq_request *req)
 	if (*end || id <= 0)
 		return aq_reply_error(req, AQ_ERR_NOT_FOUND, "No such calibration.", NULL);
 	if (req->json && json_unpack_ex(req->json, &jerr, JSON_STRICT, "{s?s}", "valid_from", &valid_from) != 0)
-		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "The body takes one field: valid_from (a date), or none.",
-				      NULL);
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER,
+				      "The body takes one field: valid_from (a date), or none.", NULL);
 	if (valid_from && !aq_date_parse(valid_from, &day))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "valid_from must be a date YYYY-MM-DD.", NULL);
 	enum aq_status st = aq_quality_approve(req->app, req->params[0], id, valid_from != NULL, day, &c);
 	if (st == AQ_ERR_NOT_FOUND)
 		return aq_reply_errorf(req, st, "Station %s has no calibration %lld.", req->params[0], id);
 	if (st == AQ_ERR_CONFLICT)
-		return aq_reply_errorf(req, st, "Calibration %lld is approved already (version %d); fit a new one to change it.",
+		return aq_reply_errorf(req, st,
+				       "Calibration %lld is approved already (version %d); fit a new one to change it.",
 				       id, c.version);
 	if (st != AQ_OK)
 		return aq_reply_error(req, st, NULL, NULL);

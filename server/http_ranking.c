@@ -377,7 +377,8 @@ enum MHD_Result aq_handle_ranking_summary(struct aq_request *req)
 	if (!parse_range(req, &from, &to, 366, true, 0, &problem))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, problem, NULL);
 	if (metric_s && !aq_metric_from_name(metric_s, &metric))
-		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "metric must be pm10, pm25, aqi or composite.", NULL);
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "metric must be pm10, pm25, aqi or composite.",
+				      NULL);
 	enum aq_status st = aq_day_summary(req->app, from, to, metric, &sum);
 	enum MHD_Result result = st == AQ_OK ? aq_reply_json(req, MHD_HTTP_OK, aq_json_day_summary(&sum))
 					     : aq_reply_error(req, st, NULL, NULL);
@@ -455,9 +456,11 @@ enum MHD_Result aq_handle_interview_patch(struct aq_request *req)
 	json_t *note_j = json_object_get(req->json, "note");
 	const char *key;
 	json_t *value;
-	json_object_foreach(req->json, key, value) {
+	json_object_foreach(req->json, key, value)
+	{
 		if (strcmp(key, "status") != 0 && strcmp(key, "note") != 0)
-			return aq_reply_errorf(req, AQ_ERR_INVALID_PARAMETER, "%.40s is not a field of an interview update.", key);
+			return aq_reply_errorf(req, AQ_ERR_INVALID_PARAMETER,
+					       "%.40s is not a field of an interview update.", key);
 	}
 	if (!status_s || !aq_interview_status_from_name(status_s, &status))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER,
@@ -472,7 +475,8 @@ enum MHD_Result aq_handle_interview_patch(struct aq_request *req)
 	enum aq_status st = aq_db_interview_patch(db, id, status, note_j ? json_string_value(note_j) : NULL, &iv);
 	aq_db_release(req->app->pool, db);
 	if (st == AQ_ERR_CONFLICT)
-		return aq_reply_errorf(req, st, "The status is %s; it moves only forward (pending → interviewed → rectified).",
+		return aq_reply_errorf(req, st,
+				       "The status is %s; it moves only forward (pending → interviewed → rectified).",
 				       aq_interview_status_name(iv.status));
 	if (st != AQ_OK)
 		return aq_reply_error(req, st, st == AQ_ERR_NOT_FOUND ? "No such interview entry." : NULL, NULL);
@@ -494,8 +498,9 @@ enum MHD_Result aq_handle_station_hourly(struct aq_request *req)
 	enum aq_status st = aq_day_station_hours(req->app, req->params[0], day, &s, hours, readings, &standard);
 	if (st != AQ_OK)
 		return aq_reply_error(req, st, NULL, NULL);
-	return aq_reply_json(req, MHD_HTTP_OK,
-			     aq_json_station_hours(&s, day, hours, readings, standard, lang && strcmp(lang, "en") == 0));
+	return aq_reply_json(
+		req, MHD_HTTP_OK,
+		aq_json_station_hours(&s, day, hours, readings, standard, lang && strcmp(lang, "en") == 0));
 }
 
 enum MHD_Result aq_handle_station_daily(struct aq_request *req)

@@ -161,9 +161,11 @@ enum MHD_Result aq_handle_readings_list(struct aq_request *req)
 	char *end;
 
 	if (from_s && !parse_bound(from_s, false, &from))
-		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "from must be a date or an RFC 3339 timestamp.", NULL);
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "from must be a date or an RFC 3339 timestamp.",
+				      NULL);
 	if (to_s && !parse_bound(to_s, true, &to))
-		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "to must be a date or an RFC 3339 timestamp.", NULL);
+		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "to must be a date or an RFC 3339 timestamp.",
+				      NULL);
 	if (limit_s && ((limit = strtol(limit_s, &end, 10)) < 1 || limit > 10000 || *end))
 		return aq_reply_error(req, AQ_ERR_INVALID_PARAMETER, "limit must be an integer from 1 to 10000.", NULL);
 	if (cursor && (cursor[0] != 'c' || (after = strtoll(cursor + 1, &end, 10), *end != '\0' || end == cursor + 1)))

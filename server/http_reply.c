@@ -47,8 +47,7 @@ static void add_read_headers(const struct aq_request *req, struct MHD_Response *
 	}
 }
 
-static enum MHD_Result queue(struct aq_request *req, unsigned status, struct MHD_Response *resp,
-			     size_t len)
+static enum MHD_Result queue(struct aq_request *req, unsigned status, struct MHD_Response *resp, size_t len)
 {
 	req->status = status;
 	req->bytes = len;
@@ -93,8 +92,8 @@ static bool is_get(const struct aq_request *req)
 	return strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 }
 
-enum MHD_Result aq_reply_body(struct aq_request *req, unsigned status, const char *content_type,
-			      char *body, size_t len, const char *etag)
+enum MHD_Result aq_reply_body(struct aq_request *req, unsigned status, const char *content_type, char *body, size_t len,
+			      const char *etag)
 {
 	return aq_reply_body_with(req, status, content_type, body, len, etag, NULL, NULL);
 }
@@ -156,11 +155,10 @@ enum MHD_Result aq_reply_json(struct aq_request *req, unsigned status, json_t *b
 	return aq_reply_body(req, status, "application/json; charset=utf-8", text, strlen(text), NULL);
 }
 
-struct MHD_Response *aq_reply_make_shared(struct aq_app *app, const char *content_type,
-					  const char *body, size_t len, const char *etag)
+struct MHD_Response *aq_reply_make_shared(struct aq_app *app, const char *content_type, const char *body, size_t len,
+					  const char *etag)
 {
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return NULL;
 	MHD_add_response_header(resp, "Content-Type", content_type);
@@ -170,22 +168,20 @@ struct MHD_Response *aq_reply_make_shared(struct aq_app *app, const char *conten
 	return resp;
 }
 
-enum MHD_Result aq_reply_shared(struct aq_request *req, struct MHD_Response *resp, unsigned status,
-				size_t len, const char *etag)
+enum MHD_Result aq_reply_shared(struct aq_request *req, struct MHD_Response *resp, unsigned status, size_t len,
+				const char *etag)
 {
 	if (status == MHD_HTTP_OK && is_get(req) && etag && etag_matches(req, etag))
 		return not_modified(req, etag);
 	return queue(req, status, resp, len);
 }
 
-enum MHD_Result aq_reply_error(struct aq_request *req, enum aq_status status, const char *message,
-			       json_t *details)
+enum MHD_Result aq_reply_error(struct aq_request *req, enum aq_status status, const char *message, json_t *details)
 {
 	json_t *err = json_pack("{s:s, s:s}", "code", aq_status_code(status), "message",
 				message ? message : aq_status_message(status));
 	if (!err && message) /* not UTF-8 (a message quoting a path of %ff bytes): the default */
-		err = json_pack("{s:s, s:s}", "code", aq_status_code(status), "message",
-				aq_status_message(status));
+		err = json_pack("{s:s, s:s}", "code", aq_status_code(status), "message", aq_status_message(status));
 	/* One shape for every error (SPEC §2): details is always there, empty when the message
 	 * says it all. */
 	if (err)
@@ -197,8 +193,7 @@ enum MHD_Result aq_reply_error(struct aq_request *req, enum aq_status status, co
 	json_decref(body);
 	if (!text)
 		return MHD_NO;
-	return aq_reply_body(req, aq_status_http(status), "application/json; charset=utf-8", text,
-			     strlen(text), NULL);
+	return aq_reply_body(req, aq_status_http(status), "application/json; charset=utf-8", text, strlen(text), NULL);
 }
 
 enum MHD_Result aq_reply_errorf(struct aq_request *req, enum aq_status status, const char *fmt, ...)

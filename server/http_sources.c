@@ -16,7 +16,8 @@ enum MHD_Result aq_handle_national_sources(struct aq_request *req)
 	const struct aq_config *cfg = req->app->cfg;
 	const char *pollutant = aq_request_query(req, "pollutant"), *radius = aq_request_query(req, "radius_km");
 	const char *problem = NULL;
-	struct aq_sources_query q = {.code = req->params[0], .radius_km = cfg->radius_km,
+	struct aq_sources_query q = {.code = req->params[0],
+				     .radius_km = cfg->radius_km,
 				     .pollutant = cfg->metric == AQ_METRIC_PM25 ? 0 : 1};
 	enum aq_status st = aq_sources_window(aq_request_query(req, "from"), aq_request_query(req, "to"),
 					      aq_clock_now(&req->app->clock), &q.from_us, &q.to_us, &problem);

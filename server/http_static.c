@@ -10,9 +10,12 @@ static const char *content_type(const char *name)
 	static const struct {
 		const char *ext, *type;
 	} types[] = {
-		{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
-		{".png", "image/png"},                 {".ico", "image/x-icon"},
+		{".html", "text/html; charset=utf-8"},
+		{".js", "text/javascript; charset=utf-8"},
+		{".css", "text/css; charset=utf-8"},
+		{".svg", "image/svg+xml"},
+		{".png", "image/png"},
+		{".ico", "image/x-icon"},
 		{".json", "application/json; charset=utf-8"},
 	};
 	const char *dot = strrchr(name, '.');
@@ -29,8 +32,7 @@ static enum MHD_Result serve(struct aq_request *req, const char *name)
 		return aq_reply_errorf(req, AQ_ERR_NOT_FOUND, "No file %s.", name);
 	char etag[24];
 	aq_etag_of((const char *)a->data, a->size, etag);
-	struct MHD_Response *resp = MHD_create_response_from_buffer(a->size, (void *)a->data,
-								    MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(a->size, (void *)a->data, MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", content_type(name));

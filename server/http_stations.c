@@ -188,8 +188,9 @@ enum MHD_Result aq_handle_station_put(struct aq_request *req)
 		goto out;
 	}
 	aq_token_hash(token, token_hash);
-	st = aq_db_station_put(db, aq_clock_now(&req->app->clock), code, &u, (u.set & (1u << AQ_SA_PASSWORD)) && u.password[0] ? pw_hash : "",
-			       token_hash, &created, &s);
+	st = aq_db_station_put(db, aq_clock_now(&req->app->clock), code, &u,
+			       (u.set & (1u << AQ_SA_PASSWORD)) && u.password[0] ? pw_hash : "", token_hash, &created,
+			       &s);
 	if (st == AQ_OK) {
 		body = aq_json_station(&s);
 		st = add_hj212_view(req, db, &s, body);

@@ -38,10 +38,10 @@
 struct entry {
 	char key[96];
 	int64_t version;
-	int64_t hour;       /* local day × 24 + hour it was built for */
-	int64_t until_us;   /* clock time at which that hour ends: no localtime per hit */
-	int64_t built_us;   /* monotonic time the build ended */
-	int64_t build_us;   /* how long it took */
+	int64_t hour;	  /* local day × 24 + hour it was built for */
+	int64_t until_us; /* clock time at which that hour ends: no localtime per hit */
+	int64_t built_us; /* monotonic time the build ended */
+	int64_t build_us; /* how long it took */
 	struct MHD_Response *resp;
 	struct MHD_Response *gz_resp; /* the same body gzipped (NULL when it did not pay) */
 	char etag[AQ_ETAG_LEN];

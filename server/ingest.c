@@ -10,8 +10,7 @@
 #include "aq_time.h"
 
 enum aq_status aq_ingest_store(struct aq_app *app, struct aq_db *db, const struct aq_reading *readings,
-			       const int *station_ids, size_t n, const char *source,
-			       struct aq_ingest_result *result)
+			       const int *station_ids, size_t n, const char *source, struct aq_ingest_result *result)
 {
 	int64_t day, now = aq_clock_now(&app->clock);
 	int hour;
@@ -20,9 +19,10 @@ enum aq_status aq_ingest_store(struct aq_app *app, struct aq_db *db, const struc
 	bool live = app->ingest_group != NULL;
 	for (size_t i = 0; i < n && live; i++)
 		live = readings[i].observed_us >= hour_start; /* today, and no closed hour */
-	enum aq_status st = live ? aq_ingest_group_store(app->ingest_group, db, readings, station_ids, n, source, day,
-							 hour_start, now, result)
-				 : aq_db_readings_ingest(db, readings, station_ids, n, source, day, hour_start, now, result);
+	enum aq_status st =
+		live ? aq_ingest_group_store(app->ingest_group, db, readings, station_ids, n, source, day, hour_start,
+					     now, result)
+		     : aq_db_readings_ingest(db, readings, station_ids, n, source, day, hour_start, now, result);
 	if (st != AQ_OK)
 		return st;
 	aq_metrics_add(app->metrics, AQ_C_READINGS_ACCEPTED, result->accepted);

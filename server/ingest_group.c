@@ -139,9 +139,9 @@ static void store_group(struct aq_db *db, struct request *group)
 				q->result->accepted++;
 			}
 		}
-		q->st = q->result->accepted < q->n
-				? aq_db_readings_sort_rest(db, q->readings, q->station_ids, q->n, q->source, q->now_us, q->result)
-				: AQ_OK;
+		q->st = q->result->accepted < q->n ? aq_db_readings_sort_rest(db, q->readings, q->station_ids, q->n,
+									      q->source, q->now_us, q->result)
+						   : AQ_OK;
 	}
 out:
 	free(keys);
@@ -154,8 +154,8 @@ enum aq_status aq_ingest_group_store(struct aq_ingest_group *g, struct aq_db *db
 				     const int *station_ids, size_t n, const char *source, int64_t today,
 				     int64_t hour_start_us, int64_t now_us, struct aq_ingest_result *result)
 {
-	struct request req = {readings, station_ids, n, source, today, hour_start_us, now_us, result, AQ_ERR_INTERNAL,
-			      false, NULL};
+	struct request req = {readings, station_ids,	 n,	source, today, hour_start_us, now_us,
+			      result,	AQ_ERR_INTERNAL, false, NULL};
 	pthread_mutex_lock(&g->lock);
 	if (g->tail)
 		g->tail->next = &req;

@@ -41,17 +41,17 @@ static void watch_version(struct aq_app *app, int64_t *seen)
 
 /* What the passes remember between them. */
 struct pass_state {
-	int64_t seen_version;      /* data_version in the database */
-	int64_t last_event_id;     /* newest event streamed; -1 before the first look */
-	int64_t last_alert_us;     /* real time of the last alert pass */
-	int64_t alert_version;     /* app data_version the last alert pass saw */
-	int64_t last_ranking_us;   /* real time of the last ranking event */
+	int64_t seen_version;	 /* data_version in the database */
+	int64_t last_event_id;	 /* newest event streamed; -1 before the first look */
+	int64_t last_alert_us;	 /* real time of the last alert pass */
+	int64_t alert_version;	 /* app data_version the last alert pass saw */
+	int64_t last_ranking_us; /* real time of the last ranking event */
 	int64_t ranking_version;
 	char ranking_etag[AQ_ETAG_LEN];
 	int64_t last_prune_us;
-	int64_t last_period_us;    /* real time of the last look for months and years to finalize */
-	bool periods_warm;         /* this year's days read into the period cache */
-	int64_t last_drift_us;     /* real time of the last calibration drift check */
+	int64_t last_period_us;	    /* real time of the last look for months and years to finalize */
+	bool periods_warm;	    /* this year's days read into the period cache */
+	int64_t last_drift_us;	    /* real time of the last calibration drift check */
 	int64_t last_partitions_us; /* real time of the last look at readings' partitions */
 };
 

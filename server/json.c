@@ -36,7 +36,8 @@ static void parse_flags(const json_t *flags, struct aq_reading *r, int index, st
 				json_type_name(flags));
 		return;
 	}
-	json_object_foreach((json_t *)flags, key, value) {
+	json_object_foreach((json_t *)flags, key, value)
+	{
 		enum aq_field f;
 		const char *s = json_string_value(value);
 		char field[40];
@@ -61,12 +62,14 @@ static void parse_reading(const json_t *obj, struct aq_reading *r, int index, st
 		aq_problems_add(p, index, "", "must be an object, not %s", json_type_name(obj));
 		return;
 	}
-	json_object_foreach((json_t *)obj, key, value) {
+	json_object_foreach((json_t *)obj, key, value)
+	{
 		enum aq_field f;
 		if (strcmp(key, "station") == 0) {
 			const char *s = json_string_value(value);
 			if (!s || !aq_station_code_valid(s))
-				aq_problems_add(p, index, "station", "must be a station code (letters, digits, _ . -; up to 32)");
+				aq_problems_add(p, index, "station",
+						"must be a station code (letters, digits, _ . -; up to 32)");
 			else
 				snprintf(r->station, sizeof r->station, "%s", s);
 		} else if (strcmp(key, "observed_at") == 0) {
@@ -81,7 +84,8 @@ static void parse_reading(const json_t *obj, struct aq_reading *r, int index, st
 			if (json_is_null(value))
 				continue;
 			if (!json_is_number(value)) {
-				aq_problems_add(p, index, key, "must be a number or null, not %s", json_type_name(value));
+				aq_problems_add(p, index, key, "must be a number or null, not %s",
+						json_type_name(value));
 				continue;
 			}
 			r->value[f] = json_number_value(value);
@@ -121,8 +125,7 @@ enum aq_status aq_json_readings_parse(const json_t *root, struct aq_reading **ou
 }
 
 /* Copies a string attribute, checking type and length; false (with a problem) when bad. */
-static bool take_text(const json_t *value, const char *key, char *dst, size_t size,
-		      struct aq_problems *p)
+static bool take_text(const json_t *value, const char *key, char *dst, size_t size, struct aq_problems *p)
 {
 	const char *s = json_string_value(value);
 	if (json_is_null(value)) {
@@ -157,7 +160,8 @@ static bool parse_hj212_codes(const json_t *value, char *out, size_t size, struc
 		aq_problems_add(p, -1, "hj212_codes", "must be an object like {\"PM2_5\": \"pm25\"}");
 		return false;
 	}
-	json_object_foreach((json_t *)value, code, field) {
+	json_object_foreach((json_t *)value, code, field)
+	{
 		char name[40];
 		snprintf(name, sizeof name, "hj212_codes.%.24s", code);
 		if (!json_is_string(field))
@@ -177,8 +181,7 @@ static bool parse_hj212_codes(const json_t *value, char *out, size_t size, struc
 	return ok;
 }
 
-void aq_json_station_update_parse(const json_t *root, struct aq_station_update *u,
-				  struct aq_problems *p)
+void aq_json_station_update_parse(const json_t *root, struct aq_station_update *u, struct aq_problems *p)
 {
 	const char *key;
 	json_t *value;
@@ -189,7 +192,8 @@ void aq_json_station_update_parse(const json_t *root, struct aq_station_update *
 		aq_problems_add(p, -1, "", "the body must be a JSON object");
 		return;
 	}
-	json_object_foreach((json_t *)root, key, value) {
+	json_object_foreach((json_t *)root, key, value)
+	{
 		if (strcmp(key, "name") == 0) {
 			if (take_text(value, key, v->name, sizeof v->name, p))
 				u->set |= 1u << AQ_SA_NAME;
@@ -278,12 +282,12 @@ json_t *aq_json_station(const struct aq_station *s)
 	char created[40], updated[40];
 	aq_local_format(s->created_us, created, sizeof created);
 	aq_local_format(s->updated_us, updated, sizeof updated);
-	return json_pack("{s:s, s:s, s:s, s:f, s:f, s:o, s:o, s:o, s:i, s:b, s:o, s:b, s:s, s:s}",
-			 "code", s->code, "name", s->name, "kind", aq_station_kind_name(s->kind), "lat", s->lat,
-			 "lon", s->lon, "unit", text_or_null(s->unit), "contact_person",
-			 text_or_null(s->contact_person), "contact_phone", text_or_null(s->contact_phone),
-			 "interval_s", s->interval_s, "active", s->active, "mn", text_or_null(s->mn),
-			 "hj212_password_set", s->has_password, "created_at", created, "updated_at", updated);
+	return json_pack("{s:s, s:s, s:s, s:f, s:f, s:o, s:o, s:o, s:i, s:b, s:o, s:b, s:s, s:s}", "code", s->code,
+			 "name", s->name, "kind", aq_station_kind_name(s->kind), "lat", s->lat, "lon", s->lon, "unit",
+			 text_or_null(s->unit), "contact_person", text_or_null(s->contact_person), "contact_phone",
+			 text_or_null(s->contact_phone), "interval_s", s->interval_s, "active", s->active, "mn",
+			 text_or_null(s->mn), "hj212_password_set", s->has_password, "created_at", created,
+			 "updated_at", updated);
 }
 
 json_t *aq_json_number(double v, int decimals)
@@ -327,8 +331,7 @@ char *aq_json_hj212_unknown(const struct aq_hj212_extra *x, int64_t at_us)
 	json_t *o = json_object();
 	aq_local_format(at_us, at, sizeof at);
 	for (int i = 0; o && i < x->n; i++)
-		json_object_set_new(o, x->item[i].code,
-				    json_pack("{s:s, s:s}", "value", x->item[i].value, "at", at));
+		json_object_set_new(o, x->item[i].code, json_pack("{s:s, s:s}", "value", x->item[i].value, "at", at));
 	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(o);
 	return text;
@@ -347,9 +350,9 @@ static json_t *wall_time(int64_t us)
 static json_t *guard_json(const struct aq_hj212_guard *g, int64_t now_us)
 {
 	bool locked = aq_hj212_guard_locked(g, now_us);
-	return json_pack("{s:i, s:b, s:o, s:b, s:o}", "failures", aq_hj212_guard_failures(g, now_us), "locked",
-			 locked, "locked_until", locked ? wall_time(g->locked_until_us) : json_null(),
-			 "until_lifted", locked && g->locked_until_us == AQ_HJ212_GUARD_FOREVER, "last_failure_at",
+	return json_pack("{s:i, s:b, s:o, s:b, s:o}", "failures", aq_hj212_guard_failures(g, now_us), "locked", locked,
+			 "locked_until", locked ? wall_time(g->locked_until_us) : json_null(), "until_lifted",
+			 locked && g->locked_until_us == AQ_HJ212_GUARD_FOREVER, "last_failure_at",
 			 wall_time(g->last_failure_us));
 }
 
@@ -364,9 +367,7 @@ json_t *aq_json_hj212_view(const struct aq_hj212_view *v, int budget, int64_t no
 	/* As a list in code order, so an operator reads it like the code map to write. */
 	const char **keys = calloc(json_object_size(stored) + 1, sizeof *keys);
 	size_t n = 0;
-	json_object_foreach(stored, code, item)
-		if (keys)
-			keys[n++] = code;
+	json_object_foreach(stored, code, item) if (keys) keys[n++] = code;
 	for (size_t i = 1; keys && i < n; i++)
 		for (size_t k = i; k > 0 && strcasecmp(keys[k - 1], keys[k]) > 0; k--) {
 			const char *t = keys[k];
@@ -403,10 +404,10 @@ json_t *aq_json_hj212_view(const struct aq_hj212_view *v, int budget, int64_t no
 /* ---- readings as CSV ---- */
 
 static const struct aq_csv_column reading_columns[] = {
-	{"station", "站点编号"},         {"observed_at", "监测时间"},   {"pm25", "PM2.5（µg/m³）"},
-	{"pm10", "PM10（µg/m³）"},       {"so2", "SO2（µg/m³）"},       {"no2", "NO2（µg/m³）"},
-	{"co", "CO（mg/m³）"},           {"o3", "O3（µg/m³）"},         {"temperature", "温度（℃）"},
-	{"humidity", "湿度（%）"},       {"pressure", "气压（hPa）"},   {"wind_speed", "风速（m/s）"},
+	{"station", "站点编号"},	 {"observed_at", "监测时间"}, {"pm25", "PM2.5（µg/m³）"},
+	{"pm10", "PM10（µg/m³）"},	 {"so2", "SO2（µg/m³）"},     {"no2", "NO2（µg/m³）"},
+	{"co", "CO（mg/m³）"},		 {"o3", "O3（µg/m³）"},	      {"temperature", "温度（℃）"},
+	{"humidity", "湿度（%）"},	 {"pressure", "气压（hPa）"}, {"wind_speed", "风速（m/s）"},
 	{"wind_direction", "风向（°）"}, {"flags", "数据标记"},
 };
 
@@ -420,8 +421,8 @@ static void flags_text(const struct aq_reading *r, bool english, char *out, size
 		const char *meaning = aq_flag_meaning(r->flag[f], english);
 		if (!meaning)
 			continue;
-		static const char *const zh[AQ_FIELDS] = {"PM2.5", "PM10", "SO2", "NO2", "CO", "O3",
-							  "温度", "湿度", "气压", "风速", "风向"};
+		static const char *const zh[AQ_FIELDS] = {"PM2.5", "PM10", "SO2",  "NO2",  "CO",  "O3",
+							  "温度",  "湿度", "气压", "风速", "风向"};
 		const char *name = english ? aq_field_name((enum aq_field)f) : zh[f];
 		int n = snprintf(out + used, size - used, english ? "%s%s %s (%c)" : "%s%s %s（%c）",
 				 used ? (english ? "; " : "；") : "", name, meaning, r->flag[f]);
@@ -429,8 +430,7 @@ static void flags_text(const struct aq_reading *r, bool english, char *out, size
 	}
 }
 
-void aq_csv_readings(struct aq_csv *csv, const char *code, const struct aq_stored_reading *rows, size_t n,
-		     bool english)
+void aq_csv_readings(struct aq_csv *csv, const char *code, const struct aq_stored_reading *rows, size_t n, bool english)
 {
 	aq_csv_header(csv, english, reading_columns, sizeof reading_columns / sizeof reading_columns[0]);
 	for (size_t i = 0; i < n; i++) {

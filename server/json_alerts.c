@@ -76,7 +76,8 @@ void aq_alert_text_zh(const struct aq_alert *a, char *buf, size_t size)
 	else if (a->type == AQ_ALERT_EXCEEDANCE)
 		snprintf(value, sizeof value, "%s 小时IAQI %.0f，阈值 %.0f", a->pollutant, a->value, a->threshold);
 	else if (a->type == AQ_ALERT_AUTH_FAILURES)
-		snprintf(value, sizeof value, "HJ 212 密码错误 %.0f 次，阈值 %.0f 次，已锁定新连接", a->value, a->threshold);
+		snprintf(value, sizeof value, "HJ 212 密码错误 %.0f 次，阈值 %.0f 次，已锁定新连接", a->value,
+			 a->threshold);
 	else if (a->type == AQ_ALERT_CALIBRATION_DRIFT)
 		snprintf(value, sizeof value, "%s 与参比站残差一周内变化 %+.1f µg/m³，阈值 %g", a->pollutant, a->value,
 			 a->threshold);
@@ -95,8 +96,7 @@ void aq_alert_text_zh(const struct aq_alert *a, char *buf, size_t size)
 			snprintf(sources, sizeof sources, "\n%s", sentence);
 		json_decref(brief);
 	}
-	snprintf(buf, size,
-		 "【空气质量告警·%s】%s\n站点：%s（%s）%s\n责任单位：%s\n数值：%s\n时间：%s\n说明：%s%s",
+	snprintf(buf, size, "【空气质量告警·%s】%s\n站点：%s（%s）%s\n责任单位：%s\n数值：%s\n时间：%s\n说明：%s%s",
 		 severity_zh(a->severity), type_zh(a->type), a->station_name, a->station,
 		 a->national ? "［国控点］" : "", a->unit[0] ? a->unit : "—", value, when, a->message, sources);
 }

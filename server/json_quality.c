@@ -35,7 +35,8 @@ json_t *aq_json_quality_block(const struct aq_station_quality *q, unsigned mask,
 	struct aq_qc_summary s;
 	aq_qc_summarize(q, mask, &s);
 	return json_pack("{s:i, s:o, s:o}", "excluded_hours", s.excluded_hours, "reasons",
-			 reasons_json(s.reason_hours, false), "data_capture_pct", capture_json(valid_hours, expected_hours));
+			 reasons_json(s.reason_hours, false), "data_capture_pct",
+			 capture_json(valid_hours, expected_hours));
 }
 
 json_t *aq_json_interview_quality(const struct aq_interview *iv)
@@ -115,11 +116,12 @@ json_t *aq_json_calibration(const struct aq_calibration *c)
 	json_object_set_new(o, "id", json_integer((json_int_t)c->id));
 	json_object_set_new(o, "station", json_string(c->station));
 	json_object_set_new(o, "reference", json_string(c->reference));
-	json_object_set_new(o, "window", json_pack("{s:o, s:o}", "from", date_json(c->window_from), "to",
-						   date_json(c->window_to)));
-	json_object_set_new(o, "formula", json_string(c->humidity ? "ref = a + b·raw + c·RH (RH in %); "
-								    "ref = a + b·raw for hours without humidity"
-								  : "ref = a + b·raw"));
+	json_object_set_new(o, "window",
+			    json_pack("{s:o, s:o}", "from", date_json(c->window_from), "to", date_json(c->window_to)));
+	json_object_set_new(o, "formula",
+			    json_string(c->humidity ? "ref = a + b·raw + c·RH (RH in %); "
+						      "ref = a + b·raw for hours without humidity"
+						    : "ref = a + b·raw"));
 	json_object_set_new(o, "humidity", json_boolean(c->humidity));
 	json_object_set_new(o, "status", json_string(c->approved ? "approved" : "pending"));
 	json_object_set_new(o, "version", c->approved ? json_integer(c->version) : json_null());
@@ -146,12 +148,13 @@ json_t *aq_json_fit_problems(const struct aq_fit_outcome outcome[AQ_POLLUTANTS],
 			snprintf(problem, sizeof problem, "%d co-located hours%s; at least %d are needed.", pairs,
 				 rh ? " with a humidity" : "", min_pairs);
 		else
-			snprintf(problem, sizeof problem, "%s",
-				 rh ? "The humidity form has no unique fit: humidity is constant or moves with the raw values."
-				    : "No unique fit: the station's or the reference's values are constant over the window.");
+			snprintf(
+				problem, sizeof problem, "%s",
+				rh ? "The humidity form has no unique fit: humidity is constant or moves with the raw values."
+				   : "No unique fit: the station's or the reference's values are constant over the window.");
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:i}", "pollutant",
-						     aq_pollutant_field((enum aq_pollutant)p), "problem", problem, "pairs",
-						     pairs, "needed", min_pairs));
+						     aq_pollutant_field((enum aq_pollutant)p), "problem", problem,
+						     "pairs", pairs, "needed", min_pairs));
 	}
 	return arr;
 }
@@ -162,8 +165,9 @@ static json_t *hour_values(const struct aq_hour_sums *h, const double *corrected
 	json_t *o = json_object();
 	for (int p = 0; p < AQ_POLLUTANTS; p++)
 		if (h->count[p] > 0)
-			json_object_set_new(o, aq_pollutant_field((enum aq_pollutant)p),
-					    mean_json((enum aq_pollutant)p, corrected ? corrected[p] : h->sum[p] / h->count[p]));
+			json_object_set_new(
+				o, aq_pollutant_field((enum aq_pollutant)p),
+				mean_json((enum aq_pollutant)p, corrected ? corrected[p] : h->sum[p] / h->count[p]));
 	return o;
 }
 
@@ -203,9 +207,11 @@ json_t *aq_json_quality_report(const struct aq_quality_report *r)
 			json_object_set_new(o, "readings", json_integer(qh->readings));
 			json_object_set_new(o, "raw", hour_values(&qh->raw, NULL));
 			json_object_set_new(o, "corrected", hour_values(&qh->raw, qh->corrected));
-			json_object_set_new(o, "humidity", qh->raw.rh_count > 0
-								   ? aq_json_number(aq_round_half_even(qh->raw.rh_sum / qh->raw.rh_count, 1), 1)
-								   : json_null());
+			json_object_set_new(
+				o, "humidity",
+				qh->raw.rh_count > 0
+					? aq_json_number(aq_round_half_even(qh->raw.rh_sum / qh->raw.rh_count, 1), 1)
+					: json_null());
 			json_object_set_new(o, "flags", hour_flags(d->quality.flags[h]));
 			json_object_set_new(o, "national", hour_values(&qh->national, NULL));
 			json_array_append_new(hours, o);

@@ -12,8 +12,7 @@
 /* Published value of pollutant p, or null when its day (or hour) is not valid. */
 static json_t *pollutant_value(const bool *valid, const double *published, int p)
 {
-	return valid[p] ? aq_json_number(published[p], aq_pollutant_decimals((enum aq_pollutant)p))
-			: json_null();
+	return valid[p] ? aq_json_number(published[p], aq_pollutant_decimals((enum aq_pollutant)p)) : json_null();
 }
 
 /* The labels ("PM2.5", …) of the pollutants in mask. */
@@ -175,16 +174,18 @@ json_t *aq_json_day_ranking(const struct aq_dayview *v, const struct aq_day_rank
 		json_object_set_new(r, "station", json_string(s->station.code));
 		json_object_set_new(r, "name", json_string(s->station.name));
 		json_object_set_new(r, "unit", json_string(s->station.unit));
-		json_object_set_new(r, "value", has ? aq_json_number(aq_round_half_even(value, decimals), decimals)
-						    : json_null());
+		json_object_set_new(r, "value",
+				    has ? aq_json_number(aq_round_half_even(value, decimals), decimals) : json_null());
 		for (int p = 0; p < AQ_POLLUTANTS; p++)
 			json_object_set_new(r, aq_pollutant_field((enum aq_pollutant)p),
 					    pollutant_value(s->daily.valid, s->daily.published, p));
 		put_aqi(r, &s->daily.aqi, meta->english);
-		json_object_set_new(r, "composite", s->daily.has_composite ? json_real(s->daily.composite) : json_null());
+		json_object_set_new(r, "composite",
+				    s->daily.has_composite ? json_real(s->daily.composite) : json_null());
 		json_object_set_new(r, "valid_hours", json_integer(hours));
-		json_object_set_new(r, "quality", aq_json_quality_block(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily),
-									hours, v->hours_elapsed));
+		json_object_set_new(r, "quality",
+				    aq_json_quality_block(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily), hours,
+							  v->hours_elapsed));
 		json_object_set_new(r, "calibration", aq_json_calibration_versions(&s->quality));
 		if (row->insufficient)
 			json_object_set_new(r, "insufficient", json_true());
@@ -201,13 +202,14 @@ json_t *aq_json_day_ranking(const struct aq_dayview *v, const struct aq_day_rank
 		double value, tie;
 		int hours;
 		aq_metric_value(&s->daily, dr->metric, &has, &value, &tie, &has_tie, &hours);
-		json_array_append_new(insufficient,
-				      json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:o}", "station", s->station.code, "name",
-						s->station.name, "unit", s->station.unit, "valid_hours", hours,
-						"readings", s->readings, "nearest_national",
-						nearest_json(v, &dr->nearest[dr->insufficient[k]]), "quality",
-						aq_json_quality_block(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily),
-								      hours, v->hours_elapsed)));
+		json_array_append_new(
+			insufficient,
+			json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:o}", "station", s->station.code, "name",
+				  s->station.name, "unit", s->station.unit, "valid_hours", hours, "readings",
+				  s->readings, "nearest_national", nearest_json(v, &dr->nearest[dr->insufficient[k]]),
+				  "quality",
+				  aq_json_quality_block(&s->quality, aq_qc_metric_mask(dr->metric, &s->daily), hours,
+							v->hours_elapsed)));
 	}
 	json_object_set_new(o, "insufficient", insufficient);
 
@@ -340,8 +342,7 @@ static void csv_day_row(struct aq_csv *csv, const struct aq_dayview *v, const st
 	aq_csv_end_row(csv);
 }
 
-void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const struct aq_day_ranking *dr,
-			bool english)
+void aq_csv_day_ranking(struct aq_csv *csv, const struct aq_dayview *v, const struct aq_day_ranking *dr, bool english)
 {
 	aq_csv_header(csv, english, day_columns, sizeof day_columns / sizeof day_columns[0]);
 	for (size_t k = 0; k < dr->r.n_rows; k++) {
@@ -510,7 +511,8 @@ json_t *aq_json_day_summary(const struct aq_day_summary *s)
 		json_object_set_new(o, "unit", json_string(st->unit));
 		json_object_set_new(o, "days_valid", json_integer(t->days_valid));
 		json_object_set_new(o, "days_insufficient", json_integer(t->days_insufficient));
-		json_object_set_new(o, "mean_value", t->has_mean ? aq_json_number(t->mean_value, decimals) : json_null());
+		json_object_set_new(o, "mean_value",
+				    t->has_mean ? aq_json_number(t->mean_value, decimals) : json_null());
 		json_object_set_new(o, "rank", t->rank ? json_integer(t->rank) : json_null());
 		json_object_set_new(o, "best_rank", t->best_rank ? json_integer(t->best_rank) : json_null());
 		json_object_set_new(o, "worst_rank", t->worst_rank ? json_integer(t->worst_rank) : json_null());
@@ -582,8 +584,7 @@ json_t *aq_json_station_hours(const struct aq_station *station, int64_t day, con
 
 /* ---- period rankings ---- */
 
-static json_t *pollutant_map(const struct aq_period_value *v, const double *values, int decimals_or_pub,
-			     unsigned mask)
+static json_t *pollutant_map(const struct aq_period_value *v, const double *values, int decimals_or_pub, unsigned mask)
 {
 	json_t *o = json_object();
 	for (int p = 0; p < AQ_POLLUTANTS; p++) {
@@ -640,13 +641,15 @@ static json_t *period_row(const struct aq_period_result *r, const struct aq_peri
 	json_object_set_new(o, "value", row->has_metric ? aq_json_number(row->metric_value, decimals) : json_null());
 	json_object_set_new(o, "composite", v->has_composite ? aq_json_number(v->composite, 2) : json_null());
 	json_object_set_new(o, "largest",
-			    v->largest >= 0 ? json_string(aq_pollutant_label((enum aq_pollutant)v->largest)) : json_null());
+			    v->largest >= 0 ? json_string(aq_pollutant_label((enum aq_pollutant)v->largest))
+					    : json_null());
 	json_object_set_new(o, "sub_indices", pollutant_map(v, v->sub_index, 2, measured));
 	json_object_set_new(o, "concentrations", pollutant_map(v, v->conc, -1, measured));
 	json_t *days = json_object();
 	for (int p = 0; p < AQ_POLLUTANTS; p++)
 		if (measured & AQ_POLLUTANT_BIT(p))
-			json_object_set_new(days, aq_pollutant_field((enum aq_pollutant)p), json_integer(v->valid_days[p]));
+			json_object_set_new(days, aq_pollutant_field((enum aq_pollutant)p),
+					    json_integer(v->valid_days[p]));
 	json_object_set_new(o, "valid_days", days);
 	json_object_set_new(o, "aqi_mean", v->has_aqi ? json_integer((json_int_t)v->aqi_mean) : json_null());
 	json_object_set_new(o, "aqi_days", json_integer(v->aqi_days));
@@ -701,7 +704,8 @@ json_t *aq_json_period(const struct aq_period_result *r)
 		json_t *w = json_object();
 		for (int p = 0; p < AQ_POLLUTANTS; p++)
 			if (q->pollutants & AQ_POLLUTANT_BIT(p))
-				json_object_set_new(w, aq_pollutant_field((enum aq_pollutant)p), json_real(r->weights[p]));
+				json_object_set_new(w, aq_pollutant_field((enum aq_pollutant)p),
+						    json_real(r->weights[p]));
 		json_object_set_new(o, "weights", w);
 	}
 	put_standard(o, r->standard);
@@ -722,15 +726,16 @@ json_t *aq_json_period(const struct aq_period_result *r)
 		char bf[11], bt[11];
 		aq_date_format(r->base_from, bf);
 		aq_date_format(r->base_to, bt);
-		json_object_set_new(o, "baseline", json_pack("{s:s, s:s, s:i}", "from", bf, "to", bt, "year", q->baseline_year));
+		json_object_set_new(o, "baseline",
+				    json_pack("{s:s, s:s, s:i}", "from", bf, "to", bt, "year", q->baseline_year));
 	}
 	if (r->days_with_data == 0)
 		json_object_set_new(o, "reason", json_string("There are no readings in this period."));
 	json_object_set_new(o, "subjects_ranked", json_integer((json_int_t)r->ranking.of));
-	json_object_set_new(o, "mean", r->ranking.has_mean ? aq_json_number(aq_round_half_even(r->ranking.district_mean,
-											       decimals),
-									       decimals)
-							   : json_null());
+	json_object_set_new(o, "mean",
+			    r->ranking.has_mean
+				    ? aq_json_number(aq_round_half_even(r->ranking.district_mean, decimals), decimals)
+				    : json_null());
 	json_t *rows = json_array();
 	for (size_t i = 0; i < r->ranking.n_rows; i++) {
 		const struct aq_rank_row *rr = &r->ranking.rows[i];
@@ -757,7 +762,8 @@ json_t *aq_json_period(const struct aq_period_result *r)
 		json_t *e = json_object();
 		put_subject(e, r, row);
 		json_object_set_new(e, "rank", json_integer(pick->rank));
-		json_object_set_new(e, "value", row->has_metric ? aq_json_number(row->metric_value, decimals) : json_null());
+		json_object_set_new(e, "value",
+				    row->has_metric ? aq_json_number(row->metric_value, decimals) : json_null());
 		json_object_set_new(e, "reason", json_string(aq_interview_reason_name(pick->reason)));
 		json_array_append_new(interview, e);
 	}
@@ -786,8 +792,8 @@ static const struct aq_csv_column period_columns[] = {
 	{"standard", "评价标准"},
 };
 
-static void csv_period_row(struct aq_csv *csv, const struct aq_period_result *r, size_t k, int rank,
-			   const char *status, bool english)
+static void csv_period_row(struct aq_csv *csv, const struct aq_period_result *r, size_t k, int rank, const char *status,
+			   bool english)
 {
 	const struct aq_period_row *row = &r->rows[k];
 	const struct aq_period_value *v = &row->value;

@@ -58,8 +58,8 @@ static json_t *wind_json(const struct aq_sources_report *r)
 		return json_string("unavailable");
 	int sector = isfinite(res->mean_direction) ? aq_sector_of(res->mean_direction) : -1;
 	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:o}", "from",
-			 r->wind_origin == AQ_WIND_FROM_STATION ? "station" : "point", "station", r->wind_station, "hours",
-			 res->wind_hours, "calm_hours", res->calm_hours, "missing_hours",
+			 r->wind_origin == AQ_WIND_FROM_STATION ? "station" : "point", "station", r->wind_station,
+			 "hours", res->wind_hours, "calm_hours", res->calm_hours, "missing_hours",
 			 (int)r->n_hours - res->wind_hours, "mean_direction_deg", num(res->mean_direction, 1),
 			 "mean_sector", sector_or_null(sector, false), "mean_sector_zh", sector_or_null(sector, true),
 			 "mean_speed_ms", num(res->mean_speed, 2));
@@ -71,21 +71,22 @@ static json_t *rose_json(const struct aq_rose *rose)
 	for (int k = 0; k < AQ_SECTORS; k++) {
 		json_t *speed = json_array();
 		for (int c = 0; c < AQ_SPEED_CLASSES; c++)
-			json_array_append_new(speed, json_pack("{s:i, s:o}", "hours", rose->cell_hours[k][c], "share",
-							       num(rose->total > 0 ? rose->cell_sum[k][c] / rose->total : NAN, 4)));
+			json_array_append_new(
+				speed, json_pack("{s:i, s:o}", "hours", rose->cell_hours[k][c], "share",
+						 num(rose->total > 0 ? rose->cell_sum[k][c] / rose->total : NAN, 4)));
 		json_array_append_new(
-			sectors, json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "sector", aq_sector_name(k, false), "hours",
-					   rose->sector_hours[k], "mean", num(aq_rose_sector_mean(rose, k), 1), "share",
-					   num(rose->total > 0 ? rose->sector_sum[k] / rose->total : NAN, 4), "cpf",
-					   num(aq_rose_cpf(rose, k), 3), "speed", speed));
+			sectors, json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "sector", aq_sector_name(k, false),
+					   "hours", rose->sector_hours[k], "mean", num(aq_rose_sector_mean(rose, k), 1),
+					   "share", num(rose->total > 0 ? rose->sector_sum[k] / rose->total : NAN, 4),
+					   "cpf", num(aq_rose_cpf(rose, k), 3), "speed", speed));
 	}
 	json_t *calm = json_pack("{s:i, s:o, s:o}", "hours", rose->calm_hours, "mean",
 				 num(rose->calm_hours ? rose->calm_sum / rose->calm_hours : NAN, 1), "share",
 				 num(rose->total > 0 ? rose->calm_sum / rose->total : NAN, 4));
 	return json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "hours", rose->hours, "mean",
-			 num(rose->hours ? rose->total / rose->hours : NAN, 1), "cpf_threshold", num(rose->threshold, 1),
-			 "dominant_sector", sector_or_null(rose->dominant, false), "dominant_sector_zh",
-			 sector_or_null(rose->dominant, true), "calm", calm, "sectors", sectors);
+			 num(rose->hours ? rose->total / rose->hours : NAN, 1), "cpf_threshold",
+			 num(rose->threshold, 1), "dominant_sector", sector_or_null(rose->dominant, false),
+			 "dominant_sector_zh", sector_or_null(rose->dominant, true), "calm", calm, "sectors", sectors);
 }
 
 /* The sectors themselves: their span, how many hours the wind came from each, and which ring
@@ -105,8 +106,9 @@ static json_t *sectors_json(const struct aq_sources_report *r)
 				json_array_append_new(stations, json_string(r->ring[i].code));
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:f, s:f, s:f, s:i, s:o}", "sector",
 						     aq_sector_name(k, false), "sector_zh", aq_sector_name(k, true),
-						     "center_deg", centre, "from_deg", from < 0 ? from + 360 : from, "to_deg",
-						     centre + w / 2, "wind_hours", hours[k], "stations", stations));
+						     "center_deg", centre, "from_deg", from < 0 ? from + 360 : from,
+						     "to_deg", centre + w / 2, "wind_hours", hours[k], "stations",
+						     stations));
 	}
 	return arr;
 }
@@ -126,19 +128,23 @@ static void why(const struct aq_sources_report *r, const struct aq_upwind *u, bo
 		snprintf(corr, sizeof corr, "—");
 	int wind_hours = r->result.wind_hours - r->result.calm_hours;
 	if (zh && r->result.mode == AQ_SOURCES_UPWIND)
-		snprintf(buf, size, "位于国控点%s方向 %.2f 公里；%d/%d 个有风向小时处于上风向，期间高出环内中位数 %s；"
-			 "其浓度变化领先国控点 %s。", aq_sector_name(u->sector, true), u->distance_km, u->upwind_hours,
-			 wind_hours, excess, corr);
+		snprintf(buf, size,
+			 "位于国控点%s方向 %.2f 公里；%d/%d 个有风向小时处于上风向，期间高出环内中位数 %s；"
+			 "其浓度变化领先国控点 %s。",
+			 aq_sector_name(u->sector, true), u->distance_km, u->upwind_hours, wind_hours, excess, corr);
 	else if (zh)
-		snprintf(buf, size, "位于国控点%s方向 %.2f 公里；无风向数据，仅按相关性：领先国控点 %s，"
-			 "全时段高出环内中位数 %s。", aq_sector_name(u->sector, true), u->distance_km, corr,
-			 excess[0] ? excess : "—");
+		snprintf(buf, size,
+			 "位于国控点%s方向 %.2f 公里；无风向数据，仅按相关性：领先国控点 %s，"
+			 "全时段高出环内中位数 %s。",
+			 aq_sector_name(u->sector, true), u->distance_km, corr, excess[0] ? excess : "—");
 	else if (r->result.mode == AQ_SOURCES_UPWIND)
-		snprintf(buf, size, "%s of the point at %.2f km; upwind in %d of %d hours with a wind direction, "
+		snprintf(buf, size,
+			 "%s of the point at %.2f km; upwind in %d of %d hours with a wind direction, "
 			 "%s above the ring median meanwhile; its series leads the point's by %s.",
 			 aq_sector_name(u->sector, false), u->distance_km, u->upwind_hours, wind_hours, excess, corr);
 	else
-		snprintf(buf, size, "%s of the point at %.2f km; no wind direction, ranked by correlation only: its "
+		snprintf(buf, size,
+			 "%s of the point at %.2f km; no wind direction, ranked by correlation only: its "
 			 "series leads the point's by %s; %s above the ring median over the window.",
 			 aq_sector_name(u->sector, false), u->distance_km, corr, excess[0] ? excess : "—");
 }
@@ -149,16 +155,17 @@ static json_t *station_json(const struct aq_sources_report *r, size_t i, bool wi
 	const struct aq_station *s = &r->ring[i];
 	json_t *corr = json_array();
 	for (int l = 0; l <= AQ_SOURCES_MAX_LAG; l++)
-		json_array_append_new(corr, json_pack("{s:i, s:o, s:i}", "lag_h", l, "r", num(u->r[l], 3), "pairs", u->pairs[l]));
-	json_t *o = json_pack("{s:o, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:i, s:i, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
-			      "rank", u->rank ? json_integer(u->rank) : json_null(), "station", s->code, "name", s->name,
-			      "unit", s->unit, "bearing_deg", num(u->bearing, 1), "sector", aq_sector_name(u->sector, false),
-			      "sector_zh", aq_sector_name(u->sector, true), "distance_km", num(u->distance_km, 2),
-			      "valid_hours", u->valid_hours, "upwind_hours", u->upwind_hours, "upwind_share",
-			      num(u->upwind_share, 3), "excess_hours", u->excess_hours, "excess_ugm3", num(u->excess, 1),
-			      "excess_pct", num(u->excess_pct, 1), "correlation", corr, "best_lag_h",
-			      u->best_lag >= 0 ? json_integer(u->best_lag) : json_null(), "best_r", num(u->best_r, 3),
-			      "score", num(u->score, 3));
+		json_array_append_new(
+			corr, json_pack("{s:i, s:o, s:i}", "lag_h", l, "r", num(u->r[l], 3), "pairs", u->pairs[l]));
+	json_t *o = json_pack(
+		"{s:o, s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:i, s:i, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "rank",
+		u->rank ? json_integer(u->rank) : json_null(), "station", s->code, "name", s->name, "unit", s->unit,
+		"bearing_deg", num(u->bearing, 1), "sector", aq_sector_name(u->sector, false), "sector_zh",
+		aq_sector_name(u->sector, true), "distance_km", num(u->distance_km, 2), "valid_hours", u->valid_hours,
+		"upwind_hours", u->upwind_hours, "upwind_share", num(u->upwind_share, 3), "excess_hours",
+		u->excess_hours, "excess_ugm3", num(u->excess, 1), "excess_pct", num(u->excess_pct, 1), "correlation",
+		corr, "best_lag_h", u->best_lag >= 0 ? json_integer(u->best_lag) : json_null(), "best_r",
+		num(u->best_r, 3), "score", num(u->score, 3));
 	if (with_why) {
 		char text[512];
 		why(r, u, false, text, sizeof text);
@@ -191,8 +198,9 @@ json_t *aq_json_sources(const struct aq_sources_report *r, const char *timezone)
 	bool by_correlation = res->mode == AQ_SOURCES_CORRELATION;
 	json_object_set_new(o, "ranking", json_string(by_correlation ? "correlation_only" : "upwind"));
 	if (r->wind_station_missing)
-		json_object_set_new(o, "wind_note",
-				    json_sprintf("AQRANK_WIND_STATION names %s, which is no station: no wind.", r->wind_station));
+		json_object_set_new(
+			o, "wind_note",
+			json_sprintf("AQRANK_WIND_STATION names %s, which is no station: no wind.", r->wind_station));
 	if (by_correlation)
 		json_object_set_new(o, "note",
 				    json_string(res->wind_hours == 0
@@ -230,15 +238,16 @@ json_t *aq_json_sources_brief(const struct aq_sources_report *r, int top)
 					"station", r->ring[i].code, "name", r->ring[i].name, "sector",
 					aq_sector_name(u->sector, false), "sector_zh", aq_sector_name(u->sector, true),
 					"bearing_deg", num(u->bearing, 1), "distance_km", num(u->distance_km, 2),
-					"upwind_hours", u->upwind_hours, "excess_pct", num(u->excess_pct, 1), "best_lag_h",
-					u->best_lag >= 0 ? json_integer(u->best_lag) : json_null(), "best_r", num(u->best_r, 3)));
+					"upwind_hours", u->upwind_hours, "excess_pct", num(u->excess_pct, 1),
+					"best_lag_h", u->best_lag >= 0 ? json_integer(u->best_lag) : json_null(),
+					"best_r", num(u->best_r, 3)));
 	}
 	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o}", "method", AQ_SOURCES_METHOD, "pollutant",
 			 labels[r->pollutant], "from", local_time(r->from_us), "to", local_time(r->to_us), "ranking",
 			 res->mode == AQ_SOURCES_CORRELATION ? "correlation_only" : "upwind", "wind",
 			 res->wind_hours ? "available" : "unavailable", "dominant_sector",
-			 sector_or_null(rose->dominant, false), "dominant_sector_zh", sector_or_null(rose->dominant, true),
-			 "contributors", list);
+			 sector_or_null(rose->dominant, false), "dominant_sector_zh",
+			 sector_or_null(rose->dominant, true), "contributors", list);
 }
 
 /* A sentence being written: parts are appended whole or not at all, and after the first part
@@ -285,7 +294,10 @@ void aq_sources_sentence_zh(const json_t *brief, char *buf, size_t size)
 	bool no_wind = strcmp(str(brief, "wind"), "unavailable") == 0;
 	const char *dominant = str(brief, "dominant_sector_zh");
 	size_t n = json_array_size(list);
-	append(&out, "来源研判%s：", no_wind ? "（无风向数据，仅按相关性）" : by_correlation ? "（全时段静风，仅按相关性）" : "");
+	append(&out, "来源研判%s：",
+	       no_wind		? "（无风向数据，仅按相关性）"
+	       : by_correlation ? "（全时段静风，仅按相关性）"
+				: "");
 	for (size_t k = 0; k < n; k++) {
 		json_t *c = json_array_get(list, k);
 		json_t *pct = json_object_get(c, "excess_pct"), *lag = json_object_get(c, "best_lag_h");

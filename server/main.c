@@ -27,15 +27,14 @@ extern char **environ;
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: aqrankd [serve|migrate] [--config FILE] [--FLAG VALUE ...] [--no-migrate]\n"
-		"       aqrankd --help | --version\n\n"
-		"  serve     run the daemon (default); applies pending migrations first unless\n"
-		"            --no-migrate\n"
-		"  migrate   apply pending migrations and exit\n"
-		"  routes    print the HTTP route table and exit\n\n"
-		"Configuration: flag > environment > --config FILE (KEY=value lines, as a systemd\n"
-		"EnvironmentFile) > default. Keys:\n\n");
+	fprintf(out, "usage: aqrankd [serve|migrate] [--config FILE] [--FLAG VALUE ...] [--no-migrate]\n"
+		     "       aqrankd --help | --version\n\n"
+		     "  serve     run the daemon (default); applies pending migrations first unless\n"
+		     "            --no-migrate\n"
+		     "  migrate   apply pending migrations and exit\n"
+		     "  routes    print the HTTP route table and exit\n\n"
+		     "Configuration: flag > environment > --config FILE (KEY=value lines, as a systemd\n"
+		     "EnvironmentFile) > default. Keys:\n\n");
 	aq_config_describe(out);
 }
 
@@ -208,7 +207,7 @@ static int run_serve(const struct aq_config *cfg)
 out:
 	aq_events_shutdown(app.events); /* end the event streams, or the HTTP stop waits on them */
 	aq_http_stop(http, 10);
-	aq_log_batch_stop(); /* the last request lines out */
+	aq_log_batch_stop();	      /* the last request lines out */
 	aq_replica_stop(app.replica); /* no reply reads any more */
 	app.replica = NULL;
 	app.hj212 = NULL;

@@ -5,11 +5,11 @@
 #include <string.h>
 
 const double aq_metrics_buckets[AQ_METRICS_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-						      0.1,    0.25,  0.5,    1,     2.5,  10};
+						       0.1,    0.25,  0.5,    1,     2.5,  10};
 
 /* The statuses the daemon answers with; anything else is counted as the last slot. */
-static const unsigned statuses[AQ_METRICS_STATUSES] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 406, 409,
-						       413, 414, 415, 422, 429, 431, 500, 503, 0};
+static const unsigned statuses[AQ_METRICS_STATUSES] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 406,
+						       409, 413, 414, 415, 422, 429, 431, 500, 503, 0};
 
 static const struct {
 	const char *name, *help;
@@ -127,8 +127,8 @@ void aq_metrics_write(const struct aq_metrics *m, FILE *out)
 				fprintf(out, "aqrank_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n", label,
 					aq_metrics_buckets[b], (unsigned long long)cumulative);
 			else
-				fprintf(out, "aqrank_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n", label,
-					(unsigned long long)cumulative);
+				fprintf(out, "aqrank_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n",
+					label, (unsigned long long)cumulative);
 		}
 		fprintf(out, "aqrank_http_request_duration_seconds_sum{%s} %.6f\n", label,
 			(double)atomic_load_explicit(&m->latency_sum_us[r], memory_order_relaxed) / 1e6);

@@ -43,9 +43,8 @@ static void add_month(int *create, size_t *k, size_t max, int m)
 	(*k)++;
 }
 
-size_t aq_partition_plan(const struct aq_partition *parts, size_t n, int now, int retention,
-			 const int *default_months, size_t n_default, int *create, size_t max_create,
-			 bool *archive)
+size_t aq_partition_plan(const struct aq_partition *parts, size_t n, int now, int retention, const int *default_months,
+			 size_t n_default, int *create, size_t max_create, bool *archive)
 {
 	size_t k = 0;
 	int first_kept = now - retention; /* meaningful when retention > 0 */

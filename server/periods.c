@@ -188,8 +188,8 @@ static const struct aq_station_daily **day_index(struct aq_day_block *const *blo
 
 /* A subject's daily series from the day index: a station's own values, or per day the mean
  * of its members' valid values. */
-static void gather(const struct aq_station_daily *const *at, size_t n_days, size_t n_stations,
-		   const size_t *members, size_t n_members, struct series_buf *buf, struct aq_period_series *s)
+static void gather(const struct aq_station_daily *const *at, size_t n_days, size_t n_stations, const size_t *members,
+		   size_t n_members, struct series_buf *buf, struct aq_period_series *s)
 {
 	memset(s, 0, sizeof *s);
 	for (size_t d = 0; d < n_days; d++) {
@@ -298,8 +298,8 @@ static void metric_of(const struct aq_period_result *r, struct aq_period_row *ro
 	e->code = row->key;
 	e->has_tie = v->valid[m == AQ_PM_PM10 || m == AQ_PM_PM10_CHANGE ? AQ_PM25 : AQ_PM10];
 	e->tie = v->conc[m == AQ_PM_PM10 || m == AQ_PM_PM10_CHANGE ? AQ_PM25 : AQ_PM10];
-	e->valid_hours = v->valid_days[AQ_PM25] < v->valid_days[AQ_PM10] ? v->valid_days[AQ_PM25]
-									 : v->valid_days[AQ_PM10];
+	e->valid_hours =
+		v->valid_days[AQ_PM25] < v->valid_days[AQ_PM10] ? v->valid_days[AQ_PM25] : v->valid_days[AQ_PM10];
 	const struct aq_period_value *b = &row->base;
 	switch (m) {
 	case AQ_PM_COMPOSITE: row->has_metric = v->has_composite, row->metric_value = v->composite; break;
@@ -312,9 +312,11 @@ static void metric_of(const struct aq_period_result *r, struct aq_period_row *ro
 		if (m == AQ_PM_COMPOSITE_CHANGE)
 			now_ok = v->has_composite, base_ok = b->has_composite, now = v->composite, base = b->composite;
 		else if (m == AQ_PM_PM25_CHANGE)
-			now_ok = v->valid[AQ_PM25], base_ok = b->valid[AQ_PM25], now = v->conc[AQ_PM25], base = b->conc[AQ_PM25];
+			now_ok = v->valid[AQ_PM25], base_ok = b->valid[AQ_PM25], now = v->conc[AQ_PM25],
+			base = b->conc[AQ_PM25];
 		else if (m == AQ_PM_PM10_CHANGE)
-			now_ok = v->valid[AQ_PM10], base_ok = b->valid[AQ_PM10], now = v->conc[AQ_PM10], base = b->conc[AQ_PM10];
+			now_ok = v->valid[AQ_PM10], base_ok = b->valid[AQ_PM10], now = v->conc[AQ_PM10],
+			base = b->conc[AQ_PM10];
 		else
 			now_ok = v->has_aqi, base_ok = b->has_aqi, now = v->aqi_mean, base = b->aqi_mean;
 		row->has_change = now_ok && row->has_base && base_ok && aq_period_change(now, base, &row->change);
@@ -461,8 +463,8 @@ static enum aq_status rank(const struct aq_app *app, struct aq_period_result *ou
 	/* Equal values share a rank at the metric's published decimals: concentrations and AQI
 	 * integers, the composite 2 decimals, changes 1 (already rounded, so 2 is the same). */
 	enum aq_metric like = out->query.metric == AQ_PM_PM25 || out->query.metric == AQ_PM_PM10 ? AQ_METRIC_PM10
-			      : out->query.metric == AQ_PM_AQI					   ? AQ_METRIC_AQI
-												   : AQ_METRIC_COMPOSITE;
+			      : out->query.metric == AQ_PM_AQI					 ? AQ_METRIC_AQI
+												 : AQ_METRIC_COMPOSITE;
 	int rc = aq_ranking_compute(entries, out->n_rows, like, AQ_INSUFFICIENT_SEPARATE, app->cfg->interview_count,
 				    &out->ranking);
 	/* A change metric: rows valid now but without a baseline are listed apart from those
@@ -547,8 +549,8 @@ static enum aq_status prepare(struct aq_app *app, const struct aq_period_query *
 	for (char *c = out->rule_version; *c; c++)
 		if (*c == ' ')
 			*c = '_';
-	*rules = (struct aq_period_rules){.min_days = out->min_days, .composite_mask = q->pollutants,
-					  .standard = out->standard};
+	*rules = (struct aq_period_rules){
+		.min_days = out->min_days, .composite_mask = q->pollutants, .standard = out->standard};
 	memcpy(rules->weights, out->weights, sizeof rules->weights);
 	return AQ_OK;
 }
@@ -578,17 +580,20 @@ enum aq_status aq_period_build(struct aq_app *app, const struct aq_period_query 
 		struct aq_period_rules base_rules = rules;
 		base_rules.min_days = aq_period_min_days(out->base_from, out->base_to);
 		st = from_snapshot(db, out, out->base_from, out->base_to, &base_rules, true, &base_kept);
-		if (st == AQ_OK && !base_kept && !out->stations && (st = period_stations(db, out->query.to, out)) == AQ_OK) {
+		if (st == AQ_OK && !base_kept && !out->stations &&
+		    (st = period_stations(db, out->query.to, out)) == AQ_OK) {
 			/* Rows made from a snapshot have no station indices: map their codes. */
 			for (size_t k = 0; st == AQ_OK && k < out->n_rows; k++) {
 				struct aq_period_row *row = &out->rows[k];
-				if (!(row->members = calloc(out->n_stations ? out->n_stations : 1, sizeof *row->members)))
+				if (!(row->members =
+					      calloc(out->n_stations ? out->n_stations : 1, sizeof *row->members)))
 					st = AQ_ERR_INTERNAL;
 				for (size_t i = 0; st == AQ_OK && i < out->n_stations; i++) {
 					const char *codes = row->member_codes, *code = out->stations[i].code;
 					size_t len = strlen(code);
 					for (const char *at = strstr(codes, code); at; at = strstr(at + 1, code))
-						if ((at == codes || at[-1] == ',') && (at[len] == ',' || at[len] == '\0')) {
+						if ((at == codes || at[-1] == ',') &&
+						    (at[len] == ',' || at[len] == '\0')) {
 							row->members[row->n_members++] = i;
 							break;
 						}
@@ -671,12 +676,15 @@ static enum aq_status finalize_tx(struct aq_db *db, void *arg)
 	memset(r, 0, sizeof r);
 	snapshot_key(a->from, to, &kind, key);
 	enum aq_status st = aq_db_period_lock(db, kind, key, &locked);
-	if (st != AQ_OK || !locked || (st = aq_db_period_info(db, kind, key, &info)) != AQ_OK || (info.final && !a->force))
+	if (st != AQ_OK || !locked || (st = aq_db_period_info(db, kind, key, &info)) != AQ_OK ||
+	    (info.final && !a->force))
 		return st;
 	for (int by_unit = 0; st == AQ_OK && by_unit < 2; by_unit++) {
-		struct aq_period_query q = {a->kind, a->from, to, AQ_PM_COMPOSITE, by_unit, app->cfg->composite_mask, 0};
+		struct aq_period_query q = {a->kind, a->from, to, AQ_PM_COMPOSITE, by_unit, app->cfg->composite_mask,
+					    0};
 		if ((st = prepare(app, &q, &r[by_unit], &rules, &problem)) == AQ_OK &&
-		    (st = period_stations(db, to, &r[by_unit])) == AQ_OK && (st = make_rows(&r[by_unit], by_unit)) == AQ_OK)
+		    (st = period_stations(db, to, &r[by_unit])) == AQ_OK &&
+		    (st = make_rows(&r[by_unit], by_unit)) == AQ_OK)
 			st = assess(app, db, &r[by_unit], a->from, to, &rules, false);
 	}
 	if (st == AQ_OK)
@@ -729,8 +737,8 @@ int aq_period_finalize_due(struct aq_app *app)
 		bool year = i >= n_months, done = false;
 		const char *key = year ? years[i - n_months] : months[i];
 		int y = atoi(key), m = year ? 1 : atoi(key + 5);
-		st = aq_period_finalize(app, year ? AQ_PERIOD_YEAR : AQ_PERIOD_MONTH, aq_days_from_civil(y, m, 1), false,
-					&done);
+		st = aq_period_finalize(app, year ? AQ_PERIOD_YEAR : AQ_PERIOD_MONTH, aq_days_from_civil(y, m, 1),
+					false, &done);
 		finalized += done;
 	}
 	free(months);

@@ -77,8 +77,8 @@ struct series {
 
 /* A comparison group: a national point's ring, or (last) every micro station of the network. */
 struct group {
-	size_t center;         /* index of the national point, SIZE_MAX for the network */
-	size_t *members;       /* active micro stations in it */
+	size_t center;	 /* index of the national point, SIZE_MAX for the network */
+	size_t *members; /* active micro stations in it */
 	size_t n_members;
 	/* Per PM and hour, computed when first asked (a step candidate is rare, and the network
 	 * of 10,000 stations would cost 96 sorts per day built): NAN when too few values. */
@@ -91,12 +91,12 @@ struct work {
 	struct aq_qc_station *st;
 	size_t n;
 	int n_hours;
-	struct series *s;      /* per station */
+	struct series *s; /* per station */
 	struct group *groups;
 	size_t n_groups;
-	size_t *ring;          /* per station: its ring's group index, SIZE_MAX when in none */
-	size_t *area;          /* per station: the group step corroborates with */
-	double *scratch;       /* n doubles */
+	size_t *ring;	 /* per station: its ring's group index, SIZE_MAX when in none */
+	size_t *area;	 /* per station: the group step corroborates with */
+	double *scratch; /* n doubles */
 };
 
 static bool judged(const struct aq_qc_station *s)
@@ -346,7 +346,8 @@ static void calibrate(struct aq_qc_station *st)
 			if (hs->count[p] <= 0)
 				continue;
 			bool has_rh = hs->rh_count > 0;
-			double v = aq_calib_apply(u, hs->sum[p] / hs->count[p], has_rh, has_rh ? hs->rh_sum / hs->rh_count : 0);
+			double v = aq_calib_apply(u, hs->sum[p] / hs->count[p], has_rh,
+						  has_rh ? hs->rh_sum / hs->rh_count : 0);
 			hs->sum[p] = v * hs->count[p];
 		}
 	}

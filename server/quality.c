@@ -117,7 +117,7 @@ out:
 
 /* The co-located pairs of one pollutant. */
 struct pairs {
-	double *raw, *ref, *rh;  /* rh: of the pairs whose station hour has a humidity … */
+	double *raw, *ref, *rh;	 /* rh: of the pairs whose station hour has a humidity … */
 	double *raw_rh, *ref_rh; /* … with their raw and reference values */
 	size_t n, n_rh;
 };
@@ -146,7 +146,8 @@ static bool pairs_alloc(struct pairs *p, size_t cap)
  * flags day by day, reference hours (from .. to). */
 static enum aq_status collect_pairs(const struct aq_config *cfg, const struct aq_station *station,
 				    const struct aq_station *reference, struct aq_hour_sums *sh,
-				    const struct aq_hour_sums *rh_, size_t days, unsigned mask, struct pairs pp[AQ_POLLUTANTS])
+				    const struct aq_hour_sums *rh_, size_t days, unsigned mask,
+				    struct pairs pp[AQ_POLLUTANTS])
 {
 	struct aq_qc_rules rules;
 	aq_quality_rules(cfg, &rules);
@@ -158,8 +159,13 @@ static enum aq_status collect_pairs(const struct aq_config *cfg, const struct aq
 	for (size_t d = 0; d < days; d++) {
 		struct aq_station_quality q;
 		struct aq_hour_sums *hours = &sh[(d + 1) * 24];
-		struct aq_qc_station qs = {.micro = true, .active = true, .lat = station->lat, .lon = station->lon,
-					   .interval_s = station->interval_s, .prev = &sh[d * 24], .hours = hours,
+		struct aq_qc_station qs = {.micro = true,
+					   .active = true,
+					   .lat = station->lat,
+					   .lon = station->lon,
+					   .interval_s = station->interval_s,
+					   .prev = &sh[d * 24],
+					   .hours = hours,
 					   .quality = &q};
 		if (aq_qc_day(&rules, &qs, 1, 24) != 0)
 			return AQ_ERR_INTERNAL;
@@ -200,7 +206,8 @@ static enum aq_status fit_all(const struct aq_config *cfg, const struct aq_calib
 		o->tried = true;
 		o->pairs = (int)pp[p].n;
 		o->rh_pairs = (int)pp[p].n_rh;
-		o->result = aq_calib_fit(pp[p].raw, pp[p].ref, NULL, pp[p].n, cfg->calibration_min_pairs, &out->fit[p].linear);
+		o->result = aq_calib_fit(pp[p].raw, pp[p].ref, NULL, pp[p].n, cfg->calibration_min_pairs,
+					 &out->fit[p].linear);
 		o->rh_result = AQ_FIT_OK;
 		if (req->humidity)
 			o->rh_result = aq_calib_fit(pp[p].raw_rh, pp[p].ref_rh, pp[p].rh, pp[p].n_rh,
@@ -415,7 +422,8 @@ enum aq_status aq_quality_drift(struct aq_db *db, const struct aq_config *cfg, i
 		d->calibration_id = c->use.id;
 		d->version = c->use.version;
 		d->pairs = (int)m;
-		d->measured = aq_calib_drift(t, res, m, cfg->calibration_min_pairs, span, &d->change, &d->mean_residual);
+		d->measured =
+			aq_calib_drift(t, res, m, cfg->calibration_min_pairs, span, &d->change, &d->mean_residual);
 	}
 out:
 	for (size_t k = 0; cache && k < n_cache; k++)

@@ -82,9 +82,10 @@ static enum aq_status correct_day(struct aq_db *db, struct aq_quality_report *ou
 		for (int h = 0; h < 24; h++) {
 			const struct aq_hour_sums *raw = &d->hours[h].raw;
 			bool has_rh = raw->rh_count > 0;
-			d->hours[h].corrected[p] = raw->count[p] > 0 ? aq_calib_apply(&use, raw->sum[p] / raw->count[p], has_rh,
-										   has_rh ? raw->rh_sum / raw->rh_count : 0)
-							      : NAN;
+			d->hours[h].corrected[p] = raw->count[p] > 0
+							   ? aq_calib_apply(&use, raw->sum[p] / raw->count[p], has_rh,
+									    has_rh ? raw->rh_sum / raw->rh_count : 0)
+							   : NAN;
 		}
 	}
 	return AQ_OK;

@@ -72,8 +72,8 @@ const char *aq_interview_reason_name(enum aq_interview_reason r)
 	return (int)r >= 0 && (int)r < 2 ? reason_names[r] : NULL;
 }
 
-void aq_metric_value(const struct aq_daily *daily, enum aq_metric m, bool *has, double *value,
-		     double *tie, bool *has_tie, int *valid_hours)
+void aq_metric_value(const struct aq_daily *daily, enum aq_metric m, bool *has, double *value, double *tie,
+		     bool *has_tie, int *valid_hours)
 {
 	enum aq_pollutant tie_p = m == AQ_METRIC_PM10 ? AQ_PM25 : AQ_PM10;
 	*has = false;
@@ -165,8 +165,8 @@ static int cmp_by_code(const void *pa, const void *pb)
 	return cmp_code(pa, pb);
 }
 
-static void interview_pick(const struct aq_rank_entry *entries, struct aq_ranking *out,
-			   int interview_count, int decimals)
+static void interview_pick(const struct aq_rank_entry *entries, struct aq_ranking *out, int interview_count,
+			   int decimals)
 {
 	if (interview_count <= 0 || out->n_rows == 0)
 		return;
@@ -195,8 +195,7 @@ static void interview_pick(const struct aq_rank_entry *entries, struct aq_rankin
 }
 
 int aq_ranking_compute(const struct aq_rank_entry *entries, size_t n, enum aq_metric m,
-		       enum aq_insufficient_policy policy, int interview_count,
-		       struct aq_ranking *out)
+		       enum aq_insufficient_policy policy, int interview_count, struct aq_ranking *out)
 {
 	struct item *valid = NULL, *insuff = NULL;
 	size_t n_valid = 0, n_insuff = 0;
@@ -216,10 +215,10 @@ int aq_ranking_compute(const struct aq_rank_entry *entries, size_t n, enum aq_me
 	for (size_t i = 0; i < n; i++) {
 		const struct aq_rank_entry *e = &entries[i];
 		if (e->has_value)
-			valid[n_valid++] = (struct item){ e, i, aq_round_half_even(e->value, decimals),
-							  aq_round_half_even(e->tie, 0) };
+			valid[n_valid++] = (struct item){e, i, aq_round_half_even(e->value, decimals),
+							 aq_round_half_even(e->tie, 0)};
 		else
-			insuff[n_insuff++] = (struct item){ e, i, 0.0, 0.0 };
+			insuff[n_insuff++] = (struct item){e, i, 0.0, 0.0};
 	}
 	qsort(valid, n_valid, sizeof(*valid), cmp_valid);
 
@@ -227,8 +226,7 @@ int aq_ranking_compute(const struct aq_rank_entry *entries, size_t n, enum aq_me
 	for (size_t i = 0; i < n_valid; i++) {
 		struct aq_rank_row *row = &out->rows[i];
 		row->entry = valid[i].idx;
-		row->rank = (i > 0 && valid[i].key == valid[i - 1].key) ? out->rows[i - 1].rank
-									 : (int)(i + 1);
+		row->rank = (i > 0 && valid[i].key == valid[i - 1].key) ? out->rows[i - 1].rank : (int)(i + 1);
 		sum += valid[i].key;
 	}
 	out->n_rows = n_valid;
@@ -339,8 +337,8 @@ static void streaks(struct interviewed_day *iv, size_t n, struct aq_summary_stat
 	}
 }
 
-int aq_summary_compute(const struct aq_summary_day *days, size_t n_days, size_t n_stations,
-		       const char *const *codes, enum aq_metric m, struct aq_summary *out)
+int aq_summary_compute(const struct aq_summary_day *days, size_t n_days, size_t n_stations, const char *const *codes,
+		       enum aq_metric m, struct aq_summary *out)
 {
 	double *sum = NULL;
 	struct interviewed_day *iv = NULL;
@@ -377,7 +375,7 @@ int aq_summary_compute(const struct aq_summary_day *days, size_t n_days, size_t 
 		if (d->insufficient)
 			s->days_insufficient++;
 		if (d->interviewed)
-			iv[n_iv++] = (struct interviewed_day){ d->station, d->day };
+			iv[n_iv++] = (struct interviewed_day){d->station, d->day};
 		if (d->has_aqi) {
 			s->aqi_days++;
 			s->good_days += d->aqi <= 100;
@@ -407,7 +405,7 @@ int aq_summary_compute(const struct aq_summary_day *days, size_t n_days, size_t 
 			s->has_good_pct = true;
 			s->good_days_pct = aq_round_half_even(100.0 * s->good_days / s->aqi_days, 1);
 		}
-		items[i] = (struct station_item){ s, codes != NULL ? codes[i] : NULL, i };
+		items[i] = (struct station_item){s, codes != NULL ? codes[i] : NULL, i};
 	}
 	qsort(items, n_stations, sizeof(*items), cmp_station);
 	for (size_t i = 0; i < n_stations; i++) {
@@ -416,9 +414,8 @@ int aq_summary_compute(const struct aq_summary_day *days, size_t n_days, size_t 
 		if (!s->has_mean)
 			continue;
 		const struct aq_summary_station *prev = i > 0 ? items[i - 1].s : NULL;
-		s->rank = (prev != NULL && prev->has_mean && prev->mean_value == s->mean_value)
-				  ? prev->rank
-				  : (int)(i + 1);
+		s->rank = (prev != NULL && prev->has_mean && prev->mean_value == s->mean_value) ? prev->rank
+												: (int)(i + 1);
 	}
 
 	rc = 0;

@@ -75,8 +75,7 @@ static struct bucket *find(struct aq_ratelimit *rl, const unsigned char key[32],
 	return b;
 }
 
-bool aq_ratelimit_peek(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us,
-		       int *retry_after_s)
+bool aq_ratelimit_peek(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us, int *retry_after_s)
 {
 	if (!rl || rl->rate <= 0)
 		return true;
@@ -89,8 +88,7 @@ bool aq_ratelimit_peek(struct aq_ratelimit *rl, const unsigned char key[32], int
 	return ok;
 }
 
-bool aq_ratelimit_take(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us,
-		       int *retry_after_s)
+bool aq_ratelimit_take(struct aq_ratelimit *rl, const unsigned char key[32], int64_t now_us, int *retry_after_s)
 {
 	if (!rl || rl->rate <= 0)
 		return true;

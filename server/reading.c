@@ -58,8 +58,12 @@ const char *aq_flag_meaning(char c, bool english)
 		char letter;
 		const char *en, *zh;
 	} flags[] = {
-		{'F', "stopped", "停运"},      {'M', "maintenance", "维护"},       {'S', "manual input", "手工输入"},
-		{'D', "fault", "故障"},        {'C', "calibration", "校准"},       {'T', "over range", "超测定上限"},
+		{'F', "stopped", "停运"},
+		{'M', "maintenance", "维护"},
+		{'S', "manual input", "手工输入"},
+		{'D', "fault", "故障"},
+		{'C', "calibration", "校准"},
+		{'T', "over range", "超测定上限"},
 		{'B', "communication fault", "通讯异常"},
 	};
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
@@ -88,8 +92,7 @@ void aq_reading_init(struct aq_reading *r)
 	memset(r->flag, 'N', sizeof r->flag);
 }
 
-bool aq_reading_validate(const struct aq_reading *r, int index, int64_t now_us,
-			 struct aq_problems *problems)
+bool aq_reading_validate(const struct aq_reading *r, int index, int64_t now_us, struct aq_problems *problems)
 {
 	size_t before = problems->n;
 	bool any_pollutant = false;
@@ -128,8 +131,7 @@ static void drop_partial_utf8(char *s)
 		s[start - 1] = '\0';
 }
 
-void aq_problems_add(struct aq_problems *problems, int index, const char *field, const char *fmt,
-		     ...)
+void aq_problems_add(struct aq_problems *problems, int index, const char *field, const char *fmt, ...)
 {
 	if (problems->n == problems->cap) {
 		size_t cap = problems->cap ? problems->cap * 2 : 16;

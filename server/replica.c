@@ -60,8 +60,9 @@ static bool monitor_step(void *arg)
 		next.lag_s = rec ? (double)aq_replag_behind(&r->lag, now, lsn) / AQ_US_PER_SEC : 0;
 		next.in_use = next.lag_s <= app->cfg->read_max_lag_s;
 		if (!next.in_use)
-			snprintf(next.reason, sizeof next.reason, "%.1f s behind the primary (AQRANK_READ_MAX_LAG_S=%g)",
-				 next.lag_s, app->cfg->read_max_lag_s);
+			snprintf(next.reason, sizeof next.reason,
+				 "%.1f s behind the primary (AQRANK_READ_MAX_LAG_S=%g)", next.lag_s,
+				 app->cfg->read_max_lag_s);
 	} else {
 		snprintf(next.reason, sizeof next.reason, "unreachable (see the database messages above)");
 	}

@@ -48,9 +48,8 @@ const char *aq_sector_name(int sector, bool zh)
 	static const char *const en[AQ_SECTORS] = {"N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
 						   "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"};
 	/* The Chinese 16-point compass (十六方位): 北东北 is NNE, 东东北 ENE, and so on. */
-	static const char *const cn[AQ_SECTORS] = {"北", "北东北", "东北", "东东北", "东", "东东南",
-						   "东南", "南东南", "南", "南西南", "西南", "西西南",
-						   "西", "西西北", "西北", "北西北"};
+	static const char *const cn[AQ_SECTORS] = {"北", "北东北", "东北", "东东北", "东", "东东南", "东南", "南东南",
+						   "南", "南西南", "西南", "西西南", "西", "西西北", "西北", "北西北"};
 	if (sector < 0 || sector >= AQ_SECTORS)
 		return NULL;
 	return zh ? cn[sector] : en[sector];
@@ -196,7 +195,8 @@ int aq_rose_compute(const double *conc, const struct aq_wind_hour *wind, size_t 
 			continue;
 		int d = out->dominant;
 		if (d < 0 || out->sector_sum[k] > out->sector_sum[d] ||
-		    (out->sector_sum[k] == out->sector_sum[d] && aq_rose_sector_mean(out, k) > aq_rose_sector_mean(out, d)))
+		    (out->sector_sum[k] == out->sector_sum[d] &&
+		     aq_rose_sector_mean(out, k) > aq_rose_sector_mean(out, d)))
 			out->dominant = k;
 	}
 	return 0;
@@ -236,8 +236,8 @@ static bool directional(const struct aq_sources_in *in, size_t t)
 	return in->wind && in->wind[t].present && !in->wind[t].calm;
 }
 
-static void judge_station(const struct aq_sources_in *in, const struct aq_sources_result *res,
-			  const double *median, size_t s, struct aq_upwind *u)
+static void judge_station(const struct aq_sources_in *in, const struct aq_sources_result *res, const double *median,
+			  size_t s, struct aq_upwind *u)
 {
 	const double *x = in->ring[s].series;
 	int directional_hours = res->wind_hours - res->calm_hours;
@@ -252,7 +252,8 @@ static void judge_station(const struct aq_sources_in *in, const struct aq_source
 		u->valid_hours++;
 		if (!isfinite(median[t]))
 			continue;
-		bool upwind = directional(in, t) && aq_angle_diff(u->bearing, in->wind[t].direction) <= AQ_UPWIND_HALF_DEG;
+		bool upwind =
+			directional(in, t) && aq_angle_diff(u->bearing, in->wind[t].direction) <= AQ_UPWIND_HALF_DEG;
 		if (res->mode == AQ_SOURCES_UPWIND && !upwind)
 			continue;
 		u->upwind_hours += upwind;
@@ -334,7 +335,8 @@ int aq_sources_rank(const struct aq_sources_in *in, struct aq_sources_result *ou
 		if (!(out->stations[s].score > 0))
 			continue;
 		size_t at = out->n_contributors++;
-		while (at > 0 && ranks_before(&out->stations[s], s, &out->stations[out->order[at - 1]], out->order[at - 1])) {
+		while (at > 0 &&
+		       ranks_before(&out->stations[s], s, &out->stations[out->order[at - 1]], out->order[at - 1])) {
 			out->order[at] = out->order[at - 1];
 			at--;
 		}

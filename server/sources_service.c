@@ -155,8 +155,8 @@ static enum aq_status load_series(struct aq_db *db, struct aq_sources_report *r)
 				r->point_series[p][t] = hour_value(h->sum[p], h->count[p], point_need);
 		} else {
 			const struct aq_station *s = &r->ring[found->slot];
-			r->ring_series[(size_t)found->slot * r->n_hours + (size_t)t] =
-				hour_value(h->sum[r->pollutant], h->count[r->pollutant], aq_hour_min_readings(s->interval_s));
+			r->ring_series[(size_t)found->slot * r->n_hours + (size_t)t] = hour_value(
+				h->sum[r->pollutant], h->count[r->pollutant], aq_hour_min_readings(s->interval_s));
 		}
 	}
 out:
@@ -265,8 +265,8 @@ enum aq_status aq_sources_load(struct aq_db *db, const struct aq_config *cfg, co
 		goto out;
 	for (size_t i = 0; i < r->n_ring; i++)
 		ring[i] = (struct aq_ring_station){r->ring[i].lat, r->ring[i].lon, &r->ring_series[i * r->n_hours]};
-	struct aq_sources_in in = {r->point.lat, r->point.lon, r->point_series[r->pollutant], r->wind,
-				   r->n_hours, ring, r->n_ring};
+	struct aq_sources_in in = {r->point.lat, r->point.lon, r->point_series[r->pollutant], r->wind, r->n_hours,
+				   ring,	 r->n_ring};
 	int rc = aq_rose_compute(r->point_series[0], r->wind, r->n_hours, &r->rose[0]);
 	rc |= aq_rose_compute(r->point_series[1], r->wind, r->n_hours, &r->rose[1]);
 	rc |= aq_sources_rank(&in, &r->result);

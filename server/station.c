@@ -34,8 +34,7 @@ static bool has_problem(const struct aq_problems *p, const char *field)
 	return false;
 }
 
-bool aq_station_update_validate(const struct aq_station_update *u, bool creating,
-				struct aq_problems *p)
+bool aq_station_update_validate(const struct aq_station_update *u, bool creating, struct aq_problems *p)
 {
 	size_t before = p->n;
 	const struct aq_station *v = &u->values;
@@ -63,10 +62,10 @@ bool aq_station_update_validate(const struct aq_station_update *u, bool creating
 void aq_station_apply(struct aq_station *dst, const struct aq_station_update *u)
 {
 	const struct aq_station *v = &u->values;
-#define COPY_IF(attr, field)                                                                      \
-	do {                                                                                      \
-		if (u->set & (1u << (attr)))                                                      \
-			memcpy(&dst->field, &v->field, sizeof dst->field);                        \
+#define COPY_IF(attr, field)                                               \
+	do {                                                               \
+		if (u->set & (1u << (attr)))                               \
+			memcpy(&dst->field, &v->field, sizeof dst->field); \
 	} while (0)
 	COPY_IF(AQ_SA_NAME, name);
 	COPY_IF(AQ_SA_KIND, kind);
@@ -87,8 +86,7 @@ double aq_distance_km(double lat1, double lon1, double lat2, double lon2)
 {
 	const double r = 6371.0088, rad = M_PI / 180.0;
 	double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
-	double a = sin(dlat / 2) * sin(dlat / 2) +
-		   cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+	double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
 	if (a > 1)
 		a = 1;
 	return 2 * r * asin(sqrt(a));

@@ -61,8 +61,7 @@ static bool digits(const char **p, int n, int *out)
 
 static bool parse_date_part(const char **p, int *y, int *m, int *d)
 {
-	return digits(p, 4, y) && *(*p)++ == '-' && digits(p, 2, m) && *(*p)++ == '-' &&
-	       digits(p, 2, d);
+	return digits(p, 4, y) && *(*p)++ == '-' && digits(p, 2, m) && *(*p)++ == '-' && digits(p, 2, d);
 }
 
 bool aq_time_parse_rfc3339(const char *s, int64_t *us, const char **problem)
@@ -79,8 +78,8 @@ bool aq_time_parse_rfc3339(const char *s, int64_t *us, const char **problem)
 		*problem = "is not a calendar date";
 		return false;
 	}
-	if ((*p != 'T' && *p != 't') || (p++, !digits(&p, 2, &h)) || *p++ != ':' ||
-	    !digits(&p, 2, &mi) || *p++ != ':' || !digits(&p, 2, &sec)) {
+	if ((*p != 'T' && *p != 't') || (p++, !digits(&p, 2, &h)) || *p++ != ':' || !digits(&p, 2, &mi) ||
+	    *p++ != ':' || !digits(&p, 2, &sec)) {
 		*problem = "must be an RFC 3339 timestamp like 2017-12-07T14:00:00+08:00";
 		return false;
 	}
@@ -175,11 +174,10 @@ size_t aq_time_format(int64_t us, int offset_s, char *buf, size_t size)
 	char zone[8] = "Z";
 	if (offset_s != 0) {
 		int a = offset_s < 0 ? -offset_s : offset_s;
-		snprintf(zone, sizeof zone, "%c%02u:%02u", offset_s < 0 ? '-' : '+',
-			 (unsigned)(a / 3600) % 100u, (unsigned)(a / 60) % 60u);
+		snprintf(zone, sizeof zone, "%c%02u:%02u", offset_s < 0 ? '-' : '+', (unsigned)(a / 3600) % 100u,
+			 (unsigned)(a / 60) % 60u);
 	}
-	int n = snprintf(buf, size, "%04u-%02u-%02uT%02d:%02d:%02d%s%s", (unsigned)y % 10000u,
-			 (unsigned)m % 100u, (unsigned)d % 100u, tod / 3600, tod / 60 % 60, tod % 60, fracbuf,
-			 zone);
+	int n = snprintf(buf, size, "%04u-%02u-%02uT%02d:%02d:%02d%s%s", (unsigned)y % 10000u, (unsigned)m % 100u,
+			 (unsigned)d % 100u, tod / 3600, tod / 60 % 60, tod % 60, fracbuf, zone);
 	return n < 0 ? 0 : (size_t)n;
 }

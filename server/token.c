@@ -46,8 +46,7 @@ void aq_token_hash(const char *token, unsigned char out[AQ_TOKEN_HASH_LEN])
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, token, strlen(token), out);
 }
 
-bool aq_token_hash_equal(const unsigned char a[AQ_TOKEN_HASH_LEN],
-			 const unsigned char b[AQ_TOKEN_HASH_LEN])
+bool aq_token_hash_equal(const unsigned char a[AQ_TOKEN_HASH_LEN], const unsigned char b[AQ_TOKEN_HASH_LEN])
 {
 	volatile unsigned char diff = 0;
 	for (size_t i = 0; i < AQ_TOKEN_HASH_LEN; i++)

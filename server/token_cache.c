@@ -44,8 +44,7 @@ static size_t slot_of(const unsigned char key[32])
 	return h % SLOTS;
 }
 
-bool aq_token_cache_get(struct aq_token_cache *c, const unsigned char key[32], int64_t now_us,
-			struct aq_station *out)
+bool aq_token_cache_get(struct aq_token_cache *c, const unsigned char key[32], int64_t now_us, struct aq_station *out)
 {
 	if (!c)
 		return false;

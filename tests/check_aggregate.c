@@ -35,22 +35,21 @@ static struct aq_day_rules rules_default(void)
 /* --- thresholds --- */
 
 static const int min_readings[][2] = {
-	{ 3600, 1 }, { 60, 45 }, { 10, 270 }, { 7, 386 }, { 1800, 2 }, { 900, 3 },
-	{ 600, 5 },  { 300, 9 }, { 120, 23 }, { 30, 90 }, { 7200, 1 }, { 2700, 1 },
-	{ 2699, 2 }, { 0, 2700 }, { -5, 2700 },
+	{3600, 1}, {60, 45}, {10, 270}, {7, 386},  {1800, 2}, {900, 3},	 {600, 5},   {300, 9},
+	{120, 23}, {30, 90}, {7200, 1}, {2700, 1}, {2699, 2}, {0, 2700}, {-5, 2700},
 };
 
 START_TEST(test_hour_min_readings)
 {
 	int got = aq_hour_min_readings(min_readings[_i][0]);
-	ck_assert_msg(got == min_readings[_i][1], "interval %d: %d, want %d", min_readings[_i][0],
-		      got, min_readings[_i][1]);
+	ck_assert_msg(got == min_readings[_i][1], "interval %d: %d, want %d", min_readings[_i][0], got,
+		      min_readings[_i][1]);
 }
 END_TEST
 
 /* ceil(h × 20 / 24) for h = 0..25 (25 clamps to 24). */
-static const int provisional20[] = { 0,  1,  2,  3,  4,  5,  5,  6,  7,  8,  9,  10, 10,
-				     11, 12, 13, 14, 15, 15, 16, 17, 18, 19, 20, 20, 20 };
+static const int provisional20[] = {0,	1,  2,	3,  4,	5,  5,	6,  7,	8,  9,	10, 10,
+				    11, 12, 13, 14, 15, 15, 16, 17, 18, 19, 20, 20, 20};
 
 START_TEST(test_provisional_threshold)
 {
@@ -84,9 +83,8 @@ struct hourly_case {
 };
 
 static const struct hourly_case hourly_cases[] = {
-	{ 60, 44, 101.5, false }, { 60, 45, 101.5, true }, { 60, 60, 101.5, true },
-	{ 3600, 1, 88, true },    { 3600, 0, 0, false },   { 10, 269, 50, false },
-	{ 10, 270, 50, true },
+	{60, 44, 101.5, false}, {60, 45, 101.5, true}, {60, 60, 101.5, true}, {3600, 1, 88, true},
+	{3600, 0, 0, false},	{10, 269, 50, false},  {10, 270, 50, true},
 };
 
 START_TEST(test_hourly_validity)
@@ -97,8 +95,8 @@ START_TEST(test_hourly_validity)
 	memset(h, 0, sizeof(h));
 	put(h, 0, AQ_PM10, c->mean, c->count);
 	aq_hourly_compute(h, c->interval_s, std2012(), &out);
-	ck_assert_msg(out.valid[AQ_PM10] == c->valid, "interval %d count %d: valid %d",
-		      c->interval_s, c->count, out.valid[AQ_PM10]);
+	ck_assert_msg(out.valid[AQ_PM10] == c->valid, "interval %d count %d: valid %d", c->interval_s, c->count,
+		      out.valid[AQ_PM10]);
 	ck_assert_int_eq(out.count[AQ_PM10], c->count);
 	if (c->count > 0) {
 		/* an invalid hour still shows its mean */
@@ -135,17 +133,17 @@ END_TEST
 
 struct daily_case {
 	int interval_s;
-	int readings;  /* per hour */
-	int hours;     /* hours 0..hours-1 carry data */
+	int readings; /* per hour */
+	int hours;    /* hours 0..hours-1 carry data */
 	int min_hours;
 	bool valid;
 };
 
 static const struct daily_case daily_cases[] = {
-	{ 3600, 1, 19, 20, false }, { 3600, 1, 20, 20, true }, { 3600, 1, 24, 20, true },
-	{ 60, 45, 20, 20, true },   { 60, 44, 24, 20, false }, /* no hour is valid */
-	{ 3600, 1, 13, 13, true },  { 3600, 1, 12, 13, false }, /* provisional thresholds */
-	{ 3600, 1, 1, 0, true },    { 3600, 1, 0, 0, false },   /* need at least one hour */
+	{3600, 1, 19, 20, false}, {3600, 1, 20, 20, true},  {3600, 1, 24, 20, true},
+	{60, 45, 20, 20, true},	  {60, 44, 24, 20, false},  /* no hour is valid */
+	{3600, 1, 13, 13, true},  {3600, 1, 12, 13, false}, /* provisional thresholds */
+	{3600, 1, 1, 0, true},	  {3600, 1, 0, 0, false},   /* need at least one hour */
 };
 
 START_TEST(test_daily_validity)
@@ -162,8 +160,8 @@ START_TEST(test_daily_validity)
 	aq_daily_compute(hours, &r, &d);
 	bool counted = c->readings >= aq_hour_min_readings(c->interval_s);
 	ck_assert_int_eq(d.valid_hours[AQ_PM10], counted ? c->hours : 0);
-	ck_assert_msg(d.valid[AQ_PM10] == c->valid, "%d hours of %d readings, min %d: valid %d",
-		      c->hours, c->readings, c->min_hours, d.valid[AQ_PM10]);
+	ck_assert_msg(d.valid[AQ_PM10] == c->valid, "%d hours of %d readings, min %d: valid %d", c->hours, c->readings,
+		      c->min_hours, d.valid[AQ_PM10]);
 	if (counted && c->hours > 0) {
 		double want = 100 + (c->hours - 1) / 2.0;
 		ck_assert_double_eq_tol(d.mean[AQ_PM10], want, 1e-9);
@@ -221,21 +219,21 @@ END_TEST
 
 struct o3_case {
 	const char *name;
-	int first, last;   /* hours first..last (inclusive) have a valid O3 mean */
+	int first, last; /* hours first..last (inclusive) have a valid O3 mean */
 	int min_windows;
-	int windows;       /* expected valid windows */
+	int windows; /* expected valid windows */
 	bool valid;
 };
 
 static const struct o3_case o3_cases[] = {
-	{ "5 valid hours: no window", 0, 4, 14, 0, false },
-	{ "6 valid hours: one window", 0, 5, 1, 1, true },
-	{ "6 valid hours at the end: one window", 18, 23, 1, 1, true },
-	{ "hours 03..08: three windows hold all six", 3, 8, 1, 3, true },
-	{ "18 hours: 13 windows", 0, 17, 14, 13, false },
-	{ "19 hours: 14 windows", 0, 18, 14, 14, true },
-	{ "24 hours: 17 windows", 0, 23, 14, 17, true },
-	{ "provisional, 0 windows never valid", 0, 4, 0, 0, false },
+	{"5 valid hours: no window", 0, 4, 14, 0, false},
+	{"6 valid hours: one window", 0, 5, 1, 1, true},
+	{"6 valid hours at the end: one window", 18, 23, 1, 1, true},
+	{"hours 03..08: three windows hold all six", 3, 8, 1, 3, true},
+	{"18 hours: 13 windows", 0, 17, 14, 13, false},
+	{"19 hours: 14 windows", 0, 18, 14, 14, true},
+	{"24 hours: 17 windows", 0, 23, 14, 17, true},
+	{"provisional, 0 windows never valid", 0, 4, 0, 0, false},
 };
 
 START_TEST(test_o3_windows)
@@ -249,8 +247,7 @@ START_TEST(test_o3_windows)
 	for (int h = c->first; h <= c->last; h++)
 		put(hours, h, AQ_O3, 120, 1);
 	aq_daily_compute(hours, &r, &d);
-	ck_assert_msg(d.o3_windows_valid == c->windows, "%s: %d windows", c->name,
-		      d.o3_windows_valid);
+	ck_assert_msg(d.o3_windows_valid == c->windows, "%s: %d windows", c->name, d.o3_windows_valid);
 	ck_assert_msg(d.valid[AQ_O3] == c->valid, "%s: valid %d", c->name, d.valid[AQ_O3]);
 	ck_assert_int_eq(d.valid_hours[AQ_O3], c->last - c->first + 1);
 	if (c->windows > 0)
@@ -287,7 +284,7 @@ START_TEST(test_o3_max_window)
 		put(hours, h, AQ_O3, 100, 1);
 	for (int h = 12; h < 20; h++)
 		put(hours, h, AQ_O3, 200 + h, 1); /* 212..219, mean 215.5 */
-	put(hours, 15, AQ_O3, 301.5, 1);          /* the hourly maximum */
+	put(hours, 15, AQ_O3, 301.5, 1);	  /* the hourly maximum */
 	aq_daily_compute(hours, &r, &d);
 	double want = (212 + 213 + 214 + 301.5 + 216 + 217 + 218 + 219) / 8.0; /* 226.3125 */
 	ck_assert_int_eq(d.o3_windows_valid, 17);
@@ -330,16 +327,16 @@ struct composite_case {
 #define PB(p) AQ_POLLUTANT_BIT(p)
 
 static const struct composite_case composite_cases[] = {
-	{ "at the standards", PB(AQ_PM25) | PB(AQ_PM10), 35, 70, -1, -1, true, 2.00 },
-	{ "40/35 + 80/70 = 2.2857", PB(AQ_PM25) | PB(AQ_PM10), 40, 80, -1, -1, true, 2.29 },
-	{ "PM2.5 missing", PB(AQ_PM25) | PB(AQ_PM10), -1, 80, -1, -1, false, 0 },
-	{ "PM10 missing", PB(AQ_PM25) | PB(AQ_PM10), 40, -1, -1, -1, false, 0 },
-	{ "PM10 alone, PM2.5 not asked", PB(AQ_PM10), -1, 105, -1, -1, true, 1.50 },
-	{ "CO 1.0 mg/m³ / 4", PB(AQ_CO), -1, -1, 1.0, -1, true, 0.25 },
-	{ "with O3 8 h 200 / 160", PB(AQ_PM25) | PB(AQ_O3), 35, -1, -1, 200, true, 2.25 },
-	{ "empty mask", 0, 35, 70, -1, -1, false, 0 },
+	{"at the standards", PB(AQ_PM25) | PB(AQ_PM10), 35, 70, -1, -1, true, 2.00},
+	{"40/35 + 80/70 = 2.2857", PB(AQ_PM25) | PB(AQ_PM10), 40, 80, -1, -1, true, 2.29},
+	{"PM2.5 missing", PB(AQ_PM25) | PB(AQ_PM10), -1, 80, -1, -1, false, 0},
+	{"PM10 missing", PB(AQ_PM25) | PB(AQ_PM10), 40, -1, -1, -1, false, 0},
+	{"PM10 alone, PM2.5 not asked", PB(AQ_PM10), -1, 105, -1, -1, true, 1.50},
+	{"CO 1.0 mg/m³ / 4", PB(AQ_CO), -1, -1, 1.0, -1, true, 0.25},
+	{"with O3 8 h 200 / 160", PB(AQ_PM25) | PB(AQ_O3), 35, -1, -1, 200, true, 2.25},
+	{"empty mask", 0, 35, 70, -1, -1, false, 0},
 	/* 22/35 + 49/70 = 0.628571 + 0.7 = 1.328571 → 1.33 */
-	{ "rounds to 2 decimals", PB(AQ_PM25) | PB(AQ_PM10), 22, 49, -1, -1, true, 1.33 },
+	{"rounds to 2 decimals", PB(AQ_PM25) | PB(AQ_PM10), 22, 49, -1, -1, true, 1.33},
 };
 
 START_TEST(test_composite)
@@ -364,8 +361,7 @@ START_TEST(test_composite)
 	ck_assert_msg(d.has_composite == c->has, "%s: has %d", c->name, d.has_composite);
 	ck_assert_uint_eq(d.composite_mask, c->mask);
 	if (c->has)
-		ck_assert_msg(d.composite == c->value, "%s: %.17g, want %g", c->name, d.composite,
-			      c->value);
+		ck_assert_msg(d.composite == c->value, "%s: %.17g, want %g", c->name, d.composite, c->value);
 }
 END_TEST
 
@@ -403,17 +399,17 @@ struct mask_case {
 };
 
 static const struct mask_case mask_cases[] = {
-	{ "pm25,pm10", true, PB(AQ_PM25) | PB(AQ_PM10) },
-	{ " pm10 , pm25 ", true, PB(AQ_PM25) | PB(AQ_PM10) },
-	{ "pm25,pm10,so2,no2,co,o3", true, AQ_POLLUTANT_ALL_MASK },
-	{ "o3", true, PB(AQ_O3) },
-	{ "", false, 0 },
-	{ "pm25,", false, 0 },
-	{ ",pm25", false, 0 },
-	{ "pm25,pm25", false, 0 },
-	{ "pm2.5", false, 0 },
-	{ "pm25 pm10", false, 0 },
-	{ NULL, false, 0 },
+	{"pm25,pm10", true, PB(AQ_PM25) | PB(AQ_PM10)},
+	{" pm10 , pm25 ", true, PB(AQ_PM25) | PB(AQ_PM10)},
+	{"pm25,pm10,so2,no2,co,o3", true, AQ_POLLUTANT_ALL_MASK},
+	{"o3", true, PB(AQ_O3)},
+	{"", false, 0},
+	{"pm25,", false, 0},
+	{",pm25", false, 0},
+	{"pm25,pm25", false, 0},
+	{"pm2.5", false, 0},
+	{"pm25 pm10", false, 0},
+	{NULL, false, 0},
 };
 
 START_TEST(test_mask_parse)
@@ -430,8 +426,8 @@ START_TEST(test_composite_standard)
 {
 	/* Sᵢ: the grade-II annual limits in force — 2012: 35 70 60 40 4 160; from 2026-03-01 the
 	 * GB 3095-2026 transition phase: PM2.5 30, PM10 60. */
-	static const double s2012[AQ_POLLUTANTS] = { 35, 70, 60, 40, 4, 160 };
-	static const double s2026[AQ_POLLUTANTS] = { 30, 60, 60, 40, 4, 160 };
+	static const double s2012[AQ_POLLUTANTS] = {35, 70, 60, 40, 4, 160};
+	static const double s2026[AQ_POLLUTANTS] = {30, 60, 60, 40, 4, 160};
 	ck_assert_double_eq(std2012()->limit_annual[_i], s2012[_i]);
 	ck_assert_double_eq(aq_aqi_standard_for_date(2026, 3, 1)->limit_annual[_i], s2026[_i]);
 }

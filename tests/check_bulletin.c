@@ -101,7 +101,8 @@ static void make(struct fixture *f, const struct spot *spots, size_t n, bool fin
 	/* A: a spike that day (0.46 km from GC: near); D: one that day but 5.34 km away; A: one
 	 * resolved the day before; GC: a divergence alert that day. */
 	struct aq_alert *a = f->alerts;
-	a[0] = (struct aq_alert){.id = 1, .type = AQ_ALERT_SPIKE, .severity = AQ_SEV_WARNING, .opened_us = start + 3600000000LL * 9};
+	a[0] = (struct aq_alert){
+		.id = 1, .type = AQ_ALERT_SPIKE, .severity = AQ_SEV_WARNING, .opened_us = start + 3600000000LL * 9};
 	snprintf(a[0].station, sizeof a[0].station, "A");
 	snprintf(a[0].station_name, sizeof a[0].station_name, "东四微站");
 	snprintf(a[0].message, sizeof a[0].message, "PM10 突升");
@@ -113,14 +114,27 @@ static void make(struct fixture *f, const struct spot *spots, size_t n, bool fin
 	a[2].opened_us = start - 3600000000LL * 30;
 	a[2].resolved_us = start - 3600000000LL * 2;
 	a[2].status = AQ_AS_RESOLVED;
-	a[3] = (struct aq_alert){.id = 4, .type = AQ_ALERT_NATIONAL_DIVERGENCE, .severity = AQ_SEV_CRITICAL,
-				 .national = true, .opened_us = start + 3600000000LL * 7};
+	a[3] = (struct aq_alert){.id = 4,
+				 .type = AQ_ALERT_NATIONAL_DIVERGENCE,
+				 .severity = AQ_SEV_CRITICAL,
+				 .national = true,
+				 .opened_us = start + 3600000000LL * 7};
 	snprintf(a[3].station, sizeof a[3].station, "GC");
 	snprintf(a[3].message, sizeof a[3].message, "国控点高于周边中位数");
-	f->in = (struct aq_bulletin_day_in){.district = "东城区", .view = v, .ranking = &f->dr, .interviews = f->iv,
-					    .n_interviews = f->dr.r.n_interview, .has_prev = true, .prev_mean = 125,
-					    .has_last_year = true, .last_year_mean = 160, .national = &f->nat,
-					    .n_national = 1, .alerts = f->alerts, .n_alerts = 4, .radius_km = 3,
+	f->in = (struct aq_bulletin_day_in){.district = "东城区",
+					    .view = v,
+					    .ranking = &f->dr,
+					    .interviews = f->iv,
+					    .n_interviews = f->dr.r.n_interview,
+					    .has_prev = true,
+					    .prev_mean = 125,
+					    .has_last_year = true,
+					    .last_year_mean = 160,
+					    .national = &f->nat,
+					    .n_national = 1,
+					    .alerts = f->alerts,
+					    .n_alerts = 4,
+					    .radius_km = 3,
 					    .generated_us = start + 86400000000LL + 7200000000LL};
 }
 
@@ -211,7 +225,8 @@ START_TEST(test_summary_sentences)
 	ck_assert_str_eq(s->paras[1],
 			 "全区 PM10 日均值为 140 µg/m³，较前一日（125）上升 12.0%，较去年同日（160）下降 12.5%。");
 	ck_assert_str_eq(s->paras[2], "排名后 1 位站点列入约谈名单：建国门微站（C街道）。");
-	ck_assert_str_eq(b.footer, "规则版本：HJ633-2012/min20h；快照生成时间：2017-12-07T02:00:00+08:00；迟到数据：3 条");
+	ck_assert_str_eq(b.footer,
+			 "规则版本：HJ633-2012/min20h；快照生成时间：2017-12-07T02:00:00+08:00；迟到数据：3 条");
 	aq_bulletin_cleanup(&b);
 
 	/* Without the day before or last year, the sentence says only what there is. */
@@ -238,7 +253,8 @@ START_TEST(test_tables)
 	struct aq_bulletin b;
 	make(&f, network, N_NETWORK, true);
 	ck_assert_int_eq(aq_bulletin_day(&f.in, &b), 0);
-	static const char *const order[] = {"summary", "national", "ranking", "interviews", "insufficient", "alerts", "map"};
+	static const char *const order[] = {"summary",	    "national", "ranking", "interviews",
+					    "insufficient", "alerts",	"map"};
 	ck_assert_int_eq((int)b.n_sections, 7);
 	for (size_t i = 0; i < 7; i++)
 		ck_assert_str_eq(b.sections[i].id, order[i]);
@@ -307,8 +323,13 @@ START_TEST(test_clean_text)
 {
 	char out[64];
 	ck_assert_str_eq(aq_bulletin_clean_text("东四\x01站\n", out, sizeof out), "东四 站 ");
-	ck_assert_str_eq(aq_bulletin_clean_text("a\xff" "b", out, sizeof out), "a\xef\xbf\xbd" "b");
-	ck_assert_str_eq(aq_bulletin_clean_text("\xed\xa0\x80", out, sizeof out), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	ck_assert_str_eq(aq_bulletin_clean_text("a\xff"
+						"b",
+						out, sizeof out),
+			 "a\xef\xbf\xbd"
+			 "b");
+	ck_assert_str_eq(aq_bulletin_clean_text("\xed\xa0\x80", out, sizeof out),
+			 "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 	ck_assert_str_eq(aq_bulletin_clean_text("x\xc2\x85y", out, sizeof out), "x y"); /* C1 NEL */
 	/* Cut at a character boundary: 东 is 3 bytes, a 6-byte buffer holds one and a NUL. */
 	ck_assert_str_eq(aq_bulletin_clean_text("东四站", out, 6), "东");
@@ -377,10 +398,10 @@ START_TEST(test_pdf_any_name)
 {
 	static const char *const names[] = {
 		"\xd9\x85\xd8\xad\xd8\xb7\xd8\xa9 \xd8\xa7\xd9\x84\xd8\xb1\xd8\xb5\xd8\xaf", /* Arabic, RTL */
-		"e\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81",                          /* stacked combining marks */
-		"\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7",  /* ZWJ emoji */
-		"\xe2\x80\xae\xe5\x8f\x8d\xe5\x90\x91",                                       /* RLO override */
-		"\xff\xfe\xc0\xaf",                                                           /* not UTF-8 */
+		"e\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81\xcc\x81", /* stacked combining marks */
+		"\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7", /* ZWJ emoji */
+		"\xe2\x80\xae\xe5\x8f\x8d\xe5\x90\x91",					    /* RLO override */
+		"\xff\xfe\xc0\xaf",							    /* not UTF-8 */
 		"",
 		"\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80"
 		"\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80\xe4\xb8\x80"

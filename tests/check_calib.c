@@ -114,7 +114,8 @@ END_TEST
 
 START_TEST(test_apply)
 {
-	struct aq_calib_use u = {.id = 5, .version = 2,
+	struct aq_calib_use u = {.id = 5,
+				 .version = 2,
 				 .linear = {.model = AQ_CALIB_LINEAR, .a = -8 / 1.4, .b = 1 / 1.4},
 				 .has_rh = true,
 				 .rh = {.model = AQ_CALIB_LINEAR_RH, .a = 4, .b = 0.5, .c = -0.1}};

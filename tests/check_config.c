@@ -17,27 +17,26 @@
 
 /* How to read one field of struct aq_config. */
 enum field_type {
-	F_INT,      /* int */
-	F_LONG,     /* long */
+	F_INT,	    /* int */
+	F_LONG,	    /* long */
 	F_DOUBLE,   /* double */
-	F_STR,      /* char *, compared as text */
+	F_STR,	    /* char *, compared as text */
 	F_ARRAY,    /* char [], compared as text */
 	F_UNSIGNED, /* unsigned */
-	F_BOOL,     /* bool */
+	F_BOOL,	    /* bool */
 	F_INT64,    /* int64_t */
 };
 
 struct field_want {
 	enum field_type type;
 	size_t off;
-	long long i; /* F_INT F_LONG F_UNSIGNED F_BOOL F_INT64 */
-	double d;    /* F_DOUBLE */
+	long long i;   /* F_INT F_LONG F_UNSIGNED F_BOOL F_INT64 */
+	double d;      /* F_DOUBLE */
 	const char *s; /* F_STR F_ARRAY */
 };
 
 /* Checks one field against want; returns NULL or a description of the mismatch in buf. */
-static const char *field_mismatch(const struct aq_config *cfg, const struct field_want *w, char *buf,
-				  size_t size)
+static const char *field_mismatch(const struct aq_config *cfg, const struct field_want *w, char *buf, size_t size)
 {
 	const char *base = (const char *)cfg + w->off;
 	switch (w->type) {
@@ -115,14 +114,38 @@ static const char *field_mismatch(const struct aq_config *cfg, const struct fiel
 	return buf;
 }
 
-#define FI(f, v) {F_INT, O(f), (v), 0, NULL}
-#define FL(f, v) {F_LONG, O(f), (v), 0, NULL}
-#define FD(f, v) {F_DOUBLE, O(f), 0, (v), NULL}
-#define FS(f, v) {F_STR, O(f), 0, 0, (v)}
-#define FA(f, v) {F_ARRAY, O(f), 0, 0, (v)}
-#define FU(f, v) {F_UNSIGNED, O(f), (v), 0, NULL}
-#define FB(f, v) {F_BOOL, O(f), (v), 0, NULL}
-#define F64(f, v) {F_INT64, O(f), (v), 0, NULL}
+#define FI(f, v)                          \
+	{                                 \
+		F_INT, O(f), (v), 0, NULL \
+	}
+#define FL(f, v)                           \
+	{                                  \
+		F_LONG, O(f), (v), 0, NULL \
+	}
+#define FD(f, v)                             \
+	{                                    \
+		F_DOUBLE, O(f), 0, (v), NULL \
+	}
+#define FS(f, v)                       \
+	{                              \
+		F_STR, O(f), 0, 0, (v) \
+	}
+#define FA(f, v)                         \
+	{                                \
+		F_ARRAY, O(f), 0, 0, (v) \
+	}
+#define FU(f, v)                               \
+	{                                      \
+		F_UNSIGNED, O(f), (v), 0, NULL \
+	}
+#define FB(f, v)                           \
+	{                                  \
+		F_BOOL, O(f), (v), 0, NULL \
+	}
+#define F64(f, v)                           \
+	{                                   \
+		F_INT64, O(f), (v), 0, NULL \
+	}
 
 #define BIT(p) AQ_POLLUTANT_BIT(p)
 
@@ -234,8 +257,7 @@ START_TEST(test_default)
 	aq_config_init(&cfg);
 	const char *bad = field_mismatch(&cfg, &c->want, why, sizeof why);
 	aq_config_cleanup(&cfg);
-	ck_assert_msg(bad == NULL, "default of %s (field at %zu): %s", c->key ? c->key : "(derived)",
-		      c->want.off, bad);
+	ck_assert_msg(bad == NULL, "default of %s (field at %zu): %s", c->key ? c->key : "(derived)", c->want.off, bad);
 }
 END_TEST
 
@@ -543,8 +565,8 @@ static const struct bad_case bad_cases[] = {
 	{"AQRANK_LISTEN", "127.0.0.1:http", "host:port"},
 	{"AQRANK_LISTEN", "127.0.0.1:80x", "host:port"},
 	{"AQRANK_LISTEN", "", "host:port"},
-	{"AQRANK_LISTEN",
-	 "a-host-name-that-is-far-too-long-for-the-sixty-four-byte-host-field.example:80", "host:port"},
+	{"AQRANK_LISTEN", "a-host-name-that-is-far-too-long-for-the-sixty-four-byte-host-field.example:80",
+	 "host:port"},
 	{"AQRANK_HJ212_LISTEN", "9000", "host:port"},
 	{"AQRANK_HJ212_LISTEN", "0.0.0.0:70000", "host:port"},
 	{"AQRANK_HJ212_AUTH_BUDGET", "0", "from 1 to 1000"},
@@ -591,11 +613,11 @@ START_TEST(test_set_bad)
 	bool unchanged = memcmp(&before, &cfg, sizeof cfg) == 0;
 	aq_config_cleanup(&cfg);
 	ck_assert_msg(!ok, "%s=\"%s\" accepted", c->key, c->value);
-	ck_assert_msg(strstr(err, c->key) != NULL, "%s=\"%s\": message \"%s\" does not name the key",
-		      c->key, c->value, err);
+	ck_assert_msg(strstr(err, c->key) != NULL, "%s=\"%s\": message \"%s\" does not name the key", c->key, c->value,
+		      err);
 	if (c->rule)
-		ck_assert_msg(strstr(err, c->rule) != NULL, "%s=\"%s\": message \"%s\" lacks \"%s\"", c->key,
-			      c->value, err, c->rule);
+		ck_assert_msg(strstr(err, c->rule) != NULL, "%s=\"%s\": message \"%s\" lacks \"%s\"", c->key, c->value,
+			      err, c->rule);
 	/* a secret is never echoed, even a short one */
 	if (strstr(c->key, "TOKEN") && strlen(c->value) > 3)
 		ck_assert_msg(strstr(err, c->value) == NULL, "%s: message echoes the secret: %s", c->key, err);
@@ -645,8 +667,8 @@ START_TEST(test_set_small_err_buffer)
 END_TEST
 
 static const char *const unknown_keys[] = {
-	"AQRANK_THREAD", "AQRANK_THREADSS", "AQRANK_FOO", "aqrank_threads", "THREADS",
-	"AQRANK_", "AQRANK_LISTEN ", " AQRANK_LISTEN", "AQRANK_PM2.5",
+	"AQRANK_THREAD", "AQRANK_THREADSS", "AQRANK_FOO",     "aqrank_threads", "THREADS",
+	"AQRANK_",	 "AQRANK_LISTEN ",  " AQRANK_LISTEN", "AQRANK_PM2.5",
 };
 
 START_TEST(test_set_unknown_key)
@@ -671,7 +693,7 @@ END_TEST
 struct text_case {
 	const char *text;
 	bool ok;
-	struct field_want want; /* when ok; ignored when type is F_BOOL on no_migrate */
+	struct field_want want;	 /* when ok; ignored when type is F_BOOL on no_migrate */
 	const char *err1, *err2; /* when not ok: substrings of the message */
 	struct field_want after; /* when not ok: a field a later line would have set keeps this */
 };
@@ -685,8 +707,7 @@ static const struct text_case text_cases[] = {
 	{"\n\n\n", true, FI(threads, 16), NULL, NULL, NOTHING},
 	{"# a comment\nAQRANK_THREADS=5\n", true, FI(threads, 5), NULL, NULL, NOTHING},
 	{"; a comment\nAQRANK_THREADS=5\n", true, FI(threads, 5), NULL, NULL, NOTHING},
-	{"   # indented comment\n\t; another\nAQRANK_THREADS=5\n", true, FI(threads, 5), NULL, NULL,
-	 NOTHING},
+	{"   # indented comment\n\t; another\nAQRANK_THREADS=5\n", true, FI(threads, 5), NULL, NULL, NOTHING},
 	{"#AQRANK_THREADS=5\n", true, FI(threads, 16), NULL, NULL, NOTHING},
 	{";AQRANK_THREADS=5\n", true, FI(threads, 16), NULL, NULL, NOTHING},
 	{"# not a KEY=value line: ignored\n", true, FI(threads, 16), NULL, NULL, NOTHING},
@@ -698,8 +719,7 @@ static const struct text_case text_cases[] = {
 	{"AQRANK_THREADS=\"9\"\n", true, FI(threads, 9), NULL, NULL, NOTHING},
 	{"AQRANK_THREADS='9'\n", true, FI(threads, 9), NULL, NULL, NOTHING},
 	{"AQRANK_THREADS = \"9\" \n", true, FI(threads, 9), NULL, NULL, NOTHING},
-	{"AQRANK_CORS_ORIGIN=\"https://a.example\"\n", true, FS(cors_origin, "https://a.example"),
-	 NULL, NULL, NOTHING},
+	{"AQRANK_CORS_ORIGIN=\"https://a.example\"\n", true, FS(cors_origin, "https://a.example"), NULL, NULL, NOTHING},
 	{"AQRANK_CORS_ORIGIN=\"  spaced  \"\n", true, FS(cors_origin, "  spaced  "), NULL, NULL, NOTHING},
 	{"AQRANK_CORS_ORIGIN=\"\"\n", true, FS(cors_origin, ""), NULL, NULL, NOTHING},
 	{"AQRANK_CORS_ORIGIN=\"mismatched'\n", true, FS(cors_origin, "\"mismatched'"), NULL, NULL, NOTHING},
@@ -707,27 +727,25 @@ static const struct text_case text_cases[] = {
 	{"AQRANK_CORS_ORIGIN=it's\n", true, FS(cors_origin, "it's"), NULL, NULL, NOTHING},
 	{"AQRANK_DATABASE_URL=\"postgresql:///aq?sslmode=disable&x=1\"\n", true,
 	 FS(database_url, "postgresql:///aq?sslmode=disable&x=1"), NULL, NULL, NOTHING},
-	{"AQRANK_DATABASE_URL=postgresql:///aq?a=b=c\n", true, FS(database_url, "postgresql:///aq?a=b=c"),
-	 NULL, NULL, NOTHING},
+	{"AQRANK_DATABASE_URL=postgresql:///aq?a=b=c\n", true, FS(database_url, "postgresql:///aq?a=b=c"), NULL, NULL,
+	 NOTHING},
 	{"AQRANK_CORS_ORIGIN=\n", true, FS(cors_origin, ""), NULL, NULL, NOTHING},
-	{"AQRANK_NOW='2017-12-07T14:00:00+08:00'\n", true, F64(now_us, INT64_C(1512626400000000)), NULL,
-	 NULL, NOTHING},
+	{"AQRANK_NOW='2017-12-07T14:00:00+08:00'\n", true, F64(now_us, INT64_C(1512626400000000)), NULL, NULL, NOTHING},
 	{"AQRANK_THREADS=2\nAQRANK_THREADS=3\n", true, FI(threads, 3), NULL, NULL, NOTHING}, /* last wins */
 	/* bad lines: message names the file and the line, and later lines are not applied */
-	{"AQRANK_THREADS=4\n\nnot a setting\nAQRANK_MIN_HOURS=18\n", false, NOTHING, "test.env line 3",
-	 "KEY=value", FI(min_hours, 20)},
-	{"# comment\nAQRANK_THREADZ=4\nAQRANK_MIN_HOURS=18\n", false, NOTHING, "test.env line 2",
-	 "AQRANK_THREADZ", FI(min_hours, 20)},
-	{"AQRANK_THREADS=4\r\n# c\r\nAQRANK_MIN_HOURS=99\r\nAQRANK_RADIUS_KM=5\r\n", false, NOTHING,
-	 "test.env line 3", "AQRANK_MIN_HOURS", FD(radius_km, 3)},
+	{"AQRANK_THREADS=4\n\nnot a setting\nAQRANK_MIN_HOURS=18\n", false, NOTHING, "test.env line 3", "KEY=value",
+	 FI(min_hours, 20)},
+	{"# comment\nAQRANK_THREADZ=4\nAQRANK_MIN_HOURS=18\n", false, NOTHING, "test.env line 2", "AQRANK_THREADZ",
+	 FI(min_hours, 20)},
+	{"AQRANK_THREADS=4\r\n# c\r\nAQRANK_MIN_HOURS=99\r\nAQRANK_RADIUS_KM=5\r\n", false, NOTHING, "test.env line 3",
+	 "AQRANK_MIN_HOURS", FD(radius_km, 3)},
 	{"AQRANK_THREADS=4\nAQRANK_METRIC=\"PM10\"\n", false, NOTHING, "test.env line 2", "AQRANK_METRIC",
 	 FI(threads, 4)},
 	{"AQRANK_THREADS=4 # four\n", false, NOTHING, "test.env line 1", "AQRANK_THREADS", FI(threads, 16)},
-	{"export AQRANK_THREADS=4\n", false, NOTHING, "test.env line 1", "export AQRANK_THREADS",
-	 FI(threads, 16)},
+	{"export AQRANK_THREADS=4\n", false, NOTHING, "test.env line 1", "export AQRANK_THREADS", FI(threads, 16)},
 	{"=4\n", false, NOTHING, "test.env line 1", "unknown", FI(threads, 16)},
-	{"\n\n\n\n\n\n\n\n\n\nAQRANK_LISTEN=nowhere\n", false, NOTHING, "test.env line 11",
-	 "AQRANK_LISTEN", FS(listen, "127.0.0.1:8080")},
+	{"\n\n\n\n\n\n\n\n\n\nAQRANK_LISTEN=nowhere\n", false, NOTHING, "test.env line 11", "AQRANK_LISTEN",
+	 FS(listen, "127.0.0.1:8080")},
 };
 
 START_TEST(test_load_text)
@@ -741,8 +759,7 @@ START_TEST(test_load_text)
 	bool ok = aq_config_load_text(&cfg, c->text, "test.env", err, sizeof err);
 	if (ok != c->ok) {
 		aq_config_cleanup(&cfg);
-		ck_abort_msg("case %d: load %s, want %s (%s)", _i, ok ? "ok" : "failed",
-			     c->ok ? "ok" : "failure", err);
+		ck_abort_msg("case %d: load %s, want %s (%s)", _i, ok ? "ok" : "failed", c->ok ? "ok" : "failure", err);
 	}
 	if (c->ok) {
 		bad = field_mismatch(&cfg, &c->want, why, sizeof why);
@@ -776,8 +793,10 @@ static const struct env_case env_cases[] = {
 	{{"PATH=/usr/bin", "NOT_OURS=AQRANK_THREADS=3", NULL}, true, FI(threads, 16), NULL},
 	{{NULL}, true, FI(threads, 16), NULL},
 	{{"AQRANK_NOW=", NULL}, true, FB(now_set, false), NULL},
-	{{"AQRANK_DATABASE_URL=postgresql:///aq?sslmode=disable", NULL}, true,
-	 FS(database_url, "postgresql:///aq?sslmode=disable"), NULL},
+	{{"AQRANK_DATABASE_URL=postgresql:///aq?sslmode=disable", NULL},
+	 true,
+	 FS(database_url, "postgresql:///aq?sslmode=disable"),
+	 NULL},
 	{{"AQRANK_CORS_ORIGIN=\"quoted\"", NULL}, true, FS(cors_origin, "\"quoted\""), NULL}, /* verbatim */
 	{{"AQRANK_THREADS=2", "AQRANK_THREADS=3", NULL}, true, FI(threads, 3), NULL},
 	{{"PATH=/usr/bin", "AQRANK_THREADZ=4", NULL}, false, NOTHING, "AQRANK_THREADZ"},
@@ -801,8 +820,7 @@ START_TEST(test_load_env)
 	ck_assert_msg(ok == c->ok, "case %d (%s): %s, want %s (%s)", _i, c->vars[0] ? c->vars[0] : "-",
 		      ok ? "ok" : "failed", c->ok ? "ok" : "failure", err);
 	if (!c->ok)
-		ck_assert_msg(strstr(err, c->err) != NULL, "case %d: message \"%s\" lacks \"%s\"", _i, err,
-			      c->err);
+		ck_assert_msg(strstr(err, c->err) != NULL, "case %d: message \"%s\" lacks \"%s\"", _i, err, c->err);
 	ck_assert_msg(bad == NULL, "case %d: %s", _i, bad);
 }
 END_TEST
@@ -829,7 +847,7 @@ struct precedence_case {
 
 static const struct precedence_case precedence_cases[] = {
 	{NULL, NULL, NULL, 16}, {"2", NULL, NULL, 2}, {NULL, "3", NULL, 3}, {NULL, NULL, "4", 4},
-	{"2", "3", NULL, 3},   {"2", NULL, "4", 4},  {NULL, "3", "4", 4},  {"2", "3", "4", 4},
+	{"2", "3", NULL, 3},	{"2", NULL, "4", 4},  {NULL, "3", "4", 4},  {"2", "3", "4", 4},
 };
 
 START_TEST(test_precedence)
@@ -853,9 +871,8 @@ START_TEST(test_precedence)
 	int threads = cfg.threads, min_hours = cfg.min_hours;
 	double radius = cfg.radius_km;
 	aq_config_cleanup(&cfg);
-	ck_assert_msg(threads == c->want, "file %s env %s flag %s: threads %d, want %d",
-		      c->file ? c->file : "-", c->env ? c->env : "-", c->flag ? c->flag : "-", threads,
-		      c->want);
+	ck_assert_msg(threads == c->want, "file %s env %s flag %s: threads %d, want %d", c->file ? c->file : "-",
+		      c->env ? c->env : "-", c->flag ? c->flag : "-", threads, c->want);
 	ck_assert_int_eq(min_hours, 18);
 	ck_assert(radius == 4.5);
 }

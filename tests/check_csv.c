@@ -19,14 +19,17 @@ struct csv_case {
 	int rows;
 	int cells[MAX_ROWS];
 	const char *cell[MAX_ROWS][MAX_CELLS]; /* NULL is an empty cell */
-	const char *want;                       /* after the BOM */
+	const char *want;		       /* after the BOM */
 };
 
 static const struct csv_case csv_cases[] = {
 	{"no rows", 0, {0}, {{NULL}}, ""},
 	{"a row of no cells", 1, {0}, {{NULL}}, "\r\n"},
 	{"plain", 1, {3}, {{"a", "b", "c"}}, "a,b,c\r\n"},
-	{"header and data", 2, {3, 3}, {{"rank", "station", "pm10"}, {"1", "HX-003", "118.5"}},
+	{"header and data",
+	 2,
+	 {3, 3},
+	 {{"rank", "station", "pm10"}, {"1", "HX-003", "118.5"}},
 	 "rank,station,pm10\r\n1,HX-003,118.5\r\n"},
 	{"comma", 1, {2}, {{"a,b", "c"}}, "\"a,b\",c\r\n"},
 	{"only a comma", 1, {1}, {{","}}, "\",\"\r\n"},
@@ -43,7 +46,10 @@ static const struct csv_case csv_cases[] = {
 	{"mixed empties", 2, {2, 2}, {{"", NULL}, {NULL, ""}}, ",\r\n,\r\n"},
 	{"spaces kept, not quoted", 1, {2}, {{" a ", "b\t"}}, " a ,b\t\r\n"},
 	{"leading zeros kept", 1, {2}, {{"0061", "0.5"}}, "0061,0.5\r\n"},
-	{"formulas neutralized", 2, {4, 2}, {{"=1+1", "+cmd", "-2+3", "@SUM(A1)"}, {"\tx", "a=b"}},
+	{"formulas neutralized",
+	 2,
+	 {4, 2},
+	 {{"=1+1", "+cmd", "-2+3", "@SUM(A1)"}, {"\tx", "a=b"}},
 	 "'=1+1,'+cmd,'-2+3,'@SUM(A1)\r\n'\tx,a=b\r\n"},
 	{"single quote is not special", 1, {1}, {{"it's"}}, "it's\r\n"},
 	{"semicolon is not special", 1, {1}, {{"a;b"}}, "a;b\r\n"},
@@ -103,11 +109,10 @@ static void check_text(const char *what, const struct aq_csv *csv, const char *w
 	ck_assert_msg(!csv->oom, "%s: out of memory", what);
 	ck_assert_ptr_nonnull(csv->text);
 	/* messages show at most 200 bytes: Check cannot carry longer ones */
-	ck_assert_msg(csv->len == 3 + wlen, "%s: %zu bytes, want %zu: \"%.200s\"", what, csv->len,
-		      3 + wlen, csv->text);
+	ck_assert_msg(csv->len == 3 + wlen, "%s: %zu bytes, want %zu: \"%.200s\"", what, csv->len, 3 + wlen, csv->text);
 	ck_assert_msg(memcmp(csv->text, BOM, 3) == 0, "%s: no BOM", what);
-	ck_assert_msg(memcmp(csv->text + 3, want, wlen) == 0, "%s: \"%.200s\", want \"%.200s\"", what,
-		      csv->text + 3, want);
+	ck_assert_msg(memcmp(csv->text + 3, want, wlen) == 0, "%s: \"%.200s\", want \"%.200s\"", what, csv->text + 3,
+		      want);
 	ck_assert_msg(csv->text[csv->len] == '\0', "%s: not NUL-terminated", what);
 }
 
@@ -219,8 +224,7 @@ START_TEST(test_csv_large)
 		snprintf(num, sizeof num, "%d", i);
 		snprintf(name, sizeof name, "站点,%d", i);
 		aq_csv_row(&csv, 3, num, name, i % 7 ? "东城区" : NULL);
-		len += (size_t)snprintf(want + len, cap - len, "%d,\"站点,%d\",%s\r\n", i, i,
-					i % 7 ? "东城区" : "");
+		len += (size_t)snprintf(want + len, cap - len, "%d,\"站点,%d\",%s\r\n", i, i, i % 7 ? "东城区" : "");
 	}
 	check_text("20000 rows", &csv, want);
 	ck_assert_uint_eq(strlen(csv.text), csv.len); /* no stray NUL inside */
@@ -234,7 +238,9 @@ END_TEST
 START_TEST(test_csv_long_cell)
 {
 	struct aq_csv csv;
-	enum { LEN = 5000 };
+	enum {
+		LEN = 5000
+	};
 	char *cell = malloc(LEN + 1), *want = malloc(2 * LEN + 8);
 	size_t w = 0;
 	ck_assert_ptr_nonnull(cell);

@@ -347,7 +347,8 @@ START_TEST(test_quality_and_calibration)
 	ck_assert(st->quality.flags[0][AQ_PM10] & AQ_QC_BIT(AQ_QC_STUCK));
 	ck_assert(st->quality.flags[23][AQ_PM25] & AQ_QC_BIT(AQ_QC_STUCK));
 	ck_assert_uint_eq(d.ranking.r.n_rows, 2);
-	ck_assert_double_gt(in_view(&d.view, "B")->daily.published[AQ_PM10], in_view(&d.view, "R")->daily.published[AQ_PM10]);
+	ck_assert_double_gt(in_view(&d.view, "B")->daily.published[AQ_PM10],
+			    in_view(&d.view, "R")->daily.published[AQ_PM10]);
 	aq_day_cleanup(&d);
 
 	/* Fit B against R over D1–D2 and approve it from D1. */

@@ -26,8 +26,8 @@ START_TEST(test_merge_into_empty)
 {
 	struct aq_day_rows d = {0};
 	/* Rows in seq-scan order: stations out of order and repeated. */
-	struct aq_hour_row rows[] = {row(30, 0, 60, 600), row(10, 0, 60, 300), row(30, 1, 59, 590),
-				     row(20, 23, 1, 7.5), row(10, 5, 45, 450)};
+	struct aq_hour_row rows[] = {row(30, 0, 60, 600), row(10, 0, 60, 300), row(30, 1, 59, 590), row(20, 23, 1, 7.5),
+				     row(10, 5, 45, 450)};
 	ck_assert_int_eq(aq_day_rows_merge(&d, rows, 5), 0);
 	ck_assert_uint_eq(d.n, 3);
 	assert_sorted_unique(&d);

@@ -20,7 +20,7 @@ struct spot {
 	int kind;
 	double lat, lon;
 	double pm25, pm10; /* every hour's value; < 0: no readings */
-	int hours;         /* hours 0 .. hours-1 carry the values */
+	int hours;	   /* hours 0 .. hours-1 carry the values */
 };
 
 static void make_view(struct aq_dayview *v, const struct spot *spots, size_t n, bool today, int hours_elapsed)
@@ -64,10 +64,8 @@ static void make_view(struct aq_dayview *v, const struct spot *spots, size_t n, 
 
 /* GC at 39.9289 N 116.4174 E; A 0.46 km north, B 0.99 km south, C 1.93 km east, D 5.34 km east. */
 static const struct spot network[] = {
-	{"A", AQ_KIND_MICRO, 39.9330, 116.4174, 50, 150, 24},
-	{"B", AQ_KIND_MICRO, 39.9200, 116.4174, 40, 120, 24},
-	{"C", AQ_KIND_MICRO, 39.9289, 116.4400, 60, 200, 24},
-	{"D", AQ_KIND_MICRO, 39.9289, 116.4800, 30, 90, 24},
+	{"A", AQ_KIND_MICRO, 39.9330, 116.4174, 50, 150, 24},	  {"B", AQ_KIND_MICRO, 39.9200, 116.4174, 40, 120, 24},
+	{"C", AQ_KIND_MICRO, 39.9289, 116.4400, 60, 200, 24},	  {"D", AQ_KIND_MICRO, 39.9289, 116.4800, 30, 90, 24},
 	{"E", AQ_KIND_MICRO, 39.9289, 116.4500, 30, 90, 10}, /* 10 hours: insufficient */
 	{"GC", AQ_KIND_NATIONAL, 39.9289, 116.4174, 55, 160, 24},
 };
@@ -124,10 +122,10 @@ START_TEST(test_which_stations_take_part)
 {
 	struct aq_dayview v;
 	make_view(&v, network, N_NETWORK, false, 24);
-	v.stations[0].station.active = false;            /* deactivated */
-	v.stations[1].station.created_day = DAY + 1;     /* registered later, no earlier readings */
+	v.stations[0].station.active = false;	     /* deactivated */
+	v.stations[1].station.created_day = DAY + 1; /* registered later, no earlier readings */
 	v.stations[2].station.created_day = DAY + 1;
-	v.stations[2].station.first_day = DAY - 3;       /* registered later, backfilled history */
+	v.stations[2].station.first_day = DAY - 3; /* registered later, backfilled history */
 	aq_dayview_compute(&v);
 	ck_assert(!v.stations[0].ranked);
 	ck_assert(!v.stations[1].ranked);

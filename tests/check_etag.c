@@ -28,7 +28,8 @@ static const char *same[][2] = {
 	 "{\"date\":\"2026-12-07\",\"generated_at\":\"2026-12-07T15:00:03+08:00\",\"ranking\":[1]}"},
 	{"{\"generated_at\": \"a\",\"x\":1}", "{\"generated_at\": \"bcdef\",\"x\":1}"},
 	/* only the first such member is volatile: the one at the top of the reply */
-	{"{\"generated_at\":\"1\",\"n\":{\"generated_at\":\"z\"}}", "{\"generated_at\":\"2\",\"n\":{\"generated_at\":\"z\"}}"},
+	{"{\"generated_at\":\"1\",\"n\":{\"generated_at\":\"z\"}}",
+	 "{\"generated_at\":\"2\",\"n\":{\"generated_at\":\"z\"}}"},
 	/* no such member: the bytes */
 	{"{\"ranking\":[]}", "{\"ranking\":[]}"},
 };
@@ -51,7 +52,8 @@ static const char *differ[][2] = {
 	/* the member's name is kept: moving the value to another key is a change */
 	{"{\"generated_at\":\"1\",\"x\":\"1\"}", "{\"generated_atx\":\"1\",\"x\":\"1\"}"},
 	/* a second member of the name is content */
-	{"{\"generated_at\":\"1\",\"n\":{\"generated_at\":\"y\"}}", "{\"generated_at\":\"1\",\"n\":{\"generated_at\":\"z\"}}"},
+	{"{\"generated_at\":\"1\",\"n\":{\"generated_at\":\"y\"}}",
+	 "{\"generated_at\":\"1\",\"n\":{\"generated_at\":\"z\"}}"},
 	/* a body without the member: every byte counts */
 	{"ranking,1", "ranking,2"},
 };
@@ -68,8 +70,13 @@ END_TEST
 /* Malformed or cut bodies hash whole, never read past the end. */
 START_TEST(test_content_edges)
 {
-	static const char *cases[] = {"", "\"", "\"generated_at\":", "\"generated_at\":\"", "\"generated_at\": ",
-				      "\"generated_at\":1", "x\"generated_at\":\"abc"};
+	static const char *cases[] = {"",
+				      "\"",
+				      "\"generated_at\":",
+				      "\"generated_at\":\"",
+				      "\"generated_at\": ",
+				      "\"generated_at\":1",
+				      "x\"generated_at\":\"abc"};
 	for (int i = 0; i < N(cases); i++) {
 		size_t n = strlen(cases[i]);
 		char *copy = malloc(n ? n : 1); /* exact size: ASan catches a read past it */

@@ -18,7 +18,7 @@
 #define STD_SEG "QN=20160801085857223;ST=32;CN=1062;PW=100000;MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&"
 #define STD_FRAME "##0101" STD_SEG "1C80\r\n"
 /* A data upload as a micro-station sends it: 159 bytes, CRC FB41. */
-#define UP_SEG                                                                                   \
+#define UP_SEG                                                                                 \
 	"QN=20171207140000000;ST=22;CN=2011;PW=123456;MN=88888880000001;Flag=5;CP=&&DataTime=" \
 	"20171207140000;a34004-Rtd=61,a34004-Flag=N;a34002-Rtd=118.5,a34002-Flag=N&&"
 #define UP_FRAME "##0159" UP_SEG "FB41\r\n"
@@ -116,8 +116,8 @@ START_TEST(test_scan)
 {
 	char got[256];
 	describe(scan_cases[_i].input, strlen(scan_cases[_i].input), got, sizeof got);
-	ck_assert_msg(strcmp(got, scan_cases[_i].want) == 0, "%s: got \"%s\", want \"%s\"", scan_cases[_i].name,
-		      got, scan_cases[_i].want);
+	ck_assert_msg(strcmp(got, scan_cases[_i].want) == 0, "%s: got \"%s\", want \"%s\"", scan_cases[_i].name, got,
+		      scan_cases[_i].want);
 }
 END_TEST
 
@@ -142,8 +142,8 @@ START_TEST(test_scan_every_split)
 			enum aq_hj212_scan what = aq_hj212_scan(buf + off, len - off, &used, &seg);
 			if (what == AQ_HJ212_NEED_MORE || off == len)
 				break;
-			ck_assert_msg(what == AQ_HJ212_FRAME || what == AQ_HJ212_SKIP, "step %zu: result %d at %zu", step,
-				      what, fed);
+			ck_assert_msg(what == AQ_HJ212_FRAME || what == AQ_HJ212_SKIP, "step %zu: result %d at %zu",
+				      step, what, fed);
 			frames += what == AQ_HJ212_FRAME;
 			garbage += what == AQ_HJ212_SKIP ? (int)used : 0;
 			off += used;
@@ -185,29 +185,29 @@ static const struct {
 	const char *cp;
 	bool answer, upload;
 } header_cases[] = {
-	{STD_SEG, true, "20160801085857223", "100000", "010000A8900016F000169DC0", 32, 1062, 5, 0, 0,
-	 "RtdInterval=30", true, false},
+	{STD_SEG, true, "20160801085857223", "100000", "010000A8900016F000169DC0", 32, 1062, 5, 0, 0, "RtdInterval=30",
+	 true, false},
 	{UP_SEG, true, "20171207140000000", "123456", "88888880000001", 22, 2011, 5, 0, 0,
 	 "DataTime=20171207140000;a34004-Rtd=61,a34004-Flag=N;a34002-Rtd=118.5,a34002-Flag=N", true, true},
 	{"ST=22;CN=2061;PW=p;MN=M;CP=&&&&", true, "", "p", "M", 22, 2061, -1, 0, 0, "", false, true},
 	{"ST=22;CN=2051;PW=p;MN=M;Flag=4;CP=&&DataTime=20171207140000&&", true, "", "p", "M", 22, 2051, 4, 0, 0,
 	 "DataTime=20171207140000", false, true},
-	{"QN=1;ST=22;CN=2011;PW=p;MN=M;Flag=7;PNUM=2;PNO=1;Extra=x;CP=&&a=1;b=2&&", true, "1", "p", "M", 22,
-	 2011, 7, 2, 1, "a=1;b=2", true, true},
+	{"QN=1;ST=22;CN=2011;PW=p;MN=M;Flag=7;PNUM=2;PNO=1;Extra=x;CP=&&a=1;b=2&&", true, "1", "p", "M", 22, 2011, 7, 2,
+	 1, "a=1;b=2", true, true},
 	{"ST=31;CN=2011;PW=p;MN=M;Flag=1;CP=&&&&", true, "", "p", "M", 31, 2011, 1, 0, 0, "", true, false},
 	{"ST=22;CN=9021;PW=p;MN=M;CP=&&&&", true, "", "p", "M", 22, 9021, -1, 0, 0, "", false, false},
-	{.seg = "ST=22;CN=2011;PW=p;CP=&&&&", .ok = false},                      /* no MN */
-	{.seg = "ST=22;CN=2011;MN=M;CP=&&&&", .ok = false},                      /* no PW */
-	{.seg = "ST=22;CN=2011;PW=p;MN=M", .ok = false},                         /* no CP */
-	{.seg = "ST=22;CN=2011;PW=p;MN=M;CP=a=1", .ok = false},                  /* CP without && */
-	{.seg = "ST=22;CN=2011;PW=p;MN=M;CP=&&a=1", .ok = false},                /* CP not closed */
-	{.seg = "ST=22;ST=22;CN=2011;PW=p;MN=M;CP=&&&&", .ok = false},           /* ST twice */
-	{.seg = "ST=2x;CN=2011;PW=p;MN=M;CP=&&&&", .ok = false},                 /* ST not a number */
-	{.seg = "ST=22;CN=2011;PW=p;MN=M;Flag=256;CP=&&&&", .ok = false},        /* Flag above a byte */
-	{.seg = "QN=2017a;ST=22;CN=2011;PW=p;MN=M;CP=&&&&", .ok = false},        /* QN not digits */
-	{.seg = "ST=22;CN=2011;PW=p;MN=;CP=&&&&", .ok = false},                  /* empty MN */
-	{.seg = "ST=22;CN=2011;PW=p;MN=M\tX;CP=&&&&", .ok = false},              /* control character */
-	{.seg = "ST=22;CN=2011;PW=p;MN=M;Flag;CP=&&&&", .ok = false},            /* field without '=' */
+	{.seg = "ST=22;CN=2011;PW=p;CP=&&&&", .ok = false},		  /* no MN */
+	{.seg = "ST=22;CN=2011;MN=M;CP=&&&&", .ok = false},		  /* no PW */
+	{.seg = "ST=22;CN=2011;PW=p;MN=M", .ok = false},		  /* no CP */
+	{.seg = "ST=22;CN=2011;PW=p;MN=M;CP=a=1", .ok = false},		  /* CP without && */
+	{.seg = "ST=22;CN=2011;PW=p;MN=M;CP=&&a=1", .ok = false},	  /* CP not closed */
+	{.seg = "ST=22;ST=22;CN=2011;PW=p;MN=M;CP=&&&&", .ok = false},	  /* ST twice */
+	{.seg = "ST=2x;CN=2011;PW=p;MN=M;CP=&&&&", .ok = false},	  /* ST not a number */
+	{.seg = "ST=22;CN=2011;PW=p;MN=M;Flag=256;CP=&&&&", .ok = false}, /* Flag above a byte */
+	{.seg = "QN=2017a;ST=22;CN=2011;PW=p;MN=M;CP=&&&&", .ok = false}, /* QN not digits */
+	{.seg = "ST=22;CN=2011;PW=p;MN=;CP=&&&&", .ok = false},		  /* empty MN */
+	{.seg = "ST=22;CN=2011;PW=p;MN=M\tX;CP=&&&&", .ok = false},	  /* control character */
+	{.seg = "ST=22;CN=2011;PW=p;MN=M;Flag;CP=&&&&", .ok = false},	  /* field without '=' */
 	{.seg = "", .ok = false},
 };
 
@@ -251,63 +251,143 @@ struct data_case {
 	int unknown, set_aside; /* what aq_hj212_extra counts */
 };
 
-#define ALL_NOVAL {NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL}
-#define T0 {2017, 12, 7, 14, 0, 0}
+#define ALL_NOVAL                                                                           \
+	{                                                                                   \
+		NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL \
+	}
+#define T0                            \
+	{                             \
+		2017, 12, 7, 14, 0, 0 \
+	}
 
 static const struct data_case data_cases[] = {
-	{2011, "DataTime=20171207140000;a34004-Rtd=61,a34004-Flag=N;a34002-Rtd=118.5,a34002-Flag=N", true,
-	 {61, 118.5, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL}, "NNNNNNNNNNN", T0, 0, 0},
+	{2011,
+	 "DataTime=20171207140000;a34004-Rtd=61,a34004-Flag=N;a34002-Rtd=118.5,a34002-Flag=N",
+	 true,
+	 {61, 118.5, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL},
+	 "NNNNNNNNNNN",
+	 T0,
+	 0,
+	 0},
 	/* every code of the table, in a shuffled order */
 	{2011,
 	 "DataTime=20171207140000;a01008-Rtd=270;a01007-Rtd=3.2;a01006-Rtd=1012.5;a01002-Rtd=45;"
 	 "a01001-Rtd=-3.5;a05024-Rtd=40;a21005-Rtd=1.2;a21004-Rtd=55;a21026-Rtd=9;a34002-Rtd=118;a34004-Rtd=61",
-	 true, {61, 118, 9, 55, 1.2, 40, -3.5, 45, 1012.5, 3.2, 270}, "NNNNNNNNNNN", T0, 0, 0},
+	 true,
+	 {61, 118, 9, 55, 1.2, 40, -3.5, 45, 1012.5, 3.2, 270},
+	 "NNNNNNNNNNN",
+	 T0,
+	 0,
+	 0},
 	/* CN 2051/2061 read -Avg; a -Rtd there is not the value */
-	{2061, "DataTime=20171207140000;a34004-Avg=33.5,a34004-Min=20,a34004-Max=50;a34002-Rtd=99", true,
-	 {33.5, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL}, "NNNNNNNNNNN", T0, 0, 0},
-	{2051, "DataTime=20171207140100;a34002-Avg=80", true,
-	 {NOVAL, 80, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL}, "NNNNNNNNNNN",
-	 {2017, 12, 7, 14, 1, 0}, 0, 0},
+	{2061,
+	 "DataTime=20171207140000;a34004-Avg=33.5,a34004-Min=20,a34004-Max=50;a34002-Rtd=99",
+	 true,
+	 {33.5, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL},
+	 "NNNNNNNNNNN",
+	 T0,
+	 0,
+	 0},
+	{2051,
+	 "DataTime=20171207140100;a34002-Avg=80",
+	 true,
+	 {NOVAL, 80, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL},
+	 "NNNNNNNNNNN",
+	 {2017, 12, 7, 14, 1, 0},
+	 0,
+	 0},
 	/* CN 2011 ignores -Avg */
-	{2011, "DataTime=20171207140000;a34004-Avg=33;a34002-Rtd=7", true,
-	 {NOVAL, 7, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL}, "NNNNNNNNNNN", T0, 0, 0},
+	{2011,
+	 "DataTime=20171207140000;a34004-Avg=33;a34002-Rtd=7",
+	 true,
+	 {NOVAL, 7, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL},
+	 "NNNNNNNNNNN",
+	 T0,
+	 0,
+	 0},
 	/* flags, also before the value; a flag without a value is dropped */
-	{2011, "DataTime=20171207140000;a34002-Flag=D,a34002-Rtd=500;a34004-Rtd=61,a34004-Flag=M;a21026-Flag=C",
-	 true, {61, 500, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL}, "MDNNNNNNNNN", T0, 0, 0},
+	{2011,
+	 "DataTime=20171207140000;a34002-Flag=D,a34002-Rtd=500;a34004-Rtd=61,a34004-Flag=M;a21026-Flag=C",
+	 true,
+	 {61, 500, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL},
+	 "MDNNNNNNNNN",
+	 T0,
+	 0,
+	 0},
 	/* unknown codes and suffixes are ignored, separators mixed, empty items skipped */
-	{2011, "a99999-Rtd=5;;w01018-Rtd=x;a34004-Rtd=+12.;a34004-EFlag=B;DataTime=20171207140000;", true,
-	 {12, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL}, "NNNNNNNNNNN", T0, 2, 0},
+	{2011,
+	 "a99999-Rtd=5;;w01018-Rtd=x;a34004-Rtd=+12.;a34004-EFlag=B;DataTime=20171207140000;",
+	 true,
+	 {12, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL},
+	 "NNNNNNNNNNN",
+	 T0,
+	 2,
+	 0},
 	/* loose frames: an empty value is no value, an item without '=' is skipped, a ';' before
 	 * the closing "&&", codes and suffixes in any case */
-	{2011, "DataTime=20171207140000;a34004-Rtd=;a34002;pm10-rtd=80,PM10-FLAG=D;", true,
-	 {NOVAL, 80, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL}, "NDNNNNNNNNN", T0, 0, 0},
+	{2011,
+	 "DataTime=20171207140000;a34004-Rtd=;a34002;pm10-rtd=80,PM10-FLAG=D;",
+	 true,
+	 {NOVAL, 80, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL},
+	 "NDNNNNNNNNN",
+	 T0,
+	 0,
+	 0},
 	/* vendor aliases for every field; TSP and noise set aside, not unknown */
 	{2011,
 	 "DataTime=20171207140000;PM2.5-Rtd=31;PM10-Rtd=62;SO2-Rtd=8;NO2-Rtd=30;CO-Rtd=0.9;O3-Rtd=55;"
-	 "TEMP-Rtd=-1.5;RH-Rtd=40;PRES-Rtd=1015;WS-Rtd=2.5;WD-Rtd=90;TSP-Rtd=120;NOISE-Rtd=55.1;NOIS-Rtd=50", true,
-	 {31, 62, 8, 30, 0.9, 55, -1.5, 40, 1015, 2.5, 90}, "NNNNNNNNNNN", T0, 0, 3},
-	{2011, "DataTime=20171207140000;PM25-Rtd=31;TEM-Rtd=20;HUMI-Rtd=41;PA-Rtd=101.2", true,
-	 {31, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, 20, 41, 1012, NOVAL, NOVAL}, "NNNNNNNNNNN", T0, 0, 0},
+	 "TEMP-Rtd=-1.5;RH-Rtd=40;PRES-Rtd=1015;WS-Rtd=2.5;WD-Rtd=90;TSP-Rtd=120;NOISE-Rtd=55.1;NOIS-Rtd=50",
+	 true,
+	 {31, 62, 8, 30, 0.9, 55, -1.5, 40, 1015, 2.5, 90},
+	 "NNNNNNNNNNN",
+	 T0,
+	 0,
+	 3},
+	{2011,
+	 "DataTime=20171207140000;PM25-Rtd=31;TEM-Rtd=20;HUMI-Rtd=41;PA-Rtd=101.2",
+	 true,
+	 {31, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, 20, 41, 1012, NOVAL, NOVAL},
+	 "NNNNNNNNNNN",
+	 T0,
+	 0,
+	 0},
 	/* only unknown codes: parsed with nothing present (the listener refuses: no_known_codes) */
-	{2011, "DataTime=20171207140000;CO2-Rtd=405.0,CO2-Flag=N;VOC-Rtd=0.052;RtdInterval=30", true,
-	 ALL_NOVAL, "NNNNNNNNNNN", T0, 3, 0},
+	{2011, "DataTime=20171207140000;CO2-Rtd=405.0,CO2-Flag=N;VOC-Rtd=0.052;RtdInterval=30", true, ALL_NOVAL,
+	 "NNNNNNNNNNN", T0, 3, 0},
 	/* only set-aside codes: nothing present either */
 	{2011, "DataTime=20171207140000;TSP-Rtd=38.5,TSP-Flag=N", true, ALL_NOVAL, "NNNNNNNNNNN", T0, 0, 1},
 	/* pressure in the standard's kPa becomes hPa */
-	{2011, "DataTime=20171207140000;a34004-Rtd=1;a01006-Rtd=101.3", true,
-	 {1, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, 1013, NOVAL, NOVAL}, "NNNNNNNNNNN", T0, 0, 0},
+	{2011,
+	 "DataTime=20171207140000;a34004-Rtd=1;a01006-Rtd=101.3",
+	 true,
+	 {1, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, 1013, NOVAL, NOVAL},
+	 "NNNNNNNNNNN",
+	 T0,
+	 0,
+	 0},
 	/* leap day */
-	{2011, "DataTime=20160229235959;a34004-Rtd=1", true,
-	 {1, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL}, "NNNNNNNNNNN",
-	 {2016, 2, 29, 23, 59, 59}, 0, 0},
+	{2011,
+	 "DataTime=20160229235959;a34004-Rtd=1",
+	 true,
+	 {1, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL},
+	 "NNNNNNNNNNN",
+	 {2016, 2, 29, 23, 59, 59},
+	 0,
+	 0},
 	/* no pollutant is still parsed: aq_reading_validate is what refuses it */
-	{2011, "DataTime=20171207140000;a01001-Rtd=5", true,
-	 {NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, 5, NOVAL, NOVAL, NOVAL, NOVAL}, "NNNNNNNNNNN", T0, 0, 0},
-	{2011, "a34004-Rtd=61", false, ALL_NOVAL, NULL, T0, 0, 0},                                   /* no time */
+	{2011,
+	 "DataTime=20171207140000;a01001-Rtd=5",
+	 true,
+	 {NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, 5, NOVAL, NOVAL, NOVAL, NOVAL},
+	 "NNNNNNNNNNN",
+	 T0,
+	 0,
+	 0},
+	{2011, "a34004-Rtd=61", false, ALL_NOVAL, NULL, T0, 0, 0}, /* no time */
 	{2011, "DataTime=20171207140000;DataTime=20171207140000;a34004-Rtd=1", false, ALL_NOVAL, NULL, T0, 0, 0},
-	{2011, "DataTime=20170229140000;a34004-Rtd=1", false, ALL_NOVAL, NULL, T0, 0, 0},            /* not leap */
-	{2011, "DataTime=20171207240000;a34004-Rtd=1", false, ALL_NOVAL, NULL, T0, 0, 0},            /* hour 24 */
-	{2011, "DataTime=201712071400;a34004-Rtd=1", false, ALL_NOVAL, NULL, T0, 0, 0},              /* too short */
+	{2011, "DataTime=20170229140000;a34004-Rtd=1", false, ALL_NOVAL, NULL, T0, 0, 0}, /* not leap */
+	{2011, "DataTime=20171207240000;a34004-Rtd=1", false, ALL_NOVAL, NULL, T0, 0, 0}, /* hour 24 */
+	{2011, "DataTime=201712071400;a34004-Rtd=1", false, ALL_NOVAL, NULL, T0, 0, 0},	  /* too short */
 	{2011, "DataTime=2017-12-07T14;a34004-Rtd=1", false, ALL_NOVAL, NULL, T0, 0, 0},
 	{2011, "DataTime=20171207140000;a34004-Rtd=1e3", false, ALL_NOVAL, NULL, T0, 0, 0},
 	{2011, "DataTime=20171207140000;a34004-Rtd=nan", false, ALL_NOVAL, NULL, T0, 0, 0},
@@ -350,8 +430,8 @@ START_TEST(test_data)
 		ck_assert_msg(r.flag[f] == c->flags[f], "case %d: flag of %s '%c', want '%c'", _i, aq_field_name(f),
 			      r.flag[f], c->flags[f]);
 	}
-	ck_assert_msg(memcmp(&t, &c->t, sizeof t) == 0, "case %d: time %04d%02d%02d%02d%02d%02d", _i, t.year,
-		      t.month, t.day, t.hour, t.minute, t.second);
+	ck_assert_msg(memcmp(&t, &c->t, sizeof t) == 0, "case %d: time %04d%02d%02d%02d%02d%02d", _i, t.year, t.month,
+		      t.day, t.hour, t.minute, t.second);
 }
 END_TEST
 
@@ -363,24 +443,49 @@ static const struct {
 	const char *code;
 	int field; /* enum aq_field, ASIDE, or UNKNOWN */
 } code_cases[] = {
-	{"a34004", AQ_F_PM25},        {"a34002", AQ_F_PM10},         {"a21026", AQ_F_SO2},
-	{"a21004", AQ_F_NO2},         {"a21005", AQ_F_CO},           {"a05024", AQ_F_O3},
-	{"a01001", AQ_F_TEMPERATURE}, {"a01002", AQ_F_HUMIDITY},     {"a01006", AQ_F_PRESSURE},
-	{"a01007", AQ_F_WIND_SPEED},  {"a01008", AQ_F_WIND_DIRECTION}, {"A34004", AQ_F_PM25},
+	{"a34004", AQ_F_PM25},
+	{"a34002", AQ_F_PM10},
+	{"a21026", AQ_F_SO2},
+	{"a21004", AQ_F_NO2},
+	{"a21005", AQ_F_CO},
+	{"a05024", AQ_F_O3},
+	{"a01001", AQ_F_TEMPERATURE},
+	{"a01002", AQ_F_HUMIDITY},
+	{"a01006", AQ_F_PRESSURE},
+	{"a01007", AQ_F_WIND_SPEED},
+	{"a01008", AQ_F_WIND_DIRECTION},
+	{"A34004", AQ_F_PM25},
 	/* the vendor aliases of docs/HJ212.md, in any case */
-	{"PM25", AQ_F_PM25},          {"pm2.5", AQ_F_PM25},          {"Pm2.5", AQ_F_PM25},
-	{"PM10", AQ_F_PM10},          {"so2", AQ_F_SO2},             {"NO2", AQ_F_NO2},
-	{"CO", AQ_F_CO},              {"o3", AQ_F_O3},               {"TEMP", AQ_F_TEMPERATURE},
-	{"TEM", AQ_F_TEMPERATURE},    {"HUMI", AQ_F_HUMIDITY},       {"rh", AQ_F_HUMIDITY},
-	{"WD", AQ_F_WIND_DIRECTION},  {"WS", AQ_F_WIND_SPEED},       {"PA", AQ_F_PRESSURE},
+	{"PM25", AQ_F_PM25},
+	{"pm2.5", AQ_F_PM25},
+	{"Pm2.5", AQ_F_PM25},
+	{"PM10", AQ_F_PM10},
+	{"so2", AQ_F_SO2},
+	{"NO2", AQ_F_NO2},
+	{"CO", AQ_F_CO},
+	{"o3", AQ_F_O3},
+	{"TEMP", AQ_F_TEMPERATURE},
+	{"TEM", AQ_F_TEMPERATURE},
+	{"HUMI", AQ_F_HUMIDITY},
+	{"rh", AQ_F_HUMIDITY},
+	{"WD", AQ_F_WIND_DIRECTION},
+	{"WS", AQ_F_WIND_SPEED},
+	{"PA", AQ_F_PRESSURE},
 	{"PRES", AQ_F_PRESSURE},
 	/* recognised and set aside */
-	{"TSP", ASIDE},               {"a34001", ASIDE},             {"NOISE", ASIDE},
+	{"TSP", ASIDE},
+	{"a34001", ASIDE},
+	{"NOISE", ASIDE},
 	{"nois", ASIDE},
 	/* unknown */
-	{"a21002", UNKNOWN} /* NOx */, {"a3400", UNKNOWN},           {"a340041", UNKNOWN},
-	{"PM2", UNKNOWN},             {"PM25X", UNKNOWN},            {"CO2", UNKNOWN},
-	{"TEMPERATURE", UNKNOWN},     {"", UNKNOWN},
+	{"a21002", UNKNOWN} /* NOx */,
+	{"a3400", UNKNOWN},
+	{"a340041", UNKNOWN},
+	{"PM2", UNKNOWN},
+	{"PM25X", UNKNOWN},
+	{"CO2", UNKNOWN},
+	{"TEMPERATURE", UNKNOWN},
+	{"", UNKNOWN},
 };
 
 START_TEST(test_code_lookup)
@@ -396,26 +501,26 @@ END_TEST
 
 /* A station's map beats the built-in table, and only for that station. */
 static const struct {
-	const char *map;  /* as the database hands it */
+	const char *map; /* as the database hands it */
 	bool ok;
 	const char *code;
 	int field;
 } map_cases[] = {
-	{"PM25=pm10", true, "pm25", AQ_F_PM10},              /* overrides an alias */
-	{"PM25=pm10", true, "PM2.5", AQ_F_PM25},             /* the other aliases stay */
-	{"a34004=ignore", true, "A34004", ASIDE},            /* a standard code set aside */
+	{"PM25=pm10", true, "pm25", AQ_F_PM10},	  /* overrides an alias */
+	{"PM25=pm10", true, "PM2.5", AQ_F_PM25},  /* the other aliases stay */
+	{"a34004=ignore", true, "A34004", ASIDE}, /* a standard code set aside */
 	{"XP1=pm25;XP2=pm10;TSP=pm10", true, "xp2", AQ_F_PM10},
 	{"XP1=pm25;XP2=pm10;TSP=pm10", true, "TSP", AQ_F_PM10},
 	{"XP1=pm25;XP2=pm10", true, "XP3", UNKNOWN},
 	{"", true, "CO", AQ_F_CO},
 	{"PM_2.5=pm25", true, "pm_2.5", AQ_F_PM25},
-	{"XP1=pm2.5", false, NULL, 0},                       /* not a field name */
-	{"XP1=PM25", false, NULL, 0},                        /* field names are lower case */
-	{"X-1=pm25", false, NULL, 0},                        /* '-' separates the suffix */
-	{"XP1=pm25;xp1=pm10", false, NULL, 0},               /* the same code twice */
+	{"XP1=pm2.5", false, NULL, 0},	       /* not a field name */
+	{"XP1=PM25", false, NULL, 0},	       /* field names are lower case */
+	{"X-1=pm25", false, NULL, 0},	       /* '-' separates the suffix */
+	{"XP1=pm25;xp1=pm10", false, NULL, 0}, /* the same code twice */
 	{"=pm25", false, NULL, 0},
 	{"XP1", false, NULL, 0},
-	{"ABCDEFGHIJKLMNOPQRSTUVWXY=pm25", false, NULL, 0},  /* 25 characters */
+	{"ABCDEFGHIJKLMNOPQRSTUVWXY=pm25", false, NULL, 0}, /* 25 characters */
 };
 
 START_TEST(test_code_map)
@@ -467,14 +572,21 @@ static const struct real_case real_cases[] = {
 	{"2021 log",
 	 "ST=22;CN=2011;PW=pw-2021;MN=88888880000021;CP=&&DataTime=20171207140000;TEMP-Rtd=22.0;HUMI-Rtd=43.5;"
 	 "PM25-Rtd=2.0;CO2-Rtd=405.0;CH2O-Rtd=0.008;VOC-Rtd=0.052;&&",
-	 {2, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, 22, 43.5, NOVAL, NOVAL, NOVAL}, 3, 0, "CO2,CH2O,VOC",
+	 {2, NOVAL, NOVAL, NOVAL, NOVAL, NOVAL, 22, 43.5, NOVAL, NOVAL, NOVAL},
+	 3,
+	 0,
+	 "CO2,CH2O,VOC",
 	 "405.0,0.008,0.052"},
 	/* a vendor's sample, 2017: PM10/PM25/…/TEM/RH/WD/WS with flags, no QN, no Flag */
 	{"2017 vendor",
 	 "ST=22;CN=2011;PW=pw-2017;MN=88888880000017;CP=&&DataTime=20171207140000;PM10-Rtd=69,PM10-Flag=N;"
 	 "PM25-Rtd=28,PM25-Flag=N;SO2-Rtd=23,SO2-Flag=N;CO-Rtd=1.3,CO-Flag=N;O3-Rtd=41,O3-Flag=N;NO2-Rtd=28,"
 	 "NO2-Flag=N;TEM-Rtd=18.54,TEM-Flag=N;RH-Rtd=13.58,RH-Flag=N;WD-Rtd=315.0,WD-Flag=N;WS-Rtd=2.45,WS-Flag=N&&",
-	 {28, 69, 23, 28, 1.3, 41, 18.54, 13.58, NOVAL, 2.45, 315}, 0, 0, "", ""},
+	 {28, 69, 23, 28, 1.3, 41, 18.54, 13.58, NOVAL, 2.45, 315},
+	 0,
+	 0,
+	 "",
+	 ""},
 	/* an IoT platform's atmosphere protocol, 2017: NOIS (noise), PA and TSP besides */
 	{"2017 platform",
 	 "ST=22;CN=2011;PW=pw-2017b;MN=88888880000018;CP=&&DataTime=20171207140000;CO-Rtd=2.1367521,CO-Flag=N;"
@@ -482,9 +594,12 @@ static const struct real_case real_cases[] = {
 	 "NOIS-Flag=N;PM25-Rtd=41.025642,PM25-Flag=N;PM10-Rtd=29.05983,PM10-Flag=N;TEM-Rtd=8.119658,TEM-Flag=N;"
 	 "RH-Rtd=31.623932,RH-Flag=N;WD-Rtd=2.1367521,WD-Flag=N;WS-Rtd=36.752136,WS-Flag=N;PA-Rtd=36.752136,"
 	 "PA-Flag=N;TSP-Rtd=38.46154,TSP-Flag=N&&",
-	 {41.025642, 29.05983, 13.675214, 0.85470086, 2.1367521, 21.794872, 8.119658, 31.623932, 367.52136,
-	  36.752136, 2.1367521},
-	 0, 2, "", ""},
+	 {41.025642, 29.05983, 13.675214, 0.85470086, 2.1367521, 21.794872, 8.119658, 31.623932, 367.52136, 36.752136,
+	  2.1367521},
+	 0,
+	 2,
+	 "",
+	 ""},
 };
 
 START_TEST(test_real_frames)
@@ -511,7 +626,8 @@ START_TEST(test_real_frames)
 	ck_assert_int_eq(x.set_aside, c->set_aside);
 	for (int i = 0; i < x.n; i++) {
 		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? "," : "", x.item[i].code);
-		snprintf(values + strlen(values), sizeof values - strlen(values), "%s%s", i ? "," : "", x.item[i].value);
+		snprintf(values + strlen(values), sizeof values - strlen(values), "%s%s", i ? "," : "",
+			 x.item[i].value);
 	}
 	ck_assert_str_eq(names, c->unknown_codes);
 	ck_assert_str_eq(values, c->unknown_values);
@@ -524,7 +640,8 @@ START_TEST(test_unknown_many)
 {
 	char seg[1100] = "ST=22;CN=2061;PW=p;MN=M;CP=&&DataTime=20171207140000;PM10-Avg=50";
 	for (int i = 0; i < 20; i++)
-		snprintf(seg + strlen(seg), sizeof seg - strlen(seg), ";U%02d-Avg=%d,U%02d-Flag=N,U%02d-Max=9", i, i, i, i);
+		snprintf(seg + strlen(seg), sizeof seg - strlen(seg), ";U%02d-Avg=%d,U%02d-Flag=N,U%02d-Max=9", i, i, i,
+			 i);
 	strcat(seg, ";ABCDEFGHIJKLMNOPQRSTUVWXYZ0123-Avg=123456789012345678901234567890&&");
 	struct aq_hj212_header h;
 	struct aq_reading r;
@@ -562,7 +679,8 @@ START_TEST(test_data_answer)
 	char out[AQ_HJ212_MAX_FRAME + 1];
 	ck_assert(aq_hj212_parse_header(UP_SEG, strlen(UP_SEG), &h, &why));
 	size_t n = aq_hj212_data_answer(&h, out, sizeof out);
-	const char *want = "##0077QN=20171207140000000;ST=91;CN=9014;PW=123456;MN=88888880000001;Flag=4;CP=&&&&B2C1\r\n";
+	const char *want =
+		"##0077QN=20171207140000000;ST=91;CN=9014;PW=123456;MN=88888880000001;Flag=4;CP=&&&&B2C1\r\n";
 	ck_assert_str_eq(out, want);
 	ck_assert_int_eq(n, strlen(want));
 

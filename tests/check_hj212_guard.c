@@ -10,13 +10,13 @@
 #include "aq_hj212_guard.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-#define S(x) (INT64_C(1700000000000000) + (int64_t)((x) * 1000000.0))
+#define S(x) (INT64_C(1700000000000000) + (int64_t)((x)*1000000.0))
 
 static const struct {
 	int failures, delay_s;
 } delays[] = {
-	{-1, 0}, {0, 0}, {1, 1}, {2, 2}, {3, 4}, {4, 8}, {5, 16}, {8, 128}, {9, 256}, {10, 300}, {40, 300},
-	{100000, 300},
+	{-1, 0}, {0, 0},   {1, 1},   {2, 2},	{3, 4},	   {4, 8},
+	{5, 16}, {8, 128}, {9, 256}, {10, 300}, {40, 300}, {100000, 300},
 };
 
 START_TEST(test_delay)
@@ -45,10 +45,15 @@ struct script {
 #define OPEN AQ_HJ212_GATE_OPEN
 #define WAIT AQ_HJ212_GATE_WAIT
 #define LOCKED AQ_HJ212_GATE_LOCKED
-#define END {0, 0, 0, 0, false}
+#define END                       \
+	{                         \
+		0, 0, 0, 0, false \
+	}
 
 static const struct script scripts[] = {
-	{"a guesser waits 1, 2, 4, 8 s and is locked at the 5th", 5, 3600,
+	{"a guesser waits 1, 2, 4, 8 s and is locked at the 5th",
+	 5,
+	 3600,
 	 {{'?', 0, OPEN, 0, false},
 	  {'F', 0, 0, 1, false},
 	  {'?', 0.5, WAIT, 1, false},
@@ -66,20 +71,26 @@ static const struct script scripts[] = {
 	  {'?', 3615.0 + 16, OPEN, 5, false},
 	  {'F', 3700, 0, 6, true},
 	  {'?', 3701, LOCKED, 6, false}}},
-	{"a wrong password while locked extends nothing and locks nothing new", 2, 60,
+	{"a wrong password while locked extends nothing and locks nothing new",
+	 2,
+	 60,
 	 {{'F', 0, 0, 1, false},
 	  {'F', 1, 0, 2, true},
 	  {'F', 30, 0, 3, false},
 	  {'?', 60.5, LOCKED, 3, false},
 	  {'?', 61.5, OPEN, 3, false},
 	  END}},
-	{"lockout 0 lasts until lifted, and is not forgotten", 3, 0,
+	{"lockout 0 lasts until lifted, and is not forgotten",
+	 3,
+	 0,
 	 {{'F', 0, 0, 1, false},
 	  {'F', 10, 0, 2, false},
 	  {'F', 20, 0, 3, true},
 	  {'?', 86400 * 30, LOCKED, 3, false},
 	  END}},
-	{"failures are forgotten a day after the last one", 5, 3600,
+	{"failures are forgotten a day after the last one",
+	 5,
+	 3600,
 	 {{'F', 0, 0, 1, false},
 	  {'F', 100, 0, 2, false},
 	  {'?', 100 + 86400, OPEN, 2, false},
@@ -87,13 +98,17 @@ static const struct script scripts[] = {
 	  {'F', 100 + 86401, 0, 1, false},
 	  {'?', 100 + 86401.5, WAIT, 1, false},
 	  END}},
-	{"a lock outlives the day: failures still count after it", 2, 2 * 86400,
+	{"a lock outlives the day: failures still count after it",
+	 2,
+	 2 * 86400,
 	 {{'F', 0, 0, 1, false},
 	  {'F', 1, 0, 2, true},
 	  {'?', 86400 + 100, LOCKED, 2, false},
 	  {'?', 2 * 86400 + 2, OPEN, 0, false},
 	  END}},
-	{"a budget of one locks at the first wrong password", 1, 10,
+	{"a budget of one locks at the first wrong password",
+	 1,
+	 10,
 	 {{'F', 0, 0, 1, true},
 	  {'?', 9, LOCKED, 1, false},
 	  {'?', 10, OPEN, 1, false},
@@ -115,9 +130,10 @@ START_TEST(test_script)
 			ck_assert_msg(locked == st->locked_now, "%s, step %d: locked_now %d", sc->name, k, locked);
 		} else {
 			int gate = aq_hj212_guard_check(&g, now, &until);
-			ck_assert_msg(gate == st->gate, "%s, step %d (t=%g): gate %d, want %d", sc->name, k, st->at, gate,
-				      st->gate);
-			ck_assert_msg((gate == OPEN) == (until == 0), "%s, step %d: until %lld", sc->name, k, (long long)until);
+			ck_assert_msg(gate == st->gate, "%s, step %d (t=%g): gate %d, want %d", sc->name, k, st->at,
+				      gate, st->gate);
+			ck_assert_msg((gate == OPEN) == (until == 0), "%s, step %d: until %lld", sc->name, k,
+				      (long long)until);
 			if (gate != OPEN)
 				ck_assert_msg(until > now, "%s, step %d: until in the past", sc->name, k);
 		}

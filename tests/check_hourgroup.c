@@ -55,11 +55,11 @@ END_TEST
 
 START_TEST(test_flagged_and_absent_not_counted)
 {
-	struct aq_reading r[4] = {reading(3 * MIN_US, 40, 80), reading(1 * MIN_US, 999, 60), reading(2 * MIN_US, 20, 70),
-				  reading(0, 30, 0)};
-	r[1].flag[AQ_F_PM25] = 'D';             /* a flagged PM2.5: not counted, PM10 is */
-	r[3].present = 1u << AQ_F_PM25;         /* no PM10 */
-	r[2].flag[AQ_F_TEMPERATURE] = 'M';      /* a flag on a non-pollutant changes nothing */
+	struct aq_reading r[4] = {reading(3 * MIN_US, 40, 80), reading(1 * MIN_US, 999, 60),
+				  reading(2 * MIN_US, 20, 70), reading(0, 30, 0)};
+	r[1].flag[AQ_F_PM25] = 'D';	   /* a flagged PM2.5: not counted, PM10 is */
+	r[3].present = 1u << AQ_F_PM25;	   /* no PM10 */
+	r[2].flag[AQ_F_TEMPERATURE] = 'M'; /* a flag on a non-pollutant changes nothing */
 	int ids[4] = {1, 1, 1, 1}, hours[4] = {0, 0, 0, 0};
 	int64_t days[4] = {9, 9, 9, 9};
 	struct aq_hour_group *g;

@@ -241,7 +241,8 @@ START_TEST(test_station_hours)
 	struct aq_hour_sums sums = {.sum = {[AQ_PM25] = 45 * 36.0}, .count = {[AQ_PM25] = 45}};
 	snprintf(st.code, sizeof st.code, "H1");
 	for (int h = 0; h < 24; h++)
-		aq_hourly_compute(h == 3 ? &sums : &(struct aq_hour_sums){0}, 60, aq_day_standard(AQ_STANDARD_AUTO, DAY), &hours[h]);
+		aq_hourly_compute(h == 3 ? &sums : &(struct aq_hour_sums){0}, 60,
+				  aq_day_standard(AQ_STANDARD_AUTO, DAY), &hours[h]);
 	readings[3] = 45;
 	json_t *j = aq_json_station_hours(&st, DAY, hours, readings, aq_day_standard(AQ_STANDARD_AUTO, DAY), false);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "standard")), "HJ633-2012");

@@ -11,12 +11,15 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-#define C1 "{\"rank\":1,\"station\":\"DC-004\",\"name\":\"交道口街道微站\",\"sector\":\"NE\",\"sector_zh\":\"东北\"," \
-	   "\"excess_pct\":86.2,\"best_lag_h\":2,\"best_r\":0.914}"
-#define C2 "{\"rank\":2,\"station\":\"DC-007\",\"name\":\"北新桥微站\",\"sector\":\"NNE\",\"sector_zh\":\"北东北\"," \
-	   "\"excess_pct\":12,\"best_lag_h\":1,\"best_r\":0.5}"
-#define C3 "{\"rank\":3,\"station\":\"DC-001\",\"name\":\"东四微站\",\"sector\":\"E\",\"sector_zh\":\"东\"," \
-	   "\"excess_pct\":null,\"best_lag_h\":null,\"best_r\":null}"
+#define C1                                                                                                                  \
+	"{\"rank\":1,\"station\":\"DC-004\",\"name\":\"交道口街道微站\",\"sector\":\"NE\",\"sector_zh\":\"东北\"," \
+	"\"excess_pct\":86.2,\"best_lag_h\":2,\"best_r\":0.914}"
+#define C2                                                                                                                \
+	"{\"rank\":2,\"station\":\"DC-007\",\"name\":\"北新桥微站\",\"sector\":\"NNE\",\"sector_zh\":\"北东北\"," \
+	"\"excess_pct\":12,\"best_lag_h\":1,\"best_r\":0.5}"
+#define C3                                                                                                     \
+	"{\"rank\":3,\"station\":\"DC-001\",\"name\":\"东四微站\",\"sector\":\"E\",\"sector_zh\":\"东\"," \
+	"\"excess_pct\":null,\"best_lag_h\":null,\"best_r\":null}"
 
 static const struct {
 	const char *brief;

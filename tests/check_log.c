@@ -31,8 +31,14 @@ static const struct escape_case escape_cases[] = {
 	{"truncated UTF-8", "\xe4\xb8", "\\xe4\\xb8"},
 	{"overlong slash", "\xc0\xaf", "\\xc0\\xaf"},
 	{"UTF-16 surrogate", "\xed\xa0\x80", "\\xed\\xa0\\x80"},
-	{"C1 CSI (U+009B)", "a\xc2\x9b" "31m", "a\\u{009b}31m"},
-	{"line separator", "a\xe2\x80\xa8" "b", "a\\u{2028}b"},
+	{"C1 CSI (U+009B)",
+	 "a\xc2\x9b"
+	 "31m",
+	 "a\\u{009b}31m"},
+	{"line separator",
+	 "a\xe2\x80\xa8"
+	 "b",
+	 "a\\u{2028}b"},
 	{"quotes kept", "say \"hi\"", "say \"hi\""},
 	{"MN with CR", "88888880000001\rQN=1", "88888880000001\\x0dQN=1"},
 };
@@ -57,13 +63,9 @@ struct cut_case {
 };
 
 static const struct cut_case cut_cases[] = {
-	{"abcdef", 4, "abc"},
-	{"ab\ncd", 5, "ab"}, /* "\x0a" (4 bytes) does not fit after "ab" */
-	{"ab\ncd", 7, "ab\\x0a"},
-	{"东四", 4, "东"},      /* 3 bytes each */
-	{"东四", 6, "东"},
-	{"东四", 7, "东四"},
-	{"x", 1, ""},
+	{"abcdef", 4, "abc"},	  {"ab\ncd", 5, "ab"}, /* "\x0a" (4 bytes) does not fit after "ab" */
+	{"ab\ncd", 7, "ab\\x0a"}, {"东四", 4, "东"},   /* 3 bytes each */
+	{"东四", 6, "东"},	  {"东四", 7, "东四"}, {"x", 1, ""},
 };
 
 START_TEST(test_escape_cut)

@@ -11,13 +11,14 @@
 #include "aq_time.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-#define MONTH(y, m) ((y) * 12 + (m) - 1)
+#define MONTH(y, m) ((y)*12 + (m)-1)
 
 START_TEST(test_month_numbers)
 {
 	static const struct {
 		int y, m, d;
-	} days[] = {{1970, 1, 1}, {1999, 12, 31}, {2000, 1, 1}, {2024, 2, 29}, {2026, 12, 7}, {2027, 1, 31}, {9999, 12, 31}};
+	} days[] = {{1970, 1, 1},  {1999, 12, 31}, {2000, 1, 1},  {2024, 2, 29},
+		    {2026, 12, 7}, {2027, 1, 31},  {9999, 12, 31}};
 	for (int i = 0; i < N(days); i++) {
 		int64_t day = aq_days_from_civil(days[i].y, days[i].m, days[i].d);
 		int month = aq_month_of_day(day);

@@ -76,7 +76,8 @@ START_TEST(test_composite_by_hand)
 		aqi[i] = i < 20 ? 60 : 120;
 	struct aq_period_series s = {.daily = {[AQ_PM25] = pm25, [AQ_PM10] = pm10, [AQ_CO] = co, [AQ_O3] = o3},
 				     .n = {[AQ_PM25] = 28, [AQ_PM10] = 28, [AQ_CO] = 28, [AQ_O3] = 28},
-				     .aqi = aqi, .n_aqi = 28};
+				     .aqi = aqi,
+				     .n_aqi = 28};
 	struct aq_period_rules r = {.min_days = 27, .standard = aq_aqi_standard_for_date(2025, 11, 30)};
 	for (int p = 0; p < AQ_POLLUTANTS; p++)
 		r.weights[p] = 1;

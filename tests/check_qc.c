@@ -45,8 +45,14 @@ static size_t add(struct net *n, bool micro, double lat, double lon, double pm25
 		put(&n->prev[i][h], AQ_PM25, pm25);
 		put(&n->prev[i][h], AQ_PM10, pm10);
 	}
-	*s = (struct aq_qc_station){.micro = micro, .active = true, .lat = lat, .lon = lon, .interval_s = 3600,
-				    .prev = n->prev[i], .hours = n->hours[i], .quality = &n->q[i]};
+	*s = (struct aq_qc_station){.micro = micro,
+				    .active = true,
+				    .lat = lat,
+				    .lon = lon,
+				    .interval_s = 3600,
+				    .prev = n->prev[i],
+				    .hours = n->hours[i],
+				    .quality = &n->q[i]};
 	return i;
 }
 
@@ -111,12 +117,12 @@ END_TEST
 
 static const struct {
 	const char *name;
-	int hours;          /* AQRANK_QC_STUCK_HOURS */
-	int from, to;       /* hours of today set to 33 (the rest vary) */
-	int prev_from;      /* hours prev_from..23 of the day before also 33; 24 = none */
-	int gap;            /* an hour without a reading inside the run, −1 = none */
-	double wobble;      /* added to every other hour of the run */
-	int n_hours;        /* hours judged */
+	int hours;     /* AQRANK_QC_STUCK_HOURS */
+	int from, to;  /* hours of today set to 33 (the rest vary) */
+	int prev_from; /* hours prev_from..23 of the day before also 33; 24 = none */
+	int gap;       /* an hour without a reading inside the run, −1 = none */
+	double wobble; /* added to every other hour of the run */
+	int n_hours;   /* hours judged */
 	unsigned want;
 } stuck_cases[] = {
 	{"6 identical hours, N 6", 6, 3, 8, 24, -1, 0, 24, RUN(3, 8)},
@@ -160,8 +166,8 @@ static const struct {
 	const char *name;
 	double before, now; /* station 0: hours 9..11 at `before`, hour 12 at `now` */
 	double ratio, min;
-	int others;         /* micro stations nearby (the area), also 9..11 at 50 … */
-	double others_now;  /* … and this at hour 12 */
+	int others;	   /* micro stations nearby (the area), also 9..11 at 50 … */
+	double others_now; /* … and this at hour 12 */
 	bool flagged;
 } step_cases[] = {
 	{"up 50 → 200 (×3, +100)", 50, 200, 3, 100, 0, 0, true},
@@ -231,12 +237,9 @@ static const struct {
 	double pm25, pm10, ratio, min;
 	bool flagged;
 } inversion_cases[] = {
-	{"60 > 1.1 × 50 and +10", 60, 50, 1.1, 5, true},
-	{"55 = 1.1 × 50 is not above", 55, 50, 1.1, 5, false},
-	{"10 vs 5: +5 is not above 5", 10, 5, 1.1, 5, false},
-	{"11 vs 5", 11, 5, 1.1, 5, true},
-	{"PM2.5 below PM10", 40, 50, 1.1, 5, false},
-	{"off at ratio 0", 100, 10, 0, 5, false},
+	{"60 > 1.1 × 50 and +10", 60, 50, 1.1, 5, true},      {"55 = 1.1 × 50 is not above", 55, 50, 1.1, 5, false},
+	{"10 vs 5: +5 is not above 5", 10, 5, 1.1, 5, false}, {"11 vs 5", 11, 5, 1.1, 5, true},
+	{"PM2.5 below PM10", 40, 50, 1.1, 5, false},	      {"off at ratio 0", 100, 10, 0, 5, false},
 };
 
 START_TEST(test_inversion)
@@ -259,7 +262,7 @@ END_TEST
 
 static const struct {
 	const char *name;
-	double rh;  /* NAN: the hour carries no humidity */
+	double rh; /* NAN: the hour carries no humidity */
 	double max;
 	bool flagged;
 } humidity_cases[] = {
@@ -294,10 +297,10 @@ END_TEST
 
 static const struct {
 	const char *name;
-	double x;          /* station 0's PM2.5 at hour 10 */
-	int ring;          /* other micro stations in the ring (at 50, 52, 48, 51, 49, 50, …) */
+	double x; /* station 0's PM2.5 at hour 10 */
+	int ring; /* other micro stations in the ring (at 50, 52, 48, 51, 49, 50, …) */
 	double k, floor;
-	bool far_away;     /* station 0 outside the ring */
+	bool far_away; /* station 0 outside the ring */
 	bool flagged;
 } divergence_cases[] = {
 	/* Ring values 50 52 48 51 49 + x: median ≈ 50, MAD 1.5 → k·1.4826·MAD ≈ 7.8 < floor 25. */
@@ -323,8 +326,8 @@ START_TEST(test_divergence)
 		add(&n, true, 39.9 - 0.001 * k, 116.4, ring_values[k], NO);
 	set(n.hours[0], AQ_PM25, 10, divergence_cases[_i].x);
 	ck_assert_int_eq(aq_qc_day(&r, n.st, n.n, 24), 0);
-	ck_assert_msg(flagged(&n, 0, AQ_PM25, AQ_QC_DIVERGENCE) == (divergence_cases[_i].flagged ? 1u << 10 : 0u),
-		      "%s", divergence_cases[_i].name);
+	ck_assert_msg(flagged(&n, 0, AQ_PM25, AQ_QC_DIVERGENCE) == (divergence_cases[_i].flagged ? 1u << 10 : 0u), "%s",
+		      divergence_cases[_i].name);
 	/* The ring's own stations agree, and the national point is never judged. */
 	for (size_t i = 1; i < n.n; i++)
 		ck_assert_uint_eq(flagged(&n, i, AQ_PM25, AQ_QC_DIVERGENCE), 0);
@@ -400,15 +403,15 @@ START_TEST(test_calibration_applies_with_humidity_and_never_below_zero)
 	u->linear = (struct aq_calib_fit){.model = AQ_CALIB_LINEAR, .a = 2, .b = 0.5};
 	u->has_rh = true;
 	u->rh = (struct aq_calib_fit){.model = AQ_CALIB_LINEAR_RH, .a = 5, .b = 0.5, .c = -0.1};
-	n.calib[0][AQ_PM10] = (struct aq_calib_use){.id = 3, .version = 1,
-						    .linear = {.model = AQ_CALIB_LINEAR, .a = -20, .b = 1}};
+	n.calib[0][AQ_PM10] =
+		(struct aq_calib_use){.id = 3, .version = 1, .linear = {.model = AQ_CALIB_LINEAR, .a = -20, .b = 1}};
 	n.st[0].calib = n.calib[0];
 	n.hours[0][1].rh_sum = 2 * 80; /* two readings, mean 80 % */
 	n.hours[0][1].rh_count = 2;
 	ck_assert_int_eq(aq_qc_day(&r, n.st, n.n, 24), 0);
-	ck_assert_double_eq_tol(n.hours[0][0].sum[AQ_PM25], 2 + 0.5 * 100, 1e-12);      /* no RH: linear */
-	ck_assert_double_eq_tol(n.hours[0][1].sum[AQ_PM25], 5 + 0.5 * 100 - 8, 1e-12);  /* RH form */
-	ck_assert_double_eq(n.hours[0][0].sum[AQ_PM10], 0);                              /* 5 − 20 → 0 */
+	ck_assert_double_eq_tol(n.hours[0][0].sum[AQ_PM25], 2 + 0.5 * 100, 1e-12);     /* no RH: linear */
+	ck_assert_double_eq_tol(n.hours[0][1].sum[AQ_PM25], 5 + 0.5 * 100 - 8, 1e-12); /* RH form */
+	ck_assert_double_eq(n.hours[0][0].sum[AQ_PM10], 0);			       /* 5 − 20 → 0 */
 	ck_assert_int_eq(n.hours[0][0].count[AQ_PM10], 1);
 }
 END_TEST

@@ -50,16 +50,15 @@ struct want_problem {
 #define MAX_WANT 8
 
 /* Every wanted problem matches a distinct actual one, and there are no others. */
-static void check_problems(const char *what, const struct aq_problems *got,
-			   const struct want_problem *want)
+static void check_problems(const char *what, const struct aq_problems *got, const struct want_problem *want)
 {
 	bool used[256] = {false};
 	size_t nwant = 0;
 	char list[2048] = "";
 	for (size_t i = 0; i < got->n && i < 20; i++) {
 		size_t len = strlen(list);
-		snprintf(list + len, sizeof list - len, " [%d %s: %s]", got->items[i].index,
-			 got->items[i].field, got->items[i].problem);
+		snprintf(list + len, sizeof list - len, " [%d %s: %s]", got->items[i].index, got->items[i].field,
+			 got->items[i].problem);
 	}
 	ck_assert_msg(!got->oom, "%s: problems ran out of memory", what);
 	for (; nwant < MAX_WANT && want[nwant].field; nwant++) {
@@ -73,8 +72,8 @@ static void check_problems(const char *what, const struct aq_problems *got,
 				break;
 			}
 		}
-		ck_assert_msg(found, "%s: no problem {%d, \"%s\", \"%s\"}; got%s", what, w->index, w->field,
-			      w->text, got->n ? list : " none");
+		ck_assert_msg(found, "%s: no problem {%d, \"%s\", \"%s\"}; got%s", what, w->index, w->field, w->text,
+			      got->n ? list : " none");
 	}
 	ck_assert_msg(got->n == nwant, "%s: %zu problems, want %zu:%s", what, got->n, nwant, list);
 }
@@ -107,12 +106,30 @@ static void probe(int i, int *field, double *v, bool *ok)
 	double min = spec_fields[i / PROBES].min, max = spec_fields[i / PROBES].max;
 	*field = i / PROBES;
 	switch (i % PROBES) {
-	case 0: *v = min; *ok = true; break;
-	case 1: *v = max; *ok = true; break;
-	case 2: *v = nextafter(min, -INFINITY); *ok = false; break;
-	case 3: *v = nextafter(max, INFINITY); *ok = false; break;
-	case 4: *v = min - 0.01; *ok = false; break;
-	default: *v = max + 0.01; *ok = false; break;
+	case 0:
+		*v = min;
+		*ok = true;
+		break;
+	case 1:
+		*v = max;
+		*ok = true;
+		break;
+	case 2:
+		*v = nextafter(min, -INFINITY);
+		*ok = false;
+		break;
+	case 3:
+		*v = nextafter(max, INFINITY);
+		*ok = false;
+		break;
+	case 4:
+		*v = min - 0.01;
+		*ok = false;
+		break;
+	default:
+		*v = max + 0.01;
+		*ok = false;
+		break;
 	}
 }
 
@@ -142,8 +159,7 @@ START_TEST(test_field_range_edges)
 	bool valid = aq_reading_validate(&r, 7, NOW_US, &p);
 	char what[80];
 	snprintf(what, sizeof what, "%s = %.17g", spec_fields[fi].name, v);
-	ck_assert_msg(valid == ok, "%s: %s, want %s", what, valid ? "valid" : "invalid",
-		      ok ? "valid" : "invalid");
+	ck_assert_msg(valid == ok, "%s: %s, want %s", what, valid ? "valid" : "invalid", ok ? "valid" : "invalid");
 	struct want_problem want[2] = {{7, spec_fields[fi].name, "between"}, {0, NULL, NULL}};
 	check_problems(what, &p, ok ? want + 1 : want);
 	aq_problems_cleanup(&p);
@@ -163,8 +179,8 @@ START_TEST(test_field_names)
 }
 END_TEST
 
-static const char *const not_fields[] = {"pm2.5", "PM25", "pm25 ", "", "station", "observed_at",
-					 "flags", "aqi", "temp", "wind"};
+static const char *const not_fields[] = {"pm2.5",	"PM25",	 "pm25 ", "",	  "station",
+					 "observed_at", "flags", "aqi",	  "temp", "wind"};
 
 START_TEST(test_field_unknown)
 {
@@ -197,7 +213,7 @@ END_TEST
 
 struct validate_case {
 	const char *name;
-	unsigned present;  /* values: 0 for each present field */
+	unsigned present; /* values: 0 for each present field */
 	int64_t observed_us;
 	struct want_problem want[3];
 };
@@ -213,7 +229,9 @@ static const struct validate_case validate_cases[] = {
 	{"no2 only", 1u << AQ_F_NO2, NOW_US, {{0, NULL, NULL}}},
 	{"pm10 only", 1u << AQ_F_PM10, NOW_US, {{0, NULL, NULL}}},
 	{"no value", 0, NOW_US, {{3, "", "at least one of pm25"}, {0, NULL, NULL}}},
-	{"weather only", 1u << AQ_F_TEMPERATURE | 1u << AQ_F_HUMIDITY | 1u << AQ_F_WIND_SPEED, NOW_US,
+	{"weather only",
+	 1u << AQ_F_TEMPERATURE | 1u << AQ_F_HUMIDITY | 1u << AQ_F_WIND_SPEED,
+	 NOW_US,
 	 {{3, "", "at least one of pm25"}, {0, NULL, NULL}}},
 	{"300 s ahead", PM25, NOW_US + 300 * S, {{0, NULL, NULL}}},
 	{"300 s + 1 us ahead", PM25, NOW_US + 300 * S + 1, {{3, "observed_at", "ahead of the clock"}}},
@@ -225,7 +243,9 @@ static const struct validate_case validate_cases[] = {
 	{"1999-12-31T23:59:59Z", PM25, Y2000 - S, {{3, "observed_at", "before 2000"}}},
 	{"epoch", PM25, 0, {{3, "observed_at", "before 2000"}}},
 	{"negative", PM25, -86400 * S, {{3, "observed_at", "before 2000"}}},
-	{"no value and ahead", 0, NOW_US + 3600 * S,
+	{"no value and ahead",
+	 0,
+	 NOW_US + 3600 * S,
 	 {{3, "", "at least one"}, {3, "observed_at", "ahead"}, {0, NULL, NULL}}},
 };
 
@@ -256,8 +276,8 @@ START_TEST(test_validate_appends)
 	ck_assert_uint_eq(p.n, 1);
 	r.value[AQ_F_PM25] = -1;
 	ck_assert(!aq_reading_validate(&r, 2, NOW_US, &p));
-	struct want_problem want[] = {{0, "pm25", "earlier problem 1"}, {2, "pm25", "between 0 and 2000"},
-				      {0, NULL, NULL}};
+	struct want_problem want[] = {
+		{0, "pm25", "earlier problem 1"}, {2, "pm25", "between 0 and 2000"}, {0, NULL, NULL}};
 	check_problems("appends", &p, want);
 	aq_problems_cleanup(&p);
 	ck_assert_ptr_null(p.items);
@@ -296,8 +316,8 @@ START_TEST(test_flag_valid)
 {
 	char c = (char)_i;
 	bool want = c != '\0' && strchr("NFMSDCTB", c) != NULL;
-	ck_assert_msg(aq_flag_valid(c) == want, "flag %d ('%c'): %d, want %d", _i,
-		      _i >= 32 && _i < 127 ? c : '?', !want, want);
+	ck_assert_msg(aq_flag_valid(c) == want, "flag %d ('%c'): %d, want %d", _i, _i >= 32 && _i < 127 ? c : '?',
+		      !want, want);
 }
 END_TEST
 
@@ -307,36 +327,46 @@ struct body_case {
 	const char *name;
 	const char *body;
 	enum aq_status status;
-	size_t n; /* readings on AQ_OK */
+	size_t n;			    /* readings on AQ_OK */
 	struct want_problem want[MAX_WANT]; /* shape and meaning together, as the handler does */
 };
 
 #define T "'observed_at':'2017-12-07T14:00:00+08:00'"
-#define OKP {{0, NULL, NULL}}
+#define OKP                           \
+	{                             \
+		{                     \
+			0, NULL, NULL \
+		}                     \
+	}
 
 static const struct body_case body_cases[] = {
 	{"spec example", "[{'station':'HX-003'," T ",'pm25':61,'pm10':118.5}]", AQ_OK, 1, OKP},
 	{"single object", "{'station':'HX-003'," T ",'pm25':61}", AQ_OK, 1, OKP},
 	{"station omitted", "{" T ",'pm25':61}", AQ_OK, 1, OKP},
-	{"every field", "{" T ",'pm25':1,'pm10':2,'so2':3,'no2':4,'co':0.5,'o3':6,'temperature':-5.5,"
-			"'humidity':40,'pressure':1013.2,'wind_speed':3.4,'wind_direction':270}",
+	{"every field",
+	 "{" T ",'pm25':1,'pm10':2,'so2':3,'no2':4,'co':0.5,'o3':6,'temperature':-5.5,"
+	 "'humidity':40,'pressure':1013.2,'wind_speed':3.4,'wind_direction':270}",
 	 AQ_OK, 1, OKP},
 	{"integers and reals", "{" T ",'pm25':0,'pm10':5000.0}", AQ_OK, 1, OKP},
 	{"null values ignored", "{" T ",'pm25':null,'pm10':50,'temperature':null}", AQ_OK, 1, OKP},
-	{"only nulls", "{" T ",'pm25':null,'pm10':null}", AQ_OK, 1,
-	 {{0, "", "at least one of pm25"}}},
-	{"weather only", "{" T ",'temperature':10,'humidity':50}", AQ_OK, 1,
-	 {{0, "", "at least one"}}},
+	{"only nulls", "{" T ",'pm25':null,'pm10':null}", AQ_OK, 1, {{0, "", "at least one of pm25"}}},
+	{"weather only", "{" T ",'temperature':10,'humidity':50}", AQ_OK, 1, {{0, "", "at least one"}}},
 	{"pm25 above range", "{" T ",'pm25':2000.5}", AQ_OK, 1, {{0, "pm25", "between 0 and 2000"}}},
 	{"co in mg", "{" T ",'co':201}", AQ_OK, 1, {{0, "co", "between 0 and 200"}}},
 	{"negative temperature edge", "{" T ",'pm25':5,'temperature':-60}", AQ_OK, 1, OKP},
-	{"below temperature", "{" T ",'pm25':5,'temperature':-60.1}", AQ_OK, 1,
+	{"below temperature",
+	 "{" T ",'pm25':5,'temperature':-60.1}",
+	 AQ_OK,
+	 1,
 	 {{0, "temperature", "between -60 and 70"}}},
 	/* unknown fields are named */
 	{"pm2.5 typo", "{" T ",'pm2.5':61}", AQ_OK, 1, {{0, "pm2.5", "not a reading field"}}},
 	{"PM25 case", "{" T ",'PM25':61,'pm10':1}", AQ_OK, 1, {{0, "PM25", "not a reading field"}}},
 	{"aqi", "{" T ",'pm25':61,'aqi':80}", AQ_OK, 1, {{0, "aqi", "not a reading field"}}},
-	{"long unknown name", "{" T ",'pm25':1,'an_unknown_field_with_a_very_long_name':1}", AQ_OK, 1,
+	{"long unknown name",
+	 "{" T ",'pm25':1,'an_unknown_field_with_a_very_long_name':1}",
+	 AQ_OK,
+	 1,
 	 {{0, "an_unknown_field_with_a_very_lo", "not a reading field"}}},
 	/* wrong types */
 	{"pm25 string", "{" T ",'pm25':'61'}", AQ_OK, 1, {{0, "pm25", "must be a number or null, not a string"}}},
@@ -344,57 +374,89 @@ static const struct body_case body_cases[] = {
 	{"o3 array", "{" T ",'pm25':1,'o3':[1]}", AQ_OK, 1, {{0, "o3", "not an array"}}},
 	{"co object", "{" T ",'pm25':1,'co':{'v':1}}", AQ_OK, 1, {{0, "co", "not an object"}}},
 	{"station number", "{'station':3," T ",'pm25':1}", AQ_OK, 1, {{0, "station", "station code"}}},
-	{"station bad code", "{'station':'HX 003'," T ",'pm25':1}", AQ_OK, 1,
-	 {{0, "station", "station code"}}},
+	{"station bad code", "{'station':'HX 003'," T ",'pm25':1}", AQ_OK, 1, {{0, "station", "station code"}}},
 	{"station empty", "{'station':''," T ",'pm25':1}", AQ_OK, 1, {{0, "station", "station code"}}},
-	{"station 33 chars", "{'station':'A23456789012345678901234567890123'," T ",'pm25':1}", AQ_OK, 1,
+	{"station 33 chars",
+	 "{'station':'A23456789012345678901234567890123'," T ",'pm25':1}",
+	 AQ_OK,
+	 1,
 	 {{0, "station", "up to 32"}}},
-	{"station 32 chars", "{'station':'A2345678901234567890123456789012'," T ",'pm25':1}", AQ_OK, 1,
-	 OKP},
+	{"station 32 chars", "{'station':'A2345678901234567890123456789012'," T ",'pm25':1}", AQ_OK, 1, OKP},
 	/* observed_at */
 	{"observed_at missing", "{'pm25':1}", AQ_OK, 1, {{0, "observed_at", "is required"}}},
-	{"observed_at number", "{'observed_at':1512626400,'pm25':1}", AQ_OK, 1,
+	{"observed_at number",
+	 "{'observed_at':1512626400,'pm25':1}",
+	 AQ_OK,
+	 1,
 	 {{0, "observed_at", "must be a string"}}},
-	{"observed_at null", "{'observed_at':null,'pm25':1}", AQ_OK, 1,
-	 {{0, "observed_at", "must be a string"}}},
-	{"observed_at no offset", "{'observed_at':'2017-12-07T14:00:00','pm25':1}", AQ_OK, 1,
+	{"observed_at null", "{'observed_at':null,'pm25':1}", AQ_OK, 1, {{0, "observed_at", "must be a string"}}},
+	{"observed_at no offset",
+	 "{'observed_at':'2017-12-07T14:00:00','pm25':1}",
+	 AQ_OK,
+	 1,
 	 {{0, "observed_at", "explicit UTC offset"}}},
-	{"observed_at 7 digits", "{'observed_at':'2017-12-07T14:00:00.1234567Z','pm25':1}", AQ_OK, 1,
+	{"observed_at 7 digits",
+	 "{'observed_at':'2017-12-07T14:00:00.1234567Z','pm25':1}",
+	 AQ_OK,
+	 1,
 	 {{0, "observed_at", "6 fractional digits"}}},
 	{"observed_at 300 s ahead", "{'observed_at':'2017-12-07T14:05:00+08:00','pm25':1}", AQ_OK, 1, OKP},
-	{"observed_at 301 s ahead", "{'observed_at':'2017-12-07T14:05:01+08:00','pm25':1}", AQ_OK, 1,
+	{"observed_at 301 s ahead",
+	 "{'observed_at':'2017-12-07T14:05:01+08:00','pm25':1}",
+	 AQ_OK,
+	 1,
 	 {{0, "observed_at", "ahead of the clock"}}},
-	{"observed_at 1999", "{'observed_at':'1999-12-31T23:59:59Z','pm25':1}", AQ_OK, 1,
+	{"observed_at 1999",
+	 "{'observed_at':'1999-12-31T23:59:59Z','pm25':1}",
+	 AQ_OK,
+	 1,
 	 {{0, "observed_at", "before 2000"}}},
-	{"observed_at 2000+08:00", "{'observed_at':'2000-01-01T00:00:00+08:00','pm25':1}", AQ_OK, 1,
+	{"observed_at 2000+08:00",
+	 "{'observed_at':'2000-01-01T00:00:00+08:00','pm25':1}",
+	 AQ_OK,
+	 1,
 	 {{0, "observed_at", "before 2000"}}},
 	/* flags */
 	{"flag D", "{" T ",'pm10':1,'flags':{'pm10':'D'}}", AQ_OK, 1, OKP},
-	{"every flag letter", "{" T ",'pm25':1,'flags':{'pm25':'N','pm10':'F','so2':'M','no2':'S','co':'D',"
-			      "'o3':'C','temperature':'T','humidity':'B'}}",
+	{"every flag letter",
+	 "{" T ",'pm25':1,'flags':{'pm25':'N','pm10':'F','so2':'M','no2':'S','co':'D',"
+	 "'o3':'C','temperature':'T','humidity':'B'}}",
 	 AQ_OK, 1, OKP},
 	{"flags empty", "{" T ",'pm25':1,'flags':{}}", AQ_OK, 1, OKP},
 	{"flag for a field without a value", "{" T ",'pm25':1,'flags':{'o3':'M'}}", AQ_OK, 1, OKP},
-	{"flag unknown field", "{" T ",'pm25':1,'flags':{'pm2.5':'D'}}", AQ_OK, 1,
+	{"flag unknown field",
+	 "{" T ",'pm25':1,'flags':{'pm2.5':'D'}}",
+	 AQ_OK,
+	 1,
 	 {{0, "flags.pm2.5", "not a reading field"}}},
-	{"flag multi-letter", "{" T ",'pm25':1,'flags':{'pm25':'DD'}}", AQ_OK, 1,
+	{"flag multi-letter",
+	 "{" T ",'pm25':1,'flags':{'pm25':'DD'}}",
+	 AQ_OK,
+	 1,
 	 {{0, "flags.pm25", "one HJ 212 flag letter"}}},
-	{"flag lower case", "{" T ",'pm25':1,'flags':{'pm25':'d'}}", AQ_OK, 1,
-	 {{0, "flags.pm25", "flag letter"}}},
-	{"flag unknown letter", "{" T ",'pm25':1,'flags':{'pm25':'X'}}", AQ_OK, 1,
-	 {{0, "flags.pm25", "flag letter"}}},
+	{"flag lower case", "{" T ",'pm25':1,'flags':{'pm25':'d'}}", AQ_OK, 1, {{0, "flags.pm25", "flag letter"}}},
+	{"flag unknown letter", "{" T ",'pm25':1,'flags':{'pm25':'X'}}", AQ_OK, 1, {{0, "flags.pm25", "flag letter"}}},
 	{"flag empty", "{" T ",'pm25':1,'flags':{'pm25':''}}", AQ_OK, 1, {{0, "flags.pm25", "flag letter"}}},
 	{"flag number", "{" T ",'pm25':1,'flags':{'pm25':1}}", AQ_OK, 1, {{0, "flags.pm25", "flag letter"}}},
 	{"flag null", "{" T ",'pm25':1,'flags':{'pm25':null}}", AQ_OK, 1, {{0, "flags.pm25", "flag letter"}}},
 	{"flags a string", "{" T ",'pm25':1,'flags':'D'}", AQ_OK, 1, {{0, "flags", "must be an object"}}},
 	{"flags an array", "{" T ",'pm25':1,'flags':['D']}", AQ_OK, 1, {{0, "flags", "not an array"}}},
-	{"two bad flags", "{" T ",'pm25':1,'flags':{'pm25':'Q','wind':'D'}}", AQ_OK, 1,
+	{"two bad flags",
+	 "{" T ",'pm25':1,'flags':{'pm25':'Q','wind':'D'}}",
+	 AQ_OK,
+	 1,
 	 {{0, "flags.pm25", "flag letter"}, {0, "flags.wind", "not a reading field"}}},
 	/* not objects */
 	{"root string", "'reading'", AQ_OK, 1, {{0, "", "must be an object, not a string"}}},
 	{"root number", "42", AQ_OK, 1, {{0, "", "not a number"}}},
 	{"root null", "null", AQ_OK, 1, {{0, "", "not null"}}},
-	{"array of a number", "[" "{" T ",'pm25':1}" ",7]", AQ_OK, 2, {{1, "", "must be an object, not a number"}}},
+	{"array of a number",
+	 "["
+	 "{" T ",'pm25':1}"
+	 ",7]",
+	 AQ_OK,
+	 2,
+	 {{1, "", "must be an object, not a number"}}},
 	{"nested array", "[[{" T ",'pm25':1}]]", AQ_OK, 1, {{0, "", "not an array"}}},
 	/* batches */
 	{"empty array", "[]", AQ_ERR_INVALID_READING, 0, OKP},
@@ -405,7 +467,8 @@ static const struct body_case body_cases[] = {
 	 "{'observed_at':'yesterday','pm25':'high','flags':{'pm25':'DD'}},"
 	 "{" T ",'pm25':-1,'humidity':101},"
 	 "{'observed_at':'2017-12-08T00:00:00+08:00','pm25':null}]",
-	 AQ_OK, 6,
+	 AQ_OK,
+	 6,
 	 {{1, "pm2.5", "not a reading field"},
 	  {3, "observed_at", "RFC 3339"},
 	  {3, "pm25", "must be a number"},
@@ -414,14 +477,16 @@ static const struct body_case body_cases[] = {
 	  {4, "humidity", "between 0 and 100"},
 	  {5, "", "at least one"},
 	  {5, "observed_at", "ahead"}}},
-	{"meaning problems of one reading", "[{" T ",'pm25':1},{'observed_at':'2017-12-08T00:00:00+08:00'}]",
-	 AQ_OK, 2, {{1, "", "at least one"}, {1, "observed_at", "ahead"}}},
+	{"meaning problems of one reading",
+	 "[{" T ",'pm25':1},{'observed_at':'2017-12-08T00:00:00+08:00'}]",
+	 AQ_OK,
+	 2,
+	 {{1, "", "at least one"}, {1, "observed_at", "ahead"}}},
 };
 
 /* Mirrors the readings handler: shape first, then meaning for readings without shape
  * problems (index -1 for a single object). */
-static enum aq_status ingest(const json_t *root, struct aq_reading **out, size_t *n,
-			     struct aq_problems *p)
+static enum aq_status ingest(const json_t *root, struct aq_reading **out, size_t *n, struct aq_problems *p)
 {
 	enum aq_status st = aq_json_readings_parse(root, out, n, p);
 	if (st != AQ_OK)
@@ -476,8 +541,7 @@ START_TEST(test_body_values)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(r[0].station, "HX-003");
 	ck_assert(r[0].observed_us == NOW_US + 250000);
-	ck_assert_uint_eq(r[0].present, 1u << AQ_F_PM25 | 1u << AQ_F_PM10 | 1u << AQ_F_CO |
-						1u << AQ_F_TEMPERATURE);
+	ck_assert_uint_eq(r[0].present, 1u << AQ_F_PM25 | 1u << AQ_F_PM10 | 1u << AQ_F_CO | 1u << AQ_F_TEMPERATURE);
 	ck_assert(r[0].value[AQ_F_PM25] == 61);
 	ck_assert(r[0].value[AQ_F_PM10] == 118.5);
 	ck_assert(r[0].value[AQ_F_CO] == 0.8);
@@ -562,7 +626,7 @@ static const struct code_case code_cases[] = {
 	{"A-", true},
 	{"x.", true},
 	{"x_", true},
-	{"A2345678901234567890123456789012", true}, /* 32 */
+	{"A2345678901234567890123456789012", true},   /* 32 */
 	{"A23456789012345678901234567890123", false}, /* 33 */
 	{"", false},
 	{"-a", false},
@@ -584,8 +648,7 @@ static const struct code_case code_cases[] = {
 START_TEST(test_station_code)
 {
 	const struct code_case *c = &code_cases[_i];
-	ck_assert_msg(aq_station_code_valid(c->code) == c->ok, "\"%s\": %d, want %d", c->code, !c->ok,
-		      c->ok);
+	ck_assert_msg(aq_station_code_valid(c->code) == c->ok, "\"%s\": %d, want %d", c->code, !c->ok, c->ok);
 }
 END_TEST
 
@@ -609,15 +672,20 @@ static const struct station_case station_cases[] = {
 	 "{" BASE ",'unit':'东城区','contact_person':'张三','contact_phone':'+86 10 1234 5678',"
 	 "'interval_s':60,'active':true,'mn':'88888880000001','hj212_password':'123456'}",
 	 true,
-	 BASE_SET | SA(UNIT) | SA(CONTACT_PERSON) | SA(CONTACT_PHONE) | SA(INTERVAL) | SA(ACTIVE) |
-		 SA(MN) | SA(PASSWORD),
+	 BASE_SET | SA(UNIT) | SA(CONTACT_PERSON) | SA(CONTACT_PHONE) | SA(INTERVAL) | SA(ACTIVE) | SA(MN) |
+		 SA(PASSWORD),
 	 OKP},
 	{"create with code", "{'code':'HX-003'," BASE "}", true, BASE_SET, OKP},
-	{"create without name", "{'kind':'micro','lat':1,'lon':2}", true, SA(KIND) | SA(LAT) | SA(LON),
+	{"create without name",
+	 "{'kind':'micro','lat':1,'lon':2}",
+	 true,
+	 SA(KIND) | SA(LAT) | SA(LON),
 	 {{-1, "name", "required"}}},
-	{"create from nothing", "{}", true, 0,
-	 {{-1, "name", "required"}, {-1, "kind", "required"}, {-1, "lat", "required"},
-	  {-1, "lon", "required"}}},
+	{"create from nothing",
+	 "{}",
+	 true,
+	 0,
+	 {{-1, "name", "required"}, {-1, "kind", "required"}, {-1, "lat", "required"}, {-1, "lon", "required"}}},
 	{"update nothing", "{}", false, 0, OKP},
 	{"update interval", "{'interval_s':60}", false, SA(INTERVAL), OKP},
 	{"interval 10", "{'interval_s':10}", false, SA(INTERVAL), OKP},
@@ -661,11 +729,15 @@ static const struct station_case station_cases[] = {
 	 "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
 	 "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
 	 "01234567890123456789012345678901234567890123456789012345'}",
-	 false, SA(NAME), {{-1, "name", "longer than 255 bytes"}}},
+	 false,
+	 SA(NAME),
+	 {{-1, "name", "longer than 255 bytes"}}},
 	{"name number", "{'name':5}", false, SA(NAME), {{-1, "name", "must be a string"}}},
 	{"phone 64 bytes",
-	 "{'contact_phone':'0123456789012345678901234567890123456789012345678901234567890123'}", false,
-	 SA(CONTACT_PHONE), {{-1, "contact_phone", "longer than 63"}}},
+	 "{'contact_phone':'0123456789012345678901234567890123456789012345678901234567890123'}",
+	 false,
+	 SA(CONTACT_PHONE),
+	 {{-1, "contact_phone", "longer than 63"}}},
 	{"unit number", "{'unit':5}", false, SA(UNIT), {{-1, "unit", "must be a string"}}},
 	{"unit null clears", "{'unit':null,'contact_person':null,'mn':null}", false,
 	 SA(UNIT) | SA(CONTACT_PERSON) | SA(MN), OKP},
@@ -673,12 +745,23 @@ static const struct station_case station_cases[] = {
 	{"unknown attribute", "{'token':'x'}", false, 0, {{-1, "token", "not a station attribute"}}},
 	{"lng typo", "{" BASE ",'lng':116}", true, BASE_SET, {{-1, "lng", "not a station attribute"}}},
 	{"id is not settable", "{'id':5}", false, 0, {{-1, "id", "not a station attribute"}}},
-	{"several problems", "{'name':'','lat':91,'lon':'x','active':'yes','foo':1}", true,
+	{"several problems",
+	 "{'name':'','lat':91,'lon':'x','active':'yes','foo':1}",
+	 true,
 	 SA(NAME) | SA(LAT) | SA(LON) | SA(ACTIVE),
-	 {{-1, "name", "must not be empty"}, {-1, "kind", "required"}, {-1, "lat", "between"},
-	  {-1, "lon", "must be a number"}, {-1, "active", "true or false"},
+	 {{-1, "name", "must not be empty"},
+	  {-1, "kind", "required"},
+	  {-1, "lat", "between"},
+	  {-1, "lon", "must be a number"},
+	  {-1, "active", "true or false"},
 	  {-1, "foo", "not a station attribute"}}},
-	{"array body", "[" "{" BASE "}" "]", false, 0, {{-1, "", "must be a JSON object"}}},
+	{"array body",
+	 "["
+	 "{" BASE "}"
+	 "]",
+	 false,
+	 0,
+	 {{-1, "", "must be a JSON object"}}},
 	{"string body", "'HX-003'", false, 0, {{-1, "", "must be a JSON object"}}},
 };
 
@@ -748,8 +831,12 @@ struct kind_case {
 };
 
 static const struct kind_case kind_cases[] = {
-	{"micro", true, AQ_KIND_MICRO}, {"national", true, AQ_KIND_NATIONAL}, {"Micro", false, 0},
-	{"", false, 0},                 {"nation", false, 0},                 {"micro ", false, 0},
+	{"micro", true, AQ_KIND_MICRO},
+	{"national", true, AQ_KIND_NATIONAL},
+	{"Micro", false, 0},
+	{"", false, 0},
+	{"nation", false, 0},
+	{"micro ", false, 0},
 };
 
 START_TEST(test_station_kind)
@@ -808,23 +895,48 @@ struct station_json_case {
 };
 
 static const struct station_json_case station_json_cases[] = {
-	{{.id = 7, .code = "HX-003", .name = "东四", .unit = "东城区环保局", .contact_person = "张三",
-	  .contact_phone = "13800000000", .mn = "88888880000001", .kind = AQ_KIND_MICRO, .lat = 39.9289,
-	  .lon = 116.4174, .interval_s = 60, .active = true, .has_password = true,
-	  .created_us = INT64_C(1512626400) * S, .updated_us = INT64_C(1512626400) * S + 1500000},
+	{{.id = 7,
+	  .code = "HX-003",
+	  .name = "东四",
+	  .unit = "东城区环保局",
+	  .contact_person = "张三",
+	  .contact_phone = "13800000000",
+	  .mn = "88888880000001",
+	  .kind = AQ_KIND_MICRO,
+	  .lat = 39.9289,
+	  .lon = 116.4174,
+	  .interval_s = 60,
+	  .active = true,
+	  .has_password = true,
+	  .created_us = INT64_C(1512626400) * S,
+	  .updated_us = INT64_C(1512626400) * S + 1500000},
 	 "{'code':'HX-003','name':'东四','kind':'micro','lat':39.9289,'lon':116.4174,"
 	 "'unit':'东城区环保局','contact_person':'张三','contact_phone':'13800000000','interval_s':60,"
 	 "'active':true,'mn':'88888880000001','hj212_password_set':true,"
 	 "'created_at':'2017-12-07T14:00:00+08:00','updated_at':'2017-12-07T14:00:01.500000+08:00'}"},
-	{{.id = 1, .code = "BJ-TT", .name = "天坛", .kind = AQ_KIND_NATIONAL, .lat = 39.8863,
-	  .lon = 116.4072, .interval_s = 3600, .active = false, .created_us = INT64_C(1512576000) * S,
+	{{.id = 1,
+	  .code = "BJ-TT",
+	  .name = "天坛",
+	  .kind = AQ_KIND_NATIONAL,
+	  .lat = 39.8863,
+	  .lon = 116.4072,
+	  .interval_s = 3600,
+	  .active = false,
+	  .created_us = INT64_C(1512576000) * S,
 	  .updated_us = INT64_C(1512576000) * S},
 	 "{'code':'BJ-TT','name':'天坛','kind':'national','lat':39.8863,'lon':116.4072,'unit':null,"
 	 "'contact_person':null,'contact_phone':null,'interval_s':3600,'active':false,'mn':null,"
 	 "'hj212_password_set':false,'created_at':'2017-12-07T00:00:00+08:00',"
 	 "'updated_at':'2017-12-07T00:00:00+08:00'}"},
-	{{.code = "S", .name = "x", .kind = AQ_KIND_MICRO, .lat = -33.5, .lon = -70.25, .interval_s = 10,
-	  .active = true, .created_us = 0, .updated_us = 0},
+	{{.code = "S",
+	  .name = "x",
+	  .kind = AQ_KIND_MICRO,
+	  .lat = -33.5,
+	  .lon = -70.25,
+	  .interval_s = 10,
+	  .active = true,
+	  .created_us = 0,
+	  .updated_us = 0},
 	 "{'code':'S','name':'x','kind':'micro','lat':-33.5,'lon':-70.25,'unit':null,"
 	 "'contact_person':null,'contact_phone':null,'interval_s':10,'active':true,'mn':null,"
 	 "'hj212_password_set':false,'created_at':'1970-01-01T08:00:00+08:00',"
@@ -870,7 +982,7 @@ struct distance_case {
 	const char *name;
 	double lat1, lon1, lat2, lon2;
 	double published; /* a fixed value, or -1 */
-	double tol;       /* tolerance of the published value, km */
+	double tol;	  /* tolerance of the published value, km */
 };
 
 #define R_KM 6371.0088
@@ -880,13 +992,13 @@ static const struct distance_case distance_cases[] = {
 	{"Dongsi-Tiantan", 39.9289, 116.4174, 39.8863, 116.4072, 4.81, 0.01},
 	{"Dongsi-Guanyuan", 39.9289, 116.4174, 39.9425, 116.339, 6.85, 0.05},
 	{"Beijing-Shanghai", 39.9042, 116.4074, 31.2304, 121.4737, 1067.3, 1.0},
-	{"1 degree of latitude", 0, 0, 1, 0, R_KM * PI / 180, 1e-9},
-	{"1 degree of longitude on the equator", 0, 100, 0, 101, R_KM * PI / 180, 1e-9},
-	{"across the antimeridian", 0, 179.5, 0, -179.5, R_KM * PI / 180, 1e-6},
-	{"quarter of a great circle", 0, 0, 0, 90, R_KM * PI / 2, 1e-6},
-	{"pole to pole", 90, 0, -90, 0, R_KM * PI, 1e-6},
-	{"antipodes", 39.9, 116.4, -39.9, -63.6, R_KM * PI, 1e-3},
-	{"pole to equator", 90, 45, 0, -120, R_KM * PI / 2, 1e-6},
+	{"1 degree of latitude", 0, 0, 1, 0, R_KM *PI / 180, 1e-9},
+	{"1 degree of longitude on the equator", 0, 100, 0, 101, R_KM *PI / 180, 1e-9},
+	{"across the antimeridian", 0, 179.5, 0, -179.5, R_KM *PI / 180, 1e-6},
+	{"quarter of a great circle", 0, 0, 0, 90, R_KM *PI / 2, 1e-6},
+	{"pole to pole", 90, 0, -90, 0, R_KM *PI, 1e-6},
+	{"antipodes", 39.9, 116.4, -39.9, -63.6, R_KM *PI, 1e-3},
+	{"pole to equator", 90, 45, 0, -120, R_KM *PI / 2, 1e-6},
 	{"3 km ring scale", 39.9289, 116.4174, 39.9289 + 3 / (R_KM * PI / 180), 116.4174, 3, 1e-9},
 	{"ten metres", 39.9289, 116.4174, 39.92899, 116.4174, -1, 0},
 	{"southern hemisphere", -33.8688, 151.2093, -37.8136, 144.9631, 713.4, 1.0},

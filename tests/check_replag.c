@@ -7,7 +7,7 @@
 
 #include "aq_replag.h"
 
-#define S(x) ((int64_t)(x) * 1000000)
+#define S(x) ((int64_t)(x)*1000000)
 
 START_TEST(test_empty)
 {
@@ -24,11 +24,11 @@ START_TEST(test_caught_up_and_behind)
 	for (int t = 0; t < 10; t++)
 		aq_replag_sample(&l, S(t), 1000 + 100 * (uint64_t)t); /* 1000 at 0 s … 1900 at 9 s */
 	ck_assert_int_eq(aq_replag_behind(&l, S(10), 1900), 0);
-	ck_assert_int_eq(aq_replag_behind(&l, S(10), 5000), 0);          /* ahead of the samples */
-	ck_assert_int_eq(aq_replag_behind(&l, S(10), 1850), S(1));       /* lacks 1900, seen at 9 s */
-	ck_assert_int_eq(aq_replag_behind(&l, S(10), 1500), S(4));       /* lacks 1600, seen at 6 s */
+	ck_assert_int_eq(aq_replag_behind(&l, S(10), 5000), 0);	   /* ahead of the samples */
+	ck_assert_int_eq(aq_replag_behind(&l, S(10), 1850), S(1)); /* lacks 1900, seen at 9 s */
+	ck_assert_int_eq(aq_replag_behind(&l, S(10), 1500), S(4)); /* lacks 1600, seen at 6 s */
 	ck_assert_int_eq(aq_replag_behind(&l, S(10), 0), S(10));
-	ck_assert_int_eq(aq_replag_behind(&l, S(5), 0), S(5));           /* a clock before the sample */
+	ck_assert_int_eq(aq_replag_behind(&l, S(5), 0), S(5)); /* a clock before the sample */
 	ck_assert_int_eq(aq_replag_behind(&l, 0, 1500), 0);
 }
 END_TEST

@@ -51,8 +51,8 @@ END_TEST
 static const struct {
 	double a, b, diff;
 } diffs[] = {
-	{350, 10, 20}, {10, 350, 20}, {0, 180, 180}, {359.9, 0.1, 0.2}, {-10, 10, 20},
-	{370, 0, 10},  {90, 90, 0},   {45, 67.5, 22.5}, {0, 360, 0},    {200, 10, 170},
+	{350, 10, 20}, {10, 350, 20}, {0, 180, 180},	{359.9, 0.1, 0.2}, {-10, 10, 20},
+	{370, 0, 10},  {90, 90, 0},   {45, 67.5, 22.5}, {0, 360, 0},	   {200, 10, 170},
 };
 
 START_TEST(test_angle_diff)
@@ -67,9 +67,8 @@ static const struct {
 	double deg;
 	int sector;
 } sectors[] = {
-	{0, 0},      {11.24, 0},  {11.25, 1}, {348.75, 0}, {348.74, 15}, {359.99, 0}, {360, 0}, {-11, 0},
-	{-11.3, 15}, {45, 2},     {90, 4},    {180, 8},    {202.5, 9},   {270, 12},   {810, 4}, {33.74, 1},
-	{33.75, 2},
+	{0, 0},	 {11.24, 0}, {11.25, 1}, {348.75, 0}, {348.74, 15}, {359.99, 0}, {360, 0},   {-11, 0},	 {-11.3, 15},
+	{45, 2}, {90, 4},    {180, 8},	 {202.5, 9},  {270, 12},    {810, 4},	 {33.74, 1}, {33.75, 2},
 };
 
 START_TEST(test_sector_of)
@@ -97,7 +96,8 @@ END_TEST
 static const struct {
 	double speed;
 	int cls;
-} speeds[] = {{0, -1}, {0.49, -1}, {0.5, 0}, {1.99, 0}, {2, 1}, {3.9, 1}, {4, 2}, {5.99, 2}, {6, 3}, {30, 3}, {NAN, -1}};
+} speeds[] = {{0, -1}, {0.49, -1}, {0.5, 0}, {1.99, 0}, {2, 1},	  {3.9, 1},
+	      {4, 2},  {5.99, 2},  {6, 3},   {30, 3},	{NAN, -1}};
 
 START_TEST(test_speed_class)
 {
@@ -113,13 +113,13 @@ static const struct {
 	bool ok;
 	double mean;
 } means[] = {
-	{{350, 10}, {1, 1}, 2, true, 0},          /* across north: 0, never the arithmetic 180 */
+	{{350, 10}, {1, 1}, 2, true, 0}, /* across north: 0, never the arithmetic 180 */
 	{{359, 1, 3}, {1, 1, 1}, 3, true, 1},
 	{{90, 180}, {1, 1}, 2, true, 135},
 	{{0, 90}, {3, 1}, 2, true, 18.434948822922010}, /* atan2(1, 3) */
-	{{0, 180}, {1, 1}, 2, false, 0},          /* opposite: no direction */
+	{{0, 180}, {1, 1}, 2, false, 0},		/* opposite: no direction */
 	{{270, 90}, {2, 2}, 2, false, 0},
-	{{300, 60, 180}, {1, 1, 0}, 3, true, 0},  /* a zero weight does not count */
+	{{300, 60, 180}, {1, 1, 0}, 3, true, 0}, /* a zero weight does not count */
 	{{340, 20, 0}, {1, 1, 1}, 3, true, 0},
 	{{200, 220}, {1, 1}, 2, true, 210},
 };
@@ -190,8 +190,8 @@ static const struct {
 	size_t n;
 	double p, want;
 } pcts[] = {
-	{{4, 1, 3, 2}, 4, 75, 3.25}, {{5}, 1, 75, 5}, {{1, 2}, 2, 0, 1},  {{1, 2}, 2, 100, 2},
-	{{10, 20, 30, 40, 50}, 5, 75, 40}, {{3, 1, 2}, 3, 50, 2},    {{1, 1, 9}, 3, 90, 7.4},
+	{{4, 1, 3, 2}, 4, 75, 3.25},	   {{5}, 1, 75, 5},	  {{1, 2}, 2, 0, 1},	   {{1, 2}, 2, 100, 2},
+	{{10, 20, 30, 40, 50}, 5, 75, 40}, {{3, 1, 2}, 3, 50, 2}, {{1, 1, 9}, 3, 90, 7.4},
 };
 
 START_TEST(test_percentile)
@@ -220,7 +220,9 @@ START_TEST(test_lagged_r_known_lag)
 {
 	/* y is x delayed by _i hours, scaled and shifted: r = 1 at that lag, well below it
 	 * elsewhere, and the best lag found is _i. */
-	enum { T = 48 };
+	enum {
+		T = 48
+	};
 	double x[T], y[T];
 	int lag = _i;
 	for (size_t t = 0; t < T; t++)
@@ -285,8 +287,8 @@ START_TEST(test_rose)
 {
 	/* 10 hours: 4 from NE (two speed classes), 2 from N across north (350°, 5°), 2 calm, one
 	 * without wind, one without a concentration. */
-	struct aq_wind_hour w[10] = {wind(3, 45),  wind(3, 40),   wind(1, 50), wind(7, 44), wind(2, 350),
-				     wind(2, 5),   wind(0.2, 90), wind(0, 0),  {0},         wind(3, 45)};
+	struct aq_wind_hour w[10] = {wind(3, 45), wind(3, 40),	 wind(1, 50), wind(7, 44), wind(2, 350),
+				     wind(2, 5),  wind(0.2, 90), wind(0, 0),  {0},	   wind(3, 45)};
 	double c[10] = {100, 120, 80, 200, 40, 60, 90, 30, 500, NAN};
 	struct aq_rose r;
 	ck_assert_int_eq(aq_rose_compute(c, w, 10, &r), 0);
@@ -338,8 +340,17 @@ END_TEST
 
 /* --- the staged day: a plume from the north-east --- */
 
-enum { HOURS = 24, RING = 5 };
-enum { NE_PLUME, SW, N_ST, E_ST, NE_QUIET };
+enum {
+	HOURS = 24,
+	RING = 5
+};
+enum {
+	NE_PLUME,
+	SW,
+	N_ST,
+	E_ST,
+	NE_QUIET
+};
 static const struct {
 	double bearing, km;
 } ring_at[RING] = {
@@ -374,8 +385,8 @@ static void stage(struct staged *s, double wind_dir)
 		s->series[NE_PLUME][t] += 150;
 		s->point[t + 2] += 100;
 	}
-	s->in = (struct aq_sources_in){POINT_LAT, POINT_LON, s->point, isnan(wind_dir) ? NULL : s->wind, HOURS,
-				       s->ring, RING};
+	s->in = (struct aq_sources_in){POINT_LAT, POINT_LON, s->point, isnan(wind_dir) ? NULL : s->wind,
+				       HOURS,	  s->ring,   RING};
 }
 
 START_TEST(test_plume_from_ne_comes_first)

@@ -23,7 +23,7 @@
 struct rfc_case {
 	const char *in;
 	bool ok;
-	int64_t us;          /* when ok */
+	int64_t us;	     /* when ok */
 	const char *problem; /* when not ok: a substring of the problem text */
 };
 
@@ -76,7 +76,9 @@ static const struct rfc_case rfc_cases[] = {
 	{"2017-12-07T14:00:00.5", false, 0, "explicit UTC offset"},
 	{"2017-12-07T14:00:00 +08:00", false, 0, "explicit UTC offset"},
 	{"2017-12-07T14:00:00UTC", false, 0, "explicit UTC offset"},
-	{"2017-12-07T14:00:00\xe2\x88\x92" "08:00", false, 0, "explicit UTC offset"}, /* U+2212 */
+	{"2017-12-07T14:00:00\xe2\x88\x92"
+	 "08:00",
+	 false, 0, "explicit UTC offset"}, /* U+2212 */
 	{"2017-12-07T14:00:00+08", false, 0, "malformed UTC offset"},
 	{"2017-12-07T14:00:00+0800", false, 0, "malformed UTC offset"},
 	{"2017-12-07T14:00:00+8:00", false, 0, "malformed UTC offset"},
@@ -137,12 +139,11 @@ START_TEST(test_rfc3339)
 	ck_assert_msg(ok == c->ok, "\"%s\": parse %s, want %s (problem: %s)", c->in, ok ? "ok" : "failed",
 		      c->ok ? "ok" : "failure", problem ? problem : "none");
 	if (c->ok) {
-		ck_assert_msg(us == c->us, "\"%s\": %lld us, want %lld", c->in, (long long)us,
-			      (long long)c->us);
+		ck_assert_msg(us == c->us, "\"%s\": %lld us, want %lld", c->in, (long long)us, (long long)c->us);
 	} else {
 		ck_assert_msg(problem != NULL, "\"%s\": rejected without a problem", c->in);
-		ck_assert_msg(strstr(problem, c->problem) != NULL, "\"%s\": problem \"%s\", want \"%s\"",
-			      c->in, problem, c->problem);
+		ck_assert_msg(strstr(problem, c->problem) != NULL, "\"%s\": problem \"%s\", want \"%s\"", c->in,
+			      problem, c->problem);
 		ck_assert_msg(us == sentinel, "\"%s\": rejected but *us was written", c->in);
 	}
 }
@@ -157,9 +158,9 @@ struct civil_case {
 
 /* Reference day numbers from Python: (date(y, m, d) - date(1970, 1, 1)).days. */
 static const struct civil_case civil_cases[] = {
-	{1970, 1, 1, 0},         {1969, 12, 31, -1},     {2000, 1, 1, 10957},  {2000, 3, 1, 11017},
-	{2016, 2, 29, 16860},    {2017, 12, 7, 17507},   {1988, 7, 1, 6756},   {1600, 2, 29, -135081},
-	{1, 1, 1, -719162},      {9999, 12, 31, 2932896}, {0, 3, 1, -719468},
+	{1970, 1, 1, 0},      {1969, 12, 31, -1},      {2000, 1, 1, 10957}, {2000, 3, 1, 11017},
+	{2016, 2, 29, 16860}, {2017, 12, 7, 17507},    {1988, 7, 1, 6756},  {1600, 2, 29, -135081},
+	{1, 1, 1, -719162},   {9999, 12, 31, 2932896}, {0, 3, 1, -719468},
 };
 
 START_TEST(test_civil_known)
@@ -167,11 +168,11 @@ START_TEST(test_civil_known)
 	const struct civil_case *c = &civil_cases[_i];
 	int y, m, d;
 	int64_t days = aq_days_from_civil(c->y, c->m, c->d);
-	ck_assert_msg(days == c->days, "%04d-%02d-%02d: day %lld, want %lld", c->y, c->m, c->d,
-		      (long long)days, (long long)c->days);
+	ck_assert_msg(days == c->days, "%04d-%02d-%02d: day %lld, want %lld", c->y, c->m, c->d, (long long)days,
+		      (long long)c->days);
 	aq_civil_from_days(c->days, &y, &m, &d);
-	ck_assert_msg(y == c->y && m == c->m && d == c->d, "day %lld: %d-%d-%d, want %d-%d-%d",
-		      (long long)c->days, y, m, d, c->y, c->m, c->d);
+	ck_assert_msg(y == c->y && m == c->m && d == c->d, "day %lld: %d-%d-%d, want %d-%d-%d", (long long)c->days, y,
+		      m, d, c->y, c->m, c->d);
 }
 END_TEST
 
@@ -193,8 +194,8 @@ START_TEST(test_civil_walk)
 		int cy, cm, cd;
 		aq_civil_from_days(day, &cy, &cm, &cd);
 		if (cy != y || cm != m || cd != d)
-			ck_abort_msg("day %lld: civil_from_days %d-%d-%d, walk %d-%d-%d", (long long)day, cy, cm,
-				     cd, y, m, d);
+			ck_abort_msg("day %lld: civil_from_days %d-%d-%d, walk %d-%d-%d", (long long)day, cy, cm, cd, y,
+				     m, d);
 		int64_t back = aq_days_from_civil(y, m, d);
 		if (back != day)
 			ck_abort_msg("%d-%d-%d: days_from_civil %lld, want %lld", y, m, d, (long long)back,
@@ -225,18 +226,17 @@ struct valid_case {
 };
 
 static const struct valid_case valid_cases[] = {
-	{2017, 12, 7, true},  {2016, 2, 29, true},  {2017, 2, 29, false}, {2000, 2, 29, true},
-	{1900, 2, 29, false}, {2017, 2, 28, true},  {2017, 4, 30, true},  {2017, 4, 31, false},
-	{2017, 1, 31, true},  {2017, 1, 32, false}, {2017, 0, 1, false},  {2017, 13, 1, false},
-	{2017, 1, 0, false},  {2017, 1, -1, false}, {1, 1, 1, true},      {0, 1, 1, false},
-	{9999, 12, 31, true}, {10000, 1, 1, false}, {-1, 1, 1, false},
+	{2017, 12, 7, true}, {2016, 2, 29, true},  {2017, 2, 29, false}, {2000, 2, 29, true},  {1900, 2, 29, false},
+	{2017, 2, 28, true}, {2017, 4, 30, true},  {2017, 4, 31, false}, {2017, 1, 31, true},  {2017, 1, 32, false},
+	{2017, 0, 1, false}, {2017, 13, 1, false}, {2017, 1, 0, false},	 {2017, 1, -1, false}, {1, 1, 1, true},
+	{0, 1, 1, false},    {9999, 12, 31, true}, {10000, 1, 1, false}, {-1, 1, 1, false},
 };
 
 START_TEST(test_date_valid)
 {
 	const struct valid_case *c = &valid_cases[_i];
-	ck_assert_msg(aq_date_valid(c->y, c->m, c->d) == c->ok, "%d-%d-%d: valid %d, want %d", c->y, c->m,
-		      c->d, !c->ok, c->ok);
+	ck_assert_msg(aq_date_valid(c->y, c->m, c->d) == c->ok, "%d-%d-%d: valid %d, want %d", c->y, c->m, c->d, !c->ok,
+		      c->ok);
 }
 END_TEST
 
@@ -247,28 +247,17 @@ struct date_parse_case {
 };
 
 static const struct date_parse_case date_parse_cases[] = {
-	{"2017-12-07", true, 17507},
-	{"1970-01-01", true, 0},
-	{"1969-12-31", true, -1},
-	{"2016-02-29", true, 16860},
-	{"0001-01-01", true, -719162},
-	{"9999-12-31", true, 2932896},
-	{"2017-02-29", false, 0},
-	{"0000-01-01", false, 0},
-	{"2017-13-01", false, 0},
-	{"2017-12-7", false, 0},
-	{"2017-1-07", false, 0},
-	{"17-12-07", false, 0},
-	{"+2017-12-07", false, 0},
-	{"20171207", false, 0},
-	{"2017/12/07", false, 0},
-	{"2017-12-07T00:00:00Z", false, 0},
-	{"2017-12-07 ", false, 0},
-	{" 2017-12-07", false, 0},
-	{"2017-12-07\n", false, 0},
-	{"2017-12-0a", false, 0},
-	{"2017-12-", false, 0},
-	{"", false, 0},
+	{"2017-12-07", true, 17507},   {"1970-01-01", true, 0},
+	{"1969-12-31", true, -1},      {"2016-02-29", true, 16860},
+	{"0001-01-01", true, -719162}, {"9999-12-31", true, 2932896},
+	{"2017-02-29", false, 0},      {"0000-01-01", false, 0},
+	{"2017-13-01", false, 0},      {"2017-12-7", false, 0},
+	{"2017-1-07", false, 0},       {"17-12-07", false, 0},
+	{"+2017-12-07", false, 0},     {"20171207", false, 0},
+	{"2017/12/07", false, 0},      {"2017-12-07T00:00:00Z", false, 0},
+	{"2017-12-07 ", false, 0},     {" 2017-12-07", false, 0},
+	{"2017-12-07\n", false, 0},    {"2017-12-0a", false, 0},
+	{"2017-12-", false, 0},	       {"", false, 0},
 };
 
 START_TEST(test_date_parse)
@@ -279,8 +268,7 @@ START_TEST(test_date_parse)
 	ck_assert_msg(ok == c->ok, "\"%s\": %s, want %s", c->in, ok ? "accepted" : "rejected",
 		      c->ok ? "accepted" : "rejected");
 	if (c->ok)
-		ck_assert_msg(day == c->day, "\"%s\": day %lld, want %lld", c->in, (long long)day,
-			      (long long)c->day);
+		ck_assert_msg(day == c->day, "\"%s\": day %lld, want %lld", c->in, (long long)day, (long long)c->day);
 	else
 		ck_assert_msg(day == 424242, "\"%s\": rejected but *day was written", c->in);
 }
@@ -292,8 +280,8 @@ struct date_format_case {
 };
 
 static const struct date_format_case date_format_cases[] = {
-	{0, "1970-01-01"},        {-1, "1969-12-31"},      {17507, "2017-12-07"},
-	{16860, "2016-02-29"},    {-719162, "0001-01-01"}, {2932896, "9999-12-31"},
+	{0, "1970-01-01"},     {-1, "1969-12-31"},	{17507, "2017-12-07"},
+	{16860, "2016-02-29"}, {-719162, "0001-01-01"}, {2932896, "9999-12-31"},
 };
 
 START_TEST(test_date_format)
@@ -349,21 +337,18 @@ START_TEST(test_format)
 	size_t n = aq_time_format(c->us, c->offset_s, buf, sizeof buf);
 	ck_assert_str_eq(buf, c->out);
 	ck_assert_uint_eq(n, strlen(c->out));
-	ck_assert_msg(aq_time_parse_rfc3339(buf, &back, &problem), "\"%s\" does not parse back: %s", buf,
-		      problem);
-	ck_assert_msg(back == c->us, "\"%s\" parses back to %lld, want %lld", buf, (long long)back,
-		      (long long)c->us);
+	ck_assert_msg(aq_time_parse_rfc3339(buf, &back, &problem), "\"%s\" does not parse back: %s", buf, problem);
+	ck_assert_msg(back == c->us, "\"%s\" parses back to %lld, want %lld", buf, (long long)back, (long long)c->us);
 }
 END_TEST
 
-static const int round_trip_offsets[] = {-43200, -34200, -18000, -1800, 0,
-					 19800, 20700, 28800, 32400, 50400};
+static const int round_trip_offsets[] = {-43200, -34200, -18000, -1800, 0, 19800, 20700, 28800, 32400, 50400};
 
 /* format → parse is the identity for every instant and whole-minute offset. */
 START_TEST(test_format_round_trip)
 {
 	const int offset = round_trip_offsets[_i];
-	int64_t us = INT64_C(-2208988800) * S; /* 1900-01-01 */
+	int64_t us = INT64_C(-2208988800) * S;	     /* 1900-01-01 */
 	const int64_t end = INT64_C(4102444800) * S; /* 2100-01-01 */
 	/* an odd step so that seconds, minutes, hours, days and fractions all vary */
 	const int64_t step = INT64_C(86399) * S * 7 + 777777;
@@ -374,8 +359,7 @@ START_TEST(test_format_round_trip)
 		const char *problem = NULL;
 		aq_time_format(us, offset, buf, sizeof buf);
 		if (!aq_time_parse_rfc3339(buf, &back, &problem))
-			ck_abort_msg("%lld at %+d s: \"%s\" does not parse: %s", (long long)us, offset, buf,
-				     problem);
+			ck_abort_msg("%lld at %+d s: \"%s\" does not parse: %s", (long long)us, offset, buf, problem);
 		if (back != us)
 			ck_abort_msg("%lld at %+d s: \"%s\" parses to %lld", (long long)us, offset, buf,
 				     (long long)back);
@@ -404,8 +388,7 @@ static const struct local_case local_cases[] = {
 	{"Asia/Shanghai", EX_US, 17507, 14, 28800, "2017-12-07T14:00:00+08:00"},
 	{"Asia/Shanghai", EX_US + 2500000, 17507, 14, 28800, "2017-12-07T14:00:02.500000+08:00"},
 	{"Asia/Shanghai", INT64_C(1512576000) * S, 17507, 0, 28800, "2017-12-07T00:00:00+08:00"},
-	{"Asia/Shanghai", INT64_C(1512576000) * S - 1, 17506, 23, 28800,
-	 "2017-12-06T23:59:59.999999+08:00"},
+	{"Asia/Shanghai", INT64_C(1512576000) * S - 1, 17506, 23, 28800, "2017-12-06T23:59:59.999999+08:00"},
 	{"Asia/Shanghai", 0, 0, 8, 28800, "1970-01-01T08:00:00+08:00"},
 	/* one microsecond before the epoch: floor, not truncation, to seconds */
 	{"Asia/Shanghai", -1, 0, 7, 28800, "1970-01-01T07:59:59.999999+08:00"},
@@ -426,8 +409,8 @@ START_TEST(test_local_of)
 	aq_timezone_set(c->zone);
 	aq_local_of(c->us, &day, &hour, &offset);
 	ck_assert_msg(day == c->day && hour == c->hour && offset == c->offset_s,
-		      "%s %lld: day %lld hour %d offset %d, want %lld %d %d", c->zone, (long long)c->us,
-		      (long long)day, hour, offset, (long long)c->day, c->hour, c->offset_s);
+		      "%s %lld: day %lld hour %d offset %d, want %lld %d %d", c->zone, (long long)c->us, (long long)day,
+		      hour, offset, (long long)c->day, c->hour, c->offset_s);
 	/* every out-parameter may be NULL */
 	aq_local_of(c->us, NULL, NULL, NULL);
 	aq_local_format(c->us, buf, sizeof buf);
@@ -478,12 +461,12 @@ START_TEST(test_local_midnight)
 	aq_timezone_set(c->zone);
 	int64_t day = aq_days_from_civil(c->y, c->m, c->d);
 	int64_t us = aq_local_midnight(day);
-	ck_assert_msg(us == c->us, "%s %04d-%02d-%02d: midnight %lld, want %lld", c->zone, c->y, c->m,
-		      c->d, (long long)us, (long long)c->us);
+	ck_assert_msg(us == c->us, "%s %04d-%02d-%02d: midnight %lld, want %lld", c->zone, c->y, c->m, c->d,
+		      (long long)us, (long long)c->us);
 }
 END_TEST
 
-static const char *const walk_zones[] = {"Asia/Shanghai", "UTC", "America/New_York",
+static const char *const walk_zones[] = {"Asia/Shanghai",     "UTC",	     "America/New_York",
 					 "America/Sao_Paulo", "Asia/Tehran", "Australia/Lord_Howe"};
 
 /* For every day 1970..2040: local midnight belongs to that day, the microsecond before it to
@@ -498,8 +481,7 @@ START_TEST(test_local_midnight_walk)
 		aq_local_of(mid - 1, &prev_day, &prev_hour, NULL);
 		if (got_day != day || prev_day != day - 1)
 			ck_abort_msg("%s day %lld: midnight is in day %lld (hour %d), the us before in %lld",
-				     walk_zones[_i], (long long)day, (long long)got_day, hour,
-				     (long long)prev_day);
+				     walk_zones[_i], (long long)day, (long long)got_day, hour, (long long)prev_day);
 		int64_t len = aq_local_midnight(day + 1) - mid;
 		if (len < 23 * 3600 * S || len > 25 * 3600 * S)
 			ck_abort_msg("%s day %lld lasts %lld us", walk_zones[_i], (long long)day, (long long)len);
@@ -545,8 +527,8 @@ static const struct tz_case tz_cases[] = {
 START_TEST(test_timezone_valid)
 {
 	const struct tz_case *c = &tz_cases[_i];
-	ck_assert_msg(aq_timezone_valid(c->name) == c->ok, "\"%s\": valid %d, want %d",
-		      c->name ? c->name : "(null)", !c->ok, c->ok);
+	ck_assert_msg(aq_timezone_valid(c->name) == c->ok, "\"%s\": valid %d, want %d", c->name ? c->name : "(null)",
+		      !c->ok, c->ok);
 }
 END_TEST
 
@@ -588,8 +570,8 @@ START_TEST(test_clock)
 		ck_assert(aq_clock_now(&clock) == now); /* frozen means frozen */
 	} else {
 		int64_t real = (int64_t)time(NULL) * S;
-		ck_assert_msg(now > real - 5 * S && now < real + 5 * S, "real clock %lld, time() %lld",
-			      (long long)now, (long long)real);
+		ck_assert_msg(now > real - 5 * S && now < real + 5 * S, "real clock %lld, time() %lld", (long long)now,
+			      (long long)real);
 	}
 }
 END_TEST

@@ -47,7 +47,9 @@ static int cmp_token(const void *a, const void *b)
  * position (a weak but cheap guard against a broken random source or encoder). */
 START_TEST(test_token_unique)
 {
-	enum { DRAWS = 20000 };
+	enum {
+		DRAWS = 20000
+	};
 	char(*t)[AQ_TOKEN_SIZE] = calloc(DRAWS, AQ_TOKEN_SIZE);
 	static long count[64][16];
 	ck_assert_ptr_nonnull(t);
@@ -65,8 +67,8 @@ START_TEST(test_token_unique)
 	for (int k = 0; k < 64; k++)
 		for (int d = 0; d < 16; d++)
 			ck_assert_msg(count[k][d] > 800 && count[k][d] < 1700,
-				      "hex digit %x at position %d seen %ld times in %d tokens", d, k,
-				      count[k][d], DRAWS);
+				      "hex digit %x at position %d seen %ld times in %d tokens", d, k, count[k][d],
+				      DRAWS);
 	free(t);
 }
 END_TEST
@@ -205,20 +207,27 @@ END_TEST
 struct known_pw_case {
 	const char *pw;
 	const char *stored; /* sha256$salt$SHA-256(salt_hex || password), from hashlib; or Argon2id */
-	bool upgrade;       /* aq_password_needs_upgrade */
+	bool upgrade;	    /* aq_password_needs_upgrade */
 };
 
 static const struct known_pw_case known_pw[] = {
-	{"123456", "sha256$00112233445566778899aabbccddeeff$"
-		   "fa2f35eba15768650f7bd746c5d0a5717efe258c497c98ff6b6f7c6d23351fe8", true},
-	{"", "sha256$00112233445566778899aabbccddeeff$"
-	     "5947d7c33d783f94b3b4c1a96ebc8991ed28f1b069b71e03376cba8caa98a720", true},
-	{"密码", "sha256$00112233445566778899aabbccddeeff$"
-		 "930bebe4c02ecb985e659382e1b1badc86b792b9a8b2246eeb3b98e96d52697e", true},
+	{"123456",
+	 "sha256$00112233445566778899aabbccddeeff$"
+	 "fa2f35eba15768650f7bd746c5d0a5717efe258c497c98ff6b6f7c6d23351fe8",
+	 true},
+	{"",
+	 "sha256$00112233445566778899aabbccddeeff$"
+	 "5947d7c33d783f94b3b4c1a96ebc8991ed28f1b069b71e03376cba8caa98a720",
+	 true},
+	{"密码",
+	 "sha256$00112233445566778899aabbccddeeff$"
+	 "930bebe4c02ecb985e659382e1b1badc86b792b9a8b2246eeb3b98e96d52697e",
+	 true},
 	/* Argon2id strings made by libsodium 1.0.18: today's cost, and a cheaper one to upgrade */
 	{"123456", "$argon2id$v=19$m=19456,t=2,p=1$y4lndijiCBtOZzvkkLouCg$aKJeiftI37gUCrh1A/e4IP7ftXSaxRRIuawQNHnHm+0",
 	 false},
-	{"", "$argon2id$v=19$m=19456,t=2,p=1$9ApMJGzo3Z/mnpGfbUd8Uw$siZCx3X8xrVoFk1h5dEPtxkb1YiAEAJnzLKg8xk2PXQ", false},
+	{"", "$argon2id$v=19$m=19456,t=2,p=1$9ApMJGzo3Z/mnpGfbUd8Uw$siZCx3X8xrVoFk1h5dEPtxkb1YiAEAJnzLKg8xk2PXQ",
+	 false},
 	{"123456", "$argon2id$v=19$m=8192,t=1,p=1$8RINoBqD9dSFom/W1rvf9w$6VswXGrJp82zRxjNj/b+ocrTaLXEmsTvQ8rBYu6WBq4",
 	 true},
 };

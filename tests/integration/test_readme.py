@@ -74,8 +74,11 @@ class ReadmeWalkTest(unittest.TestCase):
             # The reader starts once the demo's past days are finalized.
             wait_for(lambda: d.get("/api/v1/ranking/latest").status == 200, timeout=120, what="a finalized day")
             db = "t_history_" + uuid.uuid4().hex[:10]
-            script = substitute(block, base, free_port(), db, os.path.join(tmp, "history.log"))
+            history_log = os.path.join(tmp, "history.log")
+            script = substitute(block, base, free_port(), db, history_log)
             env = dict(os.environ, AQ_PG_STATE=os.environ.get("AQ_PG_STATE", ""))
+            # The walk's second daemon is the binary under test too: same sanitizer settings.
+            env.update({k: v for k, v in d.env.items() if k.endswith("SAN_OPTIONS")})
             csv_before = set(f for f in os.listdir(ROOT) if f.startswith("ranking-"))
             try:
                 run = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=ROOT, env=env,
@@ -87,7 +90,10 @@ class ReadmeWalkTest(unittest.TestCase):
                 subprocess.run(["psql", PG_URL, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"],
                                capture_output=True)
             out = run.stdout
-            self.assertEqual(run.returncode, 0, f"the walk failed:\n{run.stderr[-3000:]}\n{out[-3000:]}")
+            if run.returncode != 0:
+                log = open(history_log, encoding="utf-8", errors="replace").read() if os.path.exists(history_log) else ""
+                self.fail(f"the walk failed ({run.returncode}):\n{run.stderr[-3000:]}\n{out[-1500:]}\n"
+                          f"the history daemon's log:\n{log[-3000:]}")
             # No command of the walk was answered with an error.
             self.assertNotIn('"error"', out, out[-3000:])
             # Every reading of today so far was accepted, and the reader's station is ranked.
