@@ -23,6 +23,13 @@ of the HTTP figures, default 3, medians reported):
   9. the bulletin (issue 16): a finalized day of BENCH_BULLETIN_STATIONS (300) stations rendered
      to PDF (Server-Timing: gather, model, render), and the kept PDF under load beside the cached
      /ranking/today; `bench/run.sh bulletin` runs this phase alone
+  10. sustained ingest (issue 18): BENCH_SUSTAIN_STATIONS (10000) stations each posting one
+     reading a minute with its own token (real clock) for BENCH_SUSTAIN seconds (600), while
+     dashboards poll /ranking/today and the alert pass runs; achieved rate, latency, CPU of the
+     daemon and of PostgreSQL; `bench/run.sh sustain` runs this phase alone
+  11. /ranking/today at BENCH_SUSTAIN_STATIONS stations, alone and under that stream of data
+     changes, rounds in alternation (issue 18: the debounce keeps it ≥ 0.8 of the alone rate);
+     `bench/run.sh today10k` runs this phase alone
 Needs wrk and pgbench (Debian: wrk, postgresql-15). Results: a table on stdout and
 build/bench/results.json.
 """
@@ -90,9 +97,12 @@ class Daemon:
         e = {"PATH": os.environ["PATH"], "AQRANK_DATABASE_URL": url, "AQRANK_LISTEN": "127.0.0.1:0",
              "AQRANK_ADMIN_TOKEN": ADMIN, "AQRANK_NOW": NOW, "AQRANK_THREADS": str(THREADS),
              "AQRANK_FINALIZE_AFTER": str(30 * 86400)}
+        if os.environ.get("BENCH_TODAY_DEBOUNCE_MS"):
+            e["AQRANK_TODAY_DEBOUNCE_MS"] = os.environ["BENCH_TODAY_DEBOUNCE_MS"]
         e.update({k: str(v) for k, v in env.items()})
         self.logf = open(self.log_path, "w")
-        self.proc = subprocess.Popen([os.path.join(ROOT, "build", "aqrankd")], env=e,
+        # BENCH_AQRANKD: another binary (e.g. an older build, for a before/after figure).
+        self.proc = subprocess.Popen([os.environ.get("BENCH_AQRANKD", os.path.join(ROOT, "build", "aqrankd"))], env=e,
                                      stdout=subprocess.DEVNULL, stderr=self.logf)
         for _ in range(200):
             m = re.search(r"listening on http://[^:]+:(\d+)", open(self.log_path).read())
@@ -672,6 +682,265 @@ def report():
         json.dump(results, f, indent=1)
 
 
+SUSTAIN = int(os.environ.get("BENCH_SUSTAIN", "600"))
+SUSTAIN_STATIONS = int(os.environ.get("BENCH_SUSTAIN_STATIONS", "10000"))
+
+
+def register_parallel(port, n, prefix, threads=8):
+    """register() from several threads: n stations, their codes and tokens in order."""
+    codes, tokens = [None] * n, [None] * n
+    lock, nxt = threading.Lock(), [0]
+
+    def worker():
+        while True:
+            with lock:
+                i = nxt[0]
+                nxt[0] += 1
+            if i >= n:
+                return
+            code = f"{prefix}{i:05d}"
+            lat, lon = 39.70 + (i // 100) * 0.003, 116.20 + (i % 100) * 0.003
+            body, _ = request(port, "PUT", f"/api/v1/stations/{code}",
+                              {"name": code, "kind": "micro", "lat": lat, "lon": lon, "interval_s": 60})
+            codes[i], tokens[i] = code, json.loads(body)["token"]
+
+    ts = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return codes, tokens
+
+
+class Pacer:
+    """Single-reading POSTs at `rate` a second, station after station, each with the station's
+    own token: every station posts once per len(tokens) / rate seconds (one a minute for 10,000
+    stations at 166.7/s). `instant(k, station)` gives the k-th request's observed_at. Latencies
+    and statuses are kept."""
+
+    def __init__(self, port, tokens, rate, instant, threads=8):
+        self.port, self.tokens, self.rate, self.instant = port, tokens, rate, instant
+        self.lock, self.k, self.stop = threading.Lock(), 0, False
+        self.latencies, self.statuses, self.late = [], {}, 0
+        self.threads = [threading.Thread(target=self.run) for _ in range(threads)]
+
+    def start(self):
+        self.t0 = time.monotonic()
+        for t in self.threads:
+            t.start()
+        return self
+
+    def run(self):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        while not self.stop:
+            with self.lock:
+                k = self.k
+                self.k += 1
+            due = self.t0 + k / self.rate
+            wait = due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            elif wait < -1:
+                self.late += 1
+            if self.stop:
+                break
+            station = k % len(self.tokens)
+            body = json.dumps({"observed_at": self.instant(k, station), "pm25": 20 + k % 60, "pm10": 40 + k % 110})
+            t = time.monotonic()
+            try:
+                c.request("POST", "/api/v1/readings", body=body,
+                          headers={"Authorization": "Bearer " + self.tokens[station],
+                                   "Content-Type": "application/json"})
+                r = c.getresponse()
+                r.read()
+                status = r.status
+            except Exception:
+                status = "error"
+                c.close()
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            with self.lock:
+                self.latencies.append((time.monotonic() - t) * 1000)
+                self.statuses[status] = self.statuses.get(status, 0) + 1
+        c.close()
+
+    def finish(self):
+        self.stop = True
+        for t in self.threads:
+            t.join()
+        self.seconds = time.monotonic() - self.t0
+        return self
+
+
+def cpu_ticks(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            pass
+    return total
+
+
+def postgres_pids():
+    """The bench cluster's postmaster and its children."""
+    data = os.path.join(pg("status").split("host=")[1].split("&")[0], "data")
+    master = int(open(os.path.join(data, "postmaster.pid")).readline())
+    kids = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout.split()
+    return [master] + [int(k) for k in kids]
+
+
+def metrics_of(port):
+    body, _ = request(port, "GET", "/metrics", token=None)
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(aqrank_\w+) ([\d.e+]+)$", body.decode(), re.M)}
+
+
+def phase_sustain(base):
+    n = SUSTAIN_STATIONS
+    log(f"== sustained: {n} stations x 1 reading/min for {SUSTAIN} s, dashboards polling, real clock")
+    url = db_url(base, "bench_sustain")
+    psql(base, "DROP DATABASE IF EXISTS bench_sustain")
+    psql(base, "CREATE DATABASE bench_sustain")
+    d = Daemon(url, AQRANK_NOW="")  # the real clock: live readings, closed hours, alert ticks
+    try:
+        t0 = time.monotonic()
+        _, tokens = register_parallel(d.port, n, "L")
+        log(f"registered {n} stations in {time.monotonic() - t0:.0f} s")
+        rate = n / 60.0
+
+        def now_instant(k, station):
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+        tick = os.sysconf("SC_CLK_TCK")
+        pg_pids = postgres_pids()
+        before = (cpu_ticks([d.proc.pid]), cpu_ticks(pg_pids), metrics_of(d.port), time.monotonic())
+        xacts0 = int(psql(url, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"))
+        pacer = Pacer(d.port, tokens, rate, now_instant).start()
+        # Dashboards: 8 connections polling today's ranking (gzip, as browsers), 2 a second each.
+        polls = subprocess.Popen(["wrk", "-t1", "-c8", f"-d{SUSTAIN}s", "--latency", "-H", "Accept-Encoding: gzip",
+                                  "-s", os.path.join(ROOT, "bench", "wrk", "paced.lua"),
+                                  f"http://127.0.0.1:{d.port}/api/v1/ranking/today"],
+                                 stdout=subprocess.PIPE, text=True)
+        active, rss = [], []
+        while time.monotonic() - before[3] < SUSTAIN:
+            active.append(int(psql(url, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                                        "AND datname = current_database() AND pid <> pg_backend_pid()")))
+            rss.append(d.rss_kb())
+            time.sleep(5)
+        pacer.finish()
+        out = polls.communicate()[0]
+        after = (cpu_ticks([d.proc.pid]), cpu_ticks(pg_pids), metrics_of(d.port), time.monotonic())
+        xacts1 = int(psql(url, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"))
+        secs = after[3] - before[3]
+        lat = sorted(pacer.latencies)
+        m0, m1 = before[2], after[2]
+        poll_rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+        results["sustain"] = {
+            "stations": n, "seconds": round(secs, 1), "target_rps": rate,
+            "achieved_rps": pacer.statuses.get(200, 0) / pacer.seconds, "statuses": {str(k): v for k, v in pacer.statuses.items()},
+            "late_sends": pacer.late,
+            "post_p50_ms": lat[len(lat) // 2], "post_p99_ms": lat[int(len(lat) * 0.99)], "post_max_ms": lat[-1],
+            "daemon_cpu_pct": (after[0] - before[0]) / tick / secs * 100,
+            "postgres_cpu_pct": (after[1] - before[1]) / tick / secs * 100,
+            "pg_commits_per_s": (xacts1 - xacts0) / secs, "pg_active_median": statistics.median(active),
+            "pg_active_max": max(active),
+            "alert_passes": m1.get("aqrank_alert_passes_total", 0) - m0.get("aqrank_alert_passes_total", 0),
+            "today_builds": m1.get("aqrank_today_builds_total", 0) - m0.get("aqrank_today_builds_total", 0),
+            "today_debounced": m1.get("aqrank_today_debounced_total", 0) - m0.get("aqrank_today_debounced_total", 0),
+            "today_polls_rps": poll_rps,
+            "today_poll_p99_ms": float(p99.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)],
+            "rss_max_mb": max(rss) / 1024, "load_avg": os.getloadavg(),
+            "stored": int(psql(url, "SELECT count(*) FROM readings")),
+        }
+        log(results["sustain"])
+    finally:
+        d.stop()
+
+
+def report_sustain():
+    r = results["sustain"]
+    print(f"\nSustained ingest (issue 18): {r['stations']:,} stations x 1 reading/min, {r['seconds']:.0f} s, "
+          "real clock, dashboards polling /ranking/today (8 connections, 2/s each, gzip), alert passes running:\n")
+    print("| figure | value |\n|---|---:|")
+    for label, v in (("readings/s asked (one a minute per station)", f"{r['target_rps']:.1f}"),
+                     ("readings/s stored (200)", f"{r['achieved_rps']:.1f}"),
+                     ("replies", json.dumps(r["statuses"])),
+                     ("POST latency p50 / p99 / max, ms", f"{r['post_p50_ms']:.1f} / {r['post_p99_ms']:.1f} / {r['post_max_ms']:.0f}"),
+                     ("sends more than 1 s behind schedule", f"{r['late_sends']}"),
+                     ("aqrankd CPU, % of one core", f"{r['daemon_cpu_pct']:.0f}"),
+                     ("PostgreSQL CPU (all its processes), % of one core", f"{r['postgres_cpu_pct']:.0f}"),
+                     ("PostgreSQL commits/s", f"{r['pg_commits_per_s']:.0f}"),
+                     ("PostgreSQL active backends, median / max", f"{r['pg_active_median']:.0f} / {r['pg_active_max']}"),
+                     ("alert passes", f"{r['alert_passes']:.0f}"),
+                     ("/ranking/today builds / polls answered within the debounce", f"{r['today_builds']:.0f} / {r['today_debounced']:.0f}"),
+                     ("/ranking/today polls/s, p99 ms", f"{r['today_polls_rps']:.1f}, {r['today_poll_p99_ms']:.0f}"),
+                     ("peak RSS of the daemon, MB", f"{r['rss_max_mb']:.0f}"),
+                     ("load average at the end (1, 5, 15 min)", " ".join(f"{x:.2f}" for x in r["load_avg"]))):
+        print(f"| {label} | {v} |")
+
+
+def phase_today10k(base):
+    n = SUSTAIN_STATIONS
+    log(f"== /ranking/today at {n} stations, alone and under a stream of data changes")
+    url = db_url(base, "bench_today10k")
+    psql(base, "DROP DATABASE IF EXISTS bench_today10k")
+    psql(base, "CREATE DATABASE bench_today10k")
+    d = Daemon(url)
+    try:
+        codes, tokens = register_parallel(d.port, n, "K")
+        psql(url, "UPDATE stations SET interval_s = 3600")
+        readings = [f'{{"station":"{code}","observed_at":"{TODAY}T{h:02d}:00:00+08:00",'
+                    f'"pm25":{35 + (k + h) % 50},"pm10":{70 + (k * 7 + h) % 90}}}'
+                    for h in range(15) for k, code in enumerate(codes)]
+        post_parallel(d.port, [("[" + ",".join(readings[i:i + 5000]) + "]").encode()
+                               for i in range(0, len(readings), 5000)], 4)
+        t0 = time.monotonic()
+        body, _ = request(d.port, "GET", "/api/v1/ranking/today", token=None)
+        build = (time.monotonic() - t0) * 1000  # the first GET builds it
+        results["today10k_body_bytes"] = len(body)
+        today = f"http://127.0.0.1:{d.port}/api/v1/ranking/today"
+        alone, stream, streams = [], [], []
+        seconds = max(5, SECONDS)
+        for k in range(ROUNDS):
+            alone.append(wrk(today, seconds=seconds))
+            m0 = metrics_of(d.port)
+            # Live readings (the clock's hour, 15:00-15:35) at one a minute per station, every
+            # key new: round k posts at second k of each minute.
+            def instant(j, station, k=k):
+                s = 54000 + 60 * (j // n) + k
+                return f"{TODAY}T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}+08:00"
+
+            pacer = Pacer(d.port, tokens, n / 60.0, instant).start()
+            time.sleep(1)
+            stream.append(wrk(today, seconds=seconds))
+            pacer.finish()
+            m1 = metrics_of(d.port)
+            streams.append({"posted": pacer.statuses, "builds": m1.get("aqrank_today_builds_total", 0) - m0.get("aqrank_today_builds_total", 0),
+                            "debounced": m1.get("aqrank_today_debounced_total", 0) - m0.get("aqrank_today_debounced_total", 0),
+                            "alert_passes": m1.get("aqrank_alert_passes_total", 0) - m0.get("aqrank_alert_passes_total", 0)})
+            log("alone", alone[-1], "stream", stream[-1], streams[-1])
+        results["today10k"] = {"stations": n, "alone": summarize(alone), "stream": summarize(stream),
+                               "streams": streams, "build_ms": build}
+    finally:
+        d.stop()
+
+
+def report_today10k():
+    r = results["today10k"]
+    a, s = r["alone"], r["stream"]
+    print(f"\n/ranking/today at {r['stations']:,} stations (identity body, {results['today10k_body_bytes'] / 1e6:.1f} MB; "
+          f"64 connections, {ROUNDS} rounds in alternation, medians; a build {r['build_ms']:.0f} ms):\n")
+    print("| | req/s | p99, ms | rounds, req/s |\n|---|---:|---:|---|")
+    print(f"| alone | {a['rps']:,.1f} | {a['p99_ms']:.0f} | {', '.join(f'{x:.0f}' for x in a['rounds'])} |")
+    print(f"| under a stream of data changes ({r['stations'] / 60:.0f} readings/s, alert passes) | {s['rps']:,.1f} | "
+          f"{s['p99_ms']:.0f} | {', '.join(f'{x:.0f}' for x in s['rounds'])} |")
+    print(f"| ratio (target >= 0.80) | **{s['rps'] / a['rps']:.2f}** | | |")
+    print("\nper round: " + "; ".join(f"{x['builds']:.0f} builds, {x['debounced']:.0f} polls within the debounce, "
+                                     f"{x['alert_passes']:.0f} alert passes, posts {x['posted']}" for x in r["streams"]))
+
+
 def main():
     for tool in ("wrk",):
         if not shutil.which(tool):
@@ -680,11 +949,12 @@ def main():
     pg("destroy")
     base = pg("start").split("running at ")[-1]
     phases = sys.argv[1:] or ["all"]
+    alone = {"periods", "bulletin", "sustain", "today10k"}
     try:
         if "bulletin" in phases or phases == ["all"]:
             phase_bulletin(base)
             report_bulletin()
-        if phases != ["periods"] and phases != ["bulletin"]:
+        if phases == ["all"] or not set(phases) <= alone:
             phase_today(base)
             phase_ingest(base)
             phase_scaling(base)
@@ -692,6 +962,12 @@ def main():
         if "periods" in phases or phases == ["all"]:
             phase_periods(base)
             report_periods()
+        if "today10k" in phases or phases == ["all"]:
+            phase_today10k(base)
+            report_today10k()
+        if "sustain" in phases or phases == ["all"]:
+            phase_sustain(base)
+            report_sustain()
         with open(os.path.join(OUT, "results.json"), "w") as f:
             json.dump(results, f, indent=1)
     finally:

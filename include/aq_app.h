@@ -23,6 +23,7 @@ struct aq_ingest_group;
 struct aq_period_cache;
 struct aq_sources_cache;
 struct aq_pdf_fonts;
+struct aq_replica;
 
 struct aq_app {
 	const struct aq_config *cfg;
@@ -43,6 +44,7 @@ struct aq_app {
 	struct aq_period_cache *periods;	/* finalized days' values for the period rankings */
 	struct aq_pdf_fonts *pdf_fonts;		/* the bulletins' font map, shared by the threads */
 	struct aq_hj212_server *hj212;		/* NULL when AQRANK_HJ212_LISTEN is unset */
+	struct aq_replica *replica;		/* NULL when AQRANK_READ_DSN is unset (replica.c) */
 	struct aq_sources_cache *sources_cache; /* recent source analyses (sources_service.c; main's) */
 	atomic_bool stopping;
 	/* Bumped on every local write and whenever the database's data_version moved (another

@@ -29,7 +29,9 @@ enum aq_webhook_format {
 struct aq_config {
 	/* service */
 	char *database_url;
-	char *listen; /* "host:port" as configured; split into the two fields below */
+	char *read_dsn;	       /* AQRANK_READ_DSN: a streaming replica, "" for none */
+	double read_max_lag_s; /* AQRANK_READ_MAX_LAG_S */
+	char *listen;	       /* "host:port" as configured; split into the two fields below */
 	char listen_host[64];
 	int listen_port;
 	int threads;
@@ -48,6 +50,8 @@ struct aq_config {
 	int interview_count;
 	int finalize_after;
 	int finalize_quiet;
+	int today_debounce_ms; /* AQRANK_TODAY_DEBOUNCE_MS */
+	int retention_months;  /* AQRANK_RETENTION_MONTHS: 0 keeps every month */
 	double radius_km;
 	/* the bulletin (通报) */
 	char *district_name;   /* its title */

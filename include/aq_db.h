@@ -14,6 +14,7 @@
 #include "aq_dayview.h"
 #include "aq_hj212_guard.h"
 #include "aq_interview.h"
+#include "aq_partplan.h"
 #include "aq_reading.h"
 #include "aq_sources.h"
 #include "aq_station.h"
@@ -34,6 +35,22 @@ void aq_db_pool_free(struct aq_db_pool *pool);
  * aq_db_release. */
 struct aq_db *aq_db_acquire(struct aq_db_pool *pool, enum aq_status *st);
 void aq_db_release(struct aq_db_pool *pool, struct aq_db *db);
+/* Pins db (a borrowed connection, of this pool or another) to the calling thread: until
+ * aq_db_pool_unpin, every aq_db_acquire of pool by this thread returns db, and aq_db_release
+ * of it returns nothing — so all the reads of one reply, however many services borrow, run on
+ * one connection (replica.c). False when the thread has a pin already or the table is full. */
+bool aq_db_pool_pin(struct aq_db_pool *pool, struct aq_db *db);
+void aq_db_pool_unpin(struct aq_db_pool *pool);
+
+/* The WAL position of the server db is connected to: replayed (a standby: *in_recovery) or
+ * written (a primary), in bytes. */
+enum aq_status aq_db_wal_position(struct aq_db *db, bool *in_recovery, uint64_t *lsn);
+/* Opens one read-only REPEATABLE READ snapshot on db for a reply's reads (no fold of pending
+ * live readings: a standby cannot); aq_db_read_end closes it. aq_db_tx inside it runs its
+ * function in the snapshot. */
+enum aq_status aq_db_read_begin(struct aq_db *db);
+void aq_db_read_end(struct aq_db *db);
+
 /* Connections in use and in total (for /metrics). */
 void aq_db_pool_stats(struct aq_db_pool *pool, int *in_use, int *size);
 
@@ -201,6 +218,21 @@ enum aq_status aq_db_backfill_idle(struct aq_db *db, double *seconds);
 enum aq_status aq_db_bump_version(struct aq_db *db, int64_t *version);
 /* Current data version. */
 enum aq_status aq_db_data_version(struct aq_db *db, int64_t *version);
+
+/* ---- monthly partitions of readings (db_partitions.c, migration 010) ---- */
+
+/* The partitions of readings, the default among them (*out malloc'd; the caller frees it). */
+enum aq_status aq_db_partitions(struct aq_db *db, struct aq_partition **out, size_t *n);
+/* The months (aq_partplan.h numbers, ascending, at most 48) that have rows in the default
+ * partition (*months malloc'd; the caller frees it). */
+enum aq_status aq_db_partition_default_months(struct aq_db *db, int **months, size_t *n);
+/* Creates the partition of the local month beginning on first_day, moving that month's rows
+ * out of the default partition; *created false when a partition covers it already. A lock
+ * wait longer than 2 s fails (the caller tries again later). */
+enum aq_status aq_db_partition_create(struct aq_db *db, int64_t first_day, bool *created);
+/* Moves partition `name` of readings to readings_archive; *archived false when it is no
+ * partition of readings. A lock wait longer than 2 s fails. */
+enum aq_status aq_db_partition_archive(struct aq_db *db, const char *name, bool *archived);
 
 /* ---- finalized months and years (db_periods.c) ---- */
 

@@ -59,6 +59,10 @@ static const char *const pollutant_names[] = {"pm25", "pm10", "so2", "no2", "co"
 static const struct key_def keys[] = {
 	{"AQRANK_DATABASE_URL", "--database-url", T_STRING, O(database_url), "postgresql:///aqrank", 0, 0, NULL,
 	 "libpq connection URI"},
+	{"AQRANK_READ_DSN", NULL, T_STRING, O(read_dsn), "", 0, 0, NULL,
+	 "libpq URI of a streaming replica for rankings, history and CSV (unset: the primary serves all)"},
+	{"AQRANK_READ_MAX_LAG_S", NULL, T_DOUBLE, O(read_max_lag_s), "10", 0, 86400, NULL,
+	 "a replica further behind the primary than this many seconds is bypassed"},
 	{"AQRANK_LISTEN", "--listen", T_LISTEN, O(listen), "127.0.0.1:8080", 0, 0, NULL,
 	 "HTTP address host:port (port 0 picks a free one)"},
 	{"AQRANK_THREADS", "--threads", T_INT, O(threads), "16", 1, 256, NULL, "HTTP worker threads"},
@@ -86,6 +90,12 @@ static const struct key_def keys[] = {
 	 "seconds after a day ends before it is finalized"},
 	{"AQRANK_FINALIZE_QUIET", NULL, T_INT, O(finalize_quiet), "5", 0, 1000000000, NULL,
 	 "wait until backfill of past days has paused this many seconds before finalizing"},
+	{"AQRANK_TODAY_DEBOUNCE_MS", NULL, T_INT, O(today_debounce_ms), "1000", 0, 600000, NULL,
+	 "today's ranking, when it takes 20 ms or more to build, is rebuilt at most this often under "
+	 "a stream of changes (0 = on every change)"},
+	{"AQRANK_RETENTION_MONTHS", NULL, T_INT, O(retention_months), "0", 0, 1200, NULL,
+	 "whole months of raw readings kept besides the current one; older monthly partitions move "
+	 "to readings_archive (0 = keep all)"},
 	{"AQRANK_RADIUS_KM", NULL, T_DOUBLE, O(radius_km), "3", 0.01, 1000, NULL, "radius around a national point, km"},
 	{"AQRANK_DISTRICT_NAME", NULL, T_STRING, O(district_name), "本区", 0, 0, NULL,
 	 "the district named in the bulletin's title (e.g. 东城区)"},

@@ -9,6 +9,15 @@
 #include <string.h>
 #include <time.h>
 
+/* A thread's pinned connection (aq_db_pool_pin): every acquire of the pool by that thread
+ * gets it back, so a reply's reads run on one connection, in one snapshot. */
+#define MAX_PINS 256 /* AQRANK_THREADS at most, plus the background threads */
+struct pin {
+	pthread_t thread;
+	struct aq_db *db;
+	int depth; /* acquires not yet released */
+};
+
 struct aq_db_pool {
 	char *url;
 	char *tz;
@@ -19,7 +28,38 @@ struct aq_db_pool {
 	int in_use;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
+	struct pin pins[MAX_PINS];
+	int n_pins;
 };
+
+/* This thread's pin, or NULL. Called with pool->lock held. */
+static struct pin *find_pin(struct aq_db_pool *pool)
+{
+	pthread_t self = pthread_self();
+	for (int i = 0; i < pool->n_pins; i++)
+		if (pthread_equal(pool->pins[i].thread, self))
+			return &pool->pins[i];
+	return NULL;
+}
+
+bool aq_db_pool_pin(struct aq_db_pool *pool, struct aq_db *db)
+{
+	pthread_mutex_lock(&pool->lock);
+	bool ok = !find_pin(pool) && pool->n_pins < MAX_PINS;
+	if (ok)
+		pool->pins[pool->n_pins++] = (struct pin){pthread_self(), db, 0};
+	pthread_mutex_unlock(&pool->lock);
+	return ok;
+}
+
+void aq_db_pool_unpin(struct aq_db_pool *pool)
+{
+	pthread_mutex_lock(&pool->lock);
+	struct pin *p = find_pin(pool);
+	if (p)
+		*p = pool->pins[--pool->n_pins];
+	pthread_mutex_unlock(&pool->lock);
+}
 
 /* Key of the advisory lock that serializes migrations across daemons. */
 #define MIGRATION_LOCK_KEY "7305001"
@@ -118,6 +158,13 @@ struct aq_db *aq_db_acquire(struct aq_db_pool *pool, enum aq_status *st)
 	int slot = -1;
 
 	pthread_mutex_lock(&pool->lock);
+	struct pin *pin = pool->n_pins ? find_pin(pool) : NULL;
+	if (pin) {
+		pin->depth++;
+		pthread_mutex_unlock(&pool->lock);
+		*st = AQ_OK;
+		return pin->db;
+	}
 	while (pool->in_use == pool->size)
 		pthread_cond_wait(&pool->freed, &pool->lock);
 	/* Prefer a slot that is already connected. */
@@ -146,10 +193,16 @@ void aq_db_release(struct aq_db_pool *pool, struct aq_db *db)
 {
 	if (!db)
 		return;
+	pthread_mutex_lock(&pool->lock);
+	struct pin *pin = pool->n_pins ? find_pin(pool) : NULL;
+	if (pin && pin->db == db) { /* the pinned connection stays with its thread */
+		pin->depth--;
+		pthread_mutex_unlock(&pool->lock);
+		return;
+	}
 	/* A connection left inside a transaction (a bug or a lost COMMIT) is not reused. */
 	if (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		db->broken = true;
-	pthread_mutex_lock(&pool->lock);
 	pool->busy[db - pool->conns] = false;
 	pool->in_use--;
 	pthread_cond_signal(&pool->freed);
@@ -411,7 +464,54 @@ static enum aq_status run_retrying(struct aq_db *db, bool tx, aq_db_tx_fn fn, vo
 
 enum aq_status aq_db_tx(struct aq_db *db, aq_db_tx_fn fn, void *arg)
 {
+	/* Inside a reply's read snapshot (aq_db_read_begin) there is no transaction to open or
+	 * commit: fn runs in it (and a write fails there, read-only). */
+	if (db->conn && PQtransactionStatus(db->conn) == PQTRANS_INTRANS && db->in_read)
+		return fn(db, arg);
 	return run_retrying(db, true, fn, arg);
+}
+
+static const struct aq_sql sql_wal_position = {
+	"wal_position",
+	"SELECT pg_is_in_recovery(), (CASE WHEN pg_is_in_recovery() THEN coalesce(pg_last_wal_replay_lsn(), '0/0') "
+	"ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::int8"};
+
+enum aq_status aq_db_wal_position(struct aq_db *db, bool *in_recovery, uint64_t *lsn)
+{
+	enum aq_status st;
+	PGresult *r = aq_db_exec(db, &sql_wal_position, 0, NULL, &st);
+	if (st == AQ_OK) {
+		*in_recovery = PQgetvalue(r, 0, 0)[0] == 't';
+		*lsn = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+	}
+	PQclear(r);
+	return st;
+}
+
+static const struct aq_sql sql_read_snapshot = {"read_snapshot",
+						"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"};
+
+enum aq_status aq_db_read_begin(struct aq_db *db)
+{
+	enum aq_status st = aq_db_command(db, "BEGIN");
+	if (st == AQ_OK) {
+		PQclear(aq_db_exec(db, &sql_read_snapshot, 0, NULL, &st));
+		if (st != AQ_OK)
+			aq_db_command(db, "ROLLBACK");
+	}
+	db->in_read = st == AQ_OK;
+	/* No fold in here: a standby cannot write, and the failed statement would abort the
+	 * snapshot. Live readings waiting to be folded (200 ms at most: the primary's background
+	 * thread folds them) show once folded there and replayed here. */
+	db->folded = true;
+	return st;
+}
+
+void aq_db_read_end(struct aq_db *db)
+{
+	if (db->in_read && db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		aq_db_command(db, "ROLLBACK"); /* nothing was written: ending it is all */
+	db->in_read = false;
 }
 
 struct exec_call {

@@ -28,6 +28,7 @@ struct aq_db {
 	char last_state[6];          /* SQLSTATE of the last error ("" for none) */
 	struct aq_daycache *day_cache; /* the pool's, shared by its connections */
 	bool folded;                 /* pending live readings folded since this borrow began */
+	bool in_read;                /* inside a reply's read snapshot (aq_db_read_begin) */
 };
 
 /* Folds the live readings waiting in pending_hourly into the aggregates, once per borrow of

@@ -10,6 +10,7 @@
 #include "aq_log.h"
 #include "aq_metrics.h"
 #include "aq_ratelimit.h"
+#include "aq_replica.h"
 #include "aq_station.h"
 #include "aq_token.h"
 #include "aq_token_cache.h"
@@ -40,70 +41,75 @@ struct aq_http {
 #define PERIOD_QUERY "metric,by,pollutants,baseline,format,lang"
 
 static const struct aq_route routes[] = {
-	{"GET", "/", aq_handle_dashboard, AQ_AUTH_OPEN, false, "dashboard", NULL},
-	{"GET", "/static/{}", aq_handle_static, AQ_AUTH_OPEN, false, "static", NULL},
-	{"GET", "/favicon.ico", aq_handle_favicon, AQ_AUTH_OPEN, false, "favicon", NULL},
-	{"GET", "/healthz", aq_handle_healthz, AQ_AUTH_OPEN, false, "healthz", NULL},
-	{"GET", "/readyz", aq_handle_readyz, AQ_AUTH_OPEN, false, "readyz", NULL},
-	{"GET", "/metrics", aq_handle_metrics, AQ_AUTH_METRICS, false, "metrics", NULL},
-	{"GET", "/api/v1/stations", aq_handle_station_list, AQ_AUTH_READ, false, "stations", "kind,near,radius_km"},
-	{"GET", "/api/v1/stations/{}", aq_handle_station_get, AQ_AUTH_READ, false, "station", NULL},
-	{"PUT", "/api/v1/stations/{}", aq_handle_station_put, AQ_AUTH_ADMIN, true, "station", NULL},
-	{"DELETE", "/api/v1/stations/{}", aq_handle_station_delete, AQ_AUTH_ADMIN, false, "station", NULL},
-	{"POST", "/api/v1/stations/{}/token", aq_handle_station_token, AQ_AUTH_ADMIN, false, "station_token", NULL},
+	{"GET", "/", aq_handle_dashboard, AQ_AUTH_OPEN, false, "dashboard", NULL, false},
+	{"GET", "/static/{}", aq_handle_static, AQ_AUTH_OPEN, false, "static", NULL, false},
+	{"GET", "/favicon.ico", aq_handle_favicon, AQ_AUTH_OPEN, false, "favicon", NULL, false},
+	{"GET", "/healthz", aq_handle_healthz, AQ_AUTH_OPEN, false, "healthz", NULL, false},
+	{"GET", "/readyz", aq_handle_readyz, AQ_AUTH_OPEN, false, "readyz", NULL, false},
+	{"GET", "/metrics", aq_handle_metrics, AQ_AUTH_METRICS, false, "metrics", NULL, false},
+	{"GET", "/api/v1/stations", aq_handle_station_list, AQ_AUTH_READ, false, "stations", "kind,near,radius_km",
+	 false},
+	{"GET", "/api/v1/stations/{}", aq_handle_station_get, AQ_AUTH_READ, false, "station", NULL, false},
+	{"PUT", "/api/v1/stations/{}", aq_handle_station_put, AQ_AUTH_ADMIN, true, "station", NULL, false},
+	{"DELETE", "/api/v1/stations/{}", aq_handle_station_delete, AQ_AUTH_ADMIN, false, "station", NULL, false},
+	{"POST", "/api/v1/stations/{}/token", aq_handle_station_token, AQ_AUTH_ADMIN, false, "station_token", NULL,
+	 false},
 	{"DELETE", "/api/v1/stations/{}/hj212-lockout", aq_handle_station_lockout_lift, AQ_AUTH_ADMIN, false,
-	 "station_hj212_lockout", NULL},
+	 "station_hj212_lockout", NULL, false},
 	{"GET", "/api/v1/stations/{}/readings", aq_handle_readings_list, AQ_AUTH_READ, false, "station_readings",
-	 "from,to,limit,cursor,format,lang"},
+	 "from,to,limit,cursor,format,lang", true},
 	{"GET", "/api/v1/stations/{}/hourly", aq_handle_station_hourly, AQ_AUTH_READ, false, "station_hourly",
-	 "date,lang"},
+	 "date,lang", true},
 	{"GET", "/api/v1/stations/{}/daily", aq_handle_station_daily, AQ_AUTH_READ, false, "station_daily",
-	 "from,to,lang"},
+	 "from,to,lang", true},
 	{"GET", "/api/v1/stations/{}/quality", aq_handle_station_quality, AQ_AUTH_READ, false, "station_quality",
-	 "from,to"},
+	 "from,to", false},
 	{"GET", "/api/v1/stations/{}/calibrations", aq_handle_calibrations_list, AQ_AUTH_READ, false, "calibrations",
-	 NULL},
+	 NULL, false},
 	{"POST", "/api/v1/stations/{}/calibrations", aq_handle_calibration_create, AQ_AUTH_ADMIN, true, "calibrations",
-	 NULL},
+	 NULL, false},
 	{"POST", "/api/v1/stations/{}/calibrations/{}/approve", aq_handle_calibration_approve, AQ_AUTH_ADMIN, true,
-	 "calibration_approve", NULL},
-	{"POST", "/api/v1/readings", aq_handle_readings_post, AQ_AUTH_STATION, true, "readings", NULL},
-	{"GET", "/api/v1/ranking/today", aq_handle_ranking_today, AQ_AUTH_READ, false, "ranking_today", DAY_QUERY},
-	{"GET", "/api/v1/ranking/latest", aq_handle_ranking_latest, AQ_AUTH_READ, false, "ranking_latest", DAY_QUERY},
+	 "calibration_approve", NULL, false},
+	{"POST", "/api/v1/readings", aq_handle_readings_post, AQ_AUTH_STATION, true, "readings", NULL, false},
+	{"GET", "/api/v1/ranking/today", aq_handle_ranking_today, AQ_AUTH_READ, false, "ranking_today", DAY_QUERY,
+	 false},
+	{"GET", "/api/v1/ranking/latest", aq_handle_ranking_latest, AQ_AUTH_READ, false, "ranking_latest", DAY_QUERY,
+	 true},
 	{"GET", "/api/v1/ranking/summary", aq_handle_ranking_summary, AQ_AUTH_READ, false, "ranking_summary",
-	 "from,to,metric"},
+	 "from,to,metric", true},
 	{"GET", "/api/v1/ranking/month-to-date", aq_handle_ranking_month_to_date, AQ_AUTH_READ, false, "ranking_mtd",
-	 PERIOD_QUERY},
+	 PERIOD_QUERY, true},
 	{"GET", "/api/v1/ranking/year-to-date", aq_handle_ranking_year_to_date, AQ_AUTH_READ, false, "ranking_ytd",
-	 PERIOD_QUERY},
+	 PERIOD_QUERY, true},
 	{"GET", "/api/v1/ranking/campaign", aq_handle_ranking_campaign, AQ_AUTH_READ, false, "ranking_campaign",
-	 "from,to," PERIOD_QUERY},
-	{"GET", "/api/v1/ranking/month/{}", aq_handle_ranking_month, AQ_AUTH_READ, false, "ranking_month",
-	 PERIOD_QUERY},
-	{"GET", "/api/v1/ranking/year/{}", aq_handle_ranking_year, AQ_AUTH_READ, false, "ranking_year", PERIOD_QUERY},
+	 "from,to," PERIOD_QUERY, true},
+	{"GET", "/api/v1/ranking/month/{}", aq_handle_ranking_month, AQ_AUTH_READ, false, "ranking_month", PERIOD_QUERY,
+	 true},
+	{"GET", "/api/v1/ranking/year/{}", aq_handle_ranking_year, AQ_AUTH_READ, false, "ranking_year", PERIOD_QUERY,
+	 true},
 	{"POST", "/api/v1/ranking/month/{}/finalize", aq_handle_period_finalize_month, AQ_AUTH_ADMIN, true,
-	 "ranking_month_finalize", "metric,by,pollutants,format"},
+	 "ranking_month_finalize", "metric,by,pollutants,format", false},
 	{"POST", "/api/v1/ranking/year/{}/finalize", aq_handle_period_finalize_year, AQ_AUTH_ADMIN, true,
-	 "ranking_year_finalize", "metric,by,pollutants,format"},
+	 "ranking_year_finalize", "metric,by,pollutants,format", false},
 	{"GET", "/api/v1/ranking/{}", aq_handle_ranking_day, AQ_AUTH_READ, false, "ranking_day",
-	 "by,pollutants,baseline," DAY_QUERY},
+	 "by,pollutants,baseline," DAY_QUERY, true},
 	{"POST", "/api/v1/ranking/{}/finalize", aq_handle_ranking_finalize, AQ_AUTH_ADMIN, true, "ranking_finalize",
-	 DAY_QUERY},
+	 DAY_QUERY, false},
 	{"GET", "/api/v1/quality/summary", aq_handle_quality_summary, AQ_AUTH_READ, false, "quality_summary",
-	 "date,metric"},
+	 "date,metric", false},
 	{"GET", "/api/v1/bulletins/month/{}", aq_handle_bulletin_month, AQ_AUTH_READ, false, "bulletin_month",
-	 "format,lang"},
+	 "format,lang", false},
 	{"GET", "/api/v1/bulletins/{}", aq_handle_bulletin_day, AQ_AUTH_READ, false, "bulletin_day",
-	 "format,lang,campaign_days"},
+	 "format,lang,campaign_days", false},
 	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews",
-	 "date,from,to,station,status,format,lang"},
-	{"PATCH", "/api/v1/interviews/{}", aq_handle_interview_patch, AQ_AUTH_ADMIN, true, "interview", NULL},
+	 "date,from,to,station,status,format,lang", true},
+	{"PATCH", "/api/v1/interviews/{}", aq_handle_interview_patch, AQ_AUTH_ADMIN, true, "interview", NULL, false},
 	{"GET", "/api/v1/alerts", aq_handle_alerts_list, AQ_AUTH_READ, false, "alerts",
-	 "status,station,type,since,limit"},
-	{"POST", "/api/v1/alerts/{}/ack", aq_handle_alert_ack, AQ_AUTH_ADMIN, true, "alert_ack", NULL},
-	{"GET", "/api/v1/events", aq_handle_events, AQ_AUTH_READ, false, "events", NULL},
+	 "status,station,type,since,limit", false},
+	{"POST", "/api/v1/alerts/{}/ack", aq_handle_alert_ack, AQ_AUTH_ADMIN, true, "alert_ack", NULL, false},
+	{"GET", "/api/v1/events", aq_handle_events, AQ_AUTH_READ, false, "events", NULL, false},
 	{"GET", "/api/v1/national/{}/sources", aq_handle_national_sources, AQ_AUTH_READ, false, "national_sources",
-	 "from,to,pollutant,radius_km"},
+	 "from,to,pollutant,radius_km", false},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -465,7 +471,17 @@ static enum MHD_Result dispatch(struct aq_request *req)
 			return aq_reply_errorf(req, AQ_ERR_INVALID_JSON, "Invalid JSON at line %d, column %d: %s",
 					       jerr.line, jerr.column, jerr.text);
 	}
-	return req->route->handler(req);
+	if (!req->route->replica || !req->app->replica)
+		return req->route->handler(req);
+	/* Every read of this reply on one connection in one snapshot: the replica's, or the
+	 * primary's when it is bypassed — never some of each. */
+	struct aq_replica_read rd;
+	aq_replica_read_begin(req->app, &rd);
+	req->read_from = rd.db ? "replica" : "primary";
+	req->replica_lag_s = rd.lag_s;
+	enum MHD_Result ret = req->route->handler(req);
+	aq_replica_read_end(req->app, &rd);
+	return ret;
 }
 
 /* Called by libmicrohttpd as soon as a request line is parsed, with the URI as the client sent

@@ -38,6 +38,7 @@ struct aq_route {
 	const char *name; /* metrics label */
 	const char *query; /* the query parameters it takes, comma-separated (API routes refuse
 			    * any other with 422; NULL: none) */
+	bool replica; /* its reads may go to the read replica (AQRANK_READ_DSN), in one snapshot */
 };
 
 /* One HTTP request, from its request line to the completion callback (http.c owns it). */
@@ -65,6 +66,8 @@ struct aq_request {
 	json_t *json; /* parsed body, owned */
 	enum aq_role role;
 	struct aq_station station; /* the caller's station, for AQ_ROLE_STATION */
+	const char *read_from; /* a replica-routed reply: "replica" or "primary"; NULL otherwise */
+	double replica_lag_s;  /* the replica's lag then (-1: unknown) */
 	unsigned status;
 	size_t bytes;
 	int64_t start_us;

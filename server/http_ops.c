@@ -1,6 +1,7 @@
 /* http_ops.c — operations endpoints: /healthz (the process answers) and /readyz (the database
  * answers and is migrated). */
 #include "http_internal.h"
+#include "aq_replica.h"
 #include "aq_events.h"
 #include "aq_hj212.h"
 #include "aq_hj212_server.h"
@@ -72,6 +73,26 @@ static void write_db_gauges(struct aq_app *app, FILE *out)
 	aq_db_release(app->pool, db);
 }
 
+/* The read replica (only with AQRANK_READ_DSN): up, in use, and its lag. */
+static void write_replica(struct aq_app *app, FILE *out)
+{
+	struct aq_replica_status s;
+	if (!app->replica)
+		return;
+	aq_replica_status(app->replica, &s);
+	fprintf(out,
+		"# HELP aqrank_replica_up Whether the read replica answered its last check.\n"
+		"# TYPE aqrank_replica_up gauge\naqrank_replica_up %d\n"
+		"# HELP aqrank_replica_in_use Whether reads go to the replica (0: bypassed, see the log).\n"
+		"# TYPE aqrank_replica_in_use gauge\naqrank_replica_in_use %d\n",
+		s.reachable, s.in_use);
+	if (s.lag_s >= 0)
+		fprintf(out,
+			"# HELP aqrank_replica_lag_seconds How far the read replica is behind the primary.\n"
+			"# TYPE aqrank_replica_lag_seconds gauge\naqrank_replica_lag_seconds %.3f\n",
+			s.lag_s);
+}
+
 /* Frames of HJ 212 devices (only when the listener runs). */
 static void write_hj212(struct aq_app *app, FILE *out)
 {
@@ -117,6 +138,7 @@ enum MHD_Result aq_handle_metrics(struct aq_request *req)
 		return aq_reply_error(req, AQ_ERR_INTERNAL, NULL, NULL);
 	aq_metrics_write(req->app->metrics, out);
 	write_db_gauges(req->app, out);
+	write_replica(req->app, out);
 	write_hj212(req->app, out);
 	fclose(out);
 	return aq_reply_body(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len, NULL);

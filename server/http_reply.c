@@ -17,7 +17,10 @@ static bool etag_matches(struct aq_request *req, const char *etag)
 		return false;
 	if (strcmp(inm, "*") == 0)
 		return true;
-	/* A list of tags, possibly weak (W/"…"): compare the quoted opaque parts. */
+	/* A list of tags, possibly weak (W/"…", ours or a proxy's): compare the quoted opaque
+	 * parts (the weak comparison of RFC 9110 8.8.3.2, which If-None-Match uses). */
+	if (strncmp(etag, "W/", 2) == 0)
+		etag += 2;
 	return strstr(inm, etag) != NULL;
 }
 
@@ -27,6 +30,20 @@ static void add_common_headers(struct aq_app *app, struct MHD_Response *resp)
 		MHD_add_response_header(resp, "Access-Control-Allow-Origin", app->cfg->cors_origin);
 		MHD_add_response_header(resp, "Access-Control-Expose-Headers", "ETag, Retry-After");
 		MHD_add_response_header(resp, "Vary", "Origin");
+	}
+}
+
+/* Where a replica-routed reply was read (issue 18): X-Aqrank-Read-From replica or primary
+ * (bypassed), and the replica's lag in seconds when it was measured. */
+static void add_read_headers(const struct aq_request *req, struct MHD_Response *resp)
+{
+	if (!req->read_from)
+		return;
+	MHD_add_response_header(resp, "X-Aqrank-Read-From", req->read_from);
+	if (req->replica_lag_s >= 0) {
+		char lag[32];
+		snprintf(lag, sizeof lag, "%.3f", req->replica_lag_s);
+		MHD_add_response_header(resp, "X-Aqrank-Replica-Lag", lag);
 	}
 }
 
@@ -47,6 +64,7 @@ static enum MHD_Result not_modified(struct aq_request *req, const char *etag)
 	MHD_add_response_header(resp, "ETag", etag);
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	add_common_headers(req->app, resp);
+	add_read_headers(req, resp);
 	enum MHD_Result ret = queue(req, MHD_HTTP_NOT_MODIFIED, resp, 0);
 	MHD_destroy_response(resp);
 	return ret;
@@ -107,6 +125,7 @@ enum MHD_Result aq_reply_body_with(struct aq_request *req, unsigned status, cons
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	}
 	add_common_headers(req->app, resp);
+	add_read_headers(req, resp);
 	if (req->server_timing[0])
 		MHD_add_response_header(resp, "Server-Timing", req->server_timing);
 	if (status == MHD_HTTP_CREATED) /* a PUT that created its target: this path names it */
@@ -223,6 +242,7 @@ enum MHD_Result aq_reply_csv(struct aq_request *req, struct aq_csv *csv, const c
 	if (next)
 		MHD_add_response_header(resp, "X-Next-Cursor", next);
 	add_common_headers(req->app, resp);
+	add_read_headers(req, resp);
 	enum MHD_Result ret = queue(req, MHD_HTTP_OK, resp, len);
 	MHD_destroy_response(resp);
 	return ret;

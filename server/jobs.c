@@ -12,6 +12,7 @@
 #include "aq_json_ranking.h"
 #include "aq_log.h"
 #include "aq_metrics.h"
+#include "aq_partitions.h"
 #include "aq_time.h"
 #include "aq_worker.h"
 
@@ -46,11 +47,12 @@ struct pass_state {
 	int64_t alert_version;	 /* app data_version the last alert pass saw */
 	int64_t last_ranking_us; /* real time of the last ranking event */
 	int64_t ranking_version;
-	char ranking_etag[24];
+	char ranking_etag[AQ_ETAG_LEN];
 	int64_t last_prune_us;
-	int64_t last_period_us; /* real time of the last look for months and years to finalize */
-	bool periods_warm;	/* this year's days read into the period cache */
-	int64_t last_drift_us;	/* real time of the last calibration drift check */
+	int64_t last_period_us;	    /* real time of the last look for months and years to finalize */
+	bool periods_warm;	    /* this year's days read into the period cache */
+	int64_t last_drift_us;	    /* real time of the last calibration drift check */
+	int64_t last_partitions_us; /* real time of the last look at readings' partitions */
 };
 
 /* Streams events other daemons (or this one) logged since the last pass. */
@@ -93,14 +95,14 @@ static void ranking_event(struct aq_app *app, struct pass_state *ps, int64_t now
 	struct aq_day_render how = {false, false, cfg->timezone, aq_clock_now(&app->clock)};
 	struct aq_day d;
 	const char *problem;
-	char *body = NULL, etag[24];
+	char *body = NULL, etag[AQ_ETAG_LEN];
 	size_t len;
 	enum aq_status st = aq_day_build(app, &q, &d, &problem);
 	if (st == AQ_OK)
 		st = aq_render_day(&d, &how, &body, &len);
 	if (st == AQ_OK) {
 		ps->ranking_version = version;
-		aq_etag_of(body, len, etag);
+		aq_etag_content(body, len, "generated_at", etag); /* as http_today.c tags it */
 	}
 	if (st == AQ_OK && strcmp(etag, ps->ranking_etag) != 0) {
 		json_t *o = aq_json_ranking_event(&d, etag);
@@ -161,6 +163,12 @@ static void run_pass(struct aq_app *app, struct pass_state *ps)
 	}
 	stream_events(app, ps);
 	ranking_event(app, ps, now);
+	/* Partitions: at start, then every ten minutes — months are created two ahead, so a
+	 * month's partition exists long before its first reading. */
+	if (now - ps->last_partitions_us >= 600 * AQ_US_PER_SEC) {
+		ps->last_partitions_us = now;
+		aq_partitions_maintain(app);
+	}
 	if (now - ps->last_prune_us >= 3600 * AQ_US_PER_SEC) {
 		/* Listeners reconnect within seconds and a webhook row is done once delivered: a
 		 * week of events and a month of delivered rows are plenty for audit. */

@@ -8,6 +8,7 @@
 #include "aq_hj212_server.h"
 #include "aq_http.h"
 #include "aq_jobs.h"
+#include "aq_replica.h"
 #include "aq_events.h"
 #include "aq_log.h"
 #include "aq_sources_service.h"
@@ -179,6 +180,9 @@ static int run_serve(const struct aq_config *cfg)
 	else
 		aq_log(AQ_LOG_WARN, "database not available yet; answering 503 until it is");
 
+	/* The read replica (AQRANK_READ_DSN) before HTTP, whose routed replies read there. */
+	if (cfg->read_dsn && cfg->read_dsn[0] && !(app.replica = aq_replica_start(&app)))
+		goto out;
 	jobs = aq_jobs_start(&app);
 	app.jobs = jobs;
 	webhook = aq_webhook_start(&app);
@@ -203,7 +207,9 @@ static int run_serve(const struct aq_config *cfg)
 out:
 	aq_events_shutdown(app.events); /* end the event streams, or the HTTP stop waits on them */
 	aq_http_stop(http, 10);
-	aq_log_batch_stop(); /* the last request lines out */
+	aq_log_batch_stop();	      /* the last request lines out */
+	aq_replica_stop(app.replica); /* no reply reads any more */
+	app.replica = NULL;
 	app.hj212 = NULL;
 	aq_hj212_stop(hj212); /* before the jobs thread it wakes and the pool it borrows from */
 	aq_webhook_stop(webhook);

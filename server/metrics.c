@@ -32,6 +32,13 @@ static const struct {
 	[AQ_C_AUTH_FAILURES] = {"aqrank_auth_failures_total", "Requests whose bearer token matched no token."},
 	[AQ_C_AUTH_LIMITED] = {"aqrank_auth_limited_total",
 			       "Requests refused (429) because their address failed authentication too often."},
+	[AQ_C_REPLICA_READS] = {"aqrank_replica_reads_total", "Replies read from the replica (AQRANK_READ_DSN)."},
+	[AQ_C_REPLICA_BYPASSED] = {"aqrank_replica_bypassed_total",
+				   "Replies read from the primary instead: the replica was behind or unreachable."},
+	[AQ_C_TODAY_BUILDS] = {"aqrank_today_builds_total", "Builds of today's ranking (cache misses)."},
+	[AQ_C_TODAY_STALE] = {"aqrank_today_debounced_total",
+			      "Polls of today's ranking answered from before the last data change, within "
+			      "AQRANK_TODAY_DEBOUNCE_MS (a ranking slow to build)."},
 };
 
 struct aq_metrics *aq_metrics_new(void)

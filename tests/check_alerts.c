@@ -1348,6 +1348,8 @@ static Suite *alerts_suite(void)
 
 	tc = tcase_create("auth");
 	tcase_add_loop_test(tc, test_auth, 0, N(auth_cases));
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("drift");
 	tcase_add_loop_test(tc, test_drift, 0, N(drift_cases));
 	suite_add_tcase(s, tc);

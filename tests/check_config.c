@@ -158,6 +158,8 @@ struct default_case {
 
 static const struct default_case defaults[] = {
 	{"AQRANK_DATABASE_URL", FS(database_url, "postgresql:///aqrank")},
+	{"AQRANK_READ_DSN", FS(read_dsn, "")},
+	{"AQRANK_READ_MAX_LAG_S", FD(read_max_lag_s, 10)},
 	{"AQRANK_LISTEN", FS(listen, "127.0.0.1:8080")},
 	{NULL, FA(listen_host, "127.0.0.1")},
 	{NULL, FI(listen_port, 8080)},
@@ -176,6 +178,8 @@ static const struct default_case defaults[] = {
 	{"AQRANK_INTERVIEW_COUNT", FI(interview_count, 3)},
 	{"AQRANK_FINALIZE_AFTER", FI(finalize_after, 7200)},
 	{"AQRANK_FINALIZE_QUIET", FI(finalize_quiet, 5)},
+	{"AQRANK_RETENTION_MONTHS", FI(retention_months, 0)},
+	{"AQRANK_TODAY_DEBOUNCE_MS", FI(today_debounce_ms, 1000)},
 	{"AQRANK_RADIUS_KM", FD(radius_km, 3)},
 	{"AQRANK_ADMIN_TOKEN", FS(admin_token, "")},
 	{"AQRANK_READ_TOKEN", FS(read_token, "")},

@@ -116,6 +116,10 @@ class Daemon:
                     # stuck; test_quality.py turns it on (AQRANK_QC: "on", or None for the
                     # daemon's own default).
                     "AQRANK_QC": "off",
+                    # Today's ranking is rebuilt on every change, as the suites expect after a
+                    # POST: under valgrind even a small network's build takes the 20 ms that
+                    # turns the debounce on (test_scaleout.DebounceTest tests it).
+                    "AQRANK_TODAY_DEBOUNCE_MS": "0",
                     "ASAN_OPTIONS": "detect_leaks=1:exitcode=23",
                     # fontconfig's and cairo's own caches (the bulletin's PDF) are not our leaks
                     "LSAN_OPTIONS": f"suppressions={os.path.join(ROOT, 'tests', 'lsan.supp')}:print_suppressions=0",
