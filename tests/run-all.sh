@@ -51,7 +51,7 @@ if [ -z "${AQ_QUICK:-}" ]; then
     valgrind_suites=$(cd tests/integration && ls test_*.py | sed 's/\.py$//')
   else
     valgrind_suites=${AQ_VALGRIND_SUITES:-"test_contract test_foundation test_ranking test_bulletins test_quality
-      test_hj212 test_hostile test_security test_metrics test_openapi test_sources test_first_hour"}
+      test_hj212 test_hostile test_security test_metrics test_openapi"}
   fi
   echo "-- integration against build/aqrankd under valgrind memcheck:" $valgrind_suites
   (cd tests/integration && AQ_VALGRIND=1 AQ_BIN="$ROOT/build/aqrankd" python3 -m unittest \
