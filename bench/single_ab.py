@@ -69,6 +69,12 @@ def main():
                   f"/ pgbench {pg_median:.0f} = {m / pg_median:.2f} "
                   f"(per round {', '.join(f'{r:.2f}' for r in ratios)})")
         print(f"pgbench rounds: {', '.join(f'{t:.0f}' for t in tps)}")
+        for i, (d, _) in enumerate(daemons):
+            text = b.request(d.port, "GET", "/metrics")[0].decode()
+            found = dict(re.findall(r"^(aqrank_ingest_group(?:s|_requests)_total) (\d+)$", text, re.M))
+            if len(found) == 2:
+                groups, requests = int(found["aqrank_ingest_groups_total"]), int(found["aqrank_ingest_group_requests_total"])
+                print(f"{builds[i]}: {requests} requests in {groups} group commits, {requests / groups:.1f} a group")
     finally:
         for d, _ in daemons:
             d.stop()
