@@ -34,7 +34,7 @@ struct aq_http {
 	struct aq_ratelimit *auth_failures; /* failed token checks per client address */
 	int port;
 	atomic_int in_flight; /* requests begun and not completed: what a stop waits for */
-	atomic_int parked;    /* requests parked and not yet answered (aq_request_park) */
+	atomic_int parked;    /* requests parked and not yet woken (aq_request_park) */
 };
 
 /* The query parameters of the rankings of a day, and of a period. */
@@ -202,8 +202,11 @@ void aq_request_park(struct aq_request *req, aq_handler_fn resume, void *state, 
 
 void aq_request_wake(struct aq_request *req)
 {
-	/* libmicrohttpd calls on_request again, from the connection's own thread. */
+	/* libmicrohttpd calls on_request again, from the connection's own thread — or, when the
+	 * client left meanwhile, only on_completed: req may be gone as soon as this returns. */
+	struct aq_http *http = req->http;
 	MHD_resume_connection(req->conn);
+	atomic_fetch_sub(&http->parked, 1);
 }
 
 /* Headers larger than this (all names and values) are refused with 431. */
@@ -627,7 +630,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (req->resume) { /* woken: answer now */
 		aq_handler_fn resume = req->resume;
 		req->resume = NULL;
-		atomic_fetch_sub(&req->http->parked, 1);
 		return resume(req);
 	}
 	if (req->replied)
@@ -765,7 +767,8 @@ void aq_http_stop(struct aq_http *http, int grace_s)
 		nanosleep(&pause, NULL);
 	}
 	/* A parked request is always woken (its group commits or fails; the committers outlive
-	 * the daemon), and libmicrohttpd must not close a connection whose wake-up is to come. */
+	 * the daemon), and libmicrohttpd must not close a connection whose wake-up is to come.
+	 * Woken ones are libmicrohttpd's again: answered, or ended if their client left. */
 	for (int i = 0; atomic_load(&http->parked) > 0; i++) {
 		struct timespec pause = {0, 50 * 1000000L};
 		if (i % 200 == 199)

@@ -5,6 +5,7 @@ each request is told its own outcome (accepted, duplicate, conflict) however it 
 import http.client
 import json
 import re
+import socket
 import threading
 import unittest
 
@@ -72,6 +73,30 @@ class GroupCommitTest(DaemonTestCase):
         requests = self.metric("aqrank_ingest_group_requests_total") - requests0
         self.assertEqual(requests, CLIENTS * (POSTS + 2))
         self.assertGreater(requests / groups, THREADS, f"{requests} requests in {groups} groups")
+
+
+class LeavingClientsTest(DaemonTestCase):
+    """Devices that hang up before their reply: their readings still commit (unacknowledged),
+    and the daemon still stops cleanly — a parked request whose client left is ended by
+    libmicrohttpd once woken, without the handler's second call (a stop that waited for that
+    call hung). The exit code is checked by tearDownClass."""
+    ENV = {"AQRANK_NOW": "2017-12-07T15:30:00+08:00", "AQRANK_THREADS": str(THREADS)}
+
+    def test_clients_leave_while_parked(self):
+        token = self.d.put_station("L-1")
+        for k in range(10):
+            socks = []
+            for j in range(20):
+                body = json.dumps({"observed_at": f"2017-12-07T15:{k:02d}:{j:02d}+08:00", "pm25": 10})
+                s = socket.create_connection(("127.0.0.1", self.d.port))
+                s.sendall((f"POST /api/v1/readings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                           f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}").encode())
+                socks.append(s)
+            for s in socks:
+                s.close()
+        # Still serving: a device that waits gets its 200.
+        r = self.d.post_readings({"observed_at": "2017-12-07T15:29:59+08:00", "pm25": 10}, token=token)
+        self.assertEqual(r.json["accepted"], 1)
 
 
 if __name__ == "__main__":
