@@ -1,11 +1,13 @@
 /* aq_ingest_group.h — group commit of live readings. Single-reading POSTs arrive concurrently
  * from many devices; each as its own statement and commit would cost PostgreSQL an executor
  * start-up, a transaction and a commit record per reading. Requests whose readings are all in
- * the clock's current hour queue here instead; up to `leaders` waiting threads at a time each
- * take what is queued (same source and hour) and run it as one statement and commit with
- * their own connection, then wake the others, while the next group queues. A request's 2xx
- * still follows the COMMIT of its readings; what each request is told comes from the keys the
- * statement inserted. */
+ * the clock's current hour queue here instead; the queue's own committer threads each take
+ * what is queued (same source and hour) and run it as one statement and commit with a
+ * connection of the pool, then tell every request of the group. Nobody waits holding a
+ * thread: an HTTP request is parked meanwhile (its connection suspended), so a group holds
+ * every request that arrived while the one before committed, however few worker threads
+ * there are. A request is told it was stored only after the COMMIT of its
+ * readings; what each request is told comes from the keys the statement inserted. */
 #ifndef AQ_INGEST_GROUP_H
 #define AQ_INGEST_GROUP_H
 
@@ -14,20 +16,38 @@
 #include "aq_db.h"
 
 struct aq_ingest_group;
+struct aq_metrics;
 
-/* A queue with at most `leaders` groups in flight and `max_readings` readings per group.
- * NULL on ENOMEM. */
-struct aq_ingest_group *aq_ingest_group_new(int leaders, size_t max_readings);
-/* Frees the queue; no request may be waiting. NULL-safe. */
+/* One request's live readings, waiting in the queue. The caller fills the first fields and
+ * keeps the struct, the readings, the ids and the result alive until done is called. */
+struct aq_ingest_wait {
+	const struct aq_reading *readings;
+	const int *station_ids; /* station_ids[i] for readings[i], active stations */
+	size_t n;
+	const char *source;
+	int64_t today, hour_start_us, now_us; /* every reading in the hour starting hour_start_us */
+	struct aq_ingest_result *result;
+	/* Called once from a committer thread, with the counts in *result on AQ_OK (committed)
+	 * and nothing stored otherwise; the queue does not touch w once it returned. */
+	void (*done)(struct aq_ingest_wait *w, enum aq_status st);
+	void *ctx; /* the caller's */
+	/* the queue's */
+	enum aq_status st;
+	struct aq_ingest_wait *next;
+};
+
+/* A queue with `committers` threads (groups in flight), at most `max_readings` readings per
+ * group, borrowing connections from pool; counts groups in metrics (may be NULL). NULL on
+ * failure. */
+struct aq_ingest_group *aq_ingest_group_new(struct aq_db_pool *pool, struct aq_metrics *metrics, int committers,
+					    size_t max_readings);
+/* Runs what is still queued, stops the committers and frees the queue. NULL-safe. */
 void aq_ingest_group_free(struct aq_ingest_group *g);
 
-/* Stores n live readings of one request (station_ids[i] for readings[i]; every reading in the
- * hour starting hour_start_us, of today; received at now_us) as part of a group, waiting until that group
- * committed; db is the caller's connection, used if this thread leads a group. Counts and
- * statuses as aq_db_readings_ingest, for this request's readings alone: a failing group is
- * redone request by request, so one request's bad value is its own error. */
-enum aq_status aq_ingest_group_store(struct aq_ingest_group *g, struct aq_db *db, const struct aq_reading *readings,
-				     const int *station_ids, size_t n, const char *source, int64_t today,
-				     int64_t hour_start_us, int64_t now_us, struct aq_ingest_result *result);
+/* Queues w; w->done follows from a committer thread. Counts and statuses as
+ * aq_db_readings_ingest, for this request's readings alone: a failing group is redone request
+ * by request, so one request's bad value is its own error; no connection: every request of
+ * the group gets the pool's status. */
+void aq_ingest_group_submit(struct aq_ingest_group *g, struct aq_ingest_wait *w);
 
 #endif

@@ -49,7 +49,7 @@ enum aq_status aq_app_services_new(struct aq_app *app)
 	app->ratelimit = aq_ratelimit_new(app->cfg->rate_limit, app->cfg->rate_burst);
 	app->tokens = aq_token_cache_new();
 	/* Two groups in flight, up to 1000 readings each (ingest_group.c). */
-	app->ingest_group = aq_ingest_group_new(2, 1000);
+	app->ingest_group = app->metrics ? aq_ingest_group_new(app->pool, app->metrics, 2, 1000) : NULL;
 	app->periods = aq_period_cache_new();
 	app->pdf_fonts = aq_pdf_fonts_new();
 	return app->events && app->metrics && app->ratelimit && app->tokens && app->ingest_group && app->periods &&

@@ -34,6 +34,7 @@ struct aq_http {
 	struct aq_ratelimit *auth_failures; /* failed token checks per client address */
 	int port;
 	atomic_int in_flight; /* requests begun and not completed: what a stop waits for */
+	atomic_int parked;    /* requests parked and not yet woken (aq_request_park) */
 };
 
 /* The query parameters of the rankings of a day, and of a period. */
@@ -188,6 +189,24 @@ struct aq_db *aq_request_db(struct aq_request *req, enum MHD_Result *result)
 	if (!db)
 		*result = aq_reply_error(req, st, NULL, NULL);
 	return db;
+}
+
+void aq_request_park(struct aq_request *req, aq_handler_fn resume, void *state, void (*state_free)(void *state))
+{
+	req->resume = resume;
+	req->parked = state;
+	req->parked_free = state_free;
+	atomic_fetch_add(&req->http->parked, 1);
+	MHD_suspend_connection(req->conn);
+}
+
+void aq_request_wake(struct aq_request *req)
+{
+	/* libmicrohttpd calls on_request again, from the connection's own thread — or, when the
+	 * client left meanwhile, only on_completed: req may be gone as soon as this returns. */
+	struct aq_http *http = req->http;
+	MHD_resume_connection(req->conn);
+	atomic_fetch_sub(&http->parked, 1);
 }
 
 /* Headers larger than this (all names and values) are refused with 431. */
@@ -608,6 +627,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->body[req->body_len] = '\0';
 		return MHD_YES;
 	}
+	if (req->resume) { /* woken: answer now */
+		aq_handler_fn resume = req->resume;
+		req->resume = NULL;
+		return resume(req);
+	}
 	if (req->replied)
 		return MHD_YES;
 	return dispatch(req);
@@ -632,6 +656,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	for (int i = 0; i < AQ_MAX_PATH_PARAMS; i++)
 		free(req->params[i]);
+	if (req->parked_free)
+		req->parked_free(req->parked);
 	json_decref(req->json);
 	free(req->body);
 	free(req->path);
@@ -738,6 +764,16 @@ void aq_http_stop(struct aq_http *http, int grace_s)
 	 * keep-alive connections are not waited for, MHD_stop_daemon closes them. */
 	for (int i = 0; i < grace_s * 20 && atomic_load(&http->in_flight) > 0; i++) {
 		struct timespec pause = {0, 50 * 1000000L};
+		nanosleep(&pause, NULL);
+	}
+	/* A parked request is always woken (its group commits or fails; the committers outlive
+	 * the daemon), and libmicrohttpd must not close a connection whose wake-up is to come.
+	 * Woken ones are libmicrohttpd's again: answered, or ended if their client left. */
+	for (int i = 0; atomic_load(&http->parked) > 0; i++) {
+		struct timespec pause = {0, 50 * 1000000L};
+		if (i % 200 == 199)
+			aq_log(AQ_LOG_WARN, "stop: %d requests still wait for their readings' commit",
+			       atomic_load(&http->parked));
 		nanosleep(&pause, NULL);
 	}
 	MHD_stop_daemon(http->daemon);

@@ -73,6 +73,11 @@ struct aq_request {
 	int64_t start_us;
 	int retry_after; /* seconds, for a 429 */
 	bool replied;
+	/* A parked request (aq_request_park): what answers it once woken, and its state (freed
+	 * with parked_free when the request ends). */
+	aq_handler_fn resume;
+	void *parked;
+	void (*parked_free)(void *state);
 };
 
 /* ---- http_reply.c: the one place that queues responses ---- */
@@ -138,6 +143,14 @@ bool aq_guard_trusted(const struct aq_guard *g, const struct aq_addr *peer);
 const char *aq_request_query(struct aq_request *req, const char *name);
 /* Borrows a DB connection; on failure replies 503 itself and returns NULL (*result set). */
 struct aq_db *aq_request_db(struct aq_request *req, enum MHD_Result *result);
+
+/* Parks req: its connection is suspended (holding no worker thread) until aq_request_wake;
+ * then resume(req) answers it. state (consumed: state_free frees it when the request ends,
+ * NULL-safe) is req->parked meanwhile. Call from a handler, which then returns MHD_YES; a
+ * parked request must be woken (a stop of the daemon waits for it). */
+void aq_request_park(struct aq_request *req, aq_handler_fn resume, void *state, void (*state_free)(void *state));
+/* Wakes a parked request; any thread may call it, once per park. */
+void aq_request_wake(struct aq_request *req);
 
 /* ---- handlers ---- */
 enum MHD_Result aq_handle_healthz(struct aq_request *req);

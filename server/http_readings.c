@@ -22,6 +22,58 @@ static void mark_bad(const struct aq_problems *p, bool *bad, size_t n)
 	}
 }
 
+/* A POST whose live readings wait for their group commit (ingest_group.c), its connection
+ * parked meanwhile: what the reply needs once the group has told it. */
+struct waiting_post {
+	struct aq_request *req;
+	struct aq_reading *readings;
+	int *ids;
+	struct aq_ingest_result res;
+	enum aq_status st;
+	struct aq_ingest_ticket ticket;
+};
+
+static void waiting_post_free(void *state)
+{
+	struct waiting_post *w = state;
+	if (!w)
+		return;
+	free(w->readings);
+	free(w->ids);
+	free(w);
+}
+
+/* The reply to a stored batch (st AQ_OK: committed), or its error. */
+static enum MHD_Result reply_stored(struct aq_request *req, enum aq_status st, const struct aq_ingest_result *res)
+{
+	if (st != AQ_OK)
+		return aq_reply_error(req, st, NULL, NULL);
+	return aq_reply_json(req, MHD_HTTP_OK,
+			     json_pack("{s:I, s:I, s:I}", "accepted", (json_int_t)res->accepted, "duplicates",
+				       (json_int_t)res->duplicates, "conflicts", (json_int_t)res->conflicts));
+}
+
+static enum MHD_Result reply_waited(struct aq_request *req)
+{
+	struct waiting_post *w = req->parked;
+	return reply_stored(req, w->st, &w->res);
+}
+
+static void park_post(void *ctx)
+{
+	struct waiting_post *w = ctx;
+	aq_request_park(w->req, reply_waited, w, waiting_post_free);
+}
+
+static void post_told(void *ctx, enum aq_status st)
+{
+	struct waiting_post *w = ctx;
+	w->st = st;
+	aq_request_wake(w->req);
+}
+
+static const struct aq_ingest_sink post_sink = {park_post, post_told};
+
 enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 {
 	struct aq_problems problems = {0};
@@ -30,7 +82,6 @@ enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 	bool *bad = NULL;
 	const char **codes = NULL;
 	size_t n = 0;
-	struct aq_ingest_result res;
 	enum MHD_Result result;
 	struct aq_db *db = NULL;
 	enum aq_status st;
@@ -107,12 +158,22 @@ enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 					aq_json_problems(&problems));
 		goto out;
 	}
-	st = aq_ingest_store(req->app, db, readings, ids, n, "http", &res);
-	if (st != AQ_OK)
+	/* Live readings wait for their group's COMMIT with the connection parked: the reply (2xx
+	 * only once committed) is written when the group tells it (reply_waited). */
+	struct waiting_post *w = calloc(1, sizeof *w);
+	if (!w) {
+		st = AQ_ERR_INTERNAL;
 		goto fail;
-	result = aq_reply_json(req, MHD_HTTP_OK,
-			       json_pack("{s:I, s:I, s:I}", "accepted", (json_int_t)res.accepted, "duplicates",
-					 (json_int_t)res.duplicates, "conflicts", (json_int_t)res.conflicts));
+	}
+	*w = (struct waiting_post){.req = req, .readings = readings, .ids = ids, .st = AQ_ERR_INTERNAL};
+	if (aq_ingest_submit(req->app, db, &w->ticket, readings, ids, n, "http", &w->res, &post_sink, w, &st)) {
+		readings = NULL; /* the request's now, freed with it */
+		ids = NULL;
+		result = MHD_YES;
+		goto out;
+	}
+	result = reply_stored(req, st, &w->res);
+	free(w);
 	goto out;
 fail:
 	result = aq_reply_error(req, st, NULL, NULL);

@@ -39,6 +39,11 @@ static const struct {
 	[AQ_C_TODAY_STALE] = {"aqrank_today_debounced_total",
 			      "Polls of today's ranking answered from before the last data change, within "
 			      "AQRANK_TODAY_DEBOUNCE_MS (a ranking slow to build)."},
+	[AQ_C_INGEST_GROUPS] = {"aqrank_ingest_groups_total",
+				"Group commits of live readings (one statement and one COMMIT each)."},
+	[AQ_C_INGEST_GROUP_REQUESTS] = {"aqrank_ingest_group_requests_total",
+					"Requests whose live readings went in a group commit (divided by the "
+					"groups: the mean group)."},
 };
 
 struct aq_metrics *aq_metrics_new(void)

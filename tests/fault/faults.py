@@ -8,6 +8,9 @@ reading that got a 2xx is in the database exactly once, and prints "acknowledged
   python3 tests/fault/faults.py readonly  # the database turns read-only, then writable again
   python3 tests/fault/faults.py all
 
+AQ_FAULT_LIVE=1 posts readings of the clock's current hour instead (15:00-15:59 with the clock at
+15:59:59): every request then waits parked for a group commit (ingest_group.c).
+
 Needs the environment of tests/run-all.sh (AQ_TEST_PG_URL, AQ_PG_STATE, AQ_BIN). Figures go to
 build/reliability/<fault>.json for docs/RELIABILITY.md.
 """
@@ -25,9 +28,15 @@ import harness  # noqa: E402
 from harness import ADMIN, Daemon, new_database, pg_local, psql  # noqa: E402
 
 FIGURES = os.path.join(HERE, "..", "..", "build", "reliability")
-NOW = "2017-12-07T15:00:00+08:00"
-STATIONS = 8
+LIVE = bool(os.environ.get("AQ_FAULT_LIVE"))
+NOW = "2017-12-07T15:59:59+08:00" if LIVE else "2017-12-07T15:00:00+08:00"
+# The seconds after midnight of the frozen day the clients' keys take: before the clock's
+# hour (stored at once), or in it (group commit).
+FIRST, END = (54000, 57600) if LIVE else (0, 54000)
 CLIENTS = 6
+# Each client posts for its own stations, one after the other once a station's seconds are
+# used up (an hour holds fewer keys than the clients send while faults are injected).
+STATIONS = CLIENTS * 40 if LIVE else 8
 
 
 class Ingest:
@@ -51,12 +60,17 @@ class Ingest:
         return self
 
     def run(self, client):
-        k, second = 0, 0
+        k, second = 0, FIRST
         conn, conn_port = None, None
         station = client  # one station per client: keys never collide between clients
-        while not self.stop and second < 54000 - 100:
-            # Unique keys: seconds after midnight of the frozen day, before its 15:00. Singles,
-            # batches of 5, and every 7th a batch of 100 (COPYed: past hours, ≥ 64 readings).
+        while not self.stop:
+            if second >= END - 100:
+                station, second = station + CLIENTS, FIRST
+                if station >= len(self.tokens):
+                    break
+            # Unique keys: seconds after midnight of the frozen day, before its 15:00 (or in
+            # its 15:00 hour: LIVE). Singles, batches of 5, and every 7th a batch of 100 (COPYed
+            # when in past hours, ≥ 64 readings).
             n = 100 if k % 7 == 6 else 1 if k % 3 else 5
             keys = [(station, second + j) for j in range(n)]
             k, second = k + 1, second + n
@@ -106,6 +120,7 @@ def stored_keys(url):
 
 
 def verify(name, url, ingest, extra=None):
+    name += "-live" if LIVE else ""
     keys = stored_keys(url)
     stored = set(keys)
     lost = ingest.acked - stored
