@@ -65,6 +65,8 @@ export AQ_BIN="$ROOT/build/aqrankd"
 
 echo "== fault scripts (acknowledged = stored)"
 python3 tests/fault/faults.py all || status=1
+# The daemon killed while requests wait parked for their group commit (live readings).
+AQ_FAULT_LIVE=1 python3 tests/fault/faults.py kill || status=1
 
 if [ -z "${AQ_QUICK:-}" ]; then
   echo "== fuzzing (bounded: FUZZ_SECONDS=${FUZZ_SECONDS:-10} per target)"
