@@ -42,8 +42,10 @@ BEGIN
     UPDATE hourly_days k SET hours = coalesce(hourly_days_pack(k.day, k.station_id), ''::bytea)
       FROM (SELECT DISTINCT day, station_id FROM changed) c
      WHERE k.day = c.day AND k.station_id = c.station_id;
-    DELETE FROM hourly_days k USING (SELECT DISTINCT day, station_id FROM changed) c
-     WHERE k.day = c.day AND k.station_id = c.station_id AND k.hours = ''::bytea;
+    IF TG_OP = 'DELETE' THEN  -- only a delete can leave a station-day without rows
+        DELETE FROM hourly_days k USING (SELECT DISTINCT day, station_id FROM changed) c
+         WHERE k.day = c.day AND k.station_id = c.station_id AND k.hours = ''::bytea;
+    END IF;
     RETURN NULL;
 END $$;
 
