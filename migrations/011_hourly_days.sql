@@ -36,9 +36,14 @@ $$;
 -- The transition table is named changed in all three triggers (OLD TABLE for DELETE).
 CREATE FUNCTION hourly_days_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO hourly_days AS k (day, station_id, hours)
+    -- Missing rows are created (a concurrent creator is waited for), then all are locked
+    -- without writing a new version of them.
+    INSERT INTO hourly_days (day, station_id, hours)
     SELECT DISTINCT day, station_id, ''::bytea FROM changed ORDER BY 1, 2
-    ON CONFLICT (day, station_id) DO UPDATE SET hours = k.hours;
+    ON CONFLICT (day, station_id) DO NOTHING;
+    PERFORM 1 FROM hourly_days k JOIN (SELECT DISTINCT day, station_id FROM changed) c
+         ON k.day = c.day AND k.station_id = c.station_id
+     ORDER BY k.day, k.station_id FOR UPDATE OF k;
     UPDATE hourly_days k SET hours = coalesce(hourly_days_pack(k.day, k.station_id), ''::bytea)
       FROM (SELECT DISTINCT day, station_id FROM changed) c
      WHERE k.day = c.day AND k.station_id = c.station_id;
