@@ -44,9 +44,12 @@ BEGIN
     PERFORM 1 FROM hourly_days k JOIN (SELECT DISTINCT day, station_id FROM changed) c
          ON k.day = c.day AND k.station_id = c.station_id
      ORDER BY k.day, k.station_id FOR UPDATE OF k;
-    UPDATE hourly_days k SET hours = coalesce(hourly_days_pack(k.day, k.station_id), ''::bytea)
-      FROM (SELECT DISTINCT day, station_id FROM changed) c
-     WHERE k.day = c.day AND k.station_id = c.station_id;
+    -- An upsert: a row a concurrent delete of the station-day's last hours removed between the
+    -- two statements above is written again.
+    INSERT INTO hourly_days AS k (day, station_id, hours)
+    SELECT c.day, c.station_id, coalesce(hourly_days_pack(c.day, c.station_id), ''::bytea)
+      FROM (SELECT DISTINCT day, station_id FROM changed) c ORDER BY 1, 2
+    ON CONFLICT (day, station_id) DO UPDATE SET hours = EXCLUDED.hours;
     IF TG_OP = 'DELETE' THEN  -- only a delete can leave a station-day without rows
         DELETE FROM hourly_days k USING (SELECT DISTINCT day, station_id FROM changed) c
          WHERE k.day = c.day AND k.station_id = c.station_id AND k.hours = ''::bytea;
