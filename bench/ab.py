@@ -7,6 +7,17 @@ noisy machine hits both alike. Medians and per-round ratios on stdout.
     AQ_TEST_PG_URL=$(sh deploy/pg-local.sh url) python3 bench/ab.py OLD/aqrankd NEW/aqrankd
     (AB_STATIONS=300, AB_ROUNDS=8 by default)
 
+AB_COLD=n (with AB_ROUNDS >= 4) then reads 2026-06-14 and 2026-06-12 in turn, n times each per
+daemon, alternating A B / B A: a daemon's day cache holds two days and the read of a day also
+reads the day before, so each of these reads is a first read (nothing of the day held), of a
+day of 1000 × 1440 readings whose day before is loaded too; with the plain SQL aggregate over
+2026-06-14's raw readings once per turn.
+
+AB_RESTARTS=n then restarts each daemon n times, alternating A B / B A, and times the first GET
+of the first round's day after each start (AB_SETTLE seconds after it listens, default 3, so
+that its start-up work is done): the first read of a day after a daemon start, on the same
+data for both, with the day before it loaded too (the quality of a live day reads it).
+
 Build the old tree with `git worktree add` or `git archive REV | tar -x -C DIR; make -C DIR`.
 """
 import os
@@ -75,9 +86,73 @@ try:
             rank[k].append(t); first[k].append(t0)
         print(r, day, {k: round(res[k][-1]) for k in "AB"}, {k: round(rank[k][-1], 1) for k in "AB"},
               {k: round(first[k][-1], 1) for k in "AB"}, flush=True)
+    n_cold = int(os.environ.get("AB_COLD", "0"))
+    cold_reads = {"A": [], "B": []}
+    cold_parts = {"A": [], "B": []}
+    cold_sql = []
+    sql_first = ("SELECT station_id, round(avg(pm10_h)) FROM (SELECT station_id, date_trunc('hour', observed_at) h, "
+                 "avg(pm10) pm10_h FROM readings WHERE observed_at >= '2026-06-14 00:00+08' "
+                 "AND observed_at < '2026-06-15 00:00+08' GROUP BY 1, 2 HAVING count(pm10) >= 45) x "
+                 "GROUP BY station_id HAVING count(*) >= 20 ORDER BY 2")
+    for r in range(n_cold):
+        for day in ("2026-06-14", "2026-06-12"):
+            for k in ("AB" if r % 2 == 0 else "BA"):
+                t0 = time.monotonic()
+                bench.request(d[k].port, "GET", f"/api/v1/ranking/{day}", token=None)
+                ms = (time.monotonic() - t0) * 1000
+                if day == "2026-06-14":
+                    cold_reads[k].append(ms)
+                    cold_parts[k].append(dict(re.findall(r"(\w+);dur=([\d.]+)", bench.request.server_timing or "")))
+        cold_sql.append(bench.timed_sql(db("ab_a"), sql_first, runs=1))
+        print("cold", r, {k: round(cold_reads[k][-1], 1) for k in "AB"}, {k: cold_parts[k][-1] for k in "AB"},
+              "sql %.1f" % cold_sql[-1], flush=True)
+    if n_cold:
+        for k in "AB":
+            print(k, "first read of 2026-06-14: median %.1f ms (load %.1f, render %.1f) of %d" % (
+                statistics.median(cold_reads[k]), statistics.median(float(p["load"]) for p in cold_parts[k]),
+                statistics.median(float(p["render"]) for p in cold_parts[k]), len(cold_reads[k])))
+        sq = statistics.median(cold_sql)
+        print("plain SQL aggregate median %.1f ms; SQL / first read: A %.1fx, B %.1fx; per turn B: %s" % (
+            sq, sq / statistics.median(cold_reads["A"]), sq / statistics.median(cold_reads["B"]),
+            [round(q / b, 1) for q, b in zip(cold_sql, cold_reads["B"])]))
+        print("first read A/B %.2f; per turn A/B: %s" % (
+            statistics.median(cold_reads["A"]) / statistics.median(cold_reads["B"]),
+            [round(a / b, 2) for a, b in zip(cold_reads["A"], cold_reads["B"])]))
+    restarts = int(os.environ.get("AB_RESTARTS", "0"))
+    settle = float(os.environ.get("AB_SETTLE", "3"))
+    first_day = "2026-06-14"
+    cold = {"A": [], "B": []}
+    cold_load = {"A": [], "B": []}
+    sql = []  # bench/run.py's plain SQL aggregate over the day's raw readings, once per restart
+    sql_text = ("SELECT station_id, round(avg(pm10_h)) FROM (SELECT station_id, date_trunc('hour', observed_at) h, "
+                "avg(pm10) pm10_h FROM readings WHERE observed_at >= '2026-06-14 00:00+08' "
+                "AND observed_at < '2026-06-15 00:00+08' GROUP BY 1, 2 HAVING count(pm10) >= 45) x "
+                "GROUP BY station_id HAVING count(*) >= 20 ORDER BY 2")
+    for r in range(restarts):
+        for k in ("AB" if r % 2 == 0 else "BA"):
+            d[k].stop()
+            d[k] = D(db("ab_" + k.lower()), BIN[k])
+            time.sleep(settle)
+            t0 = time.monotonic()
+            bench.request(d[k].port, "GET", f"/api/v1/ranking/{first_day}", token=None)
+            cold[k].append((time.monotonic() - t0) * 1000)
+            timing = dict(re.findall(r"(\w+);dur=([\d.]+)", bench.request.server_timing or ""))
+            cold_load[k].append(float(timing.get("load", "nan")))
+        sql.append(bench.timed_sql(db("ab_a"), sql_text, runs=1))
+        print("restart", r, {k: round(cold[k][-1], 1) for k in "AB"}, "load", {k: cold_load[k][-1] for k in "AB"},
+              flush=True)
 finally:
     for k in "AB":
         d[k].stop()
+if restarts:
+    for k in "AB":
+        print(k, "first read after a start: median %.1f ms (load %.1f ms) of %d" %
+              (statistics.median(cold[k]), statistics.median(cold_load[k]), len(cold[k])))
+    print("plain SQL aggregate: median %.1f ms; SQL / first read: A %.1fx, B %.1fx" % (
+        statistics.median(sql), statistics.median(sql) / statistics.median(cold["A"]),
+        statistics.median(sql) / statistics.median(cold["B"])))
+    print("first read after a start, A/B %.2f; per restart A/B:" % (statistics.median(cold["A"]) / statistics.median(cold["B"])),
+          [round(a / b, 2) for a, b in zip(cold["A"], cold["B"])])
 for k in "AB":
     print(k, "ingest median %.0f readings/s" % statistics.median(res[k]), "ranking median %.1f ms" % statistics.median(rank[k]),
           "first read median %.1f ms" % statistics.median(first[k]))

@@ -39,6 +39,16 @@ struct aq_day_rows {
  * Returns 0, or -1 when out of memory (then *day is unchanged). */
 int aq_day_rows_merge(struct aq_day_rows *day, const struct aq_hour_row *rows, size_t n);
 
+/* Bytes of one hourly row in a station-day's packed hours (011_hourly_days.sql): hour int2,
+ * readings int4, then sum float8 and count int4 of each pollutant and of the humidity, all in
+ * network byte order. */
+#define AQ_PACKED_HOUR_BYTES (2 + 4 + (AQ_POLLUTANTS + 1) * (8 + 4))
+
+/* Decodes the packed hours of station_id's day (len bytes) into rows[0..24): the rows it holds,
+ * as the hourly query would return them. Returns how many, or -1 when len is not a whole
+ * number of rows, holds more than 24, or an hour outside 0..23 (then nothing is trusted). */
+int aq_day_rows_unpack(int station_id, const unsigned char *packed, size_t len, struct aq_hour_row rows[24]);
+
 /* The station's rows, or NULL. */
 const struct aq_station_hours *aq_day_rows_find(const struct aq_day_rows *day, int station_id);
 

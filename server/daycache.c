@@ -89,6 +89,52 @@ int aq_day_rows_merge(struct aq_day_rows *day, const struct aq_hour_row *rows, s
 	return 0;
 }
 
+static uint64_t be_bytes(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int32_t be_int4(const unsigned char *p)
+{
+	return (int32_t)(uint32_t)be_bytes(p, 4);
+}
+
+static double be_float8(const unsigned char *p)
+{
+	uint64_t bits = be_bytes(p, 8);
+	double d;
+	memcpy(&d, &bits, sizeof d); /* the stored IEEE 754 bits, not a conversion */
+	return d;
+}
+
+int aq_day_rows_unpack(int station_id, const unsigned char *packed, size_t len, struct aq_hour_row rows[24])
+{
+	if (len % AQ_PACKED_HOUR_BYTES != 0 || len / AQ_PACKED_HOUR_BYTES > 24)
+		return -1;
+	int n = (int)(len / AQ_PACKED_HOUR_BYTES);
+	for (int i = 0; i < n; i++) {
+		const unsigned char *p = packed + (size_t)i * AQ_PACKED_HOUR_BYTES;
+		struct aq_hour_row *r = &rows[i];
+		memset(r, 0, sizeof *r);
+		r->station_id = station_id;
+		r->hour = (int16_t)(uint16_t)be_bytes(p, 2);
+		if (r->hour < 0 || r->hour > 23)
+			return -1;
+		r->readings = be_int4(p + 2);
+		p += 6;
+		for (int k = 0; k < AQ_POLLUTANTS; k++, p += 12) {
+			r->sums.sum[k] = be_float8(p);
+			r->sums.count[k] = be_int4(p + 8);
+		}
+		r->sums.rh_sum = be_float8(p);
+		r->sums.rh_count = be_int4(p + 8);
+	}
+	return n;
+}
+
 void aq_day_rows_cleanup(struct aq_day_rows *day)
 {
 	if (!day)

@@ -2,6 +2,7 @@
  * (stations × 24 hourly rows) or a snapshot, writing snapshots and interview lists inside the
  * finalization transaction, and the interview status workflow. */
 #include "db_internal.h"
+#include "aq_log.h"
 #include "aq_time.h"
 
 #include <stdint.h>
@@ -31,6 +32,14 @@ static const struct aq_sql sql_day_hourly = {
 	"SELECT station_id, hour, readings, pm25_sum, pm25_n, pm10_sum, pm10_n, so2_sum, so2_n, "
 	"no2_sum, no2_n, co_sum, co_n, o3_sum, o3_n, rh_sum, rh_n, NULL, NULL FROM hourly WHERE day = " DAY_PARAM
 	" AND ($2::int8 < 0 OR age(xmin) <= (SELECT age($2::text::xid)))"};
+/* The same header row, then every station's hourly rows of the day packed in one bytea
+ * (011_hourly_days.sql, kept by triggers in the writers' transactions): the first read of a day
+ * fetches stations rows, not stations × 24. What it returns equals what sql_day_hourly with
+ * $2 < 0 would in the same snapshot. */
+static const struct aq_sql sql_day_packed = {
+	"day_packed", "SELECT NULL::int4, NULL::bytea, pg_snapshot_xmin(pg_current_snapshot())::text::int8, "
+		      "(SELECT epoch FROM hourly_epoch) "
+		      "UNION ALL SELECT station_id, hours, NULL, NULL FROM hourly_days WHERE day = " DAY_PARAM};
 static const struct aq_sql sql_day_snapshot = {
 	"day_snapshot", "SELECT station_id, kind, active, eligible, code, name, unit, contact_person, lat, lon, "
 			"pm25, pm25_hours, pm25_valid, pm10, pm10_hours, pm10_valid, so2, so2_hours, so2_valid, "
@@ -176,35 +185,31 @@ static int by_code(const void *a, const void *b)
 		      ((const struct aq_day_station *)b)->station.code);
 }
 
-/* Reads the rows of a day written from xid `from` on (or all: from < 0) into *day, merging
- * them into what it holds. *reload: the removal epoch is not day's (start over). */
-static enum aq_status fetch_hours(struct aq_db *db, int64_t day_no, int64_t from, struct aq_day_rows *day, bool *reload)
+/* Rows of a day written from xid `from` on, from hourly, into a malloc'd *rows. */
+static enum aq_status read_hourly(struct aq_db *db, const char *d, int64_t from, struct aq_hour_row **rows, size_t *got,
+				  uint64_t *marker, int64_t *epoch)
 {
-	char d[24], x[24];
+	char x[24];
 	enum aq_status st;
-	day_text(day_no, d);
 	snprintf(x, sizeof x, "%lld", (long long)from);
 	const char *params[] = {d, x};
-	/* stations × 24 rows when cold: binary results spare parsing 13 numbers of text per row. */
+	/* Binary results spare parsing 13 numbers of text per row. */
 	PGresult *r = aq_db_exec_binary(db, &sql_day_hourly, 2, params, &st);
 	if (st != AQ_OK)
 		return st;
 	int n = PQntuples(r);
-	struct aq_hour_row *rows = calloc(n ? (size_t)n : 1, sizeof *rows);
-	if (!rows) {
+	*rows = calloc(n ? (size_t)n : 1, sizeof **rows);
+	if (!*rows) {
 		PQclear(r);
 		return AQ_ERR_INTERNAL;
 	}
-	size_t got = 0;
-	uint64_t marker = 0;
-	int64_t epoch = 0;
 	for (int row = 0; row < n; row++) {
 		if (PQgetisnull(r, row, 0)) {
-			marker = (uint64_t)aq_db_int8(r, row, 17);
-			epoch = aq_db_int8(r, row, 18);
+			*marker = (uint64_t)aq_db_int8(r, row, 17);
+			*epoch = aq_db_int8(r, row, 18);
 			continue;
 		}
-		struct aq_hour_row *h = &rows[got++];
+		struct aq_hour_row *h = &(*rows)[(*got)++];
 		h->station_id = aq_db_int4(r, row, 0);
 		h->hour = aq_db_int2(r, row, 1);
 		h->readings = aq_db_int4(r, row, 2);
@@ -216,13 +221,67 @@ static enum aq_status fetch_hours(struct aq_db *db, int64_t day_no, int64_t from
 		h->sums.rh_count = aq_db_int4(r, row, 16);
 	}
 	PQclear(r);
-	*reload = from >= 0 && epoch != day->epoch;
-	if (!*reload) {
-		if (aq_day_rows_merge(day, rows, got) == 0) {
-			day->marker = marker;
-			day->epoch = epoch;
-		} else {
+	return AQ_OK;
+}
+
+/* Every row of a day, from the packed station-days, into a malloc'd *rows. */
+static enum aq_status read_packed(struct aq_db *db, const char *d, struct aq_hour_row **rows, size_t *got,
+				  uint64_t *marker, int64_t *epoch)
+{
+	enum aq_status st;
+	const char *params[] = {d};
+	PGresult *r = aq_db_exec_binary(db, &sql_day_packed, 1, params, &st);
+	if (st != AQ_OK)
+		return st;
+	int n = PQntuples(r);
+	*rows = calloc(n ? (size_t)n * 24 : 1, sizeof **rows);
+	if (!*rows) {
+		PQclear(r);
+		return AQ_ERR_INTERNAL;
+	}
+	for (int row = 0; row < n; row++) {
+		if (PQgetisnull(r, row, 0)) {
+			*marker = (uint64_t)aq_db_int8(r, row, 2);
+			*epoch = aq_db_int8(r, row, 3);
+			continue;
+		}
+		int k = aq_day_rows_unpack(aq_db_int4(r, row, 0), (const unsigned char *)PQgetvalue(r, row, 1),
+					   (size_t)PQgetlength(r, row, 1), *rows + *got);
+		if (k < 0) {
+			aq_log(AQ_LOG_ERROR, "hourly_days: station %d: packed hours of %d bytes", aq_db_int4(r, row, 0),
+			       PQgetlength(r, row, 1));
 			st = AQ_ERR_INTERNAL;
+			break;
+		}
+		*got += (size_t)k;
+	}
+	PQclear(r);
+	return st;
+}
+
+/* Reads the rows of a day written from xid `from` on (or all: from < 0, from the packed
+ * station-days) into *day, merging them into what it holds. *reload: the removal epoch is not
+ * day's (start over). */
+static enum aq_status fetch_hours(struct aq_db *db, int64_t day_no, int64_t from, struct aq_day_rows *day, bool *reload)
+{
+	char d[24];
+	struct aq_hour_row *rows = NULL;
+	size_t got = 0;
+	uint64_t marker = 0;
+	int64_t epoch = 0;
+	day_text(day_no, d);
+	enum aq_status st = from < 0 ? read_packed(db, d, &rows, &got, &marker, &epoch)
+				     : read_hourly(db, d, from, &rows, &got, &marker, &epoch);
+	*reload = false;
+	if (st == AQ_OK) {
+		*reload = from >= 0 && epoch != day->epoch;
+		if (!*reload) {
+			if (aq_day_rows_merge(day, rows, got) == 0) {
+				day->marker = marker;
+				day->epoch = epoch;
+			} else {
+				st = AQ_ERR_INTERNAL;
+			}
 		}
 	}
 	free(rows);

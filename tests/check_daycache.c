@@ -1,8 +1,10 @@
 /* check_daycache.c — Check suite for daycache.c: merging hourly rows into a day (new stations
  * in any order, repeated stations, updates replacing a row, invalid hours ignored), lookups,
  * and the cache itself (copies out, takes ownership in, keeps the later marker of a day, evicts
- * the least recently stored day, a changed epoch wins, clear). */
+ * the least recently stored day, a changed epoch wins, clear); decoding a station-day's packed
+ * hours (011_hourly_days.sql) bit for bit, and refusing malformed ones. */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,6 +177,101 @@ START_TEST(test_cache_evicts_oldest)
 }
 END_TEST
 
+/* Appends n big-endian bytes of v (what PostgreSQL's int2send/int4send/float8send write). */
+static unsigned char *put_be(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+	return p + n;
+}
+
+static unsigned char *put_double(unsigned char *p, double d)
+{
+	uint64_t bits;
+	memcpy(&bits, &d, sizeof bits);
+	return put_be(p, bits, 8);
+}
+
+/* One packed hourly row as 011_hourly_days.sql writes it. */
+static unsigned char *pack_row(unsigned char *p, const struct aq_hour_row *r)
+{
+	p = put_be(p, (uint16_t)r->hour, 2);
+	p = put_be(p, (uint32_t)r->readings, 4);
+	for (int k = 0; k < AQ_POLLUTANTS; k++) {
+		p = put_double(p, r->sums.sum[k]);
+		p = put_be(p, (uint32_t)r->sums.count[k], 4);
+	}
+	p = put_double(p, r->sums.rh_sum);
+	return put_be(p, (uint32_t)r->sums.rh_count, 4);
+}
+
+START_TEST(test_unpack_round_trip)
+{
+	/* Values whose bits matter: a sum that is not a short decimal, a negative zero, a large
+	 * count; hours 0 and 23; every field distinct so a shifted offset shows. */
+	struct aq_hour_row in[3];
+	memset(in, 0, sizeof in);
+	int hours[3] = {0, 7, 23};
+	for (int i = 0; i < 3; i++) {
+		in[i].station_id = 42;
+		in[i].hour = hours[i];
+		in[i].readings = 3590 + i;
+		for (int k = 0; k < AQ_POLLUTANTS; k++) {
+			in[i].sums.sum[k] = (0.1 + k) * (i + 1) / 3.0;
+			in[i].sums.count[k] = 100 * i + k;
+		}
+		in[i].sums.rh_sum = 1e300 / (i + 7);
+		in[i].sums.rh_count = 60 + i;
+	}
+	in[1].sums.sum[2] = -0.0;
+	unsigned char packed[3 * AQ_PACKED_HOUR_BYTES], *p = packed;
+	for (int i = 0; i < 3; i++)
+		p = pack_row(p, &in[i]);
+	ck_assert_uint_eq((size_t)(p - packed), sizeof packed);
+	ck_assert_int_eq(AQ_PACKED_HOUR_BYTES, 90);
+
+	struct aq_hour_row out[24];
+	ck_assert_int_eq(aq_day_rows_unpack(42, packed, sizeof packed, out), 3);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(out[i].station_id, 42);
+		ck_assert_int_eq(out[i].hour, hours[i]);
+		ck_assert_int_eq(out[i].readings, in[i].readings);
+		ck_assert_mem_eq(&out[i].sums.sum, &in[i].sums.sum, sizeof in[i].sums.sum); /* the bits */
+		ck_assert_mem_eq(&out[i].sums.count, &in[i].sums.count, sizeof in[i].sums.count);
+		ck_assert_mem_eq(&out[i].sums.rh_sum, &in[i].sums.rh_sum, sizeof(double));
+		ck_assert_int_eq(out[i].sums.rh_count, in[i].sums.rh_count);
+	}
+
+	/* Merged, they are the day the hourly query's rows would make. */
+	struct aq_day_rows a = {0}, b = {0};
+	ck_assert_int_eq(aq_day_rows_merge(&a, out, 3), 0);
+	ck_assert_int_eq(aq_day_rows_merge(&b, in, 3), 0);
+	ck_assert_uint_eq(a.n, 1);
+	ck_assert_mem_eq(a.stations, b.stations, sizeof *a.stations);
+	aq_day_rows_cleanup(&a);
+	aq_day_rows_cleanup(&b);
+
+	/* No rows: a station-day whose rows were all deleted never stays packed, but decodes. */
+	ck_assert_int_eq(aq_day_rows_unpack(42, packed, 0, out), 0);
+}
+END_TEST
+
+START_TEST(test_unpack_refuses_malformed)
+{
+	unsigned char packed[25 * AQ_PACKED_HOUR_BYTES];
+	memset(packed, 0, sizeof packed);
+	struct aq_hour_row out[24];
+	ck_assert_int_eq(aq_day_rows_unpack(1, packed, AQ_PACKED_HOUR_BYTES - 1, out), -1); /* torn row */
+	ck_assert_int_eq(aq_day_rows_unpack(1, packed, sizeof packed, out), -1);	    /* 25 rows */
+	packed[0] = 0, packed[1] = 24;							    /* hour 24 */
+	ck_assert_int_eq(aq_day_rows_unpack(1, packed, AQ_PACKED_HOUR_BYTES, out), -1);
+	packed[0] = 0xff, packed[1] = 0xff; /* hour -1 */
+	ck_assert_int_eq(aq_day_rows_unpack(1, packed, AQ_PACKED_HOUR_BYTES, out), -1);
+	packed[0] = 0, packed[1] = 23;
+	ck_assert_int_eq(aq_day_rows_unpack(1, packed, AQ_PACKED_HOUR_BYTES, out), 1);
+}
+END_TEST
+
 static Suite *daycache_suite(void)
 {
 	Suite *s = suite_create("daycache");
@@ -182,6 +279,10 @@ static Suite *daycache_suite(void)
 	tcase_add_test(tc, test_merge_into_empty);
 	tcase_add_test(tc, test_merge_updates_and_adds);
 	tcase_add_test(tc, test_merge_ignores_bad_hours);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("packed");
+	tcase_add_test(tc, test_unpack_round_trip);
+	tcase_add_test(tc, test_unpack_refuses_malformed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cache");
 	tcase_add_test(tc, test_cache_get_put);

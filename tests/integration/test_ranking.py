@@ -15,6 +15,7 @@ Composite = PM2.5/35 + PM10/70 on the published values, half-to-even to 2 decima
 import csv
 import io
 import re
+import struct
 import threading
 import time
 import unittest
@@ -919,6 +920,128 @@ class DayCacheTest(unittest.TestCase):
             self.assertEqual([r[3] for r in deleted if r[0] == "DK-4"], [6])
             psql("TRUNCATE hourly", url)
             self.assertEqual(d.get(f"/api/v1/ranking/{self.DAY}").json["ranking"], [])
+
+
+def hourly_days_mismatches(url):
+    """Station-days whose packed row (011_hourly_days.sql) is not exactly their hourly rows,
+    decoded here independently of the daemon: (day, station, hourly, packed) per mismatch."""
+    cols = ("hour, readings, pm25_sum, pm25_n, pm10_sum, pm10_n, so2_sum, so2_n, no2_sum, no2_n, "
+            "co_sum, co_n, o3_sum, o3_n, rh_sum, rh_n")
+    hourly = {}
+    out = psql(f"SELECT day, station_id, {cols} FROM hourly ORDER BY day, station_id, hour", url)
+    for line in filter(None, out.split("\n")):
+        f = line.split("|")
+        hourly.setdefault((f[0], int(f[1])), []).append(
+            tuple(float(x) if i % 2 == 0 and i > 1 else int(x) for i, x in enumerate(f[2:])))
+    packed = {}
+    out = psql("SELECT day, station_id, encode(hours, 'hex') FROM hourly_days", url)
+    for line in filter(None, out.split("\n")):
+        day, sid, hexed = line.split("|")
+        raw = bytes.fromhex(hexed)
+        if len(raw) % 90:
+            packed[(day, int(sid))] = ["bad length", len(raw)]
+            continue
+        packed[(day, int(sid))] = [struct.unpack(">hi" + "di" * 7, raw[i:i + 90]) for i in range(0, len(raw), 90)]
+    return [(k, hourly.get(k), packed.get(k)) for k in sorted(set(hourly) | set(packed))
+            if hourly.get(k) != [tuple(x) for x in packed.get(k) or []] or k not in packed]
+
+
+@unittest.skipUnless(PG_URL, "needs the test cluster")
+class HourlyDaysTest(unittest.TestCase):
+    """The first read of a day after a start reads the packed station-days (hourly_days), kept
+    by triggers on hourly. After every kind of write — readings posted at once and late, extra
+    readings in counted hours, humidity, live readings folded, writers racing on one
+    station-day, an operator's UPDATE, DELETE and TRUNCATE — the packed rows are exactly the
+    hourly rows, and a restarted daemon's first read equals the ranking shown before it."""
+
+    DAY = D2
+    ENV = dict(NO_FINALIZE, AQRANK_NOW=NOW)
+
+    def body(self, d, day=None):
+        r = d.get(f"/api/v1/ranking/{day or self.DAY}")
+        self.assertEqual(r.status, 200, r)
+        body = r.json
+        body.pop("generated_at", None)
+        return body
+
+    def assert_kept(self, url):
+        self.assertEqual(hourly_days_mismatches(url), [])
+
+    def assert_restart_equal(self, warm, url, day=None):
+        shown = self.body(warm, day)
+        with Daemon(url=url, env=self.ENV) as fresh:
+            self.assertEqual(self.body(fresh, day), shown)
+        return shown
+
+    def readings(self, code, hours, minute=0, pm10=60, rh=None):
+        out = []
+        for h in hours:
+            r = {"station": code, "observed_at": f"{self.DAY}T{h:02d}:{minute:02d}:00+08:00",
+                 "pm25": 20.1 + h / 7, "pm10": pm10 + h / 3}
+            if rh is not None:
+                r["humidity"] = rh
+            out.append(r)
+        return out
+
+    def test_packed_rows_follow_every_write(self):
+        url = new_database()
+        with Daemon(url=url, env=self.ENV) as d:
+            d.put_station("GC-H", kind="national", lat=39.9289, lon=116.4174)
+            for i, code in enumerate(("HD-1", "HD-2", "HD-3")):
+                d.put_station(code, lat=39.93 + i / 100, lon=116.42)
+            d.post_readings(self.readings("HD-1", ALL, rh=55) + self.readings("HD-2", ALL, pm10=90)
+                            + self.readings("HD-3", range(10)) + self.readings("GC-H", ALL, rh=40))
+            self.assert_kept(url)
+            before = self.assert_restart_equal(d, url)
+
+            # Late readings into the past day: new hours, and more readings in counted hours.
+            self.body(d)  # the daemon holds the day; the late rows reach it as a delta
+            d.post_readings(self.readings("HD-3", range(10, 24), pm10=150))
+            d.post_readings(self.readings("HD-1", ALL, minute=30, pm10=300, rh=90))
+            self.assert_kept(url)
+            late = self.assert_restart_equal(d, url)
+            self.assertNotEqual(late, before)
+
+            # Writers racing on the same station-days (different hours and minutes of each).
+            errors = []
+
+            def post(minute):
+                try:
+                    d.post_readings(self.readings("HD-2", ALL, minute=minute, pm10=40 + minute)
+                                    + self.readings("HD-3", ALL, minute=minute, pm10=200 - minute))
+                except AssertionError as e:
+                    errors.append(e)
+            threads = [threading.Thread(target=post, args=(m,)) for m in range(1, 13)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertEqual(errors, [])
+            self.assert_kept(url)
+            self.assert_restart_equal(d, url)
+
+            # Live readings of the clock's hour go through pending_hourly and the fold.
+            d.post_readings([{"station": "HD-1", "observed_at": f"{TODAY}T10:{m:02d}:00+08:00", "pm10": 70 + m}
+                             for m in range(0, 30, 5)])
+            wait_for(lambda: psql("SELECT count(*) FROM pending_hourly", url) == "0", what="the fold")
+            self.assert_kept(url)
+            self.assert_restart_equal(d, url, TODAY)
+
+            # Behind the daemon's back.
+            psql(f"UPDATE hourly SET pm10_sum = pm10_sum * 3 WHERE day = '{self.DAY}' AND station_id = "
+                 "(SELECT id FROM stations WHERE code = 'HD-2')", url)
+            self.assert_kept(url)
+            self.assert_restart_equal(d, url)
+            psql(f"DELETE FROM hourly WHERE day = '{self.DAY}' AND hour >= 6 AND station_id = "
+                 "(SELECT id FROM stations WHERE code = 'HD-3')", url)
+            psql(f"DELETE FROM hourly WHERE day = '{self.DAY}' AND station_id = "
+                 "(SELECT id FROM stations WHERE code = 'HD-1')", url)
+            self.assert_kept(url)
+            self.assertEqual(psql(f"SELECT count(*) FROM hourly_days WHERE day = '{self.DAY}'", url), "3")
+            self.assert_restart_equal(d, url)
+            psql("TRUNCATE hourly", url)
+            self.assertEqual(psql("SELECT count(*) FROM hourly_days", url), "0")
+            self.assertEqual(self.body(d)["ranking"], [])
 
 
 @unittest.skipUnless(PG_URL, "needs the test cluster")
