@@ -186,7 +186,10 @@ const char *aq_request_query(struct aq_request *req, const char *name)
 
 void aq_request_json_drop(struct aq_request *req)
 {
-	json_decref(req->json);
+	/* A body wholly in the arena goes with its rewind; walking it to free each value would
+	 * only find memory the rewind takes back anyway. */
+	if (!req->json_in_arena || !aq_json_arena_holds_all())
+		json_decref(req->json);
 	req->json = NULL;
 	if (req->json_in_arena) {
 		aq_json_arena_end();

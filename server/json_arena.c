@@ -45,6 +45,7 @@ struct arena {
 	struct chunk *head;  /* the chunk allocations are carved from; NULL before the first */
 	unsigned char *last; /* the latest allocation, which a free can take back */
 	bool active;
+	bool spilled;	 /* an allocation of this scope went to malloc (too big) */
 	bool registered; /* the thread-exit destructor knows this arena */
 };
 
@@ -113,8 +114,12 @@ static bool grow(size_t need)
 
 void *aq_json_arena_malloc(size_t size)
 {
-	if (!arena.active || size > MAX_IN_ARENA)
+	if (!arena.active)
 		return malloc(size);
+	if (size > MAX_IN_ARENA) {
+		arena.spilled = true;
+		return malloc(size);
+	}
 	size_t need = round_up(size + REDZONE);
 	if (need == 0)
 		need = ALIGN;
@@ -160,6 +165,7 @@ void aq_json_arena_begin(void)
 		arena.registered = true;
 	}
 	arena.active = true;
+	arena.spilled = false;
 }
 
 void aq_json_arena_end(void)
@@ -195,6 +201,11 @@ void aq_json_arena_end(void)
 bool aq_json_arena_active(void)
 {
 	return arena.active;
+}
+
+bool aq_json_arena_holds_all(void)
+{
+	return arena.active && !arena.spilled;
 }
 
 size_t aq_json_arena_held(void)
