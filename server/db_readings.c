@@ -553,33 +553,75 @@ enum aq_status aq_db_fold_once(struct aq_db *db)
 	return st;
 }
 
+/* Orders positions by the code they hold (qsort cannot take a context: the codes travel
+ * with the positions). */
+struct code_at {
+	const char *code;
+	size_t at;
+};
+
+static int by_code(const void *a, const void *b)
+{
+	return strcmp(((const struct code_at *)a)->code, ((const struct code_at *)b)->code);
+}
+
+/* Each distinct code is asked once: a batch is mostly one station's history, and a thousand
+ * rows of the same code cost the database a thousand lookups and the wire a thousand rows. */
 enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, size_t n, int *ids)
 {
 	struct aq_buf b = {0};
-	enum aq_status st;
+	enum aq_status st = AQ_ERR_INTERNAL;
+	PGresult *r = NULL;
+	char *list = NULL;
+	size_t *slot = malloc(n * sizeof *slot); /* reading i's code is distinct code slot[i] */
+	struct code_at *sorted = malloc(n * sizeof *sorted);
+	size_t distinct = 0;
+
+	if (n == 0) {
+		st = AQ_OK;
+		goto out;
+	}
+	if (!slot || !sorted)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = (struct code_at){codes[i], i};
+	qsort(sorted, n, sizeof *sorted, by_code);
 	aq_buf_str(&b, "{");
-	for (size_t i = 0; i < n; i++) {
-		/* Codes are validated ([A-Za-z0-9_.-]); quoting keeps e.g. "NULL" a string. */
-		aq_buf_str(&b, i ? ",\"" : "\"");
-		aq_buf_str(&b, codes[i]);
-		aq_buf_str(&b, "\"");
+	for (size_t k = 0; k < n; k++) {
+		if (k == 0 || strcmp(sorted[k].code, sorted[k - 1].code) != 0) {
+			/* Codes are validated ([A-Za-z0-9_.-]); quoting keeps e.g. "NULL" a string. */
+			aq_buf_str(&b, distinct ? ",\"" : "\"");
+			aq_buf_str(&b, sorted[k].code);
+			aq_buf_str(&b, "\"");
+			distinct++;
+		}
+		slot[sorted[k].at] = distinct - 1;
 	}
 	aq_buf_str(&b, "}");
-	char *list = aq_buf_take(&b);
+	list = aq_buf_take(&b);
 	if (!list)
-		return AQ_ERR_INTERNAL;
+		goto out;
 	const char *params[] = {list};
-	PGresult *r = aq_db_exec(db, &sql_station_ids, 1, params, &st);
-	free(list);
+	r = aq_db_exec(db, &sql_station_ids, 1, params, &st);
 	if (st != AQ_OK)
-		return st;
-	/* Rows come back in the order of the codes (ORDER BY the ordinality): row i is codes[i]. */
-	for (int row = 0; row < PQntuples(r) && (size_t)row < n; row++) {
-		int id = atoi(PQgetvalue(r, row, 1));
-		ids[row] = PQgetvalue(r, row, 2)[0] == 't' ? id : -id;
+		goto out;
+	/* Rows come back in the order of the codes sent (ORDER BY the ordinality): row k is the
+	 * k-th distinct code. */
+	if ((size_t)PQntuples(r) != distinct) {
+		st = AQ_ERR_INTERNAL;
+		goto out;
 	}
+	for (size_t i = 0; i < n; i++) {
+		int row = (int)slot[i];
+		int id = atoi(PQgetvalue(r, row, 1));
+		ids[i] = PQgetvalue(r, row, 2)[0] == 't' ? id : -id;
+	}
+out:
 	PQclear(r);
-	return AQ_OK;
+	free(list);
+	free(sorted);
+	free(slot);
+	return st;
 }
 
 /* The bound of a listing: an instant, or an open end. */

@@ -7,6 +7,7 @@
 #include "http_internal.h"
 #include "aq_addr.h"
 #include "aq_file.h"
+#include "aq_json_arena.h"
 #include "aq_log.h"
 #include "aq_metrics.h"
 #include "aq_ratelimit.h"
@@ -42,75 +43,77 @@ struct aq_http {
 #define PERIOD_QUERY "metric,by,pollutants,baseline,format,lang"
 
 static const struct aq_route routes[] = {
-	{"GET", "/", aq_handle_dashboard, AQ_AUTH_OPEN, false, "dashboard", NULL, false},
-	{"GET", "/static/{}", aq_handle_static, AQ_AUTH_OPEN, false, "static", NULL, false},
-	{"GET", "/favicon.ico", aq_handle_favicon, AQ_AUTH_OPEN, false, "favicon", NULL, false},
-	{"GET", "/healthz", aq_handle_healthz, AQ_AUTH_OPEN, false, "healthz", NULL, false},
-	{"GET", "/readyz", aq_handle_readyz, AQ_AUTH_OPEN, false, "readyz", NULL, false},
-	{"GET", "/metrics", aq_handle_metrics, AQ_AUTH_METRICS, false, "metrics", NULL, false},
+	{"GET", "/", aq_handle_dashboard, AQ_AUTH_OPEN, false, "dashboard", NULL, false, false},
+	{"GET", "/static/{}", aq_handle_static, AQ_AUTH_OPEN, false, "static", NULL, false, false},
+	{"GET", "/favicon.ico", aq_handle_favicon, AQ_AUTH_OPEN, false, "favicon", NULL, false, false},
+	{"GET", "/healthz", aq_handle_healthz, AQ_AUTH_OPEN, false, "healthz", NULL, false, false},
+	{"GET", "/readyz", aq_handle_readyz, AQ_AUTH_OPEN, false, "readyz", NULL, false, false},
+	{"GET", "/metrics", aq_handle_metrics, AQ_AUTH_METRICS, false, "metrics", NULL, false, false},
 	{"GET", "/api/v1/stations", aq_handle_station_list, AQ_AUTH_READ, false, "stations", "kind,near,radius_km",
+	 false, false},
+	{"GET", "/api/v1/stations/{}", aq_handle_station_get, AQ_AUTH_READ, false, "station", NULL, false, false},
+	{"PUT", "/api/v1/stations/{}", aq_handle_station_put, AQ_AUTH_ADMIN, true, "station", NULL, false, false},
+	{"DELETE", "/api/v1/stations/{}", aq_handle_station_delete, AQ_AUTH_ADMIN, false, "station", NULL, false,
 	 false},
-	{"GET", "/api/v1/stations/{}", aq_handle_station_get, AQ_AUTH_READ, false, "station", NULL, false},
-	{"PUT", "/api/v1/stations/{}", aq_handle_station_put, AQ_AUTH_ADMIN, true, "station", NULL, false},
-	{"DELETE", "/api/v1/stations/{}", aq_handle_station_delete, AQ_AUTH_ADMIN, false, "station", NULL, false},
 	{"POST", "/api/v1/stations/{}/token", aq_handle_station_token, AQ_AUTH_ADMIN, false, "station_token", NULL,
-	 false},
+	 false, false},
 	{"DELETE", "/api/v1/stations/{}/hj212-lockout", aq_handle_station_lockout_lift, AQ_AUTH_ADMIN, false,
-	 "station_hj212_lockout", NULL, false},
+	 "station_hj212_lockout", NULL, false, false},
 	{"GET", "/api/v1/stations/{}/readings", aq_handle_readings_list, AQ_AUTH_READ, false, "station_readings",
-	 "from,to,limit,cursor,format,lang", true},
+	 "from,to,limit,cursor,format,lang", true, false},
 	{"GET", "/api/v1/stations/{}/hourly", aq_handle_station_hourly, AQ_AUTH_READ, false, "station_hourly",
-	 "date,lang", true},
+	 "date,lang", true, false},
 	{"GET", "/api/v1/stations/{}/daily", aq_handle_station_daily, AQ_AUTH_READ, false, "station_daily",
-	 "from,to,lang", true},
+	 "from,to,lang", true, false},
 	{"GET", "/api/v1/stations/{}/quality", aq_handle_station_quality, AQ_AUTH_READ, false, "station_quality",
-	 "from,to", false},
+	 "from,to", false, false},
 	{"GET", "/api/v1/stations/{}/calibrations", aq_handle_calibrations_list, AQ_AUTH_READ, false, "calibrations",
-	 NULL, false},
+	 NULL, false, false},
 	{"POST", "/api/v1/stations/{}/calibrations", aq_handle_calibration_create, AQ_AUTH_ADMIN, true, "calibrations",
-	 NULL, false},
+	 NULL, false, false},
 	{"POST", "/api/v1/stations/{}/calibrations/{}/approve", aq_handle_calibration_approve, AQ_AUTH_ADMIN, true,
-	 "calibration_approve", NULL, false},
-	{"POST", "/api/v1/readings", aq_handle_readings_post, AQ_AUTH_STATION, true, "readings", NULL, false},
+	 "calibration_approve", NULL, false, false},
+	{"POST", "/api/v1/readings", aq_handle_readings_post, AQ_AUTH_STATION, true, "readings", NULL, false, true},
 	{"GET", "/api/v1/ranking/today", aq_handle_ranking_today, AQ_AUTH_READ, false, "ranking_today", DAY_QUERY,
-	 false},
+	 false, false},
 	{"GET", "/api/v1/ranking/latest", aq_handle_ranking_latest, AQ_AUTH_READ, false, "ranking_latest", DAY_QUERY,
-	 true},
+	 true, false},
 	{"GET", "/api/v1/ranking/summary", aq_handle_ranking_summary, AQ_AUTH_READ, false, "ranking_summary",
-	 "from,to,metric", true},
+	 "from,to,metric", true, false},
 	{"GET", "/api/v1/ranking/month-to-date", aq_handle_ranking_month_to_date, AQ_AUTH_READ, false, "ranking_mtd",
-	 PERIOD_QUERY, true},
+	 PERIOD_QUERY, true, false},
 	{"GET", "/api/v1/ranking/year-to-date", aq_handle_ranking_year_to_date, AQ_AUTH_READ, false, "ranking_ytd",
-	 PERIOD_QUERY, true},
+	 PERIOD_QUERY, true, false},
 	{"GET", "/api/v1/ranking/campaign", aq_handle_ranking_campaign, AQ_AUTH_READ, false, "ranking_campaign",
-	 "from,to," PERIOD_QUERY, true},
+	 "from,to," PERIOD_QUERY, true, false},
 	{"GET", "/api/v1/ranking/month/{}", aq_handle_ranking_month, AQ_AUTH_READ, false, "ranking_month", PERIOD_QUERY,
-	 true},
+	 true, false},
 	{"GET", "/api/v1/ranking/year/{}", aq_handle_ranking_year, AQ_AUTH_READ, false, "ranking_year", PERIOD_QUERY,
-	 true},
+	 true, false},
 	{"POST", "/api/v1/ranking/month/{}/finalize", aq_handle_period_finalize_month, AQ_AUTH_ADMIN, true,
-	 "ranking_month_finalize", "metric,by,pollutants,format", false},
+	 "ranking_month_finalize", "metric,by,pollutants,format", false, false},
 	{"POST", "/api/v1/ranking/year/{}/finalize", aq_handle_period_finalize_year, AQ_AUTH_ADMIN, true,
-	 "ranking_year_finalize", "metric,by,pollutants,format", false},
+	 "ranking_year_finalize", "metric,by,pollutants,format", false, false},
 	{"GET", "/api/v1/ranking/{}", aq_handle_ranking_day, AQ_AUTH_READ, false, "ranking_day",
-	 "by,pollutants,baseline," DAY_QUERY, true},
+	 "by,pollutants,baseline," DAY_QUERY, true, false},
 	{"POST", "/api/v1/ranking/{}/finalize", aq_handle_ranking_finalize, AQ_AUTH_ADMIN, true, "ranking_finalize",
-	 DAY_QUERY, false},
+	 DAY_QUERY, false, false},
 	{"GET", "/api/v1/quality/summary", aq_handle_quality_summary, AQ_AUTH_READ, false, "quality_summary",
-	 "date,metric", false},
+	 "date,metric", false, false},
 	{"GET", "/api/v1/bulletins/month/{}", aq_handle_bulletin_month, AQ_AUTH_READ, false, "bulletin_month",
-	 "format,lang", false},
+	 "format,lang", false, false},
 	{"GET", "/api/v1/bulletins/{}", aq_handle_bulletin_day, AQ_AUTH_READ, false, "bulletin_day",
-	 "format,lang,campaign_days", false},
+	 "format,lang,campaign_days", false, false},
 	{"GET", "/api/v1/interviews", aq_handle_interviews_list, AQ_AUTH_READ, false, "interviews",
-	 "date,from,to,station,status,format,lang", true},
-	{"PATCH", "/api/v1/interviews/{}", aq_handle_interview_patch, AQ_AUTH_ADMIN, true, "interview", NULL, false},
+	 "date,from,to,station,status,format,lang", true, false},
+	{"PATCH", "/api/v1/interviews/{}", aq_handle_interview_patch, AQ_AUTH_ADMIN, true, "interview", NULL, false,
+	 false},
 	{"GET", "/api/v1/alerts", aq_handle_alerts_list, AQ_AUTH_READ, false, "alerts",
-	 "status,station,type,since,limit", false},
-	{"POST", "/api/v1/alerts/{}/ack", aq_handle_alert_ack, AQ_AUTH_ADMIN, true, "alert_ack", NULL, false},
-	{"GET", "/api/v1/events", aq_handle_events, AQ_AUTH_READ, false, "events", NULL, false},
+	 "status,station,type,since,limit", false, false},
+	{"POST", "/api/v1/alerts/{}/ack", aq_handle_alert_ack, AQ_AUTH_ADMIN, true, "alert_ack", NULL, false, false},
+	{"GET", "/api/v1/events", aq_handle_events, AQ_AUTH_READ, false, "events", NULL, false, false},
 	{"GET", "/api/v1/national/{}/sources", aq_handle_national_sources, AQ_AUTH_READ, false, "national_sources",
-	 "from,to,pollutant,radius_km", false},
+	 "from,to,pollutant,radius_km", false, false},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -180,6 +183,19 @@ static void route_request(struct aq_request *req)
 const char *aq_request_query(struct aq_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void aq_request_json_drop(struct aq_request *req)
+{
+	/* A body wholly in the arena goes with its rewind; walking it to free each value would
+	 * only find memory the rewind takes back anyway. */
+	if (!req->json_in_arena || !aq_json_arena_holds_all())
+		json_decref(req->json);
+	req->json = NULL;
+	if (req->json_in_arena) {
+		aq_json_arena_end();
+		req->json_in_arena = false;
+	}
 }
 
 struct aq_db *aq_request_db(struct aq_request *req, enum MHD_Result *result)
@@ -484,14 +500,24 @@ static enum MHD_Result dispatch(struct aq_request *req)
 		if (!is_json_type(ct))
 			return aq_reply_error(req, AQ_ERR_UNSUPPORTED_MEDIA_TYPE, NULL, NULL);
 		json_error_t jerr;
+		if (req->route->scratch_json) {
+			aq_json_arena_begin();
+			req->json_in_arena = true;
+		}
 		/* JSON_REJECT_DUPLICATES: {"pm25": 1, "pm25": 900} must not silently keep one. */
 		req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-		if (!req->json)
+		if (!req->json) {
+			aq_request_json_drop(req); /* jerr is a struct of its own, not json values */
 			return aq_reply_errorf(req, AQ_ERR_INVALID_JSON, "Invalid JSON at line %d, column %d: %s",
 					       jerr.line, jerr.column, jerr.text);
+		}
 	}
-	if (!req->route->replica || !req->app->replica)
-		return req->route->handler(req);
+	if (!req->route->replica || !req->app->replica) {
+		enum MHD_Result ret = req->route->handler(req);
+		if (req->json_in_arena) /* a handler that forgot: the scope must not outlive the call */
+			aq_request_json_drop(req);
+		return ret;
+	}
 	/* Every read of this reply on one connection in one snapshot: the replica's, or the
 	 * primary's when it is bypassed — never some of each. */
 	struct aq_replica_read rd;

@@ -39,6 +39,9 @@ struct aq_route {
 	const char *query; /* the query parameters it takes, comma-separated (API routes refuse
 			    * any other with 422; NULL: none) */
 	bool replica; /* its reads may go to the read replica (AQRANK_READ_DSN), in one snapshot */
+	/* The body is parsed in the thread's json arena (aq_json_arena.h): the handler turns it into
+	 * structs and calls aq_request_json_drop before it builds any other json value. */
+	bool scratch_json;
 };
 
 /* One HTTP request, from its request line to the completion callback (http.c owns it). */
@@ -64,6 +67,7 @@ struct aq_request {
 	size_t body_len, body_cap;
 	bool body_too_large;
 	json_t *json; /* parsed body, owned */
+	bool json_in_arena; /* req->json lives in the thread's json arena (route->scratch_json) */
 	enum aq_role role;
 	struct aq_station station; /* the caller's station, for AQ_ROLE_STATION */
 	const char *read_from; /* a replica-routed reply: "replica" or "primary"; NULL otherwise */
@@ -143,6 +147,9 @@ bool aq_guard_trusted(const struct aq_guard *g, const struct aq_addr *peer);
 const char *aq_request_query(struct aq_request *req, const char *name);
 /* Borrows a DB connection; on failure replies 503 itself and returns NULL (*result set). */
 struct aq_db *aq_request_db(struct aq_request *req, enum MHD_Result *result);
+/* Frees the parsed body now and, when it was parsed in the thread's json arena, closes the
+ * arena's scope: every json value made since the parse is gone after this. */
+void aq_request_json_drop(struct aq_request *req);
 
 /* Parks req: its connection is suspended (holding no worker thread) until aq_request_wake;
  * then resume(req) answers it. state (consumed: state_free frees it when the request ends,

@@ -90,6 +90,9 @@ enum MHD_Result aq_handle_readings_post(struct aq_request *req)
 		return aq_reply_error(req, AQ_ERR_INVALID_JSON,
 				      "The body is empty: send a reading object or an array of them.", NULL);
 	st = aq_json_readings_parse(req->json, &readings, &n, &problems);
+	/* The body was parsed in the thread's json arena (route scratch_json): its values go
+	 * before any reply is built, and nothing below reads them (problems are copied text). */
+	aq_request_json_drop(req);
 	if (st == AQ_ERR_INVALID_READING) {
 		result = aq_reply_error(req, st, "The batch is empty: send 1 to 5000 readings.", NULL);
 		goto out;

@@ -3,6 +3,7 @@
 #include "aq_app.h"
 #include "aq_clock.h"
 #include "aq_config.h"
+#include "aq_json_arena.h"
 #include "aq_db.h"
 #include "aq_file.h"
 #include "aq_hj212_server.h"
@@ -227,6 +228,8 @@ int main(int argc, char **argv)
 {
 	struct aq_config cfg;
 	const char *command;
+	/* jansson's allocation functions, before any thread and any json value (aq_json_arena.h) */
+	aq_json_arena_install();
 	aq_config_init(&cfg);
 	int code = load_config(argc, argv, &cfg, &command);
 	if (code != 0) {

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Batched ingest of two (or more) aqrankd binaries, alternated round by round on one
+PostgreSQL cluster (a database each): per round and binary, a day of minute readings in
+bodies of 1000 (bench/run.py's minute_readings, 4 clients), then the COPY ceiling
+(bench/copy_bench, 4 clients, 1000-row batches) into a fresh table of the same database —
+so each figure has its ceiling next to it, as in phase_ingest — and the CPU the daemon and
+the cluster's backends spent per 1000 readings (from /proc: steadier than rates on a shared
+machine). Medians on stdout.
+
+    AQ_TEST_PG_URL=$(sh deploy/pg-local.sh url) AQ_PG_STATE=var/dev-pg \\
+        python3 bench/ingest_ab.py OLD/aqrankd NEW/aqrankd   (AB_STATIONS=1000, AB_ROUNDS=4)
+"""
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as bench  # noqa: E402
+
+if len(sys.argv) < 3 or not os.environ.get("AQ_TEST_PG_URL") or not os.environ.get("AQ_PG_STATE"):
+    sys.exit(__doc__)
+base = os.environ["AQ_TEST_PG_URL"]
+bins = sys.argv[1:]
+N = int(os.environ.get("AB_STATIONS", "1000"))
+ROUNDS = int(os.environ.get("AB_ROUNDS", "4"))
+pg_dir = open(os.path.join(os.environ["AQ_PG_STATE"], "dir")).read().strip()
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def postmaster():
+    return int(open(os.path.join(pg_dir, "data", "postmaster.pid")).readline())
+
+
+def cpu_s(pid):
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / TICK
+
+
+def cluster_cpu_s(parent):
+    """CPU of the postmaster's children that are alive now (backends of this run live as long
+    as the daemon's connections)."""
+    t = 0.0
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                f = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+                if int(f[1]) == parent:
+                    t += (int(f[11]) + int(f[12])) / TICK
+            except (OSError, IndexError, ValueError):
+                pass
+    return t
+
+
+bench.build_tools()
+daemons, urls = [], []
+codes = None
+for k, binary in enumerate(bins):
+    name = f"ingest_ab_{k}"
+    subprocess.run(["psql", base, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True, capture_output=True)
+    subprocess.run(["psql", base, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    urls.append(base.replace("/aqrank?", f"/{name}?"))
+    os.environ["BENCH_AQRANKD"] = binary
+    daemons.append(bench.Daemon(urls[-1]))
+    codes, _ = bench.register(daemons[-1].port, N)
+res = [{"rps": [], "ratio": [], "daemon": [], "pg": []} for _ in bins]
+try:
+    for r in range(ROUNDS):
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.mktime(time.strptime(bench.PAST, "%Y-%m-%d")) - r * 86400))
+        bodies = bench.minute_readings(codes, day, 1440)
+        order = list(range(len(bins))) if r % 2 == 0 else list(reversed(range(len(bins))))
+        for k in order:
+            pm = postmaster()
+            c0, p0 = cpu_s(daemons[k].proc.pid), cluster_cpu_s(pm)
+            seconds = bench.post_parallel(daemons[k].port, bodies, 4)
+            c1, p1 = cpu_s(daemons[k].proc.pid), cluster_cpu_s(pm)
+            rps = 1440 * N / seconds
+            bench.psql(urls[k], "DROP TABLE IF EXISTS readings_copy; "
+                       "CREATE TABLE readings_copy (LIKE readings INCLUDING ALL)")
+            copy = float(bench.sh(f"{bench.OUT}/copy_bench", urls[k], "4", str(max(4, 1440 * N // 4000)), "1000").strip())
+            thousands = 1440 * N / 1000
+            x = res[k]
+            x["rps"].append(rps)
+            x["ratio"].append(rps / copy)
+            x["daemon"].append((c1 - c0) / thousands * 1000)
+            x["pg"].append((p1 - p0) / thousands * 1000)
+            print(r, day, os.path.basename(os.path.dirname(bins[k])) or bins[k], f"ingest {rps:.0f}/s", f"copy {copy:.0f}/s",
+                  f"ratio {rps / copy:.3f}", f"daemon {x['daemon'][-1]:.2f} ms", f"postgres {x['pg'][-1]:.2f} ms",
+                  "CPU per 1000 readings", flush=True)
+finally:
+    for d in daemons:
+        d.stop()
+for k, binary in enumerate(bins):
+    x = res[k]
+    print(binary, "ingest %.0f readings/s" % statistics.median(x["rps"]),
+          "ratio to COPY %.3f" % statistics.median(x["ratio"]), [round(v, 3) for v in x["ratio"]],
+          "CPU per 1000 readings: daemon %.2f ms, postgres %.2f ms" % (statistics.median(x["daemon"]),
+                                                                       statistics.median(x["pg"])))
