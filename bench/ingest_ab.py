@@ -9,6 +9,9 @@ machine). Medians on stdout.
 
     AQ_TEST_PG_URL=$(sh deploy/pg-local.sh url) AQ_PG_STATE=var/dev-pg \\
         python3 bench/ingest_ab.py OLD/aqrankd NEW/aqrankd   (AB_STATIONS=1000, AB_ROUNDS=4)
+
+AB_SQL_<k> runs SQL in binary k's database once it is set up, AB_ENV_<k> ("NAME=value ...")
+adds to binary k's environment (experiments: the same binary twice, one changed).
 """
 import os
 import statistics
@@ -62,8 +65,11 @@ for k, binary in enumerate(bins):
     subprocess.run(["psql", base, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
     urls.append(base.replace("/aqrank?", f"/{name}?"))
     os.environ["BENCH_AQRANKD"] = binary
-    daemons.append(bench.Daemon(urls[-1]))
+    extra = dict(kv.split("=", 1) for kv in os.environ.get(f"AB_ENV_{k}", "").split())
+    daemons.append(bench.Daemon(urls[-1], **extra))
     codes, _ = bench.register(daemons[-1].port, N)
+    if os.environ.get(f"AB_SQL_{k}"):  # an experiment on one binary's database (AB_SQL_1=...)
+        bench.psql(urls[-1], os.environ[f"AB_SQL_{k}"])
 res = [{"rps": [], "ratio": [], "daemon": [], "pg": []} for _ in bins]
 try:
     for r in range(ROUNDS):

@@ -41,6 +41,7 @@ struct aq_app {
 	struct aq_ratelimit *ratelimit;
 	struct aq_token_cache *tokens;
 	struct aq_ingest_group *ingest_group;	/* group commit of live readings */
+	struct aq_ingest_group *ingest_batches; /* group commit of batches */
 	struct aq_period_cache *periods;	/* finalized days' values for the period rankings */
 	struct aq_pdf_fonts *pdf_fonts;		/* the bulletins' font map, shared by the threads */
 	struct aq_hj212_server *hj212;		/* NULL when AQRANK_HJ212_LISTEN is unset */

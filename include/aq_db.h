@@ -110,6 +110,16 @@ struct aq_ingest_result {
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
 				     size_t n, const char *source, int64_t today, int64_t hour_start_us, int64_t now_us,
 				     struct aq_ingest_result *result);
+/* Batches at least this big, not all live, are COPYed by aq_db_readings_ingest (below it,
+ * one statement is fewer round trips). */
+#define AQ_COPY_MIN_READINGS 64
+/* aq_db_readings_ingest's COPY path alone, for readings none of which is stored yet (the
+ * group commit of batches, ingest_group.c): AQ_OK, committed, every reading accepted; a
+ * reading already stored (or sent twice) makes it AQ_ERR_CONFLICT with nothing stored, and
+ * the caller sorts them with aq_db_readings_ingest. */
+enum aq_status aq_db_readings_copy(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
+				   size_t n, const char *source, int64_t today, int64_t hour_start_us, int64_t now_us,
+				   struct aq_ingest_result *result);
 /* The group commit of live readings (ingest_group.c) in two steps. First one statement for
  * the live readings (every one in the clock's current hour) of several requests, in queue
  * order: it stores the new ones and returns their keys in *keys (malloc'd, *n_keys). */

@@ -38,8 +38,8 @@ struct aq_ingest_ticket {
 };
 
 /* As aq_ingest_store, without waiting for a group commit: when every reading is live (the
- * clock's current hour), calls sink->park(ctx), queues them for the next group and returns
- * true; sink->done(ctx, st) follows from a committer thread, and readings, station_ids, result
+ * clock's current hour), or there are AQ_COPY_MIN_READINGS or more, calls sink->park(ctx),
+ * queues them for the next group of their kind (aq_ingest_group.h) and returns true; sink->done(ctx, st) follows from a committer thread, and readings, station_ids, result
  * and t must live until then (db is not used). Otherwise stores them at once on db and returns
  * false with the status in *st. */
 bool aq_ingest_submit(struct aq_app *app, struct aq_db *db, struct aq_ingest_ticket *t,

@@ -1,4 +1,4 @@
-/* aq_ingest_group.h — group commit of live readings. Single-reading POSTs arrive concurrently
+/* aq_ingest_group.h — group commit of readings. Single-reading POSTs arrive concurrently
  * from many devices; each as its own statement and commit would cost PostgreSQL an executor
  * start-up, a transaction and a commit record per reading. Requests whose readings are all in
  * the clock's current hour queue here instead; the queue's own committer threads each take
@@ -18,14 +18,24 @@
 struct aq_ingest_group;
 struct aq_metrics;
 
-/* One request's live readings, waiting in the queue. The caller fills the first fields and
+/* What a queue groups. Live readings: requests whose readings are all in the clock's current
+ * hour, one INSERT statement per group (aq_db_readings_insert_live). Batches: requests of
+ * AQ_COPY_MIN_READINGS readings or more, not all live, one COPY and one statement for the
+ * station-hours per group (aq_db_readings_copy) — concurrent uploads of history share a
+ * transaction, whose cost to PostgreSQL is mostly fixed. */
+enum aq_group_kind {
+	AQ_GROUP_LIVE,
+	AQ_GROUP_BATCHES
+};
+
+/* One request's readings, waiting in the queue. The caller fills the first fields and
  * keeps the struct, the readings, the ids and the result alive until done is called. */
 struct aq_ingest_wait {
 	const struct aq_reading *readings;
 	const int *station_ids; /* station_ids[i] for readings[i], active stations */
 	size_t n;
 	const char *source;
-	int64_t today, hour_start_us, now_us; /* every reading in the hour starting hour_start_us */
+	int64_t today, hour_start_us, now_us; /* live: every reading in the hour starting hour_start_us */
 	struct aq_ingest_result *result;
 	/* Called once from a committer thread, with the counts in *result on AQ_OK (committed)
 	 * and nothing stored otherwise; the queue does not touch w once it returned. */
@@ -39,8 +49,8 @@ struct aq_ingest_wait {
 /* A queue with `committers` threads (groups in flight), at most `max_readings` readings per
  * group, borrowing connections from pool; counts groups in metrics (may be NULL). NULL on
  * failure. */
-struct aq_ingest_group *aq_ingest_group_new(struct aq_db_pool *pool, struct aq_metrics *metrics, int committers,
-					    size_t max_readings);
+struct aq_ingest_group *aq_ingest_group_new(enum aq_group_kind kind, struct aq_db_pool *pool,
+					    struct aq_metrics *metrics, int committers, size_t max_readings);
 /* Runs what is still queued, stops the committers and frees the queue. NULL-safe. */
 void aq_ingest_group_free(struct aq_ingest_group *g);
 

@@ -24,16 +24,18 @@ enum aq_counter {
 	AQ_C_WEBHOOK_DELIVERED,
 	AQ_C_WEBHOOK_FAILED,
 	AQ_C_RATE_LIMITED,
-	AQ_C_CONN_REFUSED,	    /* connections closed at accept: their address was at AQRANK_PER_IP_LIMIT */
-	AQ_C_HEADER_TIMEOUTS,	    /* connections cut: no complete request head within the deadline */
-	AQ_C_AUTH_FAILURES,	    /* requests whose bearer token matched nothing */
-	AQ_C_AUTH_LIMITED,	    /* requests refused: their address failed authentication too often */
-	AQ_C_REPLICA_READS,	    /* replies read from the replica (AQRANK_READ_DSN) */
-	AQ_C_REPLICA_BYPASSED,	    /* replies that would have, read from the primary: replica bypassed */
-	AQ_C_TODAY_BUILDS,	    /* today's ranking built (a cache miss) */
-	AQ_C_TODAY_STALE,	    /* polls of today answered with the entry from before a change (debounce) */
-	AQ_C_INGEST_GROUPS,	    /* group commits of live readings run (ingest_group.c) */
-	AQ_C_INGEST_GROUP_REQUESTS, /* requests stored by them */
+	AQ_C_CONN_REFUSED,		  /* connections closed at accept: their address was at AQRANK_PER_IP_LIMIT */
+	AQ_C_HEADER_TIMEOUTS,		  /* connections cut: no complete request head within the deadline */
+	AQ_C_AUTH_FAILURES,		  /* requests whose bearer token matched nothing */
+	AQ_C_AUTH_LIMITED,		  /* requests refused: their address failed authentication too often */
+	AQ_C_REPLICA_READS,		  /* replies read from the replica (AQRANK_READ_DSN) */
+	AQ_C_REPLICA_BYPASSED,		  /* replies that would have, read from the primary: replica bypassed */
+	AQ_C_TODAY_BUILDS,		  /* today's ranking built (a cache miss) */
+	AQ_C_TODAY_STALE,		  /* polls of today answered with the entry from before a change (debounce) */
+	AQ_C_INGEST_GROUPS,		  /* group commits of live readings run (ingest_group.c) */
+	AQ_C_INGEST_GROUP_REQUESTS,	  /* requests stored by them */
+	AQ_C_INGEST_BATCH_GROUPS,	  /* group commits of batches (ingest_group.c) */
+	AQ_C_INGEST_BATCH_GROUP_REQUESTS, /* requests stored by them */
 	AQ_COUNTERS
 };
 

@@ -48,12 +48,15 @@ enum aq_status aq_app_services_new(struct aq_app *app)
 	app->metrics = aq_metrics_new();
 	app->ratelimit = aq_ratelimit_new(app->cfg->rate_limit, app->cfg->rate_burst);
 	app->tokens = aq_token_cache_new();
-	/* Two groups in flight, up to 1000 readings each (ingest_group.c). */
-	app->ingest_group = app->metrics ? aq_ingest_group_new(app->pool, app->metrics, 2, 1000) : NULL;
+	/* Two groups in flight, up to 1000 live readings or four full batches each (ingest_group.c). */
+	app->ingest_group = app->metrics ? aq_ingest_group_new(AQ_GROUP_LIVE, app->pool, app->metrics, 2, 1000) : NULL;
+	app->ingest_batches =
+		app->metrics ? aq_ingest_group_new(AQ_GROUP_BATCHES, app->pool, app->metrics, 2, 4 * AQ_MAX_BATCH)
+			     : NULL;
 	app->periods = aq_period_cache_new();
 	app->pdf_fonts = aq_pdf_fonts_new();
-	return app->events && app->metrics && app->ratelimit && app->tokens && app->ingest_group && app->periods &&
-			       app->pdf_fonts
+	return app->events && app->metrics && app->ratelimit && app->tokens && app->ingest_group &&
+			       app->ingest_batches && app->periods && app->pdf_fonts
 		       ? AQ_OK
 		       : AQ_ERR_INTERNAL;
 }
@@ -70,6 +73,8 @@ void aq_app_services_free(struct aq_app *app)
 	app->tokens = NULL;
 	aq_ingest_group_free(app->ingest_group);
 	app->ingest_group = NULL;
+	aq_ingest_group_free(app->ingest_batches);
+	app->ingest_batches = NULL;
 	aq_period_cache_free(app->periods);
 	app->periods = NULL;
 	aq_pdf_fonts_free(app->pdf_fonts);

@@ -271,9 +271,6 @@ static enum aq_status ingest(struct aq_db *db, const struct batch *b, size_t n, 
 	return result->accepted < n ? count_not_inserted(db, b, source, received, n, result) : AQ_OK;
 }
 
-/* Batches at least this big are COPYed (below it, one statement is fewer round trips). */
-#define COPY_MIN_READINGS 64
-
 static void put_be(struct aq_buf *b, uint64_t v, int bytes)
 {
 	unsigned char out[8];
@@ -380,8 +377,15 @@ static void group_arrays(struct aq_buf arr[GROUP_ARRAYS], const struct aq_hour_g
 		aq_buf_str(&arr[a], "}");
 }
 
+/* Readings per COPY statement. PostgreSQL 15 makes a tuple slot per row a COPY buffers and
+ * registers each with its resource owner, whose lookups of the one tuple descriptor they
+ * share grow with their number: one COPY of 1000 rows cost it about a fifth more CPU per row
+ * than four of 250 in the same transaction (bench/ingest_ab.py; docs/PERFORMANCE.md). */
+#define COPY_CHUNK 250
+
 struct copy_batch {
-	struct aq_buf rows;		 /* COPY binary format */
+	struct aq_buf *rows; /* COPY binary format, one per chunk */
+	size_t n_chunks;
 	struct aq_buf arr[GROUP_ARRAYS]; /* station-hours */
 	const char *today, *hour_start;
 	struct aq_ingest_result *result;
@@ -390,11 +394,13 @@ struct copy_batch {
 static enum aq_status copy_batch_tx(struct aq_db *db, void *arg)
 {
 	struct copy_batch *cb = arg;
-	enum aq_status st = aq_db_copy_in(db,
-					  "COPY readings (station_id, observed_at, " VALUE_COLUMNS
-					  ", source, received_at) FROM STDIN "
-					  "(FORMAT binary)",
-					  cb->rows.s, cb->rows.len);
+	enum aq_status st = AQ_OK;
+	for (size_t c = 0; c < cb->n_chunks && st == AQ_OK; c++)
+		st = aq_db_copy_in(db,
+				   "COPY readings (station_id, observed_at, " VALUE_COLUMNS
+				   ", source, received_at) FROM STDIN "
+				   "(FORMAT binary)",
+				   cb->rows[c].s, cb->rows[c].len);
 	if (st != AQ_OK)
 		return st;
 	struct aq_db_params p = {0};
@@ -420,8 +426,8 @@ static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *rea
 				  const char *source, const char *today, const char *hour_start, int64_t received_us,
 				  struct aq_ingest_result *result)
 {
-	int64_t *days = malloc(n * sizeof *days);
-	int *hours = malloc(n * sizeof *hours);
+	int64_t *days = calloc(n ? n : 1, sizeof *days); /* zeroed: gcc cannot see n > 0 */
+	int *hours = calloc(n ? n : 1, sizeof *hours);
 	struct aq_hour_group *groups = NULL;
 	long n_groups = -1;
 	enum aq_status st = AQ_ERR_INTERNAL;
@@ -432,23 +438,47 @@ static enum aq_status ingest_copy(struct aq_db *db, const struct aq_reading *rea
 			aq_local_of(readings[i].observed_us, &days[i], &hours[i], NULL);
 		n_groups = aq_hour_groups(readings, station_ids, days, hours, n, &groups);
 	}
-	if (n_groups >= 0) {
-		copy_rows(&cb.rows, readings, station_ids, n, source, received_us);
+	cb.n_chunks = (n + COPY_CHUNK - 1) / COPY_CHUNK;
+	cb.rows = calloc(cb.n_chunks, sizeof *cb.rows);
+	if (n_groups >= 0 && cb.rows) {
+		bool oom = false;
+		for (size_t c = 0; c < cb.n_chunks; c++) {
+			size_t at = c * COPY_CHUNK, m = n - at < COPY_CHUNK ? n - at : COPY_CHUNK;
+			copy_rows(&cb.rows[c], readings + at, station_ids + at, m, source, received_us);
+			oom |= cb.rows[c].oom;
+		}
 		group_arrays(cb.arr, groups, (size_t)n_groups);
-		bool oom = cb.rows.oom;
 		for (int a = 0; a < GROUP_ARRAYS; a++)
 			oom |= cb.arr[a].oom;
 		memset(result, 0, sizeof *result);
 		if (!oom)
 			st = aq_db_tx(db, copy_batch_tx, &cb);
 	}
-	aq_buf_free(&cb.rows);
+	for (size_t c = 0; cb.rows && c < cb.n_chunks; c++)
+		aq_buf_free(&cb.rows[c]);
+	free(cb.rows);
 	for (int a = 0; a < GROUP_ARRAYS; a++)
 		aq_buf_free(&cb.arr[a]);
 	free(groups);
 	free(days);
 	free(hours);
 	return st;
+}
+
+/* Today's date and the current hour's start as the statements take them. */
+static void ingest_clock_text(int64_t today, int64_t hour_start_us, char today_text[11], char hour_text[48])
+{
+	aq_date_format(today, today_text);
+	aq_time_format(hour_start_us, 0, hour_text, 48);
+}
+
+enum aq_status aq_db_readings_copy(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
+				   size_t n, const char *source, int64_t today, int64_t hour_start_us, int64_t now_us,
+				   struct aq_ingest_result *result)
+{
+	char today_text[11], hour_text[48];
+	ingest_clock_text(today, hour_start_us, today_text, hour_text);
+	return ingest_copy(db, readings, station_ids, n, source, today_text, hour_text, now_us, result);
 }
 
 enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *readings, const int *station_ids,
@@ -459,13 +489,12 @@ enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *
 	aq_time_format(now_us, 0, received, sizeof received);
 	/* Only past days can be finalized, so only they are share-locked: today's ingest never
 	 * touches the (hot) days row of today. */
-	aq_date_format(today, today_text);
-	aq_time_format(hour_start_us, 0, hour_text, sizeof hour_text);
+	ingest_clock_text(today, hour_start_us, today_text, hour_text);
 	bool live = true;
 	for (size_t i = 0; i < n && live; i++)
 		live = readings[i].observed_us >= hour_start_us; /* today, and no closed hour */
 	enum aq_status st = AQ_ERR_CONFLICT;
-	if (!live && n >= COPY_MIN_READINGS)
+	if (!live && n >= AQ_COPY_MIN_READINGS)
 		st = ingest_copy(db, readings, station_ids, n, source, today_text, hour_text, now_us, result);
 	if (st != AQ_ERR_CONFLICT)
 		return st;

@@ -54,10 +54,13 @@ bool aq_ingest_submit(struct aq_app *app, struct aq_db *db, struct aq_ingest_tic
 		      struct aq_ingest_result *result, const struct aq_ingest_sink *sink, void *ctx, enum aq_status *st)
 {
 	int64_t day, now, hour_start = hour_start_of(app, &day, &now);
-	bool live = app->ingest_group != NULL;
+	bool live = true;
 	for (size_t i = 0; i < n && live; i++)
 		live = readings[i].observed_us >= hour_start; /* today, and no closed hour */
-	if (!live) {
+	struct aq_ingest_group *queue = live			    ? app->ingest_group
+					: n >= AQ_COPY_MIN_READINGS ? app->ingest_batches
+								    : NULL;
+	if (!queue) {
 		*st = aq_db_readings_ingest(db, readings, station_ids, n, source, day, hour_start, now, result);
 		if (*st == AQ_OK)
 			noted(app, result);
@@ -69,6 +72,6 @@ bool aq_ingest_submit(struct aq_app *app, struct aq_db *db, struct aq_ingest_tic
 				       {readings, station_ids, n, source, day, hour_start, now, result, ticket_done, t,
 					AQ_ERR_INTERNAL, NULL}};
 	sink->park(ctx); /* before it is queued: the group may commit at once */
-	aq_ingest_group_submit(app->ingest_group, &t->wait);
+	aq_ingest_group_submit(queue, &t->wait);
 	return true;
 }

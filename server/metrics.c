@@ -44,6 +44,11 @@ static const struct {
 	[AQ_C_INGEST_GROUP_REQUESTS] = {"aqrank_ingest_group_requests_total",
 					"Requests whose live readings went in a group commit (divided by the "
 					"groups: the mean group)."},
+	[AQ_C_INGEST_BATCH_GROUPS] = {"aqrank_ingest_batch_groups_total",
+				      "Group commits of batches (one COPY and one COMMIT each)."},
+	[AQ_C_INGEST_BATCH_GROUP_REQUESTS] = {"aqrank_ingest_batch_group_requests_total",
+					      "Requests whose batch went in a group commit (divided by the "
+					      "groups: the mean group)."},
 };
 
 struct aq_metrics *aq_metrics_new(void)
