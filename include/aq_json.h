@@ -15,6 +15,11 @@
  * 87.799999999999997). */
 #define AQ_JSON_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
+/* j written with AQ_JSON_DUMP_FLAGS into plain malloc'd text (*len bytes, NUL-terminated) the
+ * caller frees — also inside a json arena scope, where json_dumps' text would be arena memory
+ * (aq_json_arena.h), so that it may be handed to libmicrohttpd. NULL when out of memory. */
+char *aq_json_dump_reply(const json_t *j, size_t *len);
+
 /* Parses a readings body: one object or an array of 1..AQ_MAX_BATCH objects. Every shape
  * problem (not an object, unknown field, wrong type, bad timestamp, bad flag) is added to
  * problems with its index (-1 for a single object). On AQ_OK, *out is a malloc'd array of *n

@@ -27,9 +27,10 @@ void aq_json_arena_begin(void);
 void aq_json_arena_end(void);
 /* True while the calling thread has a scope open. */
 bool aq_json_arena_active(void);
-/* True while the calling thread has a scope open and every allocation made in it came from
- * the arena (none was too big for it): json values made in the scope may then be dropped by
- * aq_json_arena_end alone, without a json_decref that walks them. */
+/* True while the calling thread has a scope open, jansson allocates through this module
+ * (installed) and every allocation made in the scope came from the arena (none was too big
+ * for it): json values made in the scope may then be dropped by aq_json_arena_end alone,
+ * without a json_decref that walks them. */
 bool aq_json_arena_holds_all(void);
 
 /* The allocation functions themselves (what install hands to jansson), for tests. */

@@ -1,6 +1,7 @@
 /* json.c — request bodies to model structs (shape only; meaning is in reading.c and
  * station.c) and model structs to reply JSON. */
 #include "aq_json.h"
+#include "aq_buf.h"
 #include "aq_clock.h"
 #include "aq_csv.h"
 #include "aq_db.h"
@@ -288,6 +289,25 @@ json_t *aq_json_station(const struct aq_station *s)
 			 text_or_null(s->contact_phone), "interval_s", s->interval_s, "active", s->active, "mn",
 			 text_or_null(s->mn), "hj212_password_set", s->has_password, "created_at", created,
 			 "updated_at", updated);
+}
+
+static int dump_to_buf(const char *text, size_t n, void *data)
+{
+	struct aq_buf *b = data;
+	aq_buf_add(b, text, n);
+	return b->oom ? -1 : 0;
+}
+
+char *aq_json_dump_reply(const json_t *j, size_t *len)
+{
+	struct aq_buf b = {0};
+	*len = 0;
+	if (json_dump_callback(j, dump_to_buf, &b, AQ_JSON_DUMP_FLAGS) != 0) {
+		aq_buf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return aq_buf_take(&b);
 }
 
 json_t *aq_json_number(double v, int decimals)

@@ -50,6 +50,9 @@ struct arena {
 };
 
 static _Thread_local struct arena arena;
+/* Whether jansson allocates through this module at all: without it (a unit test that did not
+ * install it) a scope holds nothing, and its values must be freed one by one. */
+static bool installed;
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
@@ -153,6 +156,7 @@ void aq_json_arena_free(void *ptr)
 void aq_json_arena_install(void)
 {
 	json_set_alloc_funcs(aq_json_arena_malloc, aq_json_arena_free);
+	installed = true;
 }
 
 void aq_json_arena_begin(void)
@@ -205,7 +209,7 @@ bool aq_json_arena_active(void)
 
 bool aq_json_arena_holds_all(void)
 {
-	return arena.active && !arena.spilled;
+	return installed && arena.active && !arena.spilled;
 }
 
 size_t aq_json_arena_held(void)

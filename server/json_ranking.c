@@ -2,6 +2,8 @@
  * entries (SPEC §4) and of a station's daily and hourly values. */
 #include "aq_json_ranking.h"
 #include "aq_clock.h"
+#include "aq_json.h"
+#include "aq_json_arena.h"
 #include "aq_json_quality.h"
 #include "aq_time.h"
 
@@ -457,13 +459,19 @@ enum aq_status aq_render_day(const struct aq_day *d, const struct aq_day_render 
 		.n_interview = d->n_interview,
 		.interview_stored = d->interview_stored,
 	};
+	/* The tree of a big day (tens of thousands of values at 1000 stations) is built, written
+	 * and dropped in the thread's json arena: one by one, its mallocs and frees took half of
+	 * the render. The text itself is plain malloc memory (aq_json_dump_reply). */
+	bool scoped = !aq_json_arena_active();
+	if (scoped)
+		aq_json_arena_begin();
 	json_t *j = aq_json_day_ranking(&d->view, &d->ranking, &meta);
-	*body = j ? json_dumps(j, AQ_JSON_DUMP_FLAGS) : NULL;
-	json_decref(j);
-	if (!*body)
-		return AQ_ERR_INTERNAL;
-	*len = strlen(*body);
-	return AQ_OK;
+	*body = j ? aq_json_dump_reply(j, len) : NULL;
+	if (!scoped || !aq_json_arena_holds_all())
+		json_decref(j);
+	if (scoped)
+		aq_json_arena_end();
+	return *body ? AQ_OK : AQ_ERR_INTERNAL;
 }
 
 json_t *aq_json_ranking_event(const struct aq_day *d, const char *etag)

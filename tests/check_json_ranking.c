@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aq_clock.h"
+#include "aq_json_arena.h"
 #include "aq_json_ranking.h"
 #include "aq_time.h"
 
@@ -257,6 +258,37 @@ START_TEST(test_station_hours)
 }
 END_TEST
 
+START_TEST(test_render_in_the_arena)
+{
+	/* The daemon installs the json arena (main.c): a render then builds and drops its tree in
+	 * the thread's arena. The text must be the very text of a render without it, in plain
+	 * malloc memory (libmicrohttpd frees it: ASan checks the free), the scope closed after;
+	 * inside a caller's scope, that scope stays open. Forked test: the install stays here. */
+	struct aq_day d;
+	make_day(&d, false);
+	struct aq_day_render how = {false, false, "Asia/Shanghai", INT64_C(1512617400000000)};
+	char *plain = NULL, *arena = NULL, *nested = NULL;
+	size_t n_plain = 0, n_arena = 0, n_nested = 0;
+	ck_assert_int_eq(aq_render_day(&d, &how, &plain, &n_plain), AQ_OK);
+	aq_json_arena_install();
+	ck_assert_uint_eq(aq_json_arena_held(), 0);
+	ck_assert_int_eq(aq_render_day(&d, &how, &arena, &n_arena), AQ_OK);
+	ck_assert(!aq_json_arena_active());
+	ck_assert_uint_gt(aq_json_arena_held(), 0); /* the tree was carved from it */
+	ck_assert_uint_eq(n_arena, n_plain);
+	ck_assert_str_eq(arena, plain);
+	aq_json_arena_begin();
+	ck_assert_int_eq(aq_render_day(&d, &how, &nested, &n_nested), AQ_OK);
+	ck_assert(aq_json_arena_active());
+	aq_json_arena_end();
+	ck_assert_str_eq(nested, plain);
+	free(plain);
+	free(arena);
+	free(nested);
+	aq_day_cleanup(&d);
+}
+END_TEST
+
 static Suite *json_ranking_suite(void)
 {
 	Suite *s = suite_create("json_ranking");
@@ -267,6 +299,7 @@ static Suite *json_ranking_suite(void)
 	tcase_add_test(tc, test_ranking_event);
 	tcase_add_test(tc, test_summary);
 	tcase_add_test(tc, test_station_hours);
+	tcase_add_test(tc, test_render_in_the_arena);
 	suite_add_tcase(s, tc);
 	return s;
 }
