@@ -49,6 +49,13 @@ int aq_day_rows_merge(struct aq_day_rows *day, const struct aq_hour_row *rows, s
  * number of rows, holds more than 24, or an hour outside 0..23 (then nothing is trusted). */
 int aq_day_rows_unpack(int station_id, const unsigned char *packed, size_t len, struct aq_hour_row rows[24]);
 
+/* Appends station_id's packed hours to day, as aq_day_rows_merge of their unpacked rows would
+ * (a station without hours is not added), without the rows in between: the first read of a
+ * day fills an empty day this way, one station after another in increasing id (the caller
+ * has room for day->n + 1 stations in day->stations). Returns how many hours, or -1 when the
+ * packed bytes are malformed (aq_day_rows_unpack) or station_id does not follow the last. */
+int aq_day_rows_add_packed(struct aq_day_rows *day, int station_id, const unsigned char *packed, size_t len);
+
 /* The station's rows, or NULL. */
 const struct aq_station_hours *aq_day_rows_find(const struct aq_day_rows *day, int station_id);
 

@@ -224,37 +224,55 @@ static enum aq_status read_hourly(struct aq_db *db, const char *d, int64_t from,
 	return AQ_OK;
 }
 
-/* Every row of a day, from the packed station-days, into a malloc'd *rows. */
-static enum aq_status read_packed(struct aq_db *db, const char *d, struct aq_hour_row **rows, size_t *got,
-				  uint64_t *marker, int64_t *epoch)
+struct packed_at {
+	int station_id;
+	int row;
+};
+
+static int by_packed_station(const void *a, const void *b)
+{
+	int x = ((const struct packed_at *)a)->station_id, y = ((const struct packed_at *)b)->station_id;
+	return (x > y) - (x < y);
+}
+
+/* Every row of a day, from the packed station-days, into the empty *day: decoded straight
+ * into its stations in id order (no rows in between, no merge). */
+static enum aq_status read_packed(struct aq_db *db, const char *d, struct aq_day_rows *day, uint64_t *marker,
+				  int64_t *epoch)
 {
 	enum aq_status st;
 	const char *params[] = {d};
 	PGresult *r = aq_db_exec_binary(db, &sql_day_packed, 1, params, &st);
 	if (st != AQ_OK)
 		return st;
-	int n = PQntuples(r);
-	*rows = calloc(n ? (size_t)n * 24 : 1, sizeof **rows);
-	if (!*rows) {
-		PQclear(r);
-		return AQ_ERR_INTERNAL;
+	int n = PQntuples(r), k = 0;
+	struct packed_at *order = malloc((n ? (size_t)n : 1) * sizeof *order);
+	day->stations = calloc(n ? (size_t)n : 1, sizeof *day->stations);
+	if (!order || !day->stations) {
+		st = AQ_ERR_INTERNAL;
+		goto out;
 	}
 	for (int row = 0; row < n; row++) {
 		if (PQgetisnull(r, row, 0)) {
 			*marker = (uint64_t)aq_db_int8(r, row, 2);
 			*epoch = aq_db_int8(r, row, 3);
-			continue;
+		} else {
+			order[k++] = (struct packed_at){aq_db_int4(r, row, 0), row};
 		}
-		int k = aq_day_rows_unpack(aq_db_int4(r, row, 0), (const unsigned char *)PQgetvalue(r, row, 1),
-					   (size_t)PQgetlength(r, row, 1), *rows + *got);
-		if (k < 0) {
-			aq_log(AQ_LOG_ERROR, "hourly_days: station %d: packed hours of %d bytes", aq_db_int4(r, row, 0),
+	}
+	qsort(order, (size_t)k, sizeof *order, by_packed_station);
+	for (int i = 0; i < k; i++) {
+		int row = order[i].row;
+		if (aq_day_rows_add_packed(day, order[i].station_id, (const unsigned char *)PQgetvalue(r, row, 1),
+					   (size_t)PQgetlength(r, row, 1)) < 0) {
+			aq_log(AQ_LOG_ERROR, "hourly_days: station %d: packed hours of %d bytes", order[i].station_id,
 			       PQgetlength(r, row, 1));
 			st = AQ_ERR_INTERNAL;
 			break;
 		}
-		*got += (size_t)k;
 	}
+out:
+	free(order);
 	PQclear(r);
 	return st;
 }
@@ -270,11 +288,22 @@ static enum aq_status fetch_hours(struct aq_db *db, int64_t day_no, int64_t from
 	uint64_t marker = 0;
 	int64_t epoch = 0;
 	day_text(day_no, d);
-	enum aq_status st = from < 0 ? read_packed(db, d, &rows, &got, &marker, &epoch)
-				     : read_hourly(db, d, from, &rows, &got, &marker, &epoch);
 	*reload = false;
+	if (from < 0) {
+		/* Callers pass an empty day for a full read. */
+		aq_day_rows_cleanup(day);
+		enum aq_status st = read_packed(db, d, day, &marker, &epoch);
+		if (st == AQ_OK) {
+			day->marker = marker;
+			day->epoch = epoch;
+		} else {
+			aq_day_rows_cleanup(day);
+		}
+		return st;
+	}
+	enum aq_status st = read_hourly(db, d, from, &rows, &got, &marker, &epoch);
 	if (st == AQ_OK) {
-		*reload = from >= 0 && epoch != day->epoch;
+		*reload = epoch != day->epoch;
 		if (!*reload) {
 			if (aq_day_rows_merge(day, rows, got) == 0) {
 				day->marker = marker;

@@ -272,6 +272,52 @@ START_TEST(test_unpack_refuses_malformed)
 }
 END_TEST
 
+START_TEST(test_add_packed_equals_merge)
+{
+	/* Two stations' packed days (one in hour order, one not, one hour twice: the later wins,
+	 * as in a merge) appended in id order make the day the merge of their rows makes. */
+	struct aq_hour_row in[5];
+	memset(in, 0, sizeof in);
+	int ids[5] = {3, 3, 9, 9, 9}, hours[5] = {5, 1, 23, 0, 23};
+	for (int i = 0; i < 5; i++) {
+		in[i].station_id = ids[i];
+		in[i].hour = hours[i];
+		in[i].readings = 50 + i;
+		for (int k = 0; k < AQ_POLLUTANTS; k++) {
+			in[i].sums.sum[k] = (k + 1) * 1.1 + i;
+			in[i].sums.count[k] = i + k;
+		}
+		in[i].sums.rh_sum = 40.5 * (i + 1);
+		in[i].sums.rh_count = 60;
+	}
+	unsigned char a3[2 * AQ_PACKED_HOUR_BYTES], a9[3 * AQ_PACKED_HOUR_BYTES], *p = a3;
+	for (int i = 0; i < 2; i++)
+		p = pack_row(p, &in[i]);
+	p = a9;
+	for (int i = 2; i < 5; i++)
+		p = pack_row(p, &in[i]);
+
+	struct aq_day_rows direct = {0}, merged = {0};
+	direct.stations = calloc(3, sizeof *direct.stations);
+	ck_assert_ptr_nonnull(direct.stations);
+	ck_assert_int_eq(aq_day_rows_add_packed(&direct, 3, a3, sizeof a3), 2);
+	ck_assert_int_eq(aq_day_rows_add_packed(&direct, 5, a3, 0), 0); /* no hours: not added */
+	ck_assert_int_eq(aq_day_rows_add_packed(&direct, 9, a9, sizeof a9), 3);
+	ck_assert_int_eq(aq_day_rows_merge(&merged, in, 5), 0);
+	ck_assert_uint_eq(direct.n, 2);
+	ck_assert_uint_eq(merged.n, 2);
+	ck_assert_mem_eq(direct.stations, merged.stations, 2 * sizeof *direct.stations);
+	ck_assert_ptr_null(aq_day_rows_find(&direct, 5));
+
+	/* Out of order or malformed: refused, the day unchanged. */
+	ck_assert_int_eq(aq_day_rows_add_packed(&direct, 4, a3, sizeof a3), -1);
+	ck_assert_int_eq(aq_day_rows_add_packed(&direct, 10, a3, sizeof a3 - 1), -1);
+	ck_assert_uint_eq(direct.n, 2);
+	aq_day_rows_cleanup(&direct);
+	aq_day_rows_cleanup(&merged);
+}
+END_TEST
+
 static Suite *daycache_suite(void)
 {
 	Suite *s = suite_create("daycache");
@@ -283,6 +329,7 @@ static Suite *daycache_suite(void)
 	tc = tcase_create("packed");
 	tcase_add_test(tc, test_unpack_round_trip);
 	tcase_add_test(tc, test_unpack_refuses_malformed);
+	tcase_add_test(tc, test_add_packed_equals_merge);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("cache");
 	tcase_add_test(tc, test_cache_get_put);
