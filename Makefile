@@ -145,7 +145,7 @@ FUZZ_TARGETS := readings station time query config csv hj212 bulletin
 FUZZ_CFLAGS  := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_JSON    := server/json.c server/reading.c server/station.c server/timeutil.c server/clock.c \
-                server/hj212.c server/hj212_guard.c server/csv.c
+                server/hj212.c server/hj212_guard.c server/csv.c server/buf.c
 fuzz_readings_SRCS := $(FUZZ_JSON)
 fuzz_station_SRCS  := $(FUZZ_JSON)
 fuzz_time_SRCS     := server/timeutil.c
