@@ -39,9 +39,10 @@ struct aq_ingest_ticket {
 
 /* As aq_ingest_store, without waiting for a group commit: when every reading is live (the
  * clock's current hour), or there are AQ_COPY_MIN_READINGS or more, calls sink->park(ctx),
- * queues them for the next group of their kind (aq_ingest_group.h) and returns true; sink->done(ctx, st) follows from a committer thread, and readings, station_ids, result
- * and t must live until then (db is not used). Otherwise stores them at once on db and returns
- * false with the status in *st. */
+ * queues them for the next group of their kind (aq_ingest_group.h) and returns true;
+ * sink->done(ctx, st) follows from a committer thread, and readings, station_ids, result and t
+ * must live until then (db is not used). Otherwise stores them at once on db and returns false
+ * with the status in *st. */
 bool aq_ingest_submit(struct aq_app *app, struct aq_db *db, struct aq_ingest_ticket *t,
 		      const struct aq_reading *readings, const int *station_ids, size_t n, const char *source,
 		      struct aq_ingest_result *result, const struct aq_ingest_sink *sink, void *ctx,

@@ -73,6 +73,14 @@ static int add_stations(struct aq_day_rows *day, const struct aq_hour_row *rows,
 	return 0;
 }
 
+/* One row into its station's hours (a later row of the same hour wins). */
+static void put_row(struct aq_station_hours *s, const struct aq_hour_row *row)
+{
+	s->present |= 1u << row->hour;
+	s->readings[row->hour] = row->readings;
+	s->hours[row->hour] = row->sums;
+}
+
 int aq_day_rows_merge(struct aq_day_rows *day, const struct aq_hour_row *rows, size_t n)
 {
 	if (add_stations(day, rows, n) != 0)
@@ -80,11 +88,7 @@ int aq_day_rows_merge(struct aq_day_rows *day, const struct aq_hour_row *rows, s
 	for (size_t i = 0; i < n; i++) {
 		if (!valid_hour(&rows[i]))
 			continue;
-		struct aq_station_hours *s = find(day, rows[i].station_id);
-		int h = rows[i].hour;
-		s->present |= 1u << h;
-		s->readings[h] = rows[i].readings;
-		s->hours[h] = rows[i].sums;
+		put_row(find(day, rows[i].station_id), &rows[i]);
 	}
 	return 0;
 }
@@ -151,12 +155,8 @@ int aq_day_rows_add_packed(struct aq_day_rows *day, int station_id, const unsign
 	struct aq_station_hours *s = &day->stations[day->n++];
 	memset(s, 0, sizeof *s);
 	s->station_id = station_id;
-	for (int i = 0; i < n; i++) {
-		int h = rows[i].hour;
-		s->present |= 1u << h;
-		s->readings[h] = rows[i].readings;
-		s->hours[h] = rows[i].sums;
-	}
+	for (int i = 0; i < n; i++)
+		put_row(s, &rows[i]);
 	return n;
 }
 

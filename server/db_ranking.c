@@ -235,10 +235,9 @@ static int by_packed_station(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Every row of a day, from the packed station-days, into the empty *day: decoded straight
- * into its stations in id order (no rows in between, no merge). */
-static enum aq_status read_packed(struct aq_db *db, const char *d, struct aq_day_rows *day, uint64_t *marker,
-				  int64_t *epoch)
+/* Every row of a day, from the packed station-days, into the empty *day with its marker and
+ * epoch: decoded straight into its stations in id order (no rows in between, no merge). */
+static enum aq_status read_packed(struct aq_db *db, const char *d, struct aq_day_rows *day)
 {
 	enum aq_status st;
 	const char *params[] = {d};
@@ -254,8 +253,8 @@ static enum aq_status read_packed(struct aq_db *db, const char *d, struct aq_day
 	}
 	for (int row = 0; row < n; row++) {
 		if (PQgetisnull(r, row, 0)) {
-			*marker = (uint64_t)aq_db_int8(r, row, 2);
-			*epoch = aq_db_int8(r, row, 3);
+			day->marker = (uint64_t)aq_db_int8(r, row, 2);
+			day->epoch = aq_db_int8(r, row, 3);
 		} else {
 			order[k++] = (struct packed_at){aq_db_int4(r, row, 0), row};
 		}
@@ -289,16 +288,10 @@ static enum aq_status fetch_hours(struct aq_db *db, int64_t day_no, int64_t from
 	int64_t epoch = 0;
 	day_text(day_no, d);
 	*reload = false;
-	if (from < 0) {
-		/* Callers pass an empty day for a full read. */
-		aq_day_rows_cleanup(day);
-		enum aq_status st = read_packed(db, d, day, &marker, &epoch);
-		if (st == AQ_OK) {
-			day->marker = marker;
-			day->epoch = epoch;
-		} else {
+	if (from < 0) { /* callers pass an empty day for a full read */
+		enum aq_status st = read_packed(db, d, day);
+		if (st != AQ_OK)
 			aq_day_rows_cleanup(day);
-		}
 		return st;
 	}
 	enum aq_status st = read_hourly(db, d, from, &rows, &got, &marker, &epoch);
