@@ -16,6 +16,11 @@ struct aq_buf {
 
 /* Appends n bytes of data. */
 void aq_buf_add(struct aq_buf *b, const void *data, size_t n);
+/* Room for n more bytes at the end, to be written in place and then counted with
+ * aq_buf_wrote (at most n); NULL when out of memory. */
+char *aq_buf_room(struct aq_buf *b, size_t n);
+/* Counts n bytes written at what aq_buf_room returned. */
+void aq_buf_wrote(struct aq_buf *b, size_t n);
 /* Appends a NUL-terminated string. */
 void aq_buf_str(struct aq_buf *b, const char *text);
 /* Takes the text out of b (the caller frees it; "" when empty, NULL when out of memory) and

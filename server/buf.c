@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void aq_buf_add(struct aq_buf *b, const void *data, size_t n)
+char *aq_buf_room(struct aq_buf *b, size_t n)
 {
 	if (b->oom)
-		return;
+		return NULL;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 256;
 		while (cap < b->len + n + 1)
@@ -15,15 +15,28 @@ void aq_buf_add(struct aq_buf *b, const void *data, size_t n)
 		char *s = realloc(b->s, cap);
 		if (!s) {
 			b->oom = true;
-			return;
+			return NULL;
 		}
 		b->s = s;
 		b->cap = cap;
 	}
-	if (n)
-		memcpy(b->s + b->len, data, n);
+	return b->s + b->len;
+}
+
+void aq_buf_wrote(struct aq_buf *b, size_t n)
+{
 	b->len += n;
 	b->s[b->len] = '\0';
+}
+
+void aq_buf_add(struct aq_buf *b, const void *data, size_t n)
+{
+	char *at = aq_buf_room(b, n);
+	if (!at)
+		return;
+	if (n)
+		memcpy(at, data, n);
+	aq_buf_wrote(b, n);
 }
 
 void aq_buf_str(struct aq_buf *b, const char *text)

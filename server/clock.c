@@ -57,31 +57,43 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
+/* The UTC offset at second t, from libc's tz database. */
+static int offset_at(time_t t)
+{
+	struct tm tm;
+	localtime_r(&t, &tm);
+	return (int)tm.tm_gmtoff;
+}
+
 void aq_local_of(int64_t us, int64_t *day, int *hour, int *offset_s)
 {
-	/* Every request asks for "today": glibc's localtime_r takes a process-wide lock and, past
-	 * a zone's last transition (Asia/Shanghai's is 1991), re-parses the zone's rule string
-	 * with sscanf on each call. The answer for one second is remembered per thread. */
-	static _Thread_local time_t cached_t = (time_t)-1;
+	/* glibc's localtime_r takes a process-wide lock and, past a zone's last transition
+	 * (Asia/Shanghai's is 1991), re-parses the zone's rule string with sscanf on each call:
+	 * a batch of a station's minute readings asked it once a reading. So each thread
+	 * remembers the UTC hour it last asked about and the offset in force through all of that
+	 * hour, when the offsets at its first and last second agree (a zone that changes its
+	 * offset within the hour, e.g. at a half hour, disagrees there and is asked per second;
+	 * two changes that cancel within one hour are not in the tz database). */
+	static _Thread_local time_t cached_hour_start = (time_t)-1;
 	static _Thread_local int cached_generation = -1;
-	static _Thread_local int64_t cached_day;
-	static _Thread_local int cached_hour, cached_offset;
+	static _Thread_local int cached_offset;
+	static _Thread_local bool cached_whole_hour;
 	time_t t = (time_t)floor_div(us, AQ_US_PER_SEC);
-	if (t != cached_t || cached_generation != tz_generation) {
-		struct tm tm;
-		localtime_r(&t, &tm);
-		cached_day = aq_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-		cached_hour = tm.tm_hour;
-		cached_offset = (int)tm.tm_gmtoff;
-		cached_t = t;
+	time_t hour_start = (time_t)floor_div((int64_t)t, 3600) * 3600;
+	if (hour_start != cached_hour_start || cached_generation != tz_generation) {
+		cached_offset = offset_at(hour_start);
+		cached_whole_hour = offset_at(hour_start + 3599) == cached_offset;
+		cached_hour_start = hour_start;
 		cached_generation = tz_generation;
 	}
+	int offset = cached_whole_hour ? cached_offset : offset_at(t);
+	int64_t local = (int64_t)t + offset;
 	if (day)
-		*day = cached_day;
+		*day = floor_div(local, 86400);
 	if (hour)
-		*hour = cached_hour;
+		*hour = (int)((local - floor_div(local, 86400) * 86400) / 3600);
 	if (offset_s)
-		*offset_s = cached_offset;
+		*offset_s = offset;
 }
 
 int64_t aq_local_midnight(int64_t day)

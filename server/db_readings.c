@@ -8,6 +8,7 @@
 #include "aq_hourgroup.h"
 #include "aq_time.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +64,10 @@
 						  30) ", $31::float8[], $32::int4[]) AS t(day, station_id, hour, readings, first_obs, "         \
 						      "last_obs, " HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS(               \
 							      "so2") ", " HOURLY_COLS("no2") ", " HOURLY_COLS("co") ", " HOURLY_COLS("o3") ", rh_sum, rh_n)) "
-/* What agg_in does to the aggregates, the days and the stations' first days. */
-#define AGGREGATE                                                                                                                                                                                                                         \
+/* What agg_in does to the aggregates, the days and the stations' first days. touched_ids: a
+ * condition naming the stations agg_in touches by an array parameter, so the stations are
+ * read by their primary key (without it the planner hashes every station for each batch). */
+#define AGGREGATE(touched_ids)                                                                                                                                                                                                            \
 	", agg AS (INSERT INTO hourly AS h (day, station_id, hour, readings, first_obs, last_obs, " HOURLY_COLS("pm25") ", " HOURLY_COLS("pm10") ", " HOURLY_COLS("so2") ", " HOURLY_COLS("no2") ", " HOURLY_COLS("co") ", " HOURLY_COLS( \
 		"o3") ", rh_sum, rh_n) "                                                                                                                                                                                                  \
 		      "  SELECT * FROM agg_in ORDER BY 1, 2, 3 "                                                                                                                                                                          \
@@ -77,7 +80,8 @@
 																"  ON CONFLICT (day) DO NOTHING RETURNING 1) "                                                            \
 																", first AS (UPDATE stations s SET first_day = f.day FROM (SELECT station_id, min(day) AS day "           \
 																"  FROM agg_in GROUP BY 1) f "                                                                            \
-																"  WHERE s.id = f.station_id AND (s.first_day IS NULL OR s.first_day > f.day) RETURNING 1) "              \
+																"  WHERE s.id = f.station_id " touched_ids                                                                \
+																" AND (s.first_day IS NULL OR s.first_day > f.day) RETURNING 1) "                                         \
 																", version AS (SELECT nextval('data_version') AS v) "
 /* Past days share-locked, backfill marked, late readings counted (today, hour_start: the
  * parameter numbers of today's date and the current hour's start), then the result row:
@@ -95,12 +99,14 @@
 	"(SELECT v FROM version), (SELECT count(*) FROM backfill)"
 
 static const struct aq_sql sql_ingest = {"readings_ingest",
-					 INPUT_CTE INSERT_NEW AGG_IN_FROM_INS AGGREGATE INGEST_TAIL("$17", "$18")};
+					 INPUT_CTE INSERT_NEW AGG_IN_FROM_INS AGGREGATE("AND s.id = ANY ($1::int4[])")
+						 INGEST_TAIL("$17", "$18")};
 
 /* The rest of a batch COPYed into readings in the same transaction: its station-hours as
  * arrays (AGG_IN_FROM_ARRAYS, $1 … $32), today ($33) and the current hour's start ($34). */
 static const struct aq_sql sql_ingest_groups = {"readings_ingest_groups",
-						AGG_IN_FROM_ARRAYS AGGREGATE INGEST_TAIL("$33", "$34")};
+						AGG_IN_FROM_ARRAYS AGGREGATE("AND s.id = ANY ($2::int4[])")
+							INGEST_TAIL("$33", "$34")};
 
 /* The new rows of ins also wait in pending_hourly (pend), returning `returning`. */
 #define PENDING(returning)                                                                                      \
@@ -128,9 +134,9 @@ static const struct aq_sql sql_ingest_live_keys = {
 static const struct aq_sql sql_fold = {
 	"pending_fold",
 	"WITH ins AS (DELETE FROM pending_hourly "
-	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags, humidity) " AGG_IN_FROM_INS AGGREGATE
-	"SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), "
-	"(SELECT count(*) FROM new_days), CASE WHEN EXISTS (SELECT 1 FROM ins) THEN (SELECT v FROM version) END"};
+	"  RETURNING station_id, observed_at, pm25, pm10, so2, no2, co, o3, flags, humidity) " AGG_IN_FROM_INS AGGREGATE(
+		"") "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM agg), (SELECT count(*) FROM first), "
+		    "(SELECT count(*) FROM new_days), CASE WHEN EXISTS (SELECT 1 FROM ins) THEN (SELECT v FROM version) END"};
 
 /* Readings that were not inserted: a stored row with other values makes a conflict, kept
  * for audit; the rest are duplicates. Runs as a new statement, so it sees rows that a
@@ -145,10 +151,9 @@ static const struct aq_sql sql_conflicts = {
 		  "r.wind_speed, r.wind_direction, r.flags) IS DISTINCT FROM (i.pm25, i.pm10, i.so2, i.no2, i.co, "
 		  "i.o3, i.temperature, i.humidity, i.pressure, i.wind_speed, i.wind_direction, i.flags) RETURNING 1"};
 
-static const struct aq_sql sql_station_ids = {
-	"station_ids", "SELECT c.code, coalesce(s.id, 0), coalesce(s.active, false) "
-		       "FROM unnest($1::text[]) WITH ORDINALITY AS c(code, i) LEFT JOIN stations s USING (code) "
-		       "ORDER BY c.i"};
+/* The stations among the codes $1 (distinct, sorted), in no particular order. */
+static const struct aq_sql sql_station_ids = {"station_ids",
+					      "SELECT code, id, active FROM stations WHERE code = ANY ($1::text[])"};
 
 static const struct aq_sql sql_readings_list = {
 	"readings_list", "SELECT (extract(epoch FROM observed_at) * 1000000)::int8, " VALUE_COLUMNS ", "
@@ -271,32 +276,45 @@ static enum aq_status ingest(struct aq_db *db, const struct batch *b, size_t n, 
 	return result->accepted < n ? count_not_inserted(db, b, source, received, n, result) : AQ_OK;
 }
 
-static void put_be(struct aq_buf *b, uint64_t v, int bytes)
+/* Big-endian stores at a cursor into COPY data (written in place: appending field by field
+ * was a tenth of a committer's CPU). */
+static unsigned char *store16(unsigned char *at, uint16_t v)
 {
-	unsigned char out[8];
-	for (int i = 0; i < bytes; i++)
-		out[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
-	aq_buf_add(b, out, (size_t)bytes);
+	v = __builtin_bswap16(v);
+	memcpy(at, &v, 2);
+	return at + 2;
 }
 
-/* A field of COPY's binary format: its length, then its bytes (length -1: NULL). */
-static void put_field(struct aq_buf *b, const void *data, int len)
+static unsigned char *store32(unsigned char *at, uint32_t v)
 {
-	put_be(b, (uint32_t)len, 4);
+	v = __builtin_bswap32(v);
+	memcpy(at, &v, 4);
+	return at + 4;
+}
+
+static unsigned char *store64(unsigned char *at, uint64_t v)
+{
+	v = __builtin_bswap64(v);
+	memcpy(at, &v, 8);
+	return at + 8;
+}
+
+/* A field of COPY's binary format: its length, then its bytes (NULL: length -1). */
+static unsigned char *store_field(unsigned char *at, const void *data, int len)
+{
+	at = store32(at, (uint32_t)len);
 	if (len > 0)
-		aq_buf_add(b, data, (size_t)len);
+		memcpy(at, data, (size_t)len);
+	return at + (len > 0 ? len : 0);
 }
 
-static void put_float8(struct aq_buf *b, bool present, double v)
+static unsigned char *store_float8(unsigned char *at, bool present, double v)
 {
 	uint64_t bits;
+	if (!present)
+		return store32(at, (uint32_t)-1);
 	memcpy(&bits, &v, sizeof bits);
-	if (!present) {
-		put_field(b, NULL, -1);
-		return;
-	}
-	put_be(b, 8, 4);
-	put_be(b, bits, 8);
+	return store64(store32(at, 8), bits);
 }
 
 /* PostgreSQL's timestamps count microseconds from 2000-01-01 00:00 UTC. */
@@ -308,30 +326,32 @@ static void copy_rows(struct aq_buf *b, const struct aq_reading *readings, const
 		      const char *source, int64_t received_us)
 {
 	static const char header[] = "PGCOPY\n\377\r\n";
-	aq_buf_add(b, header, 11);
-	put_be(b, 0, 4); /* flags */
-	put_be(b, 0, 4); /* header extension length */
+	int source_len = (int)strlen(source);
+	/* Per row at most: field count, station, instant, the fields, flags, source, received. */
+	size_t row_max =
+		2 + (4 + 4) + (4 + 8) + AQ_FIELDS * (4 + 8) + (4 + AQ_FIELDS) + (4 + (size_t)source_len) + (4 + 8);
+	size_t max = 11 + 4 + 4 + n * row_max + 2;
+	unsigned char *start = (unsigned char *)aq_buf_room(b, max), *at = start;
+	if (!at)
+		return;
+	memcpy(at, header, 11);
+	at = store32(store32(at + 11, 0), 0); /* flags, header extension length */
 	for (size_t i = 0; i < n; i++) {
 		const struct aq_reading *r = &readings[i];
-		put_be(b, 2 + AQ_FIELDS + 3, 2);
-		put_be(b, 4, 4);
-		put_be(b, (uint32_t)station_ids[i], 4);
-		put_be(b, 8, 4);
-		put_be(b, (uint64_t)(r->observed_us - PG_EPOCH_US), 8);
+		at = store16(at, 2 + AQ_FIELDS + 3);
+		at = store32(store32(at, 4), (uint32_t)station_ids[i]);
+		at = store64(store32(at, 8), (uint64_t)(r->observed_us - PG_EPOCH_US));
 		bool flagged = false;
 		for (int f = 0; f < AQ_FIELDS; f++) {
-			put_float8(b, r->present & (1u << f), r->value[f]);
+			at = store_float8(at, r->present & (1u << f), r->value[f]);
 			flagged |= r->flag[f] != 'N';
 		}
-		if (flagged)
-			put_field(b, r->flag, AQ_FIELDS);
-		else
-			put_field(b, NULL, -1);
-		put_field(b, source, (int)strlen(source));
-		put_be(b, 8, 4);
-		put_be(b, (uint64_t)(received_us - PG_EPOCH_US), 8);
+		at = flagged ? store_field(at, r->flag, AQ_FIELDS) : store_field(at, NULL, -1);
+		at = store_field(at, source, source_len);
+		at = store64(store32(at, 8), (uint64_t)(received_us - PG_EPOCH_US));
 	}
-	put_be(b, 0xffff, 2); /* trailer */
+	at = store16(at, 0xffff); /* trailer */
+	aq_buf_wrote(b, (size_t)(at - start));
 }
 
 /* The array parameters of AGG_IN_FROM_ARRAYS: day, station, hour, readings, first and last
@@ -594,8 +614,16 @@ static int by_code(const void *a, const void *b)
 	return strcmp(((const struct code_at *)a)->code, ((const struct code_at *)b)->code);
 }
 
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Each distinct code is asked once: a batch is mostly one station's history, and a thousand
- * rows of the same code cost the database a thousand lookups and the wire a thousand rows. */
+ * rows of the same code cost the database a thousand lookups and the wire a thousand rows.
+ * Runs of one code are folded before sorting (sorting a thousand equal codes was most of the
+ * strcmp in a batch's profile). The query reads stations by its code index: the join it
+ * replaced hashed every station for each batch (docs/PERFORMANCE.md, "Batched ingest"). */
 enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, size_t n, int *ids)
 {
 	struct aq_buf b = {0};
@@ -604,28 +632,37 @@ enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, siz
 	char *list = NULL;
 	size_t *slot = malloc(n * sizeof *slot); /* reading i's code is distinct code slot[i] */
 	struct code_at *sorted = malloc(n * sizeof *sorted);
-	size_t distinct = 0;
+	const char **distinct_codes = malloc(n * sizeof *distinct_codes); /* sorted */
+	int *id_of = calloc(n, sizeof *id_of);				  /* by distinct code; 0: no such station */
+	size_t runs = 0, distinct = 0;
 
 	if (n == 0) {
 		st = AQ_OK;
 		goto out;
 	}
-	if (!slot || !sorted)
+	if (!slot || !sorted || !distinct_codes || !id_of)
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = (struct code_at){codes[i], i};
-	qsort(sorted, n, sizeof *sorted, by_code);
+	for (size_t i = 0; i < n; i++) {
+		bool run_start = i == 0 || strcmp(codes[i], codes[i - 1]) != 0;
+		if (run_start)
+			sorted[runs++] = (struct code_at){codes[i], i};
+		slot[i] = run_start ? 0 : SIZE_MAX; /* a run start's slot is set below */
+	}
+	qsort(sorted, runs, sizeof *sorted, by_code);
 	aq_buf_str(&b, "{");
-	for (size_t k = 0; k < n; k++) {
+	for (size_t k = 0; k < runs; k++) {
 		if (k == 0 || strcmp(sorted[k].code, sorted[k - 1].code) != 0) {
 			/* Codes are validated ([A-Za-z0-9_.-]); quoting keeps e.g. "NULL" a string. */
 			aq_buf_str(&b, distinct ? ",\"" : "\"");
 			aq_buf_str(&b, sorted[k].code);
 			aq_buf_str(&b, "\"");
-			distinct++;
+			distinct_codes[distinct++] = sorted[k].code;
 		}
 		slot[sorted[k].at] = distinct - 1;
 	}
+	for (size_t i = 1; i < n; i++) /* the rest of each run: its start's code */
+		if (slot[i] == SIZE_MAX)
+			slot[i] = slot[i - 1];
 	aq_buf_str(&b, "}");
 	list = aq_buf_take(&b);
 	if (!list)
@@ -634,20 +671,22 @@ enum aq_status aq_db_station_ids(struct aq_db *db, const char *const *codes, siz
 	r = aq_db_exec(db, &sql_station_ids, 1, params, &st);
 	if (st != AQ_OK)
 		goto out;
-	/* Rows come back in the order of the codes sent (ORDER BY the ordinality): row k is the
-	 * k-th distinct code. */
-	if ((size_t)PQntuples(r) != distinct) {
-		st = AQ_ERR_INTERNAL;
-		goto out;
+	/* A row's code finds its distinct slot; a code without a row is no station (id 0). */
+	for (int row = 0; row < PQntuples(r); row++) {
+		const char *code = PQgetvalue(r, row, 0);
+		const char **hit = bsearch(&code, distinct_codes, distinct, sizeof *distinct_codes, by_string);
+		if (hit) {
+			int id = atoi(PQgetvalue(r, row, 1));
+			id_of[hit - distinct_codes] = PQgetvalue(r, row, 2)[0] == 't' ? id : -id;
+		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		int row = (int)slot[i];
-		int id = atoi(PQgetvalue(r, row, 1));
-		ids[i] = PQgetvalue(r, row, 2)[0] == 't' ? id : -id;
-	}
+	for (size_t i = 0; i < n; i++)
+		ids[i] = id_of[slot[i]];
 out:
 	PQclear(r);
 	free(list);
+	free(id_of);
+	free(distinct_codes);
 	free(sorted);
 	free(slot);
 	return st;

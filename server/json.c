@@ -66,20 +66,21 @@ static void parse_reading(const json_t *obj, struct aq_reading *r, int index, st
 	json_object_foreach((json_t *)obj, key, value)
 	{
 		enum aq_field f;
-		if (strcmp(key, "station") == 0) {
+		/* The first letter first: most keys are pollutants (a batch has thousands). */
+		if (key[0] == 's' && strcmp(key, "station") == 0) {
 			const char *s = json_string_value(value);
 			if (!s || !aq_station_code_valid(s))
 				aq_problems_add(p, index, "station",
 						"must be a station code (letters, digits, _ . -; up to 32)");
-			else
-				snprintf(r->station, sizeof r->station, "%s", s);
-		} else if (strcmp(key, "observed_at") == 0) {
+			else /* a valid code fits */
+				memcpy(r->station, s, strlen(s) + 1);
+		} else if (key[0] == 'o' && strcmp(key, "observed_at") == 0) {
 			const char *s = json_string_value(value), *problem = "must be a string";
 			if (!s || !aq_time_parse_rfc3339(s, &r->observed_us, &problem))
 				aq_problems_add(p, index, "observed_at", "%s", problem);
 			else
 				has_time = true;
-		} else if (strcmp(key, "flags") == 0) {
+		} else if (key[0] == 'f' && strcmp(key, "flags") == 0) {
 			parse_flags(value, r, index, p);
 		} else if (aq_field_from_name(key, &f)) {
 			if (json_is_null(value))

@@ -53,6 +53,51 @@ START_TEST(test_groups_in_key_order)
 }
 END_TEST
 
+/* A batch already in key order (a station's history, the common upload) skips the sort: its
+ * groups are those of the same readings shuffled. */
+START_TEST(test_sorted_batch_groups_as_shuffled)
+{
+	enum {
+		N = 300
+	};
+	struct aq_reading r[N], shuffled_r[N];
+	int ids[N], shuffled_ids[N], hours[N], shuffled_hours[N];
+	int64_t days[N], shuffled_days[N];
+	for (int i = 0; i < N; i++) { /* station 3 then 4, minute by minute over days 100 and 101 */
+		int minute = (i % 150) * 17;
+		ids[i] = 3 + i / 150;
+		days[i] = 100 + minute / 1440;
+		hours[i] = minute % 1440 / 60;
+		r[i] = reading(i * MIN_US, i % 7, 100 + i % 11);
+	}
+	for (int i = 0; i < N; i++) { /* 7 is prime to N: a permutation */
+		int j = (i * 7 + 5) % N;
+		shuffled_r[i] = r[j];
+		shuffled_ids[i] = ids[j];
+		shuffled_days[i] = days[j];
+		shuffled_hours[i] = hours[j];
+	}
+	struct aq_hour_group *g, *h;
+	long n = aq_hour_groups(r, ids, days, hours, N, &g);
+	long m = aq_hour_groups(shuffled_r, shuffled_ids, shuffled_days, shuffled_hours, N, &h);
+	ck_assert_int_gt(n, 20);
+	ck_assert_int_eq(n, m);
+	for (long i = 0; i < n; i++) {
+		ck_assert(g[i].station_id == h[i].station_id && g[i].day == h[i].day && g[i].hour == h[i].hour);
+		ck_assert_int_eq(g[i].readings, h[i].readings);
+		ck_assert_double_eq(g[i].sums.sum[AQ_PM25], h[i].sums.sum[AQ_PM25]); /* small integers: exact */
+		ck_assert_double_eq(g[i].max[AQ_PM10], h[i].max[AQ_PM10]);
+		ck_assert_int_eq(g[i].first_us, h[i].first_us);
+		ck_assert_int_eq(g[i].last_us, h[i].last_us);
+		if (i > 0)
+			ck_assert(g[i - 1].station_id < g[i].station_id || g[i - 1].day < g[i].day ||
+				  g[i - 1].hour < g[i].hour);
+	}
+	free(g);
+	free(h);
+}
+END_TEST
+
 START_TEST(test_flagged_and_absent_not_counted)
 {
 	struct aq_reading r[4] = {reading(3 * MIN_US, 40, 80), reading(1 * MIN_US, 999, 60),
@@ -137,6 +182,7 @@ static Suite *hourgroup_suite(void)
 	Suite *s = suite_create("hourgroup");
 	TCase *tc = tcase_create("groups");
 	tcase_add_test(tc, test_groups_in_key_order);
+	tcase_add_test(tc, test_sorted_batch_groups_as_shuffled);
 	tcase_add_test(tc, test_flagged_and_absent_not_counted);
 	tcase_add_test(tc, test_sums_in_input_order);
 	tcase_add_test(tc, test_humidity_summed);

@@ -3,6 +3,7 @@
  * datetime), the civil calendar against an independent day-by-day walk, strict dates,
  * formatting round trips, local time through the tz database, and the frozen clock. */
 #include <check.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,6 +439,46 @@ START_TEST(test_local_of_follows_zone_change)
 }
 END_TEST
 
+/* aq_local_of remembers an hour's offset per thread: it must agree with libc second by second
+ * near every transition, and at steps through years, in zones whose offsets change on the
+ * hour, at a half hour (Lord Howe moves 30 minutes at 02:00 standard time, 15:30 UTC) and
+ * in 45-minute zones. */
+static const char *const walk_of_zones[] = {"Asia/Shanghai",	   "America/New_York", "Europe/London",
+					    "Australia/Lord_Howe", "Asia/Kathmandu",   "America/St_Johns"};
+
+static void expect_libc(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	int64_t day;
+	int hour, offset;
+	aq_local_of(t * S + 999999, &day, &hour, &offset);
+	ck_assert_msg(offset == (int)tm.tm_gmtoff && hour == tm.tm_hour &&
+			      day == aq_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday),
+		      "%s at %lld: day %lld hour %d offset %d, libc %04d-%02d-%02d %d %ld", getenv("TZ"), (long long)t,
+		      (long long)day, hour, offset, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		      (long)tm.tm_gmtoff);
+}
+
+START_TEST(test_local_of_walk_agrees_with_libc)
+{
+	aq_timezone_set(walk_of_zones[_i]);
+	const int64_t from = INT64_C(1356998400), to = INT64_C(1420070400); /* 2013 and 2014 */
+	int last_offset = INT_MIN;
+	for (int64_t t = from; t < to; t += 599) {
+		expect_libc(t);
+		time_t tt = (time_t)t;
+		struct tm tm;
+		localtime_r(&tt, &tm);
+		if (last_offset != INT_MIN && tm.tm_gmtoff != last_offset) /* a transition: every second */
+			for (int64_t u = t - 1200; u <= t + 1200; u++)
+				expect_libc(u);
+		last_offset = (int)tm.tm_gmtoff;
+	}
+}
+END_TEST
+
 struct midnight_case {
 	const char *zone;
 	int y, m, d;
@@ -614,6 +655,8 @@ static Suite *time_suite(void)
 	tcase_add_checked_fixture(tc, shanghai, NULL);
 	tcase_add_loop_test(tc, test_local_of, 0, N(local_cases));
 	tcase_add_test(tc, test_local_of_follows_zone_change);
+	tcase_add_loop_test(tc, test_local_of_walk_agrees_with_libc, 0,
+			    (int)(sizeof walk_of_zones / sizeof *walk_of_zones));
 	tcase_add_loop_test(tc, test_local_midnight, 0, N(midnight_cases));
 	tcase_add_loop_test(tc, test_local_midnight_walk, 0, N(walk_zones));
 	tcase_add_loop_test(tc, test_timezone_valid, 0, N(tz_cases));
