@@ -1,6 +1,7 @@
 /* daycache.c — hourly rows of recently read days (see aq_daycache.h). */
 #include "aq_daycache.h"
 
+#include <endian.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -93,20 +94,20 @@ int aq_day_rows_merge(struct aq_day_rows *day, const struct aq_hour_row *rows, s
 	return 0;
 }
 
-/* Network-order fields of the packed hours, by bswap on a copy (a byte loop was a tenth of a
- * first read). */
+/* Network-order fields of the packed hours, converted on a copy (a byte loop was a tenth of a
+ * first read; be*toh is a byte swap on little-endian hosts and nothing on big-endian ones). */
 static uint16_t be_uint2(const unsigned char *p)
 {
 	uint16_t v;
 	memcpy(&v, p, sizeof v);
-	return __builtin_bswap16(v);
+	return be16toh(v);
 }
 
 static int32_t be_int4(const unsigned char *p)
 {
 	uint32_t v;
 	memcpy(&v, p, sizeof v);
-	return (int32_t)__builtin_bswap32(v);
+	return (int32_t)be32toh(v);
 }
 
 static double be_float8(const unsigned char *p)
@@ -114,7 +115,7 @@ static double be_float8(const unsigned char *p)
 	uint64_t bits;
 	double d;
 	memcpy(&bits, p, sizeof bits);
-	bits = __builtin_bswap64(bits);
+	bits = be64toh(bits);
 	memcpy(&d, &bits, sizeof d); /* the stored IEEE 754 bits, not a conversion */
 	return d;
 }

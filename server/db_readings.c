@@ -8,6 +8,7 @@
 #include "aq_hourgroup.h"
 #include "aq_time.h"
 
+#include <endian.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,24 +278,24 @@ static enum aq_status ingest(struct aq_db *db, const struct batch *b, size_t n, 
 }
 
 /* Big-endian stores at a cursor into COPY data (written in place: appending field by field
- * was a tenth of a committer's CPU). */
+ * was a tenth of a committer's CPU; htobe* swaps on little-endian hosts only). */
 static unsigned char *store16(unsigned char *at, uint16_t v)
 {
-	v = __builtin_bswap16(v);
+	v = htobe16(v);
 	memcpy(at, &v, 2);
 	return at + 2;
 }
 
 static unsigned char *store32(unsigned char *at, uint32_t v)
 {
-	v = __builtin_bswap32(v);
+	v = htobe32(v);
 	memcpy(at, &v, 4);
 	return at + 4;
 }
 
 static unsigned char *store64(unsigned char *at, uint64_t v)
 {
-	v = __builtin_bswap64(v);
+	v = htobe64(v);
 	memcpy(at, &v, 8);
 	return at + 8;
 }
