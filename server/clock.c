@@ -87,11 +87,11 @@ void aq_local_of(int64_t us, int64_t *day, int *hour, int *offset_s)
 		cached_generation = tz_generation;
 	}
 	int offset = cached_whole_hour ? cached_offset : offset_at(t);
-	int64_t local = (int64_t)t + offset;
+	int64_t local = (int64_t)t + offset, local_day = floor_div(local, 86400);
 	if (day)
-		*day = floor_div(local, 86400);
+		*day = local_day;
 	if (hour)
-		*hour = (int)((local - floor_div(local, 86400) * 86400) / 3600);
+		*hour = (int)((local - local_day * 86400) / 3600);
 	if (offset_s)
 		*offset_s = offset;
 }

@@ -507,7 +507,6 @@ enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *
 				     struct aq_ingest_result *result)
 {
 	char today_text[11], hour_text[48], received[48];
-	aq_time_format(now_us, 0, received, sizeof received);
 	/* Only past days can be finalized, so only they are share-locked: today's ingest never
 	 * touches the (hot) days row of today. */
 	ingest_clock_text(today, hour_start_us, today_text, hour_text);
@@ -519,6 +518,7 @@ enum aq_status aq_db_readings_ingest(struct aq_db *db, const struct aq_reading *
 		st = ingest_copy(db, readings, station_ids, n, source, today_text, hour_text, now_us, result);
 	if (st != AQ_ERR_CONFLICT)
 		return st;
+	aq_time_format(now_us, 0, received, sizeof received); /* the statement's received_at */
 	struct batch b;
 	batch_build(&b, readings, station_ids, n);
 	st = ingest(db, &b, n, source, received, today_text, hour_text, live, result);

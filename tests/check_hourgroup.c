@@ -89,9 +89,11 @@ START_TEST(test_sorted_batch_groups_as_shuffled)
 		ck_assert_double_eq(g[i].max[AQ_PM10], h[i].max[AQ_PM10]);
 		ck_assert_int_eq(g[i].first_us, h[i].first_us);
 		ck_assert_int_eq(g[i].last_us, h[i].last_us);
-		if (i > 0)
-			ck_assert(g[i - 1].station_id < g[i].station_id || g[i - 1].day < g[i].day ||
-				  g[i - 1].hour < g[i].hour);
+		if (i > 0) /* strictly increasing (station, day, hour) */
+			ck_assert(
+				g[i - 1].station_id < g[i].station_id ||
+				(g[i - 1].station_id == g[i].station_id &&
+				 (g[i - 1].day < g[i].day || (g[i - 1].day == g[i].day && g[i - 1].hour < g[i].hour))));
 	}
 	free(g);
 	free(h);
